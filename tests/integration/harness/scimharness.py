@@ -1,0 +1,543 @@
+"""Reusable harness for scimd integration tests (Python 3 stdlib only).
+
+A ScimdInstance owns one temporary state directory with a config file, the SQLite
+store and the exported cache files, starts `scimd -c CONFIG` on a free loopback port,
+creates access tokens with `scimctl`, and hands out ScimClient objects whose request
+helpers return Response objects that unpack as (status, headers, json).
+
+Later suites (NSS, PAM, sshd) reuse the paths it exposes: tmpdir, config_path,
+db_path, cache_path, shadow_path, log_path, and can add config with `extra=`.
+
+Environment:
+  SCIMD_BUILD_ROOT   meson build dir holding scimd/scimd and scimd/scimctl (required)
+  SCIMD_SOURCE_ROOT  source dir (optional; defaults to this file's checkout)
+  SCIM_HARNESS_KEEP  set to 1 to keep the temporary directories for inspection
+  SCIM_HARNESS_LOG   set to 1 to print the daemon log tail on every stop
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+URN_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+URN_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+URN_ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+URN_PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+URN_LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+URN_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+URN_SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+URN_RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+URN_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+
+# A test id range clear of local ids, /etc/subuid defaults (100000..600100000 would
+# include it, so ScimdInstance checks the host's files) and systemd's reserved ranges.
+TEST_UID_MIN = 2000000
+TEST_UID_MAX = 2099999
+TEST_GID_MIN = 2100000
+TEST_GID_MAX = 2199999
+
+STARTUP_TIMEOUT = 10.0
+LISTEN_RE = re.compile(r"listening on (https?)://([^\s/]+):(\d+)(/\S*)?")
+
+
+class HarnessError(Exception):
+    """The harness could not do its job (binary missing, daemon did not start...)."""
+
+
+def source_root():
+    env = os.environ.get("SCIMD_SOURCE_ROOT")
+    if env:
+        return env
+    return os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def build_root():
+    env = os.environ.get("SCIMD_BUILD_ROOT")
+    if not env:
+        raise HarnessError("SCIMD_BUILD_ROOT is not set: run through `meson test` or export "
+                           "it to the meson build directory")
+    return env
+
+
+def binary(name):
+    """Path of a built program, e.g. binary('scimd') -> <build>/scimd/scimd."""
+    path = os.path.join(build_root(), "scimd", name)
+    if not os.access(path, os.X_OK):
+        raise HarnessError("%s not found or not executable (build it: ninja -C %s scimd/%s)"
+                           % (path, build_root(), name))
+    return path
+
+
+def _ranges_from(path):
+    ranges = []
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(":")
+                if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                    start = int(parts[1])
+                    ranges.append((start, start + int(parts[2]) - 1))
+    except FileNotFoundError:
+        pass
+    return ranges
+
+
+def check_test_range_is_safe(lo=TEST_UID_MIN, hi=TEST_GID_MAX):
+    """Raise if the host's subordinate id ranges or local ids overlap the test range:
+    scimd would (rightly) refuse to start, and the failure should say why."""
+    for path in ("/etc/subuid", "/etc/subgid"):
+        for start, end in _ranges_from(path):
+            if start <= hi and end >= lo:
+                raise HarnessError("%s range %d-%d overlaps the test id range %d-%d"
+                                   % (path, start, end, lo, hi))
+    for path in ("/etc/passwd", "/etc/group"):
+        with open(path) as f:
+            for line in f:
+                parts = line.split(":")
+                if len(parts) > 2 and parts[2].isdigit() and lo <= int(parts[2]) <= hi:
+                    raise HarnessError("%s entry %r has an id in the test range"
+                                       % (path, parts[0]))
+
+
+class Token:
+    def __init__(self, access_id, access_key, bearer):
+        self.access_id = access_id
+        self.access_key = access_key
+        self.bearer = bearer
+
+    def basic_header(self):
+        raw = ("%s:%s" % (self.access_id, self.access_key)).encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+    def bearer_header(self):
+        return "Bearer " + self.bearer
+
+
+class Response:
+    """status, headers (http.client.HTTPMessage: case-insensitive .get), json (parsed body
+    or None), raw (bytes). Unpacks as (status, headers, json)."""
+
+    def __init__(self, method, target, status, headers, raw):
+        self.method = method
+        self.target = target
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        self.json = None
+        if raw:
+            try:
+                self.json = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                self.json = None
+
+    def __iter__(self):
+        return iter((self.status, self.headers, self.json))
+
+    @property
+    def media_type(self):
+        ctype = self.headers.get("Content-Type") or ""
+        return ctype.split(";")[0].strip().lower()
+
+    def describe(self):
+        """One readable block for assertion messages."""
+        body = self.raw.decode("utf-8", "replace")
+        if len(body) > 2000:
+            body = body[:2000] + "...(%d bytes)" % len(self.raw)
+        hdrs = "".join("  %s: %s\n" % (k, v) for k, v in self.headers.items())
+        return "%s %s -> %d\n%s  body: %s" % (self.method, self.target, self.status, hdrs, body)
+
+    def __repr__(self):
+        return "<Response %s %s -> %d>" % (self.method, self.target, self.status)
+
+
+def quote_query(params):
+    """Encode query parameters the way Entra and Okta do (spaces as %20, quotes as %22)."""
+    return urllib.parse.urlencode(params, quote_via=urllib.parse.quote, safe="")
+
+
+class _RawHeaders(http.client.HTTPMessage):
+    pass
+
+
+def _parse_raw_response(method, target, data, closed=False):
+    head, sep, rest = data.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    lines = head.decode("iso-8859-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise HarnessError("malformed status line %r" % lines[0])
+    headers = _RawHeaders()
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers[key.strip()] = value.strip()
+    length = headers.get("Content-Length")
+    if length is None and not closed:
+        return None  # body runs to the end of the connection
+    if length is not None and len(rest) < int(length):
+        return None
+    if length is not None:
+        rest = rest[:int(length)]
+    return Response(method, target, int(parts[1]), headers, rest)
+
+
+def raw_http(port, method, target, header_lines, body_pieces, answer_wait=2.0, timeout=15.0):
+    """Send a request by hand: headers first, then each body piece, stopping as soon as
+    the server answers (a server that refuses an oversized body from its headers alone
+    need not read it). For 413 tests and other framing that http.client won't do.
+    Returns a Response, or raises HarnessError if the server closed without answering."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    data = b""
+    try:
+        head = "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % (method, target, port)
+        head += "".join(line + "\r\n" for line in header_lines) + "\r\n"
+        sock.sendall(head.encode("iso-8859-1"))
+        pieces = list(body_pieces)
+        readable, _, _ = select.select([sock], [], [], answer_wait)
+        sent_all = True
+        if not readable:
+            try:
+                for i, piece in enumerate(pieces):
+                    sock.sendall(piece)
+                    readable, _, _ = select.select([sock], [], [], 0)
+                    if readable and i + 1 < len(pieces):
+                        sent_all = False
+                        break
+            except (BrokenPipeError, ConnectionResetError):
+                sent_all = False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            resp = _parse_raw_response(method, target, data) if data else None
+            if resp is not None:
+                return resp
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        resp = _parse_raw_response(method, target, data, closed=True) if data else None
+        if resp is not None:
+            return resp
+        raise HarnessError("%s %s: connection closed without a complete response "
+                           "(sent whole body: %s; got %r)" % (method, target, sent_all,
+                                                              data[:300]))
+    finally:
+        sock.close()
+
+
+class ScimClient:
+    """Talks to one ScimdInstance. auth: 'bearer' (default), 'basic', None (no header),
+    or a literal Authorization header value."""
+
+    def __init__(self, instance, token, auth="bearer", timeout=30.0):
+        self.instance = instance
+        self.token = token
+        self.auth = auth
+        self.timeout = timeout
+
+    def _auth_header(self, auth):
+        if auth is None:
+            return None
+        if auth == "bearer":
+            return self.token.bearer_header()
+        if auth == "basic":
+            return self.token.basic_header()
+        return auth
+
+    def request(self, method, path, body=None, *, query=None, headers=None, auth="default",
+                content_type=SCIM_MEDIA_TYPE, raw=None, base=True):
+        """path is relative to base_path unless base=False. query: dict (encoded with %20)
+        or a pre-encoded string (sent as is). body: JSON-serialisable object; raw: bytes
+        sent as the body verbatim (then body is ignored)."""
+        self.instance.assert_running()
+        target = (self.instance.base_path + path) if base else path
+        if query is not None:
+            target += "?" + (query if isinstance(query, str) else quote_query(query))
+        hdrs = {"Accept": SCIM_MEDIA_TYPE, "User-Agent": "scimd-itest/1"}
+        auth_value = self._auth_header(self.auth if auth == "default" else auth)
+        if auth_value is not None:
+            hdrs["Authorization"] = auth_value
+        payload = None
+        if raw is not None:
+            payload = raw
+        elif body is not None:
+            payload = json.dumps(body).encode("utf-8")
+        if payload is not None and content_type is not None:
+            hdrs["Content-Type"] = content_type
+        if headers:
+            hdrs.update(headers)
+        conn = http.client.HTTPConnection("127.0.0.1", self.instance.port, timeout=self.timeout)
+        try:
+            conn.request(method, target, body=payload, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            return Response(method, target, resp.status, resp.headers, data)
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # Convenience helpers for the common SCIM calls.
+    def patch_ops(self, path, operations, **kw):
+        return self.patch(path, {"schemas": [URN_PATCH_OP], "Operations": operations}, **kw)
+
+    def filter_users(self, filter_expr, **params):
+        q = {"filter": filter_expr}
+        q.update({k: str(v) for k, v in params.items()})
+        return self.get("/Users", query=q)
+
+    def create_user(self, user_name, **attrs):
+        """POST a minimal valid user; raises with the response on anything but 201."""
+        body = {"schemas": [URN_USER], "userName": user_name, "active": True}
+        body.update(attrs)
+        resp = self.post("/Users", body)
+        if resp.status != 201 or not isinstance(resp.json, dict) or "id" not in resp.json:
+            raise HarnessError("creating user %r failed:\n%s" % (user_name, resp.describe()))
+        return resp.json
+
+
+class ScimdInstance:
+    """One scimd with its own state directory. Usable as a context manager.
+
+    extra: {section: {key: value}} merged into the generated config (overrides keys).
+    extra_lines: raw text appended to the config file (for deliberately odd configs).
+    """
+
+    def __init__(self, extra=None, extra_lines="", name="scimd", login_name="localpart"):
+        check_test_range_is_safe()
+        self.scimd = binary("scimd")
+        self.scimctl_path = binary("scimctl")
+        self.tmpdir = tempfile.mkdtemp(prefix="scimd-itest-%s-" % name)
+        os.chmod(self.tmpdir, 0o755)
+        self.config_path = os.path.join(self.tmpdir, "scimd.conf")
+        self.db_path = os.path.join(self.tmpdir, "scimd.db")
+        self.cache_path = os.path.join(self.tmpdir, "nss.cache")
+        self.shadow_path = os.path.join(self.tmpdir, "shadow.cache")
+        self.log_path = os.path.join(self.tmpdir, "scimd.log")
+        self.base_path = "/scim/v2"
+        self.sections = {
+            "server": {"listen": "127.0.0.1:0", "base_path": self.base_path,
+                       "max_body_size": "1048576"},
+            "store": {"database": self.db_path},
+            "cache": {"path": self.cache_path, "shadow_path": self.shadow_path},
+            "accounts": {"uid_min": str(TEST_UID_MIN), "uid_max": str(TEST_UID_MAX),
+                         "gid_min": str(TEST_GID_MIN), "gid_max": str(TEST_GID_MAX),
+                         "login_name": login_name},
+        }
+        for section, keys in (extra or {}).items():
+            self.sections.setdefault(section, {}).update({k: str(v) for k, v in keys.items()})
+        self.base_path = self.sections["server"]["base_path"]
+        self.extra_lines = extra_lines
+        self.proc = None
+        self.port = None
+        self.starts = 0
+        self._log_offset = 0
+        self._expected_exit = False
+        self.token = None
+        self.write_config()
+
+    # -- config and state ------------------------------------------------------------
+    def config_text(self):
+        out = []
+        for section, keys in self.sections.items():
+            out.append("[%s]" % section)
+            out.extend("%s = %s" % (k, v) for k, v in keys.items())
+            out.append("")
+        if self.extra_lines:
+            out.append(self.extra_lines)
+        return "\n".join(out) + "\n"
+
+    def write_config(self):
+        with open(self.config_path, "w") as f:
+            f.write(self.config_text())
+
+    @property
+    def base_url(self):
+        return "http://127.0.0.1:%d%s" % (self.port, self.base_path)
+
+    # -- process control ---------------------------------------------------------------
+    def start(self, timeout=STARTUP_TIMEOUT):
+        if self.proc is not None and self.proc.poll() is None:
+            raise HarnessError("scimd is already running")
+        log = open(self.log_path, "ab")
+        self._log_offset = log.tell()
+        log.write(("---- start #%d ----\n" % (self.starts + 1)).encode())
+        log.flush()
+        try:
+            self.proc = subprocess.Popen([self.scimd, "-c", self.config_path],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                         cwd=self.tmpdir)
+        finally:
+            log.close()
+        self.starts += 1
+        self._expected_exit = False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = LISTEN_RE.search(self.log_since_start())
+            if m:
+                self.port = int(m.group(3))
+                return self
+            if self.proc.poll() is not None:
+                raise HarnessError("scimd exited with status %s before listening; log:\n%s"
+                                   % (self.proc.returncode, self.log_since_start()))
+            time.sleep(0.02)
+        self.proc.kill()
+        self.proc.wait()
+        raise HarnessError("scimd printed no 'listening on http://...' line within %.0f s; "
+                           "log:\n%s" % (timeout, self.log_since_start()))
+
+    def assert_running(self):
+        if self.proc is None:
+            raise HarnessError("scimd is not started")
+        if self.proc.poll() is not None and not self._expected_exit:
+            raise HarnessError("scimd died (status %s); log tail:\n%s"
+                               % (self.proc.returncode, self.log_tail()))
+
+    def stop(self, timeout=10.0):
+        """SIGTERM and wait; returns the exit status (0 on a clean exit)."""
+        return self._signal_and_wait(signal.SIGTERM, timeout)
+
+    def kill(self):
+        """SIGKILL (crash simulation); returns the wait status (-9)."""
+        return self._signal_and_wait(signal.SIGKILL, 10.0)
+
+    def _signal_and_wait(self, sig, timeout):
+        if self.proc is None:
+            return None
+        self._expected_exit = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise HarnessError("scimd did not exit within %.0f s of signal %d; log tail:\n%s"
+                                   % (timeout, sig, self.log_tail()))
+        if os.environ.get("SCIM_HARNESS_LOG") == "1":
+            sys.stderr.write("scimd log tail (%s):\n%s\n" % (self.tmpdir, self.log_tail()))
+        return self.proc.returncode
+
+    def restart(self, crash=False):
+        """Stop (SIGKILL when crash) and start again on the same state and config."""
+        if crash:
+            self.kill()
+        else:
+            status = self.stop()
+            if status != 0:
+                raise HarnessError("scimd exited with %s on SIGTERM; log tail:\n%s"
+                                   % (status, self.log_tail()))
+        return self.start()
+
+    def cleanup(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.kill()
+        if os.environ.get("SCIM_HARNESS_KEEP") == "1":
+            sys.stderr.write("keeping %s\n" % self.tmpdir)
+            return
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+    # -- logs --------------------------------------------------------------------------
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_since_start(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self._log_offset)
+            return f.read().decode("utf-8", "replace")
+
+    def log_tail(self, lines=60):
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    # -- scimctl and tokens -----------------------------------------------------------
+    def scimctl(self, *args, check=True, timeout=30):
+        proc = subprocess.run([self.scimctl_path, "-c", self.config_path] + list(args),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+        if check and proc.returncode != 0:
+            raise HarnessError("scimctl %s failed (%d):\nstdout: %s\nstderr: %s"
+                               % (" ".join(args), proc.returncode, proc.stdout, proc.stderr))
+        return proc
+
+    def create_token(self, name="itest"):
+        out = self.scimctl("token", "create", name).stdout
+        fields = {}
+        for line in out.splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                fields[key.strip()] = value.strip()
+        missing = [k for k in ("access_id", "access_key", "bearer") if not fields.get(k)]
+        if missing:
+            raise HarnessError("`scimctl token create` output lacks %s:\n%s" % (missing, out))
+        token = Token(fields["access_id"], fields["access_key"], fields["bearer"])
+        expected = base64.b64encode(("%s:%s" % (token.access_id, token.access_key)).encode())
+        if token.bearer != expected.decode():
+            raise HarnessError("bearer %r is not base64(access_id:access_key)" % token.bearer)
+        return token
+
+    def client(self, token=None, auth="bearer"):
+        if token is None:
+            if self.token is None:
+                self.token = self.create_token()
+            token = self.token
+        return ScimClient(self, token, auth=auth)
+
+
+def start_instance(**kw):
+    """Create, start and return an instance; cleans up if the start fails."""
+    inst = ScimdInstance(**kw)
+    try:
+        inst.start()
+    except BaseException:
+        inst.cleanup()
+        raise
+    return inst
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    """Poll predicate() until truthy (returned) or raise after timeout: for debounced
+    effects such as the cache export."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise HarnessError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(interval)

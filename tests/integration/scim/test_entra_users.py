@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Microsoft Entra ID's provisioning conversation, request by request (Microsoft's
+"Tutorial: Develop and plan provisioning for a SCIM endpoint" and its SCIM validator):
+test connection, lookup by userName and externalId, create with the enterprise extension
+and an unknown custom extension, PATCH in Entra's dialect (capitalised ops, "True"/"False"
+strings, value-path filters, dotted keys in a no-path Replace, the enterprise URN), manager
+add/remove, disable/enable, rename, delete. Entra uses the Bearer secret token.
+"""
+
+import os
+import sys
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+
+import scimharness as h  # noqa: E402
+from scimtest import ScimTestCase, main  # noqa: E402
+
+CUSTOM_URN = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"
+ENT = h.URN_ENTERPRISE
+
+
+def test_user_name(kind="User"):
+    # Entra's validator names its users Test_User_<GUID>@<tenant domain>.
+    return "Test_%s_%s@contoso.com" % (kind, uuid.uuid4())
+
+
+def work_emails(user):
+    return [e.get("value") for e in user.get("emails", []) if e.get("type") == "work"]
+
+
+def primary_roles(user):
+    return [r.get("value") for r in user.get("roles", [])
+            if r.get("primary") is True or str(r.get("primary")).lower() == "true"]
+
+
+class EntraUserLifecycle(ScimTestCase):
+    """Steps run in order and share state, like one provisioning cycle."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.entra = cls.scimd.client(auth="bearer")  # Entra's "Secret Token"
+        cls.user_name = test_user_name()
+        cls.manager_name = test_user_name("Manager")
+        cls.external_id = str(uuid.uuid4())
+        cls.state = {}
+
+    def need(self, key):
+        if key not in self.state:
+            self.fail("an earlier step failed, so %r is unknown" % key)
+        return self.state[key]
+
+    def patch_ok(self, uid, operations, what):
+        """Entra accepts 200 with the resource or 204; the stored result is what counts."""
+        resp = self.entra.patch_ops("/Users/" + uid, operations)
+        self.assertStatus(resp, (200, 204), what)
+        if resp.status == 200:
+            self.assertUserResource(resp, 200, what)
+            self.assertEqual(resp.json["id"], uid)
+        else:
+            self.assertEqual(resp.raw, b"", what + ": 204 with a body")
+        return self.get_user(uid)
+
+    def test_01_test_connection(self):
+        # "Test Connection" queries a random userName and expects an empty 200.
+        resp = self.entra.filter_users('userName eq "%s"' % uuid.uuid4())
+        self.assertEmptyList(resp, "Entra test connection")
+        self.assertEmptyList(self.entra.filter_users('userName eq "%s"' % self.user_name),
+                             "lookup before create")
+
+    def test_02_create_manager_without_email(self):
+        resp = self.entra.post("/Users", {
+            "schemas": [h.URN_USER, ENT],
+            "externalId": str(uuid.uuid4()),
+            "userName": self.manager_name,
+            "active": True,
+            "displayName": "Grace Manager",
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "Grace Manager", "familyName": "Manager",
+                     "givenName": "Grace"},
+            "roles": [],
+        })
+        manager = self.assertUserResource(resp, 201, "POST manager")
+        self.assertEqual(work_emails(manager), [])
+        self.state["manager"] = manager["id"]
+
+    def test_03_create_user_with_extensions(self):
+        resp = self.entra.post("/Users", {
+            "schemas": [h.URN_USER, ENT, CUSTOM_URN],
+            "externalId": self.external_id,
+            "userName": self.user_name,
+            "active": True,
+            "displayName": "Alex Wilber",
+            "emails": [{"primary": True, "type": "work", "value": self.user_name}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "Alex Wilber", "familyName": "Wilber", "givenName": "Alex"},
+            "title": "Retail Manager",
+            "preferredLanguage": "en-US",
+            "roles": [{"primary": True, "type": "WindowsAzureActiveDirectoryRole",
+                       "display": "Analyst", "value": "analyst"}],
+            ENT: {"employeeNumber": "701984", "department": "Retail", "costCenter": "4130",
+                  "organization": "Contoso", "division": "Stores"},
+            CUSTOM_URN: {"CustomAttribute": "blue"},
+        })
+        user = self.assertUserResource(resp, 201, "POST with enterprise + unknown extension")
+        self.assertEqual(user["userName"], self.user_name, "userName case must be preserved")
+        self.assertEqual(user.get("externalId"), self.external_id)
+        self.assertEqual(resp.headers.get("Location"), user["meta"].get("location"))
+        self.assertIn(ENT, user["schemas"], "enterprise URN missing from schemas")
+        ent = user.get(ENT, {})
+        self.assertEqual(ent.get("employeeNumber"), "701984", resp.describe())
+        self.assertEqual(ent.get("department"), "Retail", resp.describe())
+        self.assertEqual(primary_roles(user), ["analyst"], resp.describe())
+        self.assertEqual([r.get("type") for r in user["roles"]],
+                         ["WindowsAzureActiveDirectoryRole"])
+        self.state["id"] = user["id"]
+
+    def test_04_get_returns_extension(self):
+        user = self.get_user(self.need("id"))
+        self.assertEqual(user.get(ENT, {}).get("costCenter"), "4130")
+        self.assertEqual(user.get(ENT, {}).get("organization"), "Contoso")
+        self.assertEqual(work_emails(user), [self.user_name])
+        self.assertEqual(user["name"].get("formatted"), "Alex Wilber")
+
+    def test_05_lookup_by_username_and_external_id(self):
+        uid = self.need("id")
+        for flt in ('userName eq "%s"' % self.user_name,
+                    'externalId eq "%s"' % self.external_id):
+            found = self.find(flt)
+            self.assertEqual([u["id"] for u in found], [uid], flt)
+        self.assertEqual(self.find('externalId eq "%s"' % uuid.uuid4()), [])
+
+    def test_06_replace_multi_valued_and_sub_attribute(self):
+        uid = self.need("id")
+        user = self.patch_ok(uid, [
+            {"op": "Replace", "path": 'emails[type eq "work"].value',
+             "value": "alex.updated@contoso.com"},
+            {"op": "Replace", "path": "name.familyName", "value": "Wilber-Smith"},
+        ], "PATCH Replace emails[type eq \"work\"].value + name.familyName")
+        self.assertEqual(work_emails(user), ["alex.updated@contoso.com"],
+                         "work email not replaced in place (or duplicated)")
+        self.assertEqual(user["name"].get("familyName"), "Wilber-Smith")
+        self.assertEqual(user["name"].get("givenName"), "Alex", "givenName clobbered")
+
+    def test_07_replace_given_name(self):
+        user = self.patch_ok(self.need("id"), [
+            {"op": "Replace", "path": "name.givenName", "value": "Alexander"}],
+            "PATCH Replace name.givenName")
+        self.assertEqual(user["name"].get("givenName"), "Alexander")
+        self.assertEqual(user["name"].get("familyName"), "Wilber-Smith")
+
+    def test_08_add_work_email_when_absent(self):
+        mgr = self.need("manager")
+        user = self.patch_ok(mgr, [
+            {"op": "Add", "path": 'emails[type eq "work"].value',
+             "value": "grace.manager@contoso.com"}],
+            "PATCH Add emails[type eq \"work\"].value on a user without emails")
+        self.assertEqual(work_emails(user), ["grace.manager@contoso.com"],
+                         "Add through a value filter must create the work email")
+
+    def test_09_replace_work_email_when_absent_creates_it(self):
+        resp = self.entra.post("/Users", {"schemas": [h.URN_USER],
+                                          "userName": test_user_name("NoMail"),
+                                          "active": True})
+        uid = self.assertUserResource(resp, 201, "POST user without email")["id"]
+        user = self.patch_ok(uid, [
+            {"op": "Replace", "path": 'emails[type eq "work"].value',
+             "value": "nomail@contoso.com"}],
+            "PATCH Replace emails[type eq \"work\"].value on a user without emails")
+        self.assertEqual(work_emails(user), ["nomail@contoso.com"])
+
+    def test_10_replace_primary_role(self):
+        uid = self.need("id")
+        user = self.patch_ok(uid, [
+            {"op": "Replace", "path": 'roles[primary eq "True"].value', "value": "auditor"}],
+            "PATCH Replace roles[primary eq \"True\"].value")
+        self.assertEqual(primary_roles(user), ["auditor"], "roles: %r" % user.get("roles"))
+        self.assertEqual(len(user["roles"]), 1, "role duplicated: %r" % user["roles"])
+
+    def test_11_add_primary_role_when_absent(self):
+        mgr = self.need("manager")
+        user = self.patch_ok(mgr, [
+            {"op": "Add", "path": 'roles[primary eq "True"].value', "value": "analyst"}],
+            "PATCH Add roles[primary eq \"True\"].value on a user without roles")
+        self.assertEqual(primary_roles(user), ["analyst"], "roles: %r" % user.get("roles"))
+
+    def test_12_disable_and_enable_with_string_booleans(self):
+        uid = self.need("id")
+        user = self.patch_ok(uid, [{"op": "Replace", "path": "active", "value": "False"}],
+                             "PATCH Replace active \"False\"")
+        self.assertIs(user.get("active"), False, "active must be stored as JSON false")
+        found = self.find('userName eq "%s"' % self.user_name)
+        self.assertEqual([u.get("active") for u in found], [False])
+        user = self.patch_ok(uid, [{"op": "Replace", "path": "active", "value": "True"}],
+                             "PATCH Replace active \"True\"")
+        self.assertIs(user.get("active"), True, "active must be stored as JSON true")
+
+    def test_13_no_path_replace_with_dotted_and_urn_keys(self):
+        uid = self.need("id")
+        user = self.patch_ok(uid, [{"op": "Replace", "value": {
+            "displayName": "Alex W. Smith",
+            "name.givenName": "Alex",
+            "name.familyName": "Smith",
+            ENT + ":department": "Finance",
+            "title": "Controller",
+        }}], "PATCH no-path Replace with dotted and URN-prefixed keys")
+        self.assertEqual(user.get("displayName"), "Alex W. Smith")
+        self.assertEqual(user["name"].get("givenName"), "Alex")
+        self.assertEqual(user["name"].get("familyName"), "Smith")
+        self.assertEqual(user["name"].get("formatted"), "Alex Wilber",
+                         "sub-attributes not named must stay")
+        self.assertEqual(user.get("title"), "Controller")
+        ent = user.get(ENT, {})
+        self.assertEqual(ent.get("department"), "Finance", "enterprise URN key ignored")
+        self.assertEqual(ent.get("employeeNumber"), "701984", "other enterprise attrs lost")
+        for verbatim in ("name.givenName", "name.familyName", ENT + ":department"):
+            self.assertNotIn(verbatim, user, "key stored verbatim instead of as a path")
+
+    def test_14_no_path_replace_with_extension_object(self):
+        uid = self.need("id")
+        user = self.patch_ok(uid, [{"op": "Replace", "value": {
+            ENT: {"costCenter": "9999"}}}], "PATCH no-path Replace of the enterprise object")
+        ent = user.get(ENT, {})
+        self.assertEqual(ent.get("costCenter"), "9999")
+        self.assertEqual(ent.get("department"), "Finance",
+                         "RFC 7644 §3.5.2.3: unspecified sub-attributes are left unchanged")
+
+    def test_15_add_and_remove_manager(self):
+        uid, mgr = self.need("id"), self.need("manager")
+        user = self.patch_ok(uid, [{"op": "Add", "path": ENT + ":manager", "value": mgr}],
+                             "PATCH Add manager (Entra sends the id as a string)")
+        self.assertEqual(user.get(ENT, {}).get("manager", {}).get("value"), mgr,
+                         "manager: %r" % user.get(ENT))
+        user = self.patch_ok(uid, [{"op": "Remove", "path": ENT + ":manager"}],
+                             "PATCH Remove manager")
+        self.assertNotIn("manager", user.get(ENT, {}), "manager not removed: %r"
+                         % user.get(ENT))
+        self.assertEqual(user.get(ENT, {}).get("department"), "Finance")
+        user = self.patch_ok(uid, [{"op": "add", "path": ENT + ":manager",
+                                    "value": {"value": mgr}}],
+                             "PATCH add manager in the RFC object form")
+        self.assertEqual(user.get(ENT, {}).get("manager", {}).get("value"), mgr)
+
+    def test_16_rename_user(self):
+        uid = self.need("id")
+        new_name = test_user_name("Renamed")
+        user = self.patch_ok(uid, [{"op": "Replace", "path": "userName", "value": new_name}],
+                             "PATCH Replace userName")
+        self.assertEqual(user["userName"], new_name)
+        self.assertEqual([u["id"] for u in self.find('userName eq "%s"' % new_name)], [uid])
+        self.assertEqual(self.find('userName eq "%s"' % self.user_name), [])
+
+    def test_17_delete(self):
+        uid = self.need("id")
+        resp = self.entra.delete("/Users/" + uid)
+        self.assertStatus(resp, 204, "DELETE")
+        self.assertEqual(resp.raw, b"")
+        self.assertScimError(self.entra.get("/Users/" + uid), 404, msg="GET after DELETE")
+        self.assertEqual(self.find('externalId eq "%s"' % self.external_id), [])
+        # The manager is unaffected.
+        self.assertEqual(self.get_user(self.need("manager"))["userName"], self.manager_name)
+
+
+class EntraRemoveOps(ScimTestCase):
+    """Remove with a value filter and of a simple attribute, as Entra sends them."""
+
+    def test_remove_work_email_and_title(self):
+        api = self.scimd.client()
+        user = api.create_user(test_user_name(), title="Engineer",
+                               emails=[{"type": "work", "value": "w@contoso.com",
+                                        "primary": True},
+                                       {"type": "home", "value": "h@contoso.com"}])
+        resp = api.patch_ops("/Users/" + user["id"], [
+            {"op": "Remove", "path": 'emails[type eq "work"]'},
+            {"op": "Remove", "path": "title"}])
+        self.assertStatus(resp, (200, 204), "PATCH Remove")
+        stored = self.get_user(user["id"])
+        self.assertEqual([e.get("value") for e in stored.get("emails", [])], ["h@contoso.com"])
+        self.assertNotIn("title", stored)
+
+
+if __name__ == "__main__":
+    main()

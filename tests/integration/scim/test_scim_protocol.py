@@ -1,0 +1,736 @@
+#!/usr/bin/env python3
+"""RFC 7643/7644 details real SCIM clients trip on: authentication failures, error
+shapes and media types, query-string decoding, paging, attribute projection, filters,
+ETags, discovery endpoints, and the identity rules scimd enforces at the door.
+Each class runs its own scimd so counts and listings are exact.
+"""
+
+import base64
+import json
+import os
+import pwd
+import re
+import sys
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+
+import scimharness as h  # noqa: E402
+from scimtest import ScimTestCase, is_int, main, unique  # noqa: E402
+
+ENT = h.URN_ENTERPRISE
+
+
+def ids(resources):
+    return sorted(r["id"] for r in resources)
+
+
+class Authentication(ScimTestCase):
+    """Every refusal is a 401 with WWW-Authenticate and a SCIM error body."""
+
+    def assert401(self, resp, what):
+        self.assertScimError(resp, 401, msg=what)
+        challenge = resp.headers.get("WWW-Authenticate") or ""
+        self.assertTrue(re.search(r"\b(basic|bearer)\b", challenge, re.I),
+                        "%s: 401 without a Basic/Bearer WWW-Authenticate challenge:\n%s"
+                        % (what, resp.describe()))
+
+    def test_valid_basic_and_bearer(self):
+        for auth in ("basic", "bearer"):
+            resp = self.scimd.client(auth=auth).get("/Users")
+            self.assertListResponse(resp, msg="GET /Users with %s auth" % auth)
+
+    def test_missing_header(self):
+        self.assert401(self.api.get("/Users", auth=None), "no Authorization header")
+        name = unique("unauth")
+        resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name}, auth=None)
+        self.assert401(resp, "POST without Authorization")
+        self.assertNotStored(name)
+
+    def test_bad_basic(self):
+        tok = self.scimd.token
+        cases = {
+            "wrong key": "Basic " + base64.b64encode(
+                ("%s:%s" % (tok.access_id, tok.access_key + "x")).encode()).decode(),
+            "unknown id": "Basic " + base64.b64encode(
+                ("nosuchid:%s" % tok.access_key).encode()).decode(),
+            "empty key": "Basic " + base64.b64encode(("%s:" % tok.access_id).encode()).decode(),
+            "no colon": "Basic " + base64.b64encode(tok.access_id.encode()).decode(),
+            "not base64": "Basic !!!not-base64!!!",
+            "empty": "Basic ",
+        }
+        for what, header in cases.items():
+            self.assert401(self.api.get("/Users", auth=header), "Basic auth, " + what)
+
+    def test_bad_bearer(self):
+        tok = self.scimd.token
+        cases = {
+            "random": "Bearer " + base64.b64encode(b"abc:def").decode(),
+            "raw access key": "Bearer " + tok.access_key,
+            "truncated": "Bearer " + tok.bearer[:-4],
+            "empty": "Bearer ",
+            "unknown scheme": "Token " + tok.bearer,
+        }
+        for what, header in cases.items():
+            self.assert401(self.api.get("/Users", auth=header), "Bearer auth, " + what)
+
+    def test_revoked_token_is_refused_on_next_request(self):
+        doomed = self.scimd.create_token("revoke-me")
+        bearer = self.scimd.client(doomed, auth="bearer")
+        basic = self.scimd.client(doomed, auth="basic")
+        self.assertListResponse(bearer.get("/Users"), msg="fresh token")
+        listing = self.scimd.scimctl("token", "list").stdout
+        self.assertIn(doomed.access_id, listing, "token list lacks the new token")
+        self.assertNotIn(doomed.access_key, listing, "token list shows a secret key")
+        self.scimd.scimctl("token", "revoke", doomed.access_id)
+        self.assert401(bearer.get("/Users"), "revoked token (Bearer), scimd still running")
+        self.assert401(basic.get("/Users"), "revoked token (Basic)")
+        self.assertListResponse(self.api.get("/Users"), msg="the other token still works")
+
+
+class ErrorShapes(ScimTestCase):
+    """RFC 7644 §3.12 errors, status codes and media types."""
+
+    MAX_BODY = 65536
+    instance_kwargs = {"extra": {"server": {"max_body_size": MAX_BODY}}}
+
+    def setUp(self):
+        self.user = self.api.create_user(unique("err"), name={"givenName": "Err"})
+        self.path = "/Users/" + self.user["id"]
+
+    def assertUnchanged(self):
+        now = self.get_user(self.user["id"])
+        self.assertEqual(now["meta"].get("version"), self.user["meta"].get("version"),
+                         "a refused request changed the user")
+        self.assertEqual(now["userName"], self.user["userName"])
+
+    def test_invalid_json_is_invalid_syntax(self):
+        for raw in (b'{"schemas": [', b"not json", b'{"userName": "a@b.example",}'):
+            resp = self.api.post("/Users", raw=raw)
+            self.assertScimError(resp, 400, "invalidSyntax", msg="POST body %r" % raw)
+        resp = self.api.patch(self.path, raw=b'{"Operations": [ {"op": ')
+        self.assertScimError(resp, 400, "invalidSyntax", msg="PATCH with broken JSON")
+        self.assertUnchanged()
+
+    def test_duplicate_json_keys_are_refused(self):
+        name = unique("dupkey")
+        raw = ('{"schemas": ["%s"], "userName": "%s", "userName": "other@example.com"}'
+               % (h.URN_USER, name)).encode()
+        self.assertScimError(self.api.post("/Users", raw=raw), 400,
+                             ("invalidSyntax", "invalidValue"), msg="duplicate keys")
+        self.assertNotStored(name)
+
+    def test_non_object_body(self):
+        self.assertScimError(self.api.post("/Users", raw=b"[]"), 400,
+                             ("invalidSyntax", "invalidValue"), msg="array body")
+
+    def test_bad_filter_is_invalid_filter(self):
+        for flt in ('userName eq', 'userName xx "a"', '(userName eq "a"', 'userName eq "open',
+                    'userName eq "a" and', 'emails[type eq "work"'):
+            self.assertScimError(self.api.filter_users(flt), 400, "invalidFilter",
+                                 msg="filter %r" % flt)
+
+    def test_bad_patch_path(self):
+        resp = self.api.patch_ops(self.path, [{"op": "replace", "path": "name..givenName",
+                                               "value": "x"}])
+        self.assertScimError(resp, 400, "invalidPath", msg="path name..givenName")
+        resp = self.api.patch_ops(self.path, [{"op": "replace",
+                                               "path": 'emails[type eq "work"',
+                                               "value": "x"}])
+        self.assertScimError(resp, 400, ("invalidPath", "invalidFilter"),
+                             msg="path with an unclosed value filter")
+        self.assertUnchanged()
+
+    def test_remove_without_path_is_no_target(self):
+        resp = self.api.patch_ops(self.path, [{"op": "remove"}])
+        self.assertScimError(resp, 400, "noTarget", msg="remove without path")
+        self.assertUnchanged()
+
+    def test_bad_patch_op(self):
+        resp = self.api.patch_ops(self.path, [{"op": "frobnicate", "path": "title",
+                                               "value": "x"}])
+        self.assertScimError(resp, 400, ("invalidSyntax", "invalidValue"), msg="unknown op")
+        resp = self.api.patch(self.path, {"schemas": [h.URN_PATCH_OP]})
+        self.assertScimError(resp, 400, ("invalidSyntax", "invalidValue"),
+                             msg="PatchOp without Operations")
+        self.assertUnchanged()
+
+    def test_patch_read_only_is_mutability(self):
+        for path, value in (("id", "hijacked-id"), ("meta.created", "2001-01-01T00:00:00Z"),
+                            ("meta", {"version": 'W/"x"'})):
+            resp = self.api.patch_ops(self.path, [{"op": "replace", "path": path,
+                                                   "value": value}])
+            self.assertScimError(resp, 400, "mutability", msg="PATCH replace %s" % path)
+        self.assertScimError(self.api.get("/Users/hijacked-id"), 404, msg="id changed")
+        self.assertUnchanged()
+
+    def test_unknown_id_and_route_are_404(self):
+        for method in ("GET", "DELETE"):
+            resp = self.api.request(method, "/Users/" + str(uuid.uuid4()))
+            self.assertScimError(resp, 404, msg="%s unknown id" % method)
+        resp = self.api.patch_ops("/Users/" + str(uuid.uuid4()),
+                                  [{"op": "replace", "path": "title", "value": "x"}])
+        self.assertScimError(resp, 404, msg="PATCH unknown id")
+        self.assertScimError(self.api.get("/NoSuchEndpoint"), 404, msg="unknown route")
+        self.assertScimError(self.api.get("/Users/x/y"), 404, msg="too deep a route")
+        self.assertScimError(self.api.get("/not/scim/Users", base=False), 404,
+                             msg="outside base_path")
+
+    def test_wrong_method_is_405(self):
+        for method, path in (("DELETE", "/Users"), ("PUT", "/Users"), ("PATCH", "/Users"),
+                             ("POST", self.path), ("DELETE", "/ServiceProviderConfig"),
+                             ("POST", "/Schemas")):
+            resp = self.api.request(method, path, {} if method in ("PUT", "PATCH", "POST")
+                                    else None)
+            self.assertScimError(resp, 405, msg="%s %s" % (method, path))
+            self.assertTrue(resp.headers.get("Allow"),
+                            "405 without Allow header (RFC 9110 §15.5.6):\n" + resp.describe())
+        self.assertUnchanged()
+
+    def test_wrong_content_type_is_415(self):
+        name = unique("ctype")
+        body = {"schemas": [h.URN_USER], "userName": name}
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+            resp = self.api.post("/Users", body, content_type=ctype)
+            self.assertScimError(resp, 415, msg="POST with Content-Type " + ctype)
+        self.assertNotStored(name)
+        resp = self.api.patch_ops(self.path, [{"op": "replace", "path": "title",
+                                               "value": "x"}], content_type="text/plain")
+        self.assertScimError(resp, 415, msg="PATCH with text/plain")
+        self.assertUnchanged()
+
+    def test_json_media_types_accepted(self):
+        for ctype in ("application/json", "application/scim+json; charset=utf-8",
+                      "application/json;charset=UTF-8"):
+            resp = self.api.post("/Users", {"schemas": [h.URN_USER],
+                                            "userName": unique("ok-ctype")},
+                                 content_type=ctype)
+            self.assertUserResource(resp, 201, "POST with Content-Type " + ctype)
+
+    def _oversized_user(self):
+        name = unique("big")
+        body = json.dumps({"schemas": [h.URN_USER], "userName": name,
+                           "displayName": "x" * (self.MAX_BODY + 100)}).encode()
+        self.assertGreater(len(body), self.MAX_BODY)
+        return name, body
+
+    def test_body_over_max_size_is_413(self):
+        name, body = self._oversized_user()
+        headers = ["Authorization: " + self.scimd.token.bearer_header(),
+                   "Content-Type: application/scim+json", "Accept: application/scim+json",
+                   "Content-Length: %d" % len(body), "Connection: close"]
+        pieces = [body[i:i + 16384] for i in range(0, len(body), 16384)]
+        resp = h.raw_http(self.scimd.port, "POST", "/scim/v2/Users", headers, pieces)
+        self.assertScimError(resp, 413, msg="POST with Content-Length over max_body_size")
+        self.assertNotStored(name)
+
+    def test_chunked_body_over_max_size_is_413(self):
+        name, body = self._oversized_user()
+        headers = ["Authorization: " + self.scimd.token.bearer_header(),
+                   "Content-Type: application/scim+json", "Transfer-Encoding: chunked",
+                   "Connection: close"]
+        pieces = []
+        for i in range(0, len(body), 8192):
+            chunk = body[i:i + 8192]
+            pieces.append(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+        pieces.append(b"0\r\n\r\n")
+        resp = h.raw_http(self.scimd.port, "POST", "/scim/v2/Users", headers, pieces)
+        self.assertScimError(resp, 413, msg="chunked POST over max_body_size")
+        self.assertNotStored(name)
+        # The daemon is still fine afterwards.
+        self.assertUserResource(self.api.post("/Users", {"schemas": [h.URN_USER],
+                                                         "userName": unique("after413")}),
+                                201, "POST after a 413")
+
+    def test_duplicate_is_409_uniqueness(self):
+        resp = self.api.post("/Users", {"schemas": [h.URN_USER],
+                                        "userName": self.user["userName"].upper()})
+        self.assertScimError(resp, 409, "uniqueness", msg="duplicate userName")
+
+
+class QueryStringDecoding(ScimTestCase):
+    """Query strings are application/x-www-form-urlencoded: "+" is a space, %2B a plus."""
+
+    def test_plus_means_space_and_2b_means_plus(self):
+        user = self.api.create_user("first.last+tag@example.com")
+        cases = [
+            ("filter=userName+eq+%22first.last%2Btag%40example.com%22", [user["id"]]),
+            ("filter=userName%20eq%20%22first.last%2Btag@example.com%22", [user["id"]]),
+            ("filter=userName+eq+%22first.last+tag%40example.com%22", []),
+        ]
+        for query, expected in cases:
+            resp = self.api.get("/Users", query=query)
+            body = self.assertListResponse(resp, total=len(expected), msg="?" + query)
+            self.assertEqual([r["id"] for r in body.get("Resources", [])], expected, query)
+
+
+class Paging(ScimTestCase):
+    """RFC 7644 §3.4.2.4 pagination over 25 users."""
+
+    DOMAIN = "paging.example.com"
+    N = 25
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.users = [cls.api.create_user(unique("pg", cls.DOMAIN)) for _ in range(cls.N)]
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        cls.flt = 'userName ew "@%s"' % cls.DOMAIN
+
+    def page(self, **params):
+        resp = self.api.filter_users(self.flt, **params)
+        return resp, self.assertListResponse(resp, total=self.N, msg="page %r" % params)
+
+    def test_pages_are_consistent(self):
+        seen = []
+        for start, size in ((1, 10), (11, 10), (21, 5)):
+            resp, body = self.page(startIndex=start, count=10)
+            self.assertEqual(body["startIndex"], start, resp.describe())
+            self.assertEqual(len(body["Resources"]), size, resp.describe())
+            self.assertEqual(body["itemsPerPage"], size, resp.describe())
+            again = self.page(startIndex=start, count=10)[1]
+            self.assertEqual([r["id"] for r in again["Resources"]],
+                             [r["id"] for r in body["Resources"]],
+                             "the same page twice gave a different order")
+            seen.extend(r["id"] for r in body["Resources"])
+        self.assertEqual(len(seen), len(set(seen)), "a user appeared on two pages")
+        self.assertEqual(sorted(seen), ids(self.users), "pages do not cover every user")
+
+    def test_start_index_below_one_means_one(self):
+        first = self.page(startIndex=1, count=5)[1]
+        for start in (0, -3):
+            resp, body = self.page(startIndex=start, count=5)
+            self.assertEqual(body["startIndex"], 1, "startIndex=%d:\n%s"
+                             % (start, resp.describe()))
+            self.assertEqual([r["id"] for r in body["Resources"]],
+                             [r["id"] for r in first["Resources"]])
+
+    def test_start_index_past_the_end_is_an_empty_page(self):
+        for start in (self.N + 1, 1000):
+            resp, body = self.page(startIndex=start, count=10)
+            self.assertEqual(body.get("Resources"), [], resp.describe())
+            self.assertEqual(body["itemsPerPage"], 0, resp.describe())
+
+    def test_count_zero_returns_only_total(self):
+        for count in (0, -1):
+            resp, body = self.page(count=count)
+            self.assertEqual(body.get("Resources", []), [], "count=%d:\n%s"
+                             % (count, resp.describe()))
+            self.assertEqual(body["itemsPerPage"], 0, resp.describe())
+
+    def test_large_count_and_no_filter(self):
+        resp, body = self.page(count=1000)
+        self.assertEqual(ids(body["Resources"]), ids(self.users), resp.describe())
+        resp = self.api.get("/Users", query={"startIndex": "1", "count": "1000"})
+        body = self.assertListResponse(resp, total=self.N, msg="no filter")
+        self.assertEqual(ids(body["Resources"]), ids(self.users))
+
+
+class AttributeProjection(ScimTestCase):
+    """attributes= / excludedAttributes= (RFC 7644 §3.4.2.5, RFC 7643 §7 "returned")."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.user = cls.api.create_user(
+                unique("proj"), title="Engineer", password="Sup3r-Secret-Value",
+                schemas=[h.URN_USER, ENT],
+                name={"givenName": "Pro", "familyName": "Jection"},
+                emails=[{"type": "work", "value": "proj@example.com", "primary": True}],
+                **{ENT: {"department": "R&D", "employeeNumber": "42"}})
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        cls.path = "/Users/" + cls.user["id"]
+
+    def fetch(self, **params):
+        """The user via GET by id and via a filtered list, with the same parameters."""
+        q = {k: v for k, v in params.items()}
+        by_id = self.api.get(self.path, query=q)
+        user = self.assertUserResource(by_id, 200, "GET %r" % q)
+        q["filter"] = 'id eq "%s"' % self.user["id"]
+        listed = self.assertListResponse(self.api.get("/Users", query=q), total=1,
+                                         msg="list %r" % q)["Resources"][0]
+        self.assertNotPassword(listed)
+        return [user, listed]
+
+    def assertAlways(self, user):
+        for key in ("id", "userName", "schemas"):
+            self.assertIn(key, user, "%s must always be returned: %r" % (key, user))
+
+    def test_attributes_user_name(self):
+        for user in self.fetch(attributes="userName"):
+            self.assertAlways(user)
+            for key in ("name", "emails", "title", "active", ENT):
+                self.assertNotIn(key, user, "attributes=userName returned %s" % key)
+
+    def test_attributes_case_insensitive_and_sub_attribute(self):
+        for user in self.fetch(attributes="NAME.givenName,Emails"):
+            self.assertAlways(user)
+            self.assertEqual(user.get("name"), {"givenName": "Pro"}, repr(user))
+            self.assertEqual([e.get("value") for e in user.get("emails", [])],
+                             ["proj@example.com"])
+            self.assertNotIn("title", user)
+
+    def test_attributes_urn_qualified(self):
+        for user in self.fetch(attributes=ENT + ":department,"
+                               + h.URN_USER + ":title"):
+            self.assertAlways(user)
+            self.assertEqual(user.get(ENT), {"department": "R&D"}, repr(user))
+            self.assertEqual(user.get("title"), "Engineer")
+            self.assertNotIn("name", user)
+
+    def test_password_never_returned_even_when_asked(self):
+        for user in self.fetch(attributes="password,userName"):
+            self.assertAlways(user)  # assertNotPassword ran in fetch
+
+    def test_excluded_attributes(self):
+        for user in self.fetch(excludedAttributes="emails,name"):
+            self.assertAlways(user)
+            self.assertNotIn("emails", user)
+            self.assertNotIn("name", user)
+            self.assertEqual(user.get("title"), "Engineer")
+            self.assertEqual(user.get(ENT, {}).get("employeeNumber"), "42")
+
+    def test_excluding_always_attributes_has_no_effect(self):
+        for user in self.fetch(excludedAttributes="userName,id,schemas"):
+            self.assertAlways(user)
+            self.assertEqual(user["userName"], self.user["userName"])
+
+
+class Filters(ScimTestCase):
+    """RFC 7644 §3.4.2.2 operators and grouping on a fixed set of three users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            api = cls.api
+            cls.alpha = api.create_user(
+                "f.alpha@example.com", title="Engineer", schemas=[h.URN_USER, ENT],
+                name={"givenName": "Alpha"},
+                emails=[{"type": "work", "value": "alpha@example.com", "primary": True}],
+                **{ENT: {"employeeNumber": "1001"}})
+            cls.beta = api.create_user(
+                "f.beta@example.org", title="Manager", active=False,
+                emails=[{"type": "home", "value": "beta@example.com"},
+                        {"type": "work", "value": "beta@example.org", "primary": True}])
+            cls.gamma = api.create_user("f.gamma@example.com", schemas=[h.URN_USER, ENT],
+                                        **{ENT: {"employeeNumber": "1003"}})
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        cls.names = {cls.alpha["id"]: "alpha", cls.beta["id"]: "beta",
+                     cls.gamma["id"]: "gamma"}
+
+    def check(self, flt, expected):
+        found = sorted(self.names.get(u["id"], u["id"]) for u in self.find(flt))
+        self.assertEqual(found, sorted(expected), "filter %s" % flt)
+
+    def test_string_operators(self):
+        self.check('userName co "beta"', ["beta"])
+        self.check('userName sw "f.a"', ["alpha"])
+        self.check('userName ew "example.com"', ["alpha", "gamma"])
+        self.check('userName ne "f.alpha@example.com"', ["beta", "gamma"])
+        self.check('title pr', ["alpha", "beta"])
+        self.check('title eq "engineer"', ["alpha"])  # title is caseExact false
+
+    def test_case_insensitive_names_and_operators(self):
+        self.check('USERNAME EQ "F.ALPHA@EXAMPLE.COM"', ["alpha"])
+        self.check('UserName Sw "F.G"', ["gamma"])
+
+    def test_last_modified_comparisons(self):
+        self.check('meta.lastModified gt "2000-01-01T00:00:00Z"', ["alpha", "beta", "gamma"])
+        self.check('meta.lastModified lt "2000-01-01T00:00:00Z"', [])
+        self.check('meta.lastModified gt "2999-01-01T00:00:00Z"', [])
+        stamp = self.alpha["meta"]["lastModified"]
+        self.check('meta.lastModified ge "%s" and userName eq "f.alpha@example.com"' % stamp,
+                   ["alpha"])
+
+    def test_logical_operators_and_precedence(self):
+        self.check('userName sw "f." and active eq false', ["beta"])
+        self.check('userName eq "f.alpha@example.com" or userName eq "f.gamma@example.com"',
+                   ["alpha", "gamma"])
+        self.check('not (userName eq "f.alpha@example.com")', ["beta", "gamma"])
+        # "and" binds tighter than "or".
+        self.check('title eq "Manager" or title eq "Engineer" and active eq false', ["beta"])
+        self.check('(title eq "Manager" or title eq "Engineer") and active eq true', ["alpha"])
+
+    def test_value_filter_matches_within_one_element(self):
+        # beta's work address is @example.org and its home one @example.com: no match.
+        self.check('emails[type eq "work" and value co "@example.com"]', ["alpha"])
+        self.check('emails[type eq "home"]', ["beta"])
+        self.check('emails.value co "@example.org"', ["beta"])
+        self.check('emails pr', ["alpha", "beta"])
+
+    def test_urn_qualified_names(self):
+        self.check('%s:userName eq "f.beta@example.org"' % h.URN_USER, ["beta"])
+        self.check('%s:employeeNumber eq "1003"' % ENT, ["gamma"])
+        self.check('%s:employeeNumber pr' % ENT, ["alpha", "gamma"])
+
+    def test_no_match_is_empty_200(self):
+        self.assertEmptyList(self.api.filter_users('userName eq "nobody.here@example.com"'))
+        self.assertEmptyList(self.api.filter_users('title eq "Astronaut"'))
+
+
+class ETags(ScimTestCase):
+    """ETag == meta.version, If-Match preconditions (RFC 7644 §3.14)."""
+
+    def fresh(self):
+        user = self.api.create_user(unique("etag"), title="v1")
+        return user, "/Users/" + user["id"]
+
+    def test_etag_header_equals_meta_version(self):
+        user, path = self.fresh()
+        resp = self.api.get(path)
+        got = self.assertUserResource(resp, 200, "GET")
+        version = got["meta"].get("version")
+        self.assertTrue(version and re.match(r'^(W/)?"[^"]*"$', version),
+                        "meta.version is not an entity tag: %r" % version)
+        self.assertEqual(resp.headers.get("ETag"), version, resp.describe())
+        resp = self.api.patch_ops(path, [{"op": "replace", "path": "title", "value": "v2"}])
+        self.assertStatus(resp, (200, 204))
+        if resp.status == 200 and resp.headers.get("ETag"):
+            self.assertEqual(resp.headers["ETag"], resp.json["meta"]["version"])
+        newer = self.get_user(user["id"])["meta"]["version"]
+        self.assertNotEqual(newer, version, "version unchanged by a modification")
+
+    def test_versions_change_on_every_write_even_within_a_second(self):
+        user, path = self.fresh()
+        versions = {user["meta"]["version"]}
+        for i in range(5):
+            self.assertStatus(self.api.patch_ops(path, [{"op": "replace", "path": "title",
+                                                         "value": "t%d" % i}]), (200, 204))
+            versions.add(self.get_user(user["id"])["meta"]["version"])
+        self.assertEqual(len(versions), 6, "versions repeated: %r" % versions)
+
+    def test_stale_if_match_is_412(self):
+        user, path = self.fresh()
+        stale = user["meta"]["version"]
+        self.assertStatus(self.api.patch_ops(path, [{"op": "replace", "path": "title",
+                                                     "value": "v2"}]), (200, 204))
+        current = self.get_user(user["id"])
+        hdr = {"If-Match": stale}
+        put_body = {"schemas": [h.URN_USER], "userName": user["userName"], "title": "put"}
+        for resp, what in (
+                (self.api.put(path, put_body, headers=hdr), "PUT"),
+                (self.api.patch_ops(path, [{"op": "replace", "path": "title",
+                                            "value": "patched"}], headers=hdr), "PATCH"),
+                (self.api.delete(path, headers=hdr), "DELETE")):
+            self.assertScimError(resp, 412, msg="%s with a stale If-Match" % what)
+        after = self.get_user(user["id"])
+        self.assertEqual(after["meta"]["version"], current["meta"]["version"])
+        self.assertEqual(after.get("title"), "v2")
+
+    def test_matching_if_match_succeeds(self):
+        user, path = self.fresh()
+        resp = self.api.patch_ops(path, [{"op": "replace", "path": "title", "value": "v2"}],
+                                  headers={"If-Match": user["meta"]["version"]})
+        self.assertStatus(resp, (200, 204), "PATCH with the current If-Match")
+        current = self.get_user(user["id"])
+        self.assertEqual(current.get("title"), "v2")
+        resp = self.api.put(path, {"schemas": [h.URN_USER], "userName": user["userName"],
+                                   "title": "v3"},
+                            headers={"If-Match": current["meta"]["version"]})
+        self.assertUserResource(resp, 200, "PUT with the current If-Match")
+        resp = self.api.patch_ops(path, [{"op": "replace", "path": "title", "value": "v4"}],
+                                  headers={"If-Match": "*"})
+        self.assertStatus(resp, (200, 204), "PATCH with If-Match: *")
+        current = self.get_user(user["id"])
+        resp = self.api.delete(path, headers={"If-Match": current["meta"]["version"]})
+        self.assertStatus(resp, 204, "DELETE with the current If-Match")
+
+
+class Discovery(ScimTestCase):
+    """/ServiceProviderConfig, /ResourceTypes, /Schemas (RFC 7643 §5-7, RFC 7644 §4)."""
+
+    def get_ok(self, path):
+        resp = self.api.get(path)
+        self.assertStatus(resp, 200, "GET " + path)
+        self.assertScimMedia(resp)
+        return resp.json
+
+    def test_service_provider_config(self):
+        spc = self.get_ok("/ServiceProviderConfig")
+        self.assertEqual(spc.get("schemas"), [h.URN_SPC])
+        self.assertIs(spc.get("patch", {}).get("supported"), True, repr(spc))
+        self.assertIs(spc.get("filter", {}).get("supported"), True, repr(spc))
+        self.assertTrue(is_int(spc["filter"].get("maxResults"))
+                        and spc["filter"]["maxResults"] > 0, repr(spc["filter"]))
+        self.assertIs(spc.get("etag", {}).get("supported"), True, repr(spc))
+        for key in ("bulk", "changePassword", "sort"):
+            self.assertIsInstance(spc.get(key, {}).get("supported"), bool, key)
+        schemes = spc.get("authenticationSchemes")
+        self.assertIsInstance(schemes, list, repr(spc))
+        types = {s.get("type") for s in schemes}
+        self.assertTrue({"httpbasic", "oauthbearertoken"} <= types, "types: %r" % types)
+        for s in schemes:
+            self.assertTrue(s.get("name") and s.get("description"), repr(s))
+
+    def test_resource_types(self):
+        body = self.get_ok("/ResourceTypes")
+        self.assertEqual(body.get("schemas"), [h.URN_LIST], repr(body))
+        self.assertTrue(is_int(body.get("totalResults")))
+        by_id = {rt.get("id"): rt for rt in body.get("Resources", [])}
+        self.assertEqual(body["totalResults"], len(by_id))
+        user = by_id.get("User")
+        self.assertIsNotNone(user, "no User resource type: %r" % sorted(by_id))
+        self.assertEqual(user.get("schemas"), [h.URN_RESOURCE_TYPE])
+        self.assertEqual(user.get("endpoint"), "/Users")
+        self.assertEqual(user.get("schema"), h.URN_USER)
+        exts = {e.get("schema"): e.get("required") for e in user.get("schemaExtensions", [])}
+        self.assertIn(ENT, exts, repr(user))
+        self.assertIs(exts[ENT], False)
+        self.assertEqual(user.get("meta", {}).get("resourceType"), "ResourceType")
+        self.assertTrue(user["meta"].get("location", "").endswith("/ResourceTypes/User"))
+        single = self.get_ok("/ResourceTypes/User")
+        self.assertEqual(single, user, "/ResourceTypes/User differs from the list entry")
+        self.assertScimError(self.api.get("/ResourceTypes/NoSuchType"), 404)
+
+    def test_schemas(self):
+        body = self.get_ok("/Schemas")
+        self.assertEqual(body.get("schemas"), [h.URN_LIST], repr(body)[:500])
+        by_id = {s.get("id"): s for s in body.get("Resources", [])}
+        self.assertEqual(body.get("totalResults"), len(by_id))
+        for urn in (h.URN_USER, ENT):
+            self.assertIn(urn, by_id, "missing schema %s" % urn)
+            s = by_id[urn]
+            self.assertEqual(s.get("schemas"), [h.URN_SCHEMA])
+            self.assertEqual(s.get("meta", {}).get("resourceType"), "Schema")
+            self.assertTrue(s["meta"].get("location", "").endswith("/Schemas/" + urn))
+            self.assertEqual(self.get_ok("/Schemas/" + urn), s,
+                             "/Schemas/%s differs from the list entry" % urn)
+        attrs = {a["name"]: a for a in by_id[h.URN_USER].get("attributes", [])}
+        user_name = attrs.get("userName", {})
+        self.assertEqual((user_name.get("uniqueness"), user_name.get("caseExact"),
+                          user_name.get("required")), ("server", False, True), repr(user_name))
+        password = attrs.get("password", {})
+        self.assertEqual((password.get("returned"), password.get("mutability")),
+                         ("never", "writeOnly"), repr(password))
+        for name, a in attrs.items():
+            for key in ("type", "multiValued", "required", "mutability", "returned"):
+                self.assertIn(key, a, "attribute %s lacks %s" % (name, key))
+        self.assertScimError(self.api.get("/Schemas/urn:example:no:such:schema"), 404)
+
+    def test_resource_types_and_schemas_agree(self):
+        schemas = {s["id"] for s in self.get_ok("/Schemas")["Resources"]}
+        for rt in self.get_ok("/ResourceTypes")["Resources"]:
+            self.assertIn(rt["schema"], schemas, "%s's schema is not served" % rt["id"])
+            for ext in rt.get("schemaExtensions", []):
+                self.assertIn(ext["schema"], schemas, "extension %s not served" % ext["schema"])
+
+
+class IdentityRules(ScimTestCase):
+    """DESIGN.md identity mapping, enforced on POST, PUT and PATCH (login_name=localpart)."""
+
+    REFUSED = ("invalidValue", "uniqueness")
+
+    def assertRefused(self, resp, what, mentions=None):
+        body = self.assertScimError(resp, (400, 409), msg=what)
+        expected = "invalidValue" if resp.status == 400 else "uniqueness"
+        self.assertEqual(body.get("scimType"), expected, "%s:\n%s" % (what, resp.describe()))
+        if mentions:
+            detail = body["detail"].lower()
+            self.assertTrue(any(m.lower() in detail for m in mentions),
+                            "%s: the detail should say why (mention one of %r):\n%s"
+                            % (what, mentions, resp.describe()))
+        return body
+
+    def post(self, user_name):
+        return self.api.post("/Users", {"schemas": [h.URN_USER], "userName": user_name})
+
+    def test_invalid_login_names_refused(self):
+        first = ("start", "begin", "first", "leading")
+        char = ("character", "allowed", "only")
+        cases = {
+            "-bad@example.com": first,
+            "+plus@example.com": first,
+            ".dot@example.com": first,
+            "@nolocal.example.com": None,
+            "a:b@example.com": char + (":",),
+            "123@example.com": ("digit", "numeric", "number"),
+            "john doe@example.com": char + ("space",),
+            "j\u00f6rg@example.com": char + ("ascii",),
+            "semi;colon@example.com": char + (";",),
+            ("x" * 65) + "@example.com": ("long", "64", "length"),
+        }
+        for user_name, mentions in cases.items():
+            self.assertRefused(self.post(user_name), "userName %r" % user_name, mentions)
+            self.assertNotStored(user_name)
+
+    def test_longest_valid_login_name(self):
+        name = ("y" * 64) + "@example.com"
+        self.assertUserResource(self.post(name), 201, "64-byte login name")
+
+    def test_reserved_and_local_names_refused(self):
+        local = [n for n in ("root", "daemon", "nobody", "bin", "sys") if self._exists(n)]
+        self.assertIn("root", local)
+        for login in local:
+            for user_name in ("%s@example.com" % login, "%s@Example.COM" % login.upper()):
+                self.assertRefused(self.post(user_name), "userName %r" % user_name,
+                                   (login, "reserved", "exist", "local", "system"))
+                self.assertNotStored(user_name)
+
+    @staticmethod
+    def _exists(name):
+        try:
+            pwd.getpwnam(name)
+            return True
+        except KeyError:
+            return False
+
+    def test_same_login_name_from_two_domains_is_409(self):
+        first = self.api.create_user("alice.col@a.example.com")
+        for other in ("alice.col@b.example.com", "ALICE.COL@c.example.com"):
+            resp = self.post(other)
+            self.assertScimError(resp, 409, "uniqueness", msg="%r after %r"
+                                 % (other, first["userName"]))
+            self.assertNotStored(other)
+        self.assertEqual(self.get_user(first["id"])["userName"], "alice.col@a.example.com")
+
+    def test_names_real_tenants_send(self):
+        for user_name in ("Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee@contoso.com",
+                          "first.last+tag@example.com", "o.k-name_1@example.com",
+                          "UPPER.Case@Example.com"):
+            user = self.assertUserResource(self.post(user_name), 201, repr(user_name))
+            self.assertEqual(user["userName"], user_name)
+
+    def test_rename_to_invalid_or_colliding_is_refused(self):
+        other = self.api.create_user("taken.login@example.com")
+        user = self.api.create_user("renamer@example.com")
+        path = "/Users/" + user["id"]
+        put = {"schemas": [h.URN_USER], "active": True}
+        attempts = [
+            ("PATCH path -bad", lambda n: self.api.patch_ops(
+                path, [{"op": "replace", "path": "userName", "value": n}]), "-bad@example.com"),
+            ("PATCH no-path root", lambda n: self.api.patch_ops(
+                path, [{"op": "Replace", "value": {"userName": n}}]), "root@example.com"),
+            ("PATCH collide", lambda n: self.api.patch_ops(
+                path, [{"op": "replace", "path": "userName", "value": n}]),
+             "Taken.Login@other.example.com"),
+            ("PUT all digits", lambda n: self.api.put(path, dict(put, userName=n)),
+             "4242@example.com"),
+            ("PUT collide", lambda n: self.api.put(path, dict(put, userName=n)),
+             "taken.login@example.com"),
+        ]
+        for what, send, new_name in attempts:
+            self.assertRefused(send(new_name), "%s -> %r" % (what, new_name))
+            now = self.get_user(user["id"])
+            self.assertEqual(now["userName"], "renamer@example.com", what)
+            self.assertEqual(now["meta"]["version"], user["meta"]["version"], what)
+        self.assertEqual(self.get_user(other["id"])["userName"], "taken.login@example.com")
+
+    def test_rename_to_same_login_other_domain_is_allowed(self):
+        user = self.api.create_user("selfmap@a.example.com")
+        resp = self.api.patch_ops("/Users/" + user["id"], [
+            {"op": "replace", "path": "userName", "value": "selfmap@b.example.com"}])
+        self.assertStatus(resp, (200, 204), "a user does not collide with itself")
+        self.assertEqual(self.get_user(user["id"])["userName"], "selfmap@b.example.com")
+
+
+if __name__ == "__main__":
+    main()
