@@ -13,7 +13,9 @@ build_deps=(meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev
             libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libcrypt-dev
             libpam0g-dev libsystemd-dev libcmocka-dev)
 test_deps=(curl pamtester openssh-server openssh-client valgrind util-linux
-           systemd python3 iproute2 procps)
+           systemd python3 iproute2 procps
+           debhelper dh-nss lintian devscripts fakeroot build-essential file
+           rpm rpmlint selinux-policy-dev checkpolicy debootstrap)
 
 missing=()
 for p in "${build_deps[@]}" "${test_deps[@]}" "$@"; do
