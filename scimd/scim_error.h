@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 
 struct scim_error {

@@ -1,0 +1,361 @@
+#include "account_snapshot.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <grp.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "proto/schema.h"
+#include "roles.h"
+#include "server.h"
+#include "store.h"
+
+static uint64_t last_generation;
+
+static const char *keep(struct account_snapshot *snap, char *s)
+{
+    if (!s)
+        return NULL;
+    if (snap->n_strings == snap->cap_strings) {
+        size_t cap = snap->cap_strings ? snap->cap_strings * 2 : 1024;
+        char **grown = realloc(snap->strings, cap * sizeof(*grown));
+        if (!grown) {
+            free(s);
+            return NULL;
+        }
+        snap->strings = grown;
+        snap->cap_strings = cap;
+    }
+    snap->strings[snap->n_strings++] = s;
+    return s;
+}
+
+/* passwd fields must not carry ':' or line breaks; IdP display names may. */
+static char *sanitize_new(const char *s)
+{
+    char *out = strdup(s ? s : "");
+    if (!out)
+        return NULL;
+    for (char *p = out; *p; p++)
+        if (*p == ':' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return out;
+}
+
+static char *gecos_new(const json_t *doc)
+{
+    const char *display = json_string_value(json_object_get(doc, "displayName"));
+    const json_t *name = json_object_get(doc, "name");
+    const char *formatted = json_string_value(json_object_get(name, "formatted"));
+    const char *given = json_string_value(json_object_get(name, "givenName"));
+    const char *family = json_string_value(json_object_get(name, "familyName"));
+    if (display && *display)
+        return sanitize_new(display);
+    if (formatted && *formatted)
+        return sanitize_new(formatted);
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
+             family ? family : "");
+    return sanitize_new(buf);
+}
+
+static char *home_new(const char *tmpl, const char *login)
+{
+    size_t cap = strlen(tmpl) + 1;
+    for (const char *p = tmpl; *p; p++)
+        if (p[0] == '%' && p[1] == 'u')
+            cap += strlen(login);
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    char *o = out;
+    for (const char *p = tmpl; *p; p++) {
+        if (p[0] == '%' && p[1] == 'u') {
+            o = stpcpy(o, login);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            *o++ = '%';
+            p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+struct group_builder {
+    size_t index;
+    uint32_t *members;
+    size_t n, cap;
+};
+
+static int add_member(struct group_builder *g, uint32_t user_idx)
+{
+    if (g->n > 0 && g->members[g->n - 1] == user_idx)
+        return 0; /* the same role listed twice on one user */
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        uint32_t *grown = realloc(g->members, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        g->members = grown;
+        g->cap = cap;
+    }
+    g->members[g->n++] = user_idx;
+    return 0;
+}
+
+struct load_state {
+    struct account_snapshot *snap;
+    const struct scimd_config *cfg;
+    struct hsearch_data names; /* group name -> group_builder */
+    struct group_builder *builders;
+    size_t n_groups, cap_groups;
+    struct scim_cache_group *groups;
+};
+
+/* The group's gid: a role group's from the store, a mapped local group's from the host. */
+static uint32_t resolve_gid(sqlite3 *db, const char *name, enum scim_group_kind kind)
+{
+    if (kind == SCIM_GROUP_ROLE)
+        return roles_gid(db, name);
+    char buf[16384];
+    struct group gr, *grp = NULL;
+    if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp && grp->gr_gid != 0)
+        return grp->gr_gid;
+    return 0;
+}
+
+/* NULL with *skip set when the group cannot be served (no gid): its members just lack it. */
+static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const char *name,
+                                       enum scim_group_kind kind, bool *skip)
+{
+    ENTRY e = { .key = (char *)name }, *found = NULL;
+    *skip = false;
+    if (hsearch_r(e, FIND, &found, &ls->names) && found) {
+        size_t i = (size_t)(uintptr_t)found->data;
+        if (i == SIZE_MAX)
+            *skip = true;
+        return i == SIZE_MAX ? NULL : &ls->builders[i];
+    }
+    uint32_t gid = resolve_gid(db, name, kind);
+    if (gid == 0) {
+        const char *kept = keep(ls->snap, strdup(name));
+        e.key = (char *)kept;
+        e.data = (void *)(uintptr_t)SIZE_MAX;
+        if (!kept || !hsearch_r(e, ENTER, &found, &ls->names))
+            return NULL;
+        if (kind == SCIM_GROUP_MAPPED_LOCAL)
+            log_warn("cache: [roles] maps onto local group '%s', which does not exist", name);
+        *skip = true;
+        return NULL;
+    }
+    if (ls->n_groups == ls->cap_groups) {
+        size_t cap = ls->cap_groups ? ls->cap_groups * 2 : 64;
+        struct group_builder *b = realloc(ls->builders, cap * sizeof(*b));
+        if (!b)
+            return NULL;
+        ls->builders = b;
+        struct scim_cache_group *g = realloc(ls->groups, cap * sizeof(*g));
+        if (!g)
+            return NULL;
+        ls->groups = g;
+        ls->cap_groups = cap;
+    }
+    const char *kept = keep(ls->snap, strdup(name));
+    if (!kept)
+        return NULL;
+    size_t i = ls->n_groups++;
+    memset(&ls->builders[i], 0, sizeof(ls->builders[i]));
+    ls->builders[i].index = i;
+    ls->groups[i] = (struct scim_cache_group){ .name = kept, .gid = gid, .kind = kind };
+    e.key = (char *)kept;
+    e.data = (void *)(uintptr_t)i;
+    if (!hsearch_r(e, ENTER, &found, &ls->names))
+        return NULL;
+    return &ls->builders[i];
+}
+
+struct role_ctx {
+    struct load_state *ls;
+    sqlite3 *db;
+    uint32_t user_idx;
+};
+
+static int on_role(void *arg, const struct role_target *t)
+{
+    struct role_ctx *rc = arg;
+    bool skip;
+    struct group_builder *g = group_get(rc->ls, rc->db, t->group_name,
+                                        t->mapped_local ? SCIM_GROUP_MAPPED_LOCAL : SCIM_GROUP_ROLE,
+                                        &skip);
+    if (skip)
+        return 0;
+    return g ? add_member(g, rc->user_idx) : -1;
+}
+
+static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errlen)
+{
+    struct account_snapshot *snap = ls->snap;
+    sqlite3_stmt *s = NULL;
+    size_t cap = 0;
+    int ret = -1, rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT login, uid, active, password_hash, password_day, doc"
+                                " FROM users ORDER BY uid", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (snap->cache.n_users == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct scim_cache_user *grown = realloc(snap->users, cap * sizeof(*grown));
+            if (!grown)
+                goto oom;
+            snap->users = grown;
+        }
+        json_t *doc = json_loads((const char *)sqlite3_column_text(s, 5), 0, NULL);
+        if (!doc) {
+            snprintf(err, errlen, "user %s: stored document is unreadable", sqlite3_column_text(s, 0));
+            goto out;
+        }
+        struct scim_cache_user *u = &snap->users[snap->cache.n_users];
+        memset(u, 0, sizeof(*u));
+        u->name = keep(snap, strdup((const char *)sqlite3_column_text(s, 0)));
+        u->uid = u->gid = (uint32_t)sqlite3_column_int64(s, 1);
+        u->active = sqlite3_column_int(s, 2) != 0;
+        const char *hash = (const char *)sqlite3_column_text(s, 3);
+        u->password_hash = hash ? keep(snap, strdup(hash)) : NULL;
+        u->last_change_day = sqlite3_column_int64(s, 4);
+        u->gecos = keep(snap, gecos_new(doc));
+        u->home = u->name ? keep(snap, home_new(ls->cfg->home, u->name)) : NULL;
+        u->shell = ls->cfg->shell;
+        /* SSH keys from our extension: one line each, never with a line break inside. */
+        const json_t *keys = json_object_get(json_object_get(doc, SCIM_URN_LINUX_USER), "sshPublicKeys");
+        size_t nk = json_array_size(keys);
+        if (nk > 0) {
+            const char **ptrs = calloc(nk, sizeof(*ptrs));
+            if (!ptrs || !keep(snap, (char *)ptrs)) {
+                json_decref(doc);
+                goto oom;
+            }
+            for (size_t k = 0; k < nk; k++) {
+                const char *v = json_string_value(json_object_get(json_array_get(keys, k), "value"));
+                if (v && *v && !strpbrk(v, "\r\n"))
+                    ptrs[u->n_ssh_keys++] = v ? keep(snap, strdup(v)) : NULL;
+            }
+            u->ssh_keys = ptrs;
+        }
+        struct role_ctx rctx = { .ls = ls, .db = db, .user_idx = (uint32_t)snap->cache.n_users };
+        int r = roles_for_export(db, ls->cfg, doc, on_role, &rctx);
+        json_decref(doc);
+        if (!u->name || !u->gecos || !u->home || r < 0)
+            goto oom;
+        snap->cache.n_users++;
+    }
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    ret = 0;
+    goto out;
+oom:
+    snprintf(err, errlen, "out of memory while building the cache");
+    goto out;
+sql_error:
+    snprintf(err, errlen, "reading users: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *snap, char *err,
+                          size_t errlen)
+{
+    struct load_state ls = { .snap = snap, .cfg = srv->cfg };
+    struct scim_error e;
+    sqlite3 *db = NULL;
+    bool in_txn = false, have_table = false;
+    int ret = -1;
+    char buf[32];
+
+    memset(snap, 0, sizeof(*snap));
+    db = store_reader_get(srv->store, &e);
+    if (!db) {
+        snprintf(err, errlen, "%s", e.detail);
+        goto out;
+    }
+    if (!hcreate_r(1 << 16, &ls.names)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    have_table = true;
+    /* One read transaction: users, role gids and the high-water mark agree. */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "store: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    in_txn = true;
+    if (load_users(&ls, db, err, errlen) < 0)
+        goto out;
+    snap->cache.uid_hwm = store_meta_get(db, "uid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
+
+    if (last_generation == 0) {
+        struct scim_cache old;
+        if (scim_cache_open(&old, srv->cfg->cache_path, SCIM_CACHE_FILE_NSS,
+                            SCIM_CACHE_OPEN_UNTRUSTED, NULL, 0) == 0) {
+            last_generation = scim_cache_generation(&old);
+            scim_cache_close(&old);
+        }
+    }
+    snap->cache.generation = ++last_generation;
+    snap->cache.users = snap->users;
+    snap->cache.name_max = srv->cfg->max_name_length;
+    snap->groups = ls.groups;
+    ls.groups = NULL;
+    snap->cache.groups = snap->groups;
+    snap->cache.n_groups = ls.n_groups;
+    for (size_t i = 0; i < ls.n_groups; i++) {
+        snap->groups[i].member_user_idx = ls.builders[i].members;
+        snap->groups[i].n_members = ls.builders[i].n;
+    }
+    snap->member_lists = calloc(ls.n_groups + 1, sizeof(uint32_t *));
+    if (!snap->member_lists) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < ls.n_groups; i++)
+        snap->member_lists[i] = ls.builders[i].members;
+    snap->n_member_lists = ls.n_groups;
+    ls.n_groups = 0;
+    ret = 0;
+out:
+    if (in_txn)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    store_reader_put(srv->store, db);
+    if (have_table)
+        hdestroy_r(&ls.names);
+    for (size_t i = 0; i < ls.n_groups; i++)
+        free(ls.builders[i].members);
+    free(ls.builders);
+    free(ls.groups);
+    if (ret < 0)
+        account_snapshot_free(snap);
+    return ret;
+}
+
+void account_snapshot_free(struct account_snapshot *snap)
+{
+    for (size_t i = 0; i < snap->n_strings; i++)
+        free(snap->strings[i]);
+    free(snap->strings);
+    for (size_t i = 0; i < snap->n_member_lists; i++)
+        free(snap->member_lists[i]);
+    free(snap->member_lists);
+    free(snap->users);
+    free(snap->groups);
+    memset(snap, 0, sizeof(*snap));
+}

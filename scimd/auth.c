@@ -1,0 +1,211 @@
+#include "auth.h"
+
+#include <nettle/base64.h>
+#include <nettle/memops.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct token_entry {
+    char id[TOKEN_ID_LEN + 1];
+    unsigned char mac[TOKEN_HMAC_LEN];
+};
+
+struct auth {
+    pthread_mutex_t mu;
+    sqlite3 *db;
+    int64_t data_version;
+    char epoch[32];
+    bool loaded;
+    unsigned char secret[32];
+    bool have_secret;
+    struct token_entry *tokens;
+    size_t n_tokens;
+};
+
+static int64_t data_version(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int reload(struct auth *a)
+{
+    sqlite3_stmt *s = NULL;
+    struct token_entry *list = NULL;
+    size_t n = 0, cap = 0;
+    int ret = -1;
+
+    a->have_secret = tokens_hmac_key(a->db, a->secret, false) == 0;
+    if (sqlite3_prepare_v2(a->db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        if (!id || strlen(id) != TOKEN_ID_LEN || sqlite3_column_bytes(s, 1) != TOKEN_HMAC_LEN)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct token_entry *grown = realloc(list, cap * sizeof(*list));
+            if (!grown)
+                goto out;
+            list = grown;
+        }
+        memcpy(list[n].id, id, TOKEN_ID_LEN + 1);
+        memcpy(list[n].mac, sqlite3_column_blob(s, 1), TOKEN_HMAC_LEN);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        goto out;
+    free(a->tokens);
+    a->tokens = list;
+    a->n_tokens = n;
+    list = NULL;
+    ret = 0;
+out:
+    free(list);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* Reloads the table when another connection committed and the token epoch moved. */
+static int refresh(struct auth *a)
+{
+    int64_t v = data_version(a->db);
+    if (v < 0)
+        return -1;
+    if (a->loaded && v == a->data_version)
+        return 0;
+    char epoch[32] = "0";
+    if (store_meta_get(a->db, "token_epoch", epoch, sizeof(epoch)) < 0)
+        return -1;
+    if (!a->loaded || strcmp(epoch, a->epoch) != 0) {
+        if (reload(a) < 0)
+            return -1;
+        memcpy(a->epoch, epoch, sizeof(epoch));
+        a->loaded = true;
+    }
+    a->data_version = v;
+    return 0;
+}
+
+int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
+              size_t errlen)
+{
+    struct auth *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    if (sqlite3_open_v2(db_path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(a->db));
+        auth_free(a);
+        return -1;
+    }
+    sqlite3_busy_timeout(a->db, (int)busy_timeout_ms);
+    sqlite3_exec(a->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    *out = a;
+    return 0;
+}
+
+void auth_free(struct auth *a)
+{
+    if (!a)
+        return;
+    sqlite3_close(a->db);
+    free(a->tokens);
+    pthread_mutex_destroy(&a->mu);
+    explicit_bzero(a->secret, sizeof(a->secret));
+    free(a);
+}
+
+/* Decodes base64(id:key) into buf; returns the ':' position or NULL. */
+static char *decode_pair(const char *b64, char *buf, size_t buflen)
+{
+    size_t inlen = strlen(b64);
+    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
+        return NULL;
+    struct base64_decode_ctx ctx;
+    size_t outlen = buflen - 1;
+    base64_decode_init(&ctx);
+    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
+        !base64_decode_final(&ctx))
+        return NULL;
+    buf[outlen] = '\0';
+    if (strlen(buf) != outlen)
+        return NULL; /* embedded NUL */
+    return strchr(buf, ':');
+}
+
+int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_LEN + 1],
+                const char **why)
+{
+    char buf[256];
+    const char *cred;
+    int ret = -1;
+
+    *why = "missing credentials";
+    if (!authorization)
+        return -1;
+    if (strncasecmp(authorization, "Basic ", 6) == 0)
+        cred = authorization + 6;
+    else if (strncasecmp(authorization, "Bearer ", 7) == 0)
+        cred = authorization + 7;
+    else {
+        *why = "unsupported authorization scheme";
+        return -1;
+    }
+    while (*cred == ' ')
+        cred++;
+    char *colon = decode_pair(cred, buf, sizeof(buf));
+    if (!colon) {
+        *why = "malformed credentials";
+        goto out;
+    }
+    *colon = '\0';
+    const char *id = buf, *key = colon + 1;
+
+    unsigned char mac[TOKEN_HMAC_LEN];
+    pthread_mutex_lock(&a->mu);
+    if (refresh(a) < 0) {
+        pthread_mutex_unlock(&a->mu);
+        *why = "token table unavailable";
+        goto out;
+    }
+    const struct token_entry *match = NULL;
+    for (size_t i = 0; i < a->n_tokens; i++) {
+        if (strcmp(a->tokens[i].id, id) == 0) {
+            match = &a->tokens[i];
+            break;
+        }
+    }
+    if (!match || !a->have_secret) {
+        pthread_mutex_unlock(&a->mu);
+        *why = "unknown or revoked access id";
+        goto out;
+    }
+    tokens_hmac(a->secret, key, strlen(key), mac);
+    bool ok = memeql_sec(mac, match->mac, TOKEN_HMAC_LEN);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        *why = "wrong access key";
+        goto out;
+    }
+    memcpy(id_out, id, TOKEN_ID_LEN + 1);
+    ret = 0;
+out:
+    explicit_bzero(buf, sizeof(buf));
+    return ret;
+}

@@ -1,0 +1,18 @@
+/* Request authentication: Basic id:key or Bearer base64(id:key), checked against an in-memory
+ * copy of the token table that is reloaded when scimctl changes it. */
+#pragma once
+
+#include <stddef.h>
+
+#include "tokens.h"
+
+struct auth;
+
+int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
+              size_t errlen);
+void auth_free(struct auth *a);
+
+/* 0 and the access id on success; -1 for a missing, malformed, unknown, revoked or wrong
+ * credential (the reason goes to why, never the key). */
+int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_LEN + 1],
+                const char **why);

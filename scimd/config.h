@@ -1,0 +1,69 @@
+/* scimd.conf: an INI file whose every key is known; anything else is an error with file:line. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct local_group_map {
+    char *scim_name;   /* role value or SCIM group displayName, as written in the file */
+    char *local_group; /* existing local group it feeds */
+};
+
+enum login_name_rule { LOGIN_NAME_LOCALPART, LOGIN_NAME_USERNAME };
+
+struct scimd_config {
+    char *path;
+
+    /* [server] */
+    char *listen_host;       /* "127.0.0.1", "::1", "0.0.0.0" */
+    uint16_t listen_port;    /* 0: let the kernel choose */
+    char *base_path;         /* "/scim/v2", no trailing slash */
+    unsigned max_connections;
+    unsigned connection_timeout; /* seconds */
+    size_t max_body_size;
+    char *tls_cert;
+    char *tls_key;
+    bool metrics_auth;
+    unsigned auth_failure_limit; /* per address per minute; 0 disables */
+    unsigned auth_failure_ban;   /* seconds */
+
+    /* [store] */
+    char *database;
+    unsigned busy_timeout_ms;
+
+    /* [cache] */
+    char *cache_path;
+    char *shadow_path;
+    unsigned export_delay_ms;
+    unsigned export_max_delay_ms;
+    bool invalidate_nscd;
+
+    /* [accounts] */
+    uint32_t uid_min, uid_max, gid_min, gid_max;
+    enum login_name_rule login_name;
+    unsigned max_name_length;
+    char *home;   /* template, %u = login name */
+    char *shell;
+    bool accept_idp_ids;
+
+    /* [roles], [groups] */
+    struct local_group_map *role_maps;
+    size_t n_role_maps;
+    struct local_group_map *group_maps;
+    size_t n_group_maps;
+
+    /* [sessions] */
+    bool terminate_on_deactivate;
+};
+
+/* Sets every default (DESIGN.md's shipped values). */
+void scimd_config_init(struct scimd_config *cfg);
+
+/* Loads path over the defaults. On error returns -1 and writes "file:line: message" to err. */
+int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Cross-key checks (ranges sane and disjoint, never below 1000, ...). */
+int scimd_config_check(const struct scimd_config *cfg, char *err, size_t errlen);
+
+void scimd_config_free(struct scimd_config *cfg);

@@ -1,0 +1,172 @@
+#include "exporter.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account_snapshot.h"
+#include "log.h"
+#include "nscd.h"
+#include "scim_cache.h"
+#include "server.h"
+
+#define RETRY_MS 1000
+
+struct exporter {
+    struct scimd_server *srv;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool pending, stopping, failing;
+    struct timespec first, last; /* first and last notification of the pending burst */
+};
+
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void deadline_after(const struct timespec *t, int64_t ms, struct timespec *out)
+{
+    *out = *t;
+    out->tv_sec += ms / 1000;
+    out->tv_nsec += (ms % 1000) * 1000000;
+    if (out->tv_nsec >= 1000000000) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000;
+    }
+}
+
+int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
+{
+    struct account_snapshot snap;
+    struct timespec t0;
+    int ret = -1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (account_snapshot_load(srv, &snap, err, errlen) < 0)
+        return -1;
+    if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0)
+        goto out;
+    log_info("cache: exported generation %llu (%zu users, %zu groups) in %lld ms",
+             (unsigned long long)snap.cache.generation, snap.cache.n_users, snap.cache.n_groups,
+             (long long)ms_since(&t0));
+    if (srv->cfg->invalidate_nscd)
+        nscd_invalidate();
+    ret = 0;
+out:
+    account_snapshot_free(&snap);
+    return ret;
+}
+
+static void *exporter_main(void *arg)
+{
+    struct exporter *ex = arg;
+    const struct scimd_config *cfg = ex->srv->cfg;
+    pthread_mutex_lock(&ex->mu);
+    for (;;) {
+        while (!ex->pending && !ex->stopping)
+            pthread_cond_wait(&ex->cv, &ex->mu);
+        if (!ex->pending && ex->stopping)
+            break;
+        /* Coalesce: wait for export_delay of quiet, but never past export_max_delay. */
+        while (!ex->stopping) {
+            int64_t quiet = ms_since(&ex->last), age = ms_since(&ex->first);
+            int64_t delay = ex->failing ? RETRY_MS : (int64_t)cfg->export_delay_ms;
+            if (quiet >= delay || age >= (int64_t)cfg->export_max_delay_ms)
+                break;
+            struct timespec now_real, wake;
+            int64_t wait_ms = delay - quiet;
+            if ((int64_t)cfg->export_max_delay_ms - age < wait_ms)
+                wait_ms = (int64_t)cfg->export_max_delay_ms - age;
+            clock_gettime(CLOCK_REALTIME, &now_real);
+            deadline_after(&now_real, wait_ms, &wake);
+            pthread_cond_timedwait(&ex->cv, &ex->mu, &wake);
+        }
+        ex->pending = false;
+        pthread_mutex_unlock(&ex->mu);
+
+        char err[512];
+        int r = exporter_run_once(ex->srv, err, sizeof(err));
+
+        pthread_mutex_lock(&ex->mu);
+        if (r < 0) {
+            /* The change is durable in SQLite; keep the old cache and try again. */
+            log_err("cache: export failed, keeping the previous cache and retrying: %s", err);
+            if (!ex->pending) {
+                ex->pending = true;
+                clock_gettime(CLOCK_MONOTONIC, &ex->first);
+                ex->last = ex->first;
+            }
+            ex->failing = true;
+            if (ex->stopping)
+                break;
+        } else {
+            ex->failing = false;
+        }
+    }
+    pthread_mutex_unlock(&ex->mu);
+    return NULL;
+}
+
+int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, size_t errlen)
+{
+    struct exporter *ex = calloc(1, sizeof(*ex));
+    if (!ex) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ex->srv = srv;
+    pthread_mutex_init(&ex->mu, NULL);
+    pthread_cond_init(&ex->cv, NULL);
+    /* Start from the store: a deleted or corrupt cache heals itself. */
+    if (exporter_run_once(srv, err, errlen) < 0) {
+        log_err("cache: initial export failed (will retry): %s", err);
+        ex->pending = true;
+        ex->failing = true;
+        clock_gettime(CLOCK_MONOTONIC, &ex->first);
+        ex->last = ex->first;
+    }
+    int e = pthread_create(&ex->thread, NULL, exporter_main, ex);
+    if (e != 0) {
+        snprintf(err, errlen, "cannot start exporter thread: %s", strerror(e));
+        pthread_mutex_destroy(&ex->mu);
+        pthread_cond_destroy(&ex->cv);
+        free(ex);
+        return -1;
+    }
+    *out = ex;
+    return 0;
+}
+
+void exporter_notify(struct exporter *ex)
+{
+    if (!ex)
+        return;
+    pthread_mutex_lock(&ex->mu);
+    clock_gettime(CLOCK_MONOTONIC, &ex->last);
+    if (!ex->pending) {
+        ex->pending = true;
+        ex->first = ex->last;
+        pthread_cond_signal(&ex->cv);
+    }
+    pthread_mutex_unlock(&ex->mu);
+}
+
+void exporter_stop(struct exporter *ex)
+{
+    if (!ex)
+        return;
+    pthread_mutex_lock(&ex->mu);
+    ex->stopping = true;
+    pthread_cond_signal(&ex->cv);
+    pthread_mutex_unlock(&ex->mu);
+    pthread_join(ex->thread, NULL);
+    pthread_mutex_destroy(&ex->mu);
+    pthread_cond_destroy(&ex->cv);
+    free(ex);
+}

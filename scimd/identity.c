@@ -1,0 +1,170 @@
+#include "identity.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scim_names.h"
+#include "store.h"
+
+int identity_login_name(const struct scimd_config *cfg, const char *user_name,
+                        char out[LOGIN_NAME_BUF], struct scim_error *err)
+{
+    const char *why = NULL;
+    enum scim_login_rule rule =
+        cfg->login_name == LOGIN_NAME_LOCALPART ? SCIM_LOGIN_LOCALPART : SCIM_LOGIN_USERNAME;
+    int r = scim_name_login_from_username(user_name, rule, cfg->max_name_length, out,
+                                          LOGIN_NAME_BUF, &why);
+    if (r < 0)
+        return scim_error_set(err, 400, "invalidValue",
+                              "userName '%.128s' does not give a valid Linux login name: %s",
+                              user_name, why ? why : "name too long");
+    if (scim_name_is_reserved(out))
+        return scim_error_set(err, 400, "invalidValue",
+                              "userName '%.128s' maps to the reserved system name '%s'", user_name,
+                              out);
+    return 0;
+}
+
+static bool ours(const struct scimd_config *cfg, uint32_t id)
+{
+    return (id >= cfg->uid_min && id <= cfg->uid_max) || (id >= cfg->gid_min && id <= cfg->gid_max);
+}
+
+int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err)
+{
+    char buf[16384];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+
+    int e = getpwnam_r(login, &pw, buf, sizeof(buf), &pwp);
+    if (e == 0 && pwp && !ours(cfg, pwp->pw_uid))
+        return scim_error_set(err, 409, "uniqueness",
+                              "login name '%s' already belongs to a local account (uid %u) on "
+                              "this host; SCIM users never shadow local accounts",
+                              login, (unsigned)pwp->pw_uid);
+    e = getgrnam_r(login, &gr, buf, sizeof(buf), &grp);
+    if (e == 0 && grp && !ours(cfg, grp->gr_gid))
+        return scim_error_set(err, 409, "uniqueness",
+                              "login name '%s' is already a local group (gid %u) on this host, "
+                              "so it cannot be the user's private group",
+                              login, (unsigned)grp->gr_gid);
+    return 0;
+}
+
+static bool id_taken_on_host(uint32_t id)
+{
+    char buf[16384];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+    if (getpwuid_r(id, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
+        return true;
+    if (getgrgid_r(id, &gr, buf, sizeof(buf), &grp) == 0 && grp)
+        return true;
+    return false;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = dflt;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_type(s, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The next never-used id of the range: above every ledger entry and the high-water mark,
+ * skipping ids another NSS service (local files, sssd, LDAP) already resolves. */
+static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, const char *hwm_key,
+                    const char *owner, const char *name, uint32_t *out, struct scim_error *err)
+{
+    char buf[32], now[32], sql[128];
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    int64_t next = lo;
+    snprintf(sql, sizeof(sql), "SELECT MAX(id) FROM id_ledger WHERE kind = '%s'", kind);
+    int64_t ledger_max = query_int(db, sql, -1);
+    if (ledger_max >= next)
+        next = ledger_max + 1;
+    if (store_meta_get(db, hwm_key, buf, sizeof(buf)) == 1 && atoll(buf) >= next)
+        next = atoll(buf) + 1;
+    while (next <= hi && id_taken_on_host((uint32_t)next))
+        next++;
+    if (next > hi)
+        return scim_error_set(err, 500, NULL,
+                              "%s id range exhausted: every id from %u to %u has been allocated "
+                              "(ids are never reused); widen the range in [accounts]",
+                              kind, lo, hi);
+    store_timestamp(now);
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
+                                    " VALUES(?, ?, ?, ?, ?)", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, next);
+        sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    if (rc != SQLITE_DONE) {
+        store_sqlite_error(db, rc, err, "id ledger");
+        goto out;
+    }
+    snprintf(buf, sizeof(buf), "%lld", (long long)next);
+    if (store_meta_set(db, hwm_key, buf) < 0) {
+        store_sqlite_error(db, sqlite3_errcode(db), err, "id high-water mark");
+        goto out;
+    }
+    *out = (uint32_t)next;
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int identity_allocate_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+                          const char *login, uint32_t *uid_out, struct scim_error *err)
+{
+    return allocate(db, "user", cfg->uid_min, cfg->uid_max, "uid_hwm", owner, login, uid_out, err);
+}
+
+int identity_allocate_gid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+                          const char *name, uint32_t *gid_out, struct scim_error *err)
+{
+    return allocate(db, "group", cfg->gid_min, cfg->gid_max, "gid_hwm", owner, name, gid_out, err);
+}
+
+static int ledger_update(sqlite3 *db, const char *sql, const char *a, const char *owner,
+                         struct scim_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "uid ledger");
+    return 0;
+}
+
+int identity_release(sqlite3 *db, const char *owner, struct scim_error *err)
+{
+    char now[32];
+    store_timestamp(now);
+    return ledger_update(db, "UPDATE id_ledger SET released = ? WHERE owner = ? AND released IS NULL",
+                         now, owner, err);
+}
+
+int identity_rename(sqlite3 *db, const char *owner, const char *login, struct scim_error *err)
+{
+    return ledger_update(db, "UPDATE id_ledger SET name = ? WHERE owner = ? AND released IS NULL",
+                         login, owner, err);
+}

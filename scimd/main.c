@@ -1,0 +1,147 @@
+/* scimd: the SCIM 2.0 provisioning daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "../config.h"
+#include "auth.h"
+#include "config.h"
+#include "exporter.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: scimd [-c FILE] [--check-config]\n"
+            "\n"
+            "SCIM 2.0 provisioning endpoint: identity providers (Okta, Entra ID, OneLogin) push\n"
+            "users and groups; scimd stores them and exports the account cache that nss_scim\n"
+            "and pam_scim read.\n"
+            "\n"
+            "  -c, --config FILE   configuration file (default %s)\n"
+            "  -t, --check-config  validate the configuration and exit\n"
+            "  -h, --help          show this help\n"
+            "  -V, --version       show the version\n"
+            "\n"
+            "Runs in the foreground and logs to stderr; supports systemd socket activation\n"
+            "and sd_notify. Create access tokens with scimctl(8). See scimd(8), scimd.conf(5).\n",
+            SCIMD_CONFIG_PATH);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config_path = SCIMD_CONFIG_PATH;
+    bool check_only = false;
+    int opt, ret = 1;
+    char err[1024];
+    struct scimd_config cfg;
+    struct scimd_server srv = { .cfg = &cfg };
+
+    while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 't':
+            check_only = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("scimd %s\n", SCIMD_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    log_init("scimd");
+    scimd_config_init(&cfg);
+    if (scimd_config_load(&cfg, config_path, err, sizeof(err)) < 0 ||
+        scimd_config_check(&cfg, err, sizeof(err)) < 0) {
+        log_err("configuration error: %s", err);
+        scimd_config_free(&cfg);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: configuration OK\n", config_path);
+        scimd_config_free(&cfg);
+        return 0;
+    }
+
+    /* Every thread inherits this mask; the main thread takes the signals with sigwait. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (store_open(&srv.store, cfg.database, cfg.busy_timeout_ms, true, err, sizeof(err)) < 0) {
+        log_err("store: %s", err);
+        goto out;
+    }
+    if (auth_open(&srv.auth, cfg.database, cfg.busy_timeout_ms, err, sizeof(err)) < 0) {
+        log_err("auth: %s", err);
+        goto out;
+    }
+    if (exporter_start(&srv.exporter, &srv, err, sizeof(err)) < 0) {
+        log_err("cache: %s", err);
+        goto out;
+    }
+
+    int listen_fd = -1;
+    int nfds = sd_listen_fds(1);
+    if (nfds > 1) {
+        log_err("socket activation passed %d sockets; scimd takes exactly one", nfds);
+        goto out;
+    }
+    if (nfds == 1)
+        listen_fd = SD_LISTEN_FDS_START;
+    if (http_start(&srv, listen_fd, err, sizeof(err)) < 0) {
+        log_err("%s", err);
+        goto out;
+    }
+    if (listen_fd >= 0)
+        log_info("listening on a socket-activated fd (port %u), base path %s", srv.port,
+                 cfg.base_path[0] ? cfg.base_path : "/");
+    else
+        log_info("listening on %s://%s%s%s:%u%s", srv.tls ? "https" : "http",
+                 strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+                 strchr(cfg.listen_host, ':') ? "]" : "", srv.port, cfg.base_path);
+    sd_notify(0, "READY=1\nSTATUS=serving SCIM requests");
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+        ;
+    log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    sd_notify(0, "STOPPING=1");
+    ret = 0;
+out:
+    http_stop(&srv);
+    exporter_stop(srv.exporter);
+    store_close(srv.store);
+    auth_free(srv.auth);
+    scimd_config_free(&cfg);
+    return ret;
+}

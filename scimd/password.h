@@ -1,0 +1,11 @@
+/* Password hashing for IdP-synced passwords: yescrypt via libxcrypt. */
+#pragma once
+
+#include <stddef.h>
+
+#include "scim_error.h"
+
+#define PASSWORD_MAX_LEN 1024
+
+/* Hashes a clear-text password into a newly allocated "$y$..." string. */
+char *password_hash_new(const char *clear, struct scim_error *err);

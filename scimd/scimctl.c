@@ -1,0 +1,292 @@
+/* scimctl: access tokens, inspection of users and of the exported cache, and sshd's
+ * AuthorizedKeysCommand. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../config.h"
+#include "config.h"
+#include "scim_cache.h"
+#include "store.h"
+#include "tokens.h"
+#include "users_repo.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: scimctl [-c FILE] COMMAND [ARGS]\n"
+            "\n"
+            "Commands:\n"
+            "  token create NAME        create an access token; prints access_id, access_key and\n"
+            "                           bearer (base64 of id:key) - the key is shown only once\n"
+            "  token list               list tokens (never their keys)\n"
+            "  token revoke ACCESS_ID   revoke a token; scimd refuses it on the next request\n"
+            "  users list               list provisioned users (login, uid, state, userName)\n"
+            "  users show ID|USERNAME|LOGIN  show one user's stored SCIM resource\n"
+            "  cache dump [PATH]        print the account cache in readable form\n"
+            "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
+            "  authorized-keys USER     print USER's SSH keys if USER is an active SCIM user\n"
+            "                           (for sshd's AuthorizedKeysCommand)\n"
+            "\n"
+            "Options:\n"
+            "  -c, --config FILE  configuration file (default %s)\n"
+            "  -h, --help         show this help\n"
+            "  -V, --version      show the version\n",
+            SCIMD_CONFIG_PATH);
+}
+
+static int load_config(struct scimd_config *cfg, const char *path, bool required)
+{
+    char err[1024];
+    scimd_config_init(cfg);
+    if (scimd_config_load(cfg, path, err, sizeof(err)) < 0) {
+        if (!required && errno == ENOENT)
+            return 0;
+        fprintf(stderr, "scimctl: %s\n", err);
+        return -1;
+    }
+    if (scimd_config_check(cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scimctl: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_store(const struct scimd_config *cfg, struct store **st)
+{
+    char err[1024];
+    if (store_open(st, cfg->database, cfg->busy_timeout_ms, false, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scimctl: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_token(const struct scimd_config *cfg, int argc, char **argv)
+{
+    struct store *st = NULL;
+    char err[1024];
+    int ret = 1;
+    if (argc < 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[0], "create") == 0 && argc == 2) {
+        struct token_secret t;
+        if (open_store(cfg, &st) < 0)
+            goto out;
+        if (tokens_create(st, argv[1], &t, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scimctl: %s\n", err);
+            goto out;
+        }
+        printf("access_id: %s\naccess_key: %s\nbearer: %s\n", t.id, t.key, t.bearer);
+        explicit_bzero(&t, sizeof(t));
+        ret = 0;
+    } else if (strcmp(argv[0], "list") == 0 && argc == 1) {
+        if (open_store(cfg, &st) < 0)
+            goto out;
+        if (tokens_list(st, stdout, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scimctl: %s\n", err);
+            goto out;
+        }
+        ret = 0;
+    } else if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
+        if (open_store(cfg, &st) < 0)
+            goto out;
+        int r = tokens_revoke(st, argv[1], err, sizeof(err));
+        if (r < 0)
+            fprintf(stderr, "scimctl: %s\n", err);
+        else if (r == 0)
+            fprintf(stderr, "scimctl: no active token with access id '%s'\n", argv[1]);
+        else {
+            printf("revoked %s\n", argv[1]);
+            ret = 0;
+        }
+    } else {
+        usage(stderr);
+        ret = 2;
+    }
+out:
+    store_close(st);
+    return ret;
+}
+
+static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
+{
+    struct store *st = NULL;
+    struct scim_error e;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int ret = 1;
+    bool list = argc == 1 && strcmp(argv[0], "list") == 0;
+    bool show = argc == 2 && strcmp(argv[0], "show") == 0;
+    if (!list && !show) {
+        usage(stderr);
+        return 2;
+    }
+    if (open_store(cfg, &st) < 0)
+        goto out;
+    db = store_reader_get(st, &e);
+    if (!db) {
+        fprintf(stderr, "scimctl: %s\n", e.detail);
+        goto out;
+    }
+    if (list) {
+        if (sqlite3_prepare_v2(db, "SELECT login, uid, active, id, user_name FROM users ORDER BY uid",
+                               -1, &s, NULL) != SQLITE_OK)
+            goto sql_error;
+        printf("%-24s %-10s %-11s %-36s %s\n", "LOGIN", "UID", "STATE", "ID", "USERNAME");
+        while (sqlite3_step(s) == SQLITE_ROW)
+            printf("%-24s %-10lld %-11s %-36s %s\n", sqlite3_column_text(s, 0),
+                   (long long)sqlite3_column_int64(s, 1),
+                   sqlite3_column_int(s, 2) ? "active" : "deactivated", sqlite3_column_text(s, 3),
+                   sqlite3_column_text(s, 4));
+        ret = 0;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE id = ?1"
+                               " OR user_name_key = lower(?1) OR login = lower(?1)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto sql_error;
+    sqlite3_bind_text(s, 1, argv[1], -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        fprintf(stderr, "scimctl: no user '%s'\n", argv[1]);
+        goto out;
+    }
+    struct user_row row;
+    if (users_repo_from_stmt(s, &row) < 0) {
+        fprintf(stderr, "scimctl: stored user is unreadable\n");
+        goto out;
+    }
+    json_t *res = user_row_to_resource(&row, "");
+    printf("login: %s\nuid: %u\nstate: %s\npassword: %s\n", row.login, row.uid,
+           row.active ? "active" : "deactivated", row.password_hash ? "set (yescrypt)" : "none");
+    json_dumpf(res, stdout, JSON_INDENT(2));
+    printf("\n");
+    json_decref(res);
+    user_row_clear(&row);
+    ret = 0;
+    goto out;
+sql_error:
+    fprintf(stderr, "scimctl: %s\n", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(s);
+    if (db)
+        store_reader_put(st, db);
+    store_close(st);
+    return ret;
+}
+
+static int cmd_cache(const struct scimd_config *cfg, int argc, char **argv)
+{
+    char err[1024];
+    if (argc < 1 || argc > 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *path = argc == 2 ? argv[1] : cfg->cache_path;
+    if (strcmp(argv[0], "dump") == 0) {
+        int r = scim_cache_dump(path, stdout);
+        if (r < 0) {
+            fprintf(stderr, "scimctl: %s: %s\n", path, strerror(-r));
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(argv[0], "verify") == 0) {
+        if (scim_cache_verify(path, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scimctl: %s: INVALID: %s\n", path, err);
+            return 1;
+        }
+        printf("%s: OK\n", path);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}
+
+/* Runs as sshd's unprivileged AuthorizedKeysCommandUser: reads only the world-readable cache,
+ * prints nothing (and exits 0) for unknown or deactivated users. */
+static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **argv)
+{
+    struct scim_cache c;
+    struct scim_cache_user_view u;
+    char err[512];
+    if (argc != 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (scim_cache_open(&c, cfg->cache_path, SCIM_CACHE_FILE_NSS, 0, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scimctl: %s\n", err);
+        return 1;
+    }
+    int r = scim_cache_user_by_name(&c, argv[0], &u);
+    if (r == 0 && u.active) {
+        uint32_t pos = 0, len;
+        const char *key;
+        while (scim_cache_ssh_key_next(&u, &pos, &key, &len))
+            printf("%.*s\n", (int)len, key);
+    }
+    scim_cache_close(&c);
+    return r == -EBADMSG ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config_path = SCIMD_CONFIG_PATH;
+    bool explicit_config = false;
+    struct scimd_config cfg;
+    int opt, ret;
+
+    while ((opt = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            explicit_config = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("scimctl %s\n", SCIMD_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    int sub_argc = argc - optind - 1;
+    char **sub_argv = argv + optind + 1;
+    /* authorized-keys and cache tools work without a readable config (defaults apply). */
+    bool needs_config = strcmp(cmd, "token") == 0 || strcmp(cmd, "users") == 0;
+    if (load_config(&cfg, config_path, needs_config || explicit_config) < 0)
+        return 1;
+    if (strcmp(cmd, "token") == 0)
+        ret = cmd_token(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "users") == 0)
+        ret = cmd_users(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "cache") == 0)
+        ret = cmd_cache(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "authorized-keys") == 0)
+        ret = cmd_authorized_keys(&cfg, sub_argc, sub_argv);
+    else {
+        fprintf(stderr, "scimctl: unknown command '%s'\n", cmd);
+        usage(stderr);
+        ret = 2;
+    }
+    scimd_config_free(&cfg);
+    return ret;
+}

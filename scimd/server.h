@@ -1,0 +1,21 @@
+/* The daemon's shared state, handed to every request handler. */
+#pragma once
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "store.h"
+
+struct exporter;
+
+struct scimd_server {
+    const struct scimd_config *cfg;
+    struct store *store;
+    struct auth *auth;
+    struct exporter *exporter;
+    struct MHD_Daemon *mhd;
+    uint16_t port;
+    bool tls;
+};

@@ -1,0 +1,90 @@
+#include "store_schema.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* users: one row per live SCIM user; doc holds the SCIM attributes (no id/meta/password).
+ * id_ledger: every uid/gid ever handed out, never deleted, so ids are never reused (the
+ * tombstones DESIGN.md requires). tokens: access ids with an HMAC of the key. */
+static const char schema_v1[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE tokens("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  key_hmac BLOB NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  last_used TEXT,"
+    "  revoked TEXT);"
+    "CREATE TABLE id_ledger("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('user','group')),"
+    "  owner TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  allocated TEXT NOT NULL,"
+    "  released TEXT);"
+    "CREATE INDEX id_ledger_owner ON id_ledger(owner);"
+    "CREATE TABLE users("
+    "  id TEXT PRIMARY KEY,"
+    "  user_name TEXT NOT NULL,"
+    "  user_name_key TEXT NOT NULL UNIQUE,"
+    "  login TEXT NOT NULL UNIQUE,"
+    "  external_id TEXT,"
+    "  active INTEGER NOT NULL,"
+    "  uid INTEGER NOT NULL UNIQUE,"
+    "  version INTEGER NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  modified TEXT NOT NULL,"
+    "  password_hash TEXT,"
+    "  password_day INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX users_external_id ON users(external_id);"
+    "CREATE TABLE role_groups("
+    "  name TEXT PRIMARY KEY,"
+    "  gid INTEGER NOT NULL UNIQUE);";
+
+int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    int ret = -1;
+    sqlite3_stmt *st = NULL;
+    char *msg = NULL;
+    int version = 0;
+    bool in_txn = false;
+
+    /* IMMEDIATE: scimctl and scimd may both open a new database at once; one creates it. */
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot lock database: %s", path, msg ? msg : "?");
+        goto out;
+    }
+    in_txn = true;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(err, errlen, "%s: cannot read schema version: %s", path, sqlite3_errmsg(db));
+        goto out;
+    }
+    version = sqlite3_column_int(st, 0);
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: schema version %d is newer than this scimd supports (%d)", path,
+                 version, STORE_SCHEMA_VERSION);
+        goto out;
+    }
+    /* Version 0 is a new, empty database: no backup needed. Later versions will VACUUM INTO
+     * PATH.bak-vN before altering tables. */
+    if (version == 0 && (sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK ||
+                         sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, &msg) != SQLITE_OK)) {
+        snprintf(err, errlen, "%s: cannot create schema: %s", path, msg ? msg : "?");
+        goto out;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot commit schema: %s", path, msg ? msg : "?");
+        goto out;
+    }
+    in_txn = false;
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    if (in_txn)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_free(msg);
+    return ret;
+}

@@ -1,0 +1,652 @@
+/* /Users: POST, GET (one and list), PUT, PATCH, DELETE. Validation and password hashing run
+ * on the request thread; the change itself runs in the store's writer (group commit), which
+ * re-reads the current row, so concurrent PATCHes never lose each other's updates. */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "exporter.h"
+#include "identity.h"
+#include "listing.h"
+#include "password.h"
+#include "proto/filter.h"
+#include "proto/patch.h"
+#include "proto/schema.h"
+#include "proto/validate.h"
+#include "roles.h"
+#include "server.h"
+#include "users_repo.h"
+
+enum user_op { OP_CREATE, OP_REPLACE, OP_PATCH, OP_DELETE };
+
+struct user_write {
+    struct scimd_server *srv;
+    enum user_op op;
+    const char *id;
+    json_t *body;              /* validated doc (create/replace) or PatchOp request */
+    const char *login;         /* derived from body's userName (create/replace) */
+    const char *password_hash; /* pre-hashed password from the request, or NULL */
+    const char *if_match;
+    struct user_row row;       /* the resulting row */
+    bool changed;
+};
+
+static int64_t today(void)
+{
+    int64_t day = (int64_t)time(NULL) / 86400;
+    return day > 0 ? day : 1; /* sp_lstchg 0 would force a password change */
+}
+
+static bool etag_matches(const char *if_match, int64_t version)
+{
+    if (!if_match)
+        return true;
+    char weak[32], strong[32];
+    users_etag(version, weak);
+    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
+    /* If-Match may list several tags separated by commas. */
+    const char *p = if_match;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
+        if ((n == 1 && p[0] == '*') || (n == strlen(weak) && strncmp(p, weak, n) == 0) ||
+            (n == strlen(strong) && strncmp(p, strong, n) == 0))
+            return true;
+        p += n;
+        while (*p && *p != ',')
+            p++;
+    }
+    return false;
+}
+
+static const char *json_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static bool active_of(const json_t *doc)
+{
+    const json_t *a = json_object_get(doc, "active");
+    return a ? json_is_true(a) : true;
+}
+
+/* userName uniqueness (case-insensitive) and login-name uniqueness, excluding self_id. */
+static int check_unique(sqlite3 *db, const char *user_name, const char *login, const char *self_id,
+                        struct scim_error *err)
+{
+    struct user_row other = { 0 };
+    char *key = users_name_key_new(user_name);
+    int ret = -1;
+    if (!key)
+        return scim_error_set(err, 500, NULL, "out of memory");
+    int r = users_repo_find_by_key(db, "user_name_key", key, &other, err);
+    if (r < 0)
+        goto out;
+    if (r == 1 && (!self_id || strcmp(other.id, self_id) != 0)) {
+        scim_error_set(err, 409, "uniqueness", "userName '%.128s' is already in use", user_name);
+        goto out;
+    }
+    user_row_clear(&other);
+    r = users_repo_find_by_key(db, "login", login, &other, err);
+    if (r < 0)
+        goto out;
+    if (r == 1 && (!self_id || strcmp(other.id, self_id) != 0)) {
+        scim_error_set(err, 409, "uniqueness",
+                       "userName '%.128s' maps to login name '%s', which user '%.128s' already has",
+                       user_name, login, other.user_name);
+        goto out;
+    }
+    r = roles_name_taken(db, login, err);
+    if (r < 0)
+        goto out;
+    if (r == 1) {
+        scim_error_set(err, 409, "uniqueness",
+                       "userName '%.128s' maps to login name '%s', which is already a role group",
+                       user_name, login);
+        goto out;
+    }
+    ret = 0;
+out:
+    user_row_clear(&other);
+    free(key);
+    return ret;
+}
+
+static int set_doc_fields(struct user_row *row, json_t *doc, const char *login)
+{
+    char *user_name = strdup(json_str(doc, "userName"));
+    char *login_copy = strdup(login);
+    const char *ext = json_str(doc, "externalId");
+    char *ext_copy = ext ? strdup(ext) : NULL;
+    if (!user_name || !login_copy || (ext && !ext_copy)) {
+        free(user_name);
+        free(login_copy);
+        free(ext_copy);
+        return -1;
+    }
+    free(row->user_name);
+    free(row->login);
+    free(row->external_id);
+    row->user_name = user_name;
+    row->login = login_copy;
+    row->external_id = ext_copy;
+    row->active = active_of(doc);
+    json_decref(row->doc);
+    row->doc = json_incref(doc);
+    return 0;
+}
+
+static int set_password(struct user_row *row, const char *hash)
+{
+    char *copy = strdup(hash);
+    if (!copy)
+        return -1;
+    free(row->password_hash);
+    row->password_hash = copy;
+    row->password_day = today();
+    return 0;
+}
+
+static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct user_write *w = arg;
+    struct user_row *row = &w->row;
+    const char *user_name = json_str(w->body, "userName");
+
+    if (check_unique(db, user_name, w->login, NULL, err) < 0)
+        return -1;
+    if (roles_sync(db, w->srv->cfg, w->body, err) < 0)
+        return -1;
+    if (users_new_id(row->id) < 0)
+        return scim_error_set(err, 500, NULL, "cannot generate an id");
+    if (identity_allocate_uid(db, w->srv->cfg, row->id, w->login, &row->uid, err) < 0)
+        return -1;
+    if (set_doc_fields(row, w->body, w->login) < 0 ||
+        (w->password_hash && set_password(row, w->password_hash) < 0))
+        return scim_error_set(err, 500, NULL, "out of memory");
+    if (!w->password_hash)
+        row->password_day = today();
+    row->version = 1;
+    store_timestamp(row->created);
+    memcpy(row->modified, row->created, sizeof(row->modified));
+    if (users_repo_insert(db, row, err) < 0)
+        return -1;
+    w->changed = true;
+    return 0;
+}
+
+/* Loads the current row for PUT/PATCH/DELETE and checks If-Match. */
+static int load_current(sqlite3 *db, struct user_write *w, struct scim_error *err)
+{
+    int r = users_repo_get(db, w->id, &w->row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return scim_error_set(err, 404, NULL, "no user with id '%.64s'", w->id);
+    if (!etag_matches(w->if_match, w->row.version))
+        return scim_error_set(err, 412, NULL,
+                              "If-Match does not match the current version W/\"%lld\"",
+                              (long long)w->row.version);
+    return 0;
+}
+
+/* Stores a new doc (and login) for an existing row, bumping the version only on change. */
+static int commit_update(sqlite3 *db, struct user_write *w, json_t *doc, const char *login,
+                         const char *password_hash, struct scim_error *err)
+{
+    struct user_row *row = &w->row;
+    const char *user_name = json_str(doc, "userName");
+    bool login_changed = strcmp(login, row->login) != 0;
+
+    if (check_unique(db, user_name, login, row->id, err) < 0)
+        return -1;
+    if (json_equal(doc, row->doc) && !password_hash)
+        return 0; /* an idempotent push: nothing to store, version unchanged */
+    if (roles_sync(db, w->srv->cfg, doc, err) < 0)
+        return -1;
+    if (set_doc_fields(row, doc, login) < 0 ||
+        (password_hash && set_password(row, password_hash) < 0))
+        return scim_error_set(err, 500, NULL, "out of memory");
+    row->version++;
+    store_timestamp(row->modified);
+    if (users_repo_update(db, row, err) < 0)
+        return -1;
+    if (login_changed && identity_rename(db, row->id, login, err) < 0)
+        return -1;
+    w->changed = true;
+    return 0;
+}
+
+static int replace_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct user_write *w = arg;
+    if (load_current(db, w, err) < 0)
+        return -1;
+    return commit_update(db, w, w->body, w->login, w->password_hash, err);
+}
+
+static int patch_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct user_write *w = arg;
+    json_t *res = NULL;
+    char *inline_hash = NULL;
+    char login[LOGIN_NAME_BUF];
+    int ret = -1;
+
+    if (load_current(db, w, err) < 0)
+        goto out;
+    res = json_deep_copy(w->row.doc);
+    if (!res) {
+        scim_error_set(err, 500, NULL, "out of memory");
+        goto out;
+    }
+    json_object_set_new(res, "id", json_string(w->row.id));
+    if (scim_patch_apply(res, w->body, &scim_rt_user, err) < 0)
+        goto out;
+    json_object_del(res, "id");
+    json_object_del(res, "meta");
+    if (scim_resource_validate(res, &scim_rt_user, SCIM_WRITE_REPLACE, err) < 0)
+        goto out;
+
+    const char *hash = NULL;
+    const json_t *pw = json_object_get(res, "password");
+    if (pw) {
+        if (!json_is_string(pw)) {
+            scim_error_set(err, 400, "invalidValue", "password must be a string");
+            goto out;
+        }
+        /* A password reached through an unusual path was not pre-hashed: hash it here. */
+        hash = w->password_hash;
+        if (!hash) {
+            inline_hash = password_hash_new(json_string_value(pw), err);
+            if (!inline_hash)
+                goto out;
+            hash = inline_hash;
+        }
+        json_object_del(res, "password");
+    }
+    const char *user_name = json_str(res, "userName");
+    if (strcmp(user_name, w->row.user_name) == 0) {
+        snprintf(login, sizeof(login), "%s", w->row.login);
+    } else {
+        if (identity_login_name(w->srv->cfg, user_name, login, err) < 0)
+            goto out;
+        if (strcmp(login, w->row.login) != 0 && identity_check_host(w->srv->cfg, login, err) < 0)
+            goto out;
+    }
+    ret = commit_update(db, w, res, login, hash, err);
+out:
+    free(inline_hash);
+    json_decref(res);
+    return ret;
+}
+
+static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct user_write *w = arg;
+    if (load_current(db, w, err) < 0)
+        return -1;
+    if (users_repo_delete(db, w->id, err) < 0 || identity_release(db, w->id, err) < 0)
+        return -1;
+    w->changed = true;
+    return 0;
+}
+
+static json_t *parse_body(const struct http_request *req, struct scim_error *err)
+{
+    json_error_t jerr;
+    if (req->body_len == 0) {
+        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
+        return NULL;
+    }
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!body) {
+        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
+        return NULL;
+    }
+    return body;
+}
+
+/* POST/PUT body -> validated doc, login name and pre-hashed password. */
+static json_t *prepare_doc(struct scimd_server *srv, const struct http_request *req,
+                           enum scim_write_mode mode, char login[LOGIN_NAME_BUF],
+                           char **hash_out, struct scim_error *err)
+{
+    json_t *doc = parse_body(req, err);
+    if (!doc)
+        return NULL;
+    if (scim_resource_validate(doc, &scim_rt_user, mode, err) < 0)
+        goto fail;
+    if (identity_login_name(srv->cfg, json_str(doc, "userName"), login, err) < 0 ||
+        identity_check_host(srv->cfg, login, err) < 0)
+        goto fail;
+    const json_t *pw = json_object_get(doc, "password");
+    if (pw) {
+        if (!json_is_string(pw)) {
+            scim_error_set(err, 400, "invalidValue", "password must be a string");
+            goto fail;
+        }
+        *hash_out = password_hash_new(json_string_value(pw), err);
+        if (!*hash_out)
+            goto fail;
+        json_object_del(doc, "password");
+    }
+    return doc;
+fail:
+    json_decref(doc);
+    return NULL;
+}
+
+/* Finds a password in a PatchOp so the slow hash runs here, not in the writer. */
+static int prehash_patch_password(const json_t *patch, char **hash_out, struct scim_error *err)
+{
+    const json_t *ops = NULL, *op;
+    const char *key;
+    json_t *val;
+    size_t i;
+    json_object_foreach((json_t *)patch, key, val)
+        if (strcasecmp(key, "Operations") == 0)
+            ops = val;
+    json_array_foreach(ops, i, op) {
+        const json_t *path = NULL, *value = NULL, *pw = NULL;
+        json_object_foreach((json_t *)op, key, val) {
+            if (strcasecmp(key, "path") == 0)
+                path = val;
+            else if (strcasecmp(key, "value") == 0)
+                value = val;
+        }
+        if (path && json_is_string(path) &&
+            (strcasecmp(json_string_value(path), "password") == 0 ||
+             strcasecmp(json_string_value(path), SCIM_URN_USER ":password") == 0))
+            pw = value;
+        else if (!path && json_is_object(value))
+            json_object_foreach((json_t *)value, key, val)
+                if (strcasecmp(key, "password") == 0)
+                    pw = val;
+        if (pw && json_is_string(pw)) {
+            free(*hash_out);
+            *hash_out = password_hash_new(json_string_value(pw), err);
+            if (!*hash_out)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void respond_user(struct http_request *req, struct http_response *resp, int status,
+                         const struct user_row *row)
+{
+    json_t *res = user_row_to_resource(row, req->base_url);
+    json_t *projected = res ? scim_resource_project(res, &scim_rt_user, http_query(req, "attributes"),
+                                                    http_query(req, "excludedAttributes"))
+                            : NULL;
+    json_decref(res);
+    if (!projected)
+        return http_error(resp, 500, NULL, "cannot render user");
+    char etag[32];
+    users_etag(row->version, etag);
+    resp->status = status;
+    resp->json = projected;
+    resp->etag = strdup(etag);
+    if (status == 201) {
+        const char *loc = json_string_value(json_object_get(json_object_get(projected, "meta"), "location"));
+        char buf[700];
+        if (!loc) {
+            snprintf(buf, sizeof(buf), "%s/Users/%s", req->base_url, row->id);
+            loc = buf;
+        }
+        resp->location = strdup(loc);
+    }
+}
+
+static void run_write(struct scimd_server *srv, struct http_request *req, struct user_write *w,
+                      struct http_response *resp, int ok_status)
+{
+    struct scim_error err;
+    scim_error_clear(&err);
+    w->srv = srv;
+    w->if_match = http_header(req, "If-Match");
+    if (store_write(srv->store, w->op == OP_CREATE    ? create_fn
+                                : w->op == OP_REPLACE ? replace_fn
+                                : w->op == OP_PATCH   ? patch_fn
+                                                      : delete_fn,
+                    w, &err) < 0) {
+        http_error_from(resp, &err);
+        return;
+    }
+    if (w->changed)
+        exporter_notify(srv->exporter);
+    if (w->op == OP_DELETE) {
+        resp->status = 204;
+        return;
+    }
+    respond_user(req, resp, ok_status, &w->row);
+}
+
+static void list_users(struct scimd_server *srv, struct http_request *req,
+                       struct http_response *resp);
+
+void users_collection(struct scimd_server *srv, struct http_request *req, struct http_response *resp)
+{
+    if (strcmp(req->method, "GET") == 0)
+        return list_users(srv, req, resp);
+
+    struct scim_error err;
+    char login[LOGIN_NAME_BUF];
+    char *hash = NULL;
+    scim_error_clear(&err);
+    json_t *doc = prepare_doc(srv, req, SCIM_WRITE_CREATE, login, &hash, &err);
+    if (!doc) {
+        http_error_from(resp, &err);
+        return;
+    }
+    struct user_write w = { .op = OP_CREATE, .body = doc, .login = login, .password_hash = hash };
+    run_write(srv, req, &w, resp, 201);
+    user_row_clear(&w.row);
+    json_decref(doc);
+    free(hash);
+}
+
+static bool valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 64)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+              *p == '-'))
+            return false;
+    return true;
+}
+
+void users_item(struct scimd_server *srv, struct http_request *req, const char *id,
+                struct http_response *resp)
+{
+    struct scim_error err;
+    scim_error_clear(&err);
+    if (!valid_id(id))
+        return http_error(resp, 404, NULL, "no user with id '%.64s'", id);
+
+    if (strcmp(req->method, "GET") == 0) {
+        struct user_row row = { 0 };
+        sqlite3 *db = store_reader_get(srv->store, &err);
+        int r = db ? users_repo_get(db, id, &row, &err) : -1;
+        store_reader_put(srv->store, db);
+        if (r < 0)
+            http_error_from(resp, &err);
+        else if (r == 0)
+            http_error(resp, 404, NULL, "no user with id '%s'", id);
+        else
+            respond_user(req, resp, 200, &row);
+        user_row_clear(&row);
+        return;
+    }
+    if (strcmp(req->method, "DELETE") == 0) {
+        struct user_write w = { .op = OP_DELETE, .id = id };
+        run_write(srv, req, &w, resp, 204);
+        user_row_clear(&w.row);
+        return;
+    }
+    if (strcmp(req->method, "PUT") == 0) {
+        char login[LOGIN_NAME_BUF];
+        char *hash = NULL;
+        json_t *doc = prepare_doc(srv, req, SCIM_WRITE_REPLACE, login, &hash, &err);
+        if (!doc)
+            return http_error_from(resp, &err);
+        struct user_write w = { .op = OP_REPLACE, .id = id, .body = doc, .login = login,
+                                .password_hash = hash };
+        run_write(srv, req, &w, resp, 200);
+        user_row_clear(&w.row);
+        json_decref(doc);
+        free(hash);
+        return;
+    }
+    /* PATCH */
+    char *hash = NULL;
+    json_t *patch = parse_body(req, &err);
+    if (!patch || prehash_patch_password(patch, &hash, &err) < 0) {
+        http_error_from(resp, &err);
+        json_decref(patch);
+        free(hash);
+        return;
+    }
+    struct user_write w = { .op = OP_PATCH, .id = id, .body = patch, .password_hash = hash };
+    run_write(srv, req, &w, resp, 200);
+    user_row_clear(&w.row);
+    json_decref(patch);
+    free(hash);
+}
+
+/* Appends matching users in [start, start+count) to page; counts all matches. */
+static int scan_users(sqlite3 *db, sqlite3_stmt *s, const struct scim_filter *f,
+                      const struct http_request *req, const struct listing *l, json_t *page,
+                      int64_t *total, struct scim_error *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct user_row row;
+        if (users_repo_from_stmt(s, &row) < 0)
+            continue;
+        json_t *res = user_row_to_resource(&row, req->base_url);
+        user_row_clear(&row);
+        if (!res)
+            return scim_error_set(err, 500, NULL, "out of memory");
+        if (f && !scim_filter_match(f, res)) {
+            json_decref(res);
+            continue;
+        }
+        (*total)++;
+        if (*total >= l->start_index && (int64_t)json_array_size(page) < l->count) {
+            json_t *p = scim_resource_project(res, &scim_rt_user, l->attributes,
+                                              l->excluded_attributes);
+            if (p)
+                json_array_append_new(page, p);
+        }
+        json_decref(res);
+    }
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "list users");
+    return 0;
+}
+
+static void list_users(struct scimd_server *srv, struct http_request *req,
+                       struct http_response *resp)
+{
+    struct scim_error err;
+    struct listing l;
+    struct scim_filter *f = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    json_t *page = json_array();
+    int64_t total = 0;
+    char *key = NULL;
+    scim_error_clear(&err);
+
+    if (!page || listing_parse(req, &l, &err) < 0)
+        goto fail;
+    if (l.filter && !(f = scim_filter_parse(l.filter, &scim_rt_user, &err)))
+        goto fail;
+    db = store_reader_get(srv->store, &err);
+    if (!db)
+        goto fail;
+
+    /* What both IdPs send before every create is an exact match: use the indexes. */
+    const char *eq;
+    int rc;
+    if (f && (eq = scim_filter_simple_eq(f, "userName"))) {
+        key = users_name_key_new(eq);
+        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    } else if (f && (eq = scim_filter_simple_eq(f, "externalId"))) {
+        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ?"
+                                    " ORDER BY rowid", -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+    } else if (f && (eq = scim_filter_simple_eq(f, "id"))) {
+        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE id = ?", -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+    } else if (!f) {
+        /* No filter: count, then read only the requested page. */
+        rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM users", -1, &s, NULL);
+        if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+            store_sqlite_error(db, rc, &err, "list users");
+            goto fail;
+        }
+        int64_t count = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        s = NULL;
+        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid"
+                                    " LIMIT ? OFFSET ?", -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, l.count);
+            sqlite3_bind_int64(s, 2, l.start_index - 1);
+        }
+        if (rc != SQLITE_OK) {
+            store_sqlite_error(db, rc, &err, "list users");
+            goto fail;
+        }
+        struct listing all = l;
+        all.start_index = 1;
+        if (scan_users(db, s, NULL, req, &all, page, &total, &err) < 0)
+            goto fail;
+        total = count;
+        goto done;
+    } else {
+        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid", -1, &s,
+                                NULL);
+    }
+    if (rc != SQLITE_OK) {
+        store_sqlite_error(db, rc, &err, "list users");
+        goto fail;
+    }
+    if (scan_users(db, s, f, req, &l, page, &total, &err) < 0)
+        goto fail;
+done:
+    resp->status = 200;
+    resp->json = listing_response(page, total, l.start_index);
+    page = NULL;
+    goto out;
+fail:
+    http_error_from(resp, &err);
+out:
+    free(key);
+    sqlite3_finalize(s);
+    store_reader_put(srv->store, db);
+    scim_filter_free(f);
+    json_decref(page);
+}

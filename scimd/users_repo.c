@@ -1,0 +1,228 @@
+#include "users_repo.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "proto/schema.h"
+#include "store.h"
+
+void user_row_clear(struct user_row *row)
+{
+    free(row->user_name);
+    free(row->login);
+    free(row->external_id);
+    free(row->password_hash);
+    json_decref(row->doc);
+    memset(row, 0, sizeof(*row));
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
+{
+    memset(row, 0, sizeof(*row));
+    const char *id = (const char *)sqlite3_column_text(s, 0);
+    snprintf(row->id, sizeof(row->id), "%s", id ? id : "");
+    row->user_name = dup_col(s, 1);
+    row->login = dup_col(s, 2);
+    row->external_id = dup_col(s, 3);
+    row->active = sqlite3_column_int(s, 4) != 0;
+    row->uid = (uint32_t)sqlite3_column_int64(s, 5);
+    row->version = sqlite3_column_int64(s, 6);
+    snprintf(row->created, sizeof(row->created), "%s", sqlite3_column_text(s, 7));
+    snprintf(row->modified, sizeof(row->modified), "%s", sqlite3_column_text(s, 8));
+    row->password_hash = dup_col(s, 9);
+    row->password_day = sqlite3_column_int64(s, 10);
+    const char *doc = (const char *)sqlite3_column_text(s, 11);
+    row->doc = doc ? json_loads(doc, 0, NULL) : NULL;
+    if (!row->user_name || !row->login || !row->doc) {
+        user_row_clear(row);
+        return -1;
+    }
+    return 0;
+}
+
+int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
+                           struct user_row *row, struct scim_error *err)
+{
+    char sql[256];
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    snprintf(sql, sizeof(sql), "SELECT " USERS_COLUMNS " FROM users WHERE %s = ?", column);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        ret = 0;
+        goto out;
+    }
+    if (rc != SQLITE_ROW)
+        goto sql_error;
+    if (users_repo_from_stmt(s, row) < 0) {
+        scim_error_set(err, 500, NULL, "stored user %s is unreadable", value);
+        goto out;
+    }
+    ret = 1;
+    goto out;
+sql_error:
+    store_sqlite_error(db, rc, err, "user lookup");
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err)
+{
+    return users_repo_find_by_key(db, "id", id, row, err);
+}
+
+static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
+{
+    char *doc = json_dumps(row->doc, JSON_COMPACT);
+    if (!doc)
+        return -1;
+    char *key = users_name_key_new(row->user_name);
+    if (!key) {
+        free(doc);
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, row->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, row->user_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, row->login, -1, SQLITE_TRANSIENT);
+    if (row->external_id)
+        sqlite3_bind_text(s, 5, row->external_id, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 5);
+    sqlite3_bind_int(s, 6, row->active ? 1 : 0);
+    sqlite3_bind_int64(s, 7, row->uid);
+    sqlite3_bind_int64(s, 8, row->version);
+    sqlite3_bind_text(s, 9, row->created, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 10, row->modified, -1, SQLITE_TRANSIENT);
+    if (row->password_hash)
+        sqlite3_bind_text(s, 11, row->password_hash, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 11);
+    sqlite3_bind_int64(s, 12, row->password_day);
+    sqlite3_bind_text(s, 13, doc, -1, SQLITE_TRANSIENT);
+    free(key);
+    *doc_out = doc;
+    return 0;
+}
+
+static int exec_row(sqlite3 *db, const char *sql, const struct user_row *row,
+                    struct scim_error *err, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    char *doc = NULL;
+    int ret = -1;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    if (bind_row(s, row, &doc) < 0) {
+        scim_error_set(err, 500, NULL, "%s: cannot encode user", what);
+        goto out;
+    }
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    ret = 0;
+    goto out;
+sql_error:
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        scim_error_set(err, 409, "uniqueness", "%s: userName, login name or uid already in use",
+                       what);
+    else
+        store_sqlite_error(db, rc, err, what);
+out:
+    free(doc);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+{
+    return exec_row(db,
+                    "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
+                    " uid, version, created, modified, password_hash, password_day, doc)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    row, err, "create user");
+}
+
+int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+{
+    return exec_row(db,
+                    "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
+                    " external_id = ?5, active = ?6, uid = ?7, version = ?8, created = ?9,"
+                    " modified = ?10, password_hash = ?11, password_day = ?12, doc = ?13"
+                    " WHERE id = ?1",
+                    row, err, "update user");
+}
+
+int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "DELETE FROM users WHERE id = ?", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "delete user");
+    return 0;
+}
+
+char *users_name_key_new(const char *user_name)
+{
+    char *key = strdup(user_name);
+    if (!key)
+        return NULL;
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return key;
+}
+
+void users_etag(int64_t version, char buf[32])
+{
+    snprintf(buf, 32, "W/\"%lld\"", (long long)version);
+}
+
+json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
+{
+    json_t *res = json_deep_copy(row->doc);
+    if (!res)
+        return NULL;
+    char location[700], etag[32];
+    snprintf(location, sizeof(location), "%s/Users/%s", base_url, row->id);
+    users_etag(row->version, etag);
+    json_object_set_new(res, "id", json_string(row->id));
+    json_object_set_new(res, "meta",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User", "created",
+                                  row->created, "lastModified", row->modified, "location",
+                                  location, "version", etag));
+    return res;
+}
+
+int users_new_id(char out[SCIM_ID_LEN + 1])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+        return -1;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, SCIM_ID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+    return 0;
+}
