@@ -1,0 +1,28 @@
+/* Helpers shared by the cache reader, writer and tools; not part of the public API. */
+#ifndef SCIM_CACHE_INTERNAL_H
+#define SCIM_CACHE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scim_cache.h"
+#include "scim_hash.h"
+
+/* snprintf into err (NULL/0 allowed); returns rc so callers can `return seterr(...)`. */
+int scim_cache_seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Ids a cache never hands out as uid or non-mapped gid. */
+static inline bool scim_cache_id_allowed(uint32_t id)
+{
+    return id >= 1000 && id != 65534 && id != 65535 && id != UINT32_MAX;
+}
+
+uint32_t scim_cache_header_crc(const uint8_t *hdr_bytes, uint32_t header_size);
+
+/* NSS or shadow, told by the magic. */
+int scim_cache_detect_kind(const char *path, enum scim_cache_file *kind, char *err, size_t errlen);
+
+#endif

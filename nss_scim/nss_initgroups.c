@@ -1,0 +1,71 @@
+/* initgroups_dyn: the user's own gid list from the cache; groups are never scanned. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "nss_buffer.h"
+#include "nss_scim.h"
+#include "nss_source.h"
+
+static bool already_listed(const gid_t *groups, long int n, gid_t gid)
+{
+    for (long int i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return true;
+    return false;
+}
+
+/* Appends gid, growing the array as glibc expects (doubling, capped at limit when > 0).
+ * Returns false when the limit is reached (not an error) or on ENOMEM (*oom set). */
+static bool append_gid(gid_t gid, long int *start, long int *size, gid_t **groupsp,
+                       long int limit, bool *oom)
+{
+    if (*start == *size) {
+        if (limit > 0 && *size >= limit)
+            return false;
+        long int newsize = *size > 0 ? 2 * *size : 16;
+        if (limit > 0 && newsize > limit)
+            newsize = limit;
+        gid_t *grown = realloc(*groupsp, (size_t)newsize * sizeof(gid_t));
+        if (!grown) {
+            *oom = true;
+            return false;
+        }
+        *groupsp = grown;
+        *size = newsize;
+    }
+    (*groupsp)[(*start)++] = gid;
+    return true;
+}
+
+enum nss_status _nss_scim_initgroups_dyn(const char *user, gid_t group, long int *start,
+                                         long int *size, gid_t **groupsp, long int limit,
+                                         int *errnop)
+{
+    int saved = errno;
+    struct nss_ref ref;
+    struct scim_cache_user_view u;
+    enum nss_status st;
+    bool oom = false;
+    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
+        *errnop = ENOENT;
+        st = NSS_STATUS_UNAVAIL;
+        goto out;
+    }
+    st = nss_status_of(scim_cache_user_by_name(nss_ref_cache(&ref), user, &u), errnop);
+    for (uint32_t i = 0; st == NSS_STATUS_SUCCESS && i < u.n_gids; i++) {
+        gid_t gid = u.gids[i];
+        if (gid == group || already_listed(*groupsp, *start, gid))
+            continue;
+        if (!append_gid(gid, start, size, groupsp, limit, &oom))
+            break;
+    }
+    nss_source_release(&ref);
+    if (oom) {
+        *errnop = ENOMEM;
+        st = NSS_STATUS_TRYAGAIN;
+        goto out;
+    }
+out:
+    errno = saved;
+    return st;
+}

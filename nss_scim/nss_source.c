@@ -1,0 +1,155 @@
+/* Mapping lifecycle.
+ *
+ * Readers take the mutex only to pick up a reference to the current mapping (and, at most
+ * once a second or when the mapped header says "superseded", to check for a replaced
+ * file and remap); the lookup itself runs unlocked. A mapping is unmapped when its last
+ * reference goes: the source holds one while it is current, each reader one while it reads.
+ *
+ * Fork safety without pthread_atfork: a child forked while another thread held the mutex
+ * inherits it locked forever. So the mutex is only ever try-locked, a bounded number of
+ * times; if that fails the call maps the file privately, answers from that and unmaps it
+ * (slower, never a deadlock). Under ordinary contention the critical section is a few
+ * instructions, so the fallback is practically never taken in a healthy process. */
+#include "nss_source.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define LOCK_ATTEMPTS 256
+#define RECHECK_SECONDS 1
+
+struct nss_source nss_scim_nss_source = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .kind = SCIM_CACHE_FILE_NSS,
+    .env_name = "SCIM_NSS_CACHE",
+    .default_path = SCIMD_NSS_CACHE_PATH,
+};
+
+struct nss_source nss_scim_shadow_source = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .kind = SCIM_CACHE_FILE_SHADOW,
+    .env_name = "SCIM_SHADOW_CACHE",
+    .default_path = SCIMD_SHADOW_CACHE_PATH,
+};
+
+static const char *source_path(const struct nss_source *src)
+{
+    const char *p = secure_getenv(src->env_name);
+    return p && p[0] == '/' ? p : src->default_path;
+}
+
+static bool try_lock(struct nss_source *src)
+{
+    for (int i = 0; i < LOCK_ATTEMPTS; i++) {
+        if (pthread_mutex_trylock(&src->lock) == 0)
+            return true;
+        sched_yield();
+    }
+    return false;
+}
+
+static void map_put(struct nss_map *m)
+{
+    if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        scim_cache_close(&m->cache);
+        free(m);
+    }
+}
+
+static void drop_current(struct nss_source *src)
+{
+    struct nss_map *m = src->current;
+    src->current = NULL;
+    if (m)
+        map_put(m);
+}
+
+static int map_new(struct nss_source *src, const char *path)
+{
+    struct nss_map *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    int rc = scim_cache_open(&m->cache, path, src->kind, 0, NULL, 0);
+    if (rc < 0) {
+        free(m);
+        return rc;
+    }
+    m->refs = 1;
+    src->current = m;
+    return 0;
+}
+
+static bool recheck_due(struct nss_source *src, const struct timespec *now)
+{
+    return now->tv_sec - src->last_check.tv_sec >= RECHECK_SECONDS ||
+           now->tv_sec < src->last_check.tv_sec;
+}
+
+/* Called with the lock held. */
+static int refresh_locked(struct nss_source *src)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    if (src->current) {
+        if (scim_cache_superseded(&src->current->cache))
+            drop_current(src);
+        else if (recheck_due(src, &now)) {
+            src->last_check = now;
+            if (scim_cache_stale(&src->current->cache, source_path(src)))
+                drop_current(src);
+        }
+    }
+    if (src->current)
+        return 0;
+    src->last_check = now;
+    return map_new(src, source_path(src));
+}
+
+int nss_source_acquire(struct nss_source *src, struct nss_ref *ref)
+{
+    int rc;
+    memset(ref, 0, sizeof(*ref));
+    if (!try_lock(src)) {
+        rc = scim_cache_open(&ref->private_cache, source_path(src), src->kind, 0, NULL, 0);
+        if (rc == 0)
+            ref->is_private = true;
+        return rc;
+    }
+    rc = refresh_locked(src);
+    if (rc == 0) {
+        ref->map = src->current;
+        __atomic_add_fetch(&ref->map->refs, 1, __ATOMIC_ACQ_REL);
+    }
+    pthread_mutex_unlock(&src->lock);
+    return rc;
+}
+
+void nss_source_release(struct nss_ref *ref)
+{
+    if (ref->is_private)
+        scim_cache_close(&ref->private_cache);
+    else if (ref->map)
+        map_put(ref->map);
+    memset(ref, 0, sizeof(*ref));
+}
+
+bool nss_source_cursor_get(struct nss_source *src, int which, uint32_t *pos)
+{
+    if (!try_lock(src))
+        return false;
+    *pos = src->cursor[which];
+    pthread_mutex_unlock(&src->lock);
+    return true;
+}
+
+void nss_source_cursor_set(struct nss_source *src, int which, uint32_t pos)
+{
+    if (!try_lock(src))
+        return;
+    src->cursor[which] = pos;
+    pthread_mutex_unlock(&src->lock);
+}
