@@ -301,7 +301,9 @@ int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *sna
     in_txn = true;
     if (load_users(&ls, db, err, errlen) < 0)
         goto out;
-    snap->cache.uid_hwm = store_meta_get(db, "uid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
+    snap->cache.uid_hwm =
+        store_meta_get(db, "uid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
+    snap->gid_hwm = store_meta_get(db, "gid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
 
     if (last_generation == 0) {
         struct scim_cache old;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scim_cache.h"
 
@@ -11,6 +12,7 @@ struct scimd_server;
 
 struct account_snapshot {
     struct scim_cache_snapshot cache;
+    uint64_t gid_hwm; /* the cache header carries only the uid mark */
     /* owned storage behind cache's pointers */
     struct scim_cache_user *users;
     struct scim_cache_group *groups;

@@ -12,6 +12,7 @@
 #include "nscd.h"
 #include "scim_cache.h"
 #include "server.h"
+#include "startup_checks.h"
 
 #define RETRY_MS 1000
 
@@ -52,6 +53,10 @@ int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
         return -1;
     if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0)
         goto out;
+    char hwm_path[4096];
+    if (hwm_file_path(srv->cfg, hwm_path, sizeof(hwm_path)) < 0 ||
+        hwm_file_write(hwm_path, snap.cache.uid_hwm, snap.gid_hwm) < 0)
+        log_warn("cache: cannot update the high-water guard file %s: %s", hwm_path, strerror(errno));
     log_info("cache: exported generation %llu (%zu users, %zu groups) in %lld ms",
              (unsigned long long)snap.cache.generation, snap.cache.n_users, snap.cache.n_groups,
              (long long)ms_since(&t0));

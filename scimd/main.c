@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "startup_checks.h"
 #include "store.h"
 
 static void usage(FILE *out)
@@ -99,6 +100,11 @@ int main(int argc, char **argv)
 
     if (store_open(&srv.store, cfg.database, cfg.busy_timeout_ms, true, err, sizeof(err)) < 0) {
         log_err("store: %s", err);
+        goto out;
+    }
+    if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
+        startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0) {
+        log_err("%s", err);
         goto out;
     }
     if (auth_open(&srv.auth, cfg.database, cfg.busy_timeout_ms, err, sizeof(err)) < 0) {

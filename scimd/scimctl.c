@@ -9,6 +9,7 @@
 #include "../config.h"
 #include "config.h"
 #include "scim_cache.h"
+#include "startup_checks.h"
 #include "store.h"
 #include "tokens.h"
 #include "users_repo.h"
@@ -27,6 +28,9 @@ static void usage(FILE *out)
             "  users show ID|USERNAME|LOGIN  show one user's stored SCIM resource\n"
             "  cache dump [PATH]        print the account cache in readable form\n"
             "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
+            "  high-water show          show the uid/gid high-water marks (store, guard file)\n"
+            "  high-water adopt         raise the store's marks to the guard file's and the\n"
+            "                           cache's, after restoring an old database\n"
             "  authorized-keys USER     print USER's SSH keys if USER is an active SCIM user\n"
             "                           (for sshd's AuthorizedKeysCommand)\n"
             "\n"
@@ -207,6 +211,43 @@ static int cmd_cache(const struct scimd_config *cfg, int argc, char **argv)
     return 2;
 }
 
+static int cmd_high_water(const struct scimd_config *cfg, int argc, char **argv)
+{
+    struct store *st = NULL;
+    char err[2048], path[4096];
+    int ret = 1;
+    if (argc != 1 || (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "adopt") != 0)) {
+        usage(stderr);
+        return 2;
+    }
+    if (open_store(cfg, &st) < 0)
+        return 1;
+    if (strcmp(argv[0], "adopt") == 0) {
+        uint64_t uid, gid;
+        if (hwm_adopt(cfg, st, &uid, &gid, err, sizeof(err)) < 0) {
+            fprintf(stderr, "scimctl: %s\n", err);
+            goto out;
+        }
+        printf("store high-water marks now uid %llu, gid %llu\n", (unsigned long long)uid,
+               (unsigned long long)gid);
+        ret = 0;
+        goto out;
+    }
+    uint64_t fu = 0, fg = 0;
+    if (hwm_file_path(cfg, path, sizeof(path)) == 0)
+        hwm_file_read(path, &fu, &fg);
+    printf("guard file %s: uid %llu, gid %llu\n", path, (unsigned long long)fu,
+           (unsigned long long)fg);
+    if (startup_check_hwm(cfg, st, err, sizeof(err)) < 0)
+        printf("%s\n", err);
+    else
+        printf("store: at or above the guard marks (scimd will start)\n");
+    ret = 0;
+out:
+    store_close(st);
+    return ret;
+}
+
 /* Runs as sshd's unprivileged AuthorizedKeysCommandUser: reads only the world-readable cache,
  * prints nothing (and exits 0) for unknown or deactivated users. */
 static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **argv)
@@ -271,7 +312,8 @@ int main(int argc, char **argv)
     int sub_argc = argc - optind - 1;
     char **sub_argv = argv + optind + 1;
     /* authorized-keys and cache tools work without a readable config (defaults apply). */
-    bool needs_config = strcmp(cmd, "token") == 0 || strcmp(cmd, "users") == 0;
+    bool needs_config = strcmp(cmd, "token") == 0 || strcmp(cmd, "users") == 0 ||
+                        strcmp(cmd, "high-water") == 0;
     if (load_config(&cfg, config_path, needs_config || explicit_config) < 0)
         return 1;
     if (strcmp(cmd, "token") == 0)
@@ -280,6 +322,8 @@ int main(int argc, char **argv)
         ret = cmd_users(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "cache") == 0)
         ret = cmd_cache(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "high-water") == 0)
+        ret = cmd_high_water(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "authorized-keys") == 0)
         ret = cmd_authorized_keys(&cfg, sub_argc, sub_argv);
     else {

@@ -1,0 +1,254 @@
+#include "startup_checks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scim_cache.h"
+
+static bool in_range(uint64_t id, uint32_t lo, uint32_t hi)
+{
+    return id >= lo && id <= hi;
+}
+
+static int check_ids_file(const struct scimd_config *cfg, const char *path, bool groups,
+                          char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    int ret = 0;
+    for (;;) {
+        uint64_t id;
+        const char *name;
+        if (groups) {
+            struct group *g = fgetgrent(f);
+            if (!g)
+                break;
+            id = g->gr_gid;
+            name = g->gr_name;
+        } else {
+            struct passwd *p = fgetpwent(f);
+            if (!p)
+                break;
+            id = p->pw_uid;
+            name = p->pw_name;
+        }
+        if (in_range(id, cfg->uid_min, cfg->uid_max) || in_range(id, cfg->gid_min, cfg->gid_max)) {
+            snprintf(err, errlen,
+                     "%s: local %s '%s' has id %" PRIu64 ", inside scimd's id ranges "
+                     "(uid %u-%u, gid %u-%u); choose ranges clear of local ids in [accounts]",
+                     path, groups ? "group" : "user", name, id, cfg->uid_min, cfg->uid_max,
+                     cfg->gid_min, cfg->gid_max);
+            ret = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return ret;
+}
+
+static int check_subid_file(const struct scimd_config *cfg, const char *path, char *err,
+                            size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    int ret = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        char owner[256];
+        unsigned long long start, count;
+        if (sscanf(line, "%255[^:]:%llu:%llu", owner, &start, &count) != 3 || count == 0)
+            continue;
+        uint64_t end = start + count - 1;
+        bool overlap = (start <= cfg->uid_max && end >= cfg->uid_min) ||
+                       (start <= cfg->gid_max && end >= cfg->gid_min);
+        if (overlap) {
+            snprintf(err, errlen,
+                     "%s:%u: subordinate ids %llu-%" PRIu64 " of '%s' overlap scimd's id ranges "
+                     "(uid %u-%u, gid %u-%u); choose other ranges in [accounts]",
+                     path, lineno, start, end, owner, cfg->uid_min, cfg->uid_max, cfg->gid_min,
+                     cfg->gid_max);
+            ret = -1;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return ret;
+}
+
+int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, char *err,
+                         size_t errlen)
+{
+    static const char *const files[] = { "etc/passwd", "etc/group", "etc/subuid", "etc/subgid" };
+    const char *root = root_dir ? root_dir : "";
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", root, files[i]);
+        int r = i < 2 ? check_ids_file(cfg, path, i == 1, err, errlen)
+                      : check_subid_file(cfg, path, err, errlen);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen)
+{
+    char *copy = strdup(cfg->database);
+    if (!copy)
+        return -1;
+    int n = snprintf(buf, buflen, "%s/uid-high-water", dirname(copy));
+    free(copy);
+    return n < 0 || (size_t)n >= buflen ? -1 : 0;
+}
+
+int hwm_file_read(const char *path, uint64_t *uid_hwm, uint64_t *gid_hwm)
+{
+    FILE *f = fopen(path, "re");
+    *uid_hwm = *gid_hwm = 0;
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    char key[32];
+    unsigned long long v;
+    while (fscanf(f, "%31s %llu", key, &v) == 2) {
+        if (strcmp(key, "uid_hwm") == 0)
+            *uid_hwm = v;
+        else if (strcmp(key, "gid_hwm") == 0)
+            *gid_hwm = v;
+    }
+    fclose(f);
+    return 0;
+}
+
+int hwm_file_write(const char *path, uint64_t uid_hwm, uint64_t gid_hwm)
+{
+    char tmp[4200], buf[128];
+    int fd = -1, ret = -1;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int n = snprintf(buf, sizeof(buf), "uid_hwm %" PRIu64 "\ngid_hwm %" PRIu64 "\n", uid_hwm, gid_hwm);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        goto out;
+    if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
+        goto out;
+    if (close(fd) < 0) {
+        fd = -1;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0)
+        goto out;
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (ret < 0)
+        unlink(tmp);
+    return ret;
+}
+
+static uint64_t meta_u64(sqlite3 *db, const char *key)
+{
+    char buf[32];
+    return store_meta_get(db, key, buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
+}
+
+static void guard_marks(const struct scimd_config *cfg, uint64_t *uid, uint64_t *gid,
+                        char *source, size_t srclen)
+{
+    char path[4096];
+    uint64_t fu = 0, fg = 0;
+    *uid = *gid = 0;
+    snprintf(source, srclen, "(none)");
+    if (hwm_file_path(cfg, path, sizeof(path)) == 0 && hwm_file_read(path, &fu, &fg) == 0) {
+        *uid = fu;
+        *gid = fg;
+        snprintf(source, srclen, "%s", path);
+    }
+    struct scim_cache c;
+    if (scim_cache_open(&c, cfg->cache_path, SCIM_CACHE_FILE_NSS, SCIM_CACHE_OPEN_UNTRUSTED, NULL,
+                        0) == 0) {
+        if (scim_cache_uid_hwm(&c) > *uid) {
+            *uid = scim_cache_uid_hwm(&c);
+            snprintf(source, srclen, "%s", cfg->cache_path);
+        }
+        scim_cache_close(&c);
+    }
+}
+
+int startup_check_hwm(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen)
+{
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(st, &e);
+    if (!db) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    uint64_t db_uid = meta_u64(db, "uid_hwm"), db_gid = meta_u64(db, "gid_hwm");
+    store_reader_put(st, db);
+    uint64_t uid, gid;
+    char source[4096];
+    guard_marks(cfg, &uid, &gid, source, sizeof(source));
+    if (uid > db_uid || gid > db_gid) {
+        snprintf(err, errlen,
+                 "the database %s has uid/gid high-water marks %" PRIu64 "/%" PRIu64
+                 " but %s records %" PRIu64 "/%" PRIu64
+                 ": the database was restored from an older backup or replaced, and ids handed "
+                 "out since would be reused. Refusing to start. If this database is the one to "
+                 "keep, run 'scimctl high-water adopt' to raise its marks (ids are then never "
+                 "reused), and start scimd again.",
+                 cfg->database, db_uid, db_gid, source, uid, gid);
+        return -1;
+    }
+    return 0;
+}
+
+struct adopt_ctx {
+    uint64_t uid, gid;
+};
+
+static int adopt_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct adopt_ctx *a = arg;
+    char buf[32];
+    if (meta_u64(db, "uid_hwm") > a->uid)
+        a->uid = meta_u64(db, "uid_hwm");
+    if (meta_u64(db, "gid_hwm") > a->gid)
+        a->gid = meta_u64(db, "gid_hwm");
+    snprintf(buf, sizeof(buf), "%" PRIu64, a->uid);
+    if (store_meta_set(db, "uid_hwm", buf) < 0)
+        return scim_error_set(err, 500, NULL, "cannot store uid_hwm");
+    snprintf(buf, sizeof(buf), "%" PRIu64, a->gid);
+    if (store_meta_set(db, "gid_hwm", buf) < 0)
+        return scim_error_set(err, 500, NULL, "cannot store gid_hwm");
+    return 0;
+}
+
+int hwm_adopt(const struct scimd_config *cfg, struct store *st, uint64_t *uid_out,
+              uint64_t *gid_out, char *err, size_t errlen)
+{
+    struct adopt_ctx a;
+    char source[4096];
+    struct scim_error e;
+    guard_marks(cfg, &a.uid, &a.gid, source, sizeof(source));
+    if (store_write(st, adopt_fn, &a, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    *uid_out = a.uid;
+    *gid_out = a.gid;
+    return 0;
+}
