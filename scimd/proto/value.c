@@ -207,12 +207,12 @@ int scim_value_canon(const struct scim_attr *a, const json_t *v, const char *nam
     if (json_is_array(v)) {
         /* Entra's pre-2020 dialect: a single value sent as [{"value": x}] or [x]. */
         const json_t *only = json_array_size(v) == 1 ? json_array_get(v, 0) : NULL;
-        if (only && a->type != SCIM_T_COMPLEX && json_is_object(only) &&
+        if (only && json_is_object(only) &&
             json_object_size(only) == 1 && scim_json_get_ci(only, "value", NULL))
             only = scim_json_get_ci(only, "value", NULL);
         if (json_array_size(v) == 0)
             return 0;
-        if (!only || json_is_array(only) || (json_is_object(only) && a->type != SCIM_T_COMPLEX))
+        if (!only || a->type == SCIM_T_COMPLEX || json_is_array(only) || json_is_object(only))
             return scim_error_set(err, 400, "invalidValue",
                                   "attribute '%s' is single-valued: expected %s, not an array",
                                   name, type_noun(a->type));
