@@ -134,7 +134,7 @@ static uint32_t resolve_gid(sqlite3 *db, const char *name, enum scim_group_kind 
 
 /* NULL with *skip set when the group cannot be served (no gid): its members just lack it. */
 static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const char *name,
-                                       enum scim_group_kind kind, bool *skip)
+                                       enum scim_group_kind kind, uint32_t known_gid, bool *skip)
 {
     ENTRY e = { .key = (char *)name }, *found = NULL;
     *skip = false;
@@ -144,7 +144,7 @@ static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const
             *skip = true;
         return i == SIZE_MAX ? NULL : &ls->builders[i];
     }
-    uint32_t gid = resolve_gid(db, name, kind);
+    uint32_t gid = known_gid ? known_gid : resolve_gid(db, name, kind);
     if (gid == 0) {
         const char *kept = keep(ls->snap, strdup(name));
         e.key = (char *)kept;
@@ -194,7 +194,7 @@ static int on_role(void *arg, const struct role_target *t)
     bool skip;
     struct group_builder *g = group_get(rc->ls, rc->db, t->group_name,
                                         t->mapped_local ? SCIM_GROUP_MAPPED_LOCAL : SCIM_GROUP_ROLE,
-                                        &skip);
+                                        0, &skip);
     if (skip)
         return 0;
     return g ? add_member(g, rc->user_idx) : -1;
@@ -272,6 +272,71 @@ out:
     return ret;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_uid(const void *key, const void *elem)
+{
+    uint32_t uid = *(const uint32_t *)key;
+    const struct scim_cache_user *u = elem;
+    return uid < u->uid ? -1 : uid > u->uid;
+}
+
+/* SCIM /Groups and their members (users are sorted by uid: members are found by bsearch). */
+static int load_scim_groups(struct load_state *ls, sqlite3 *db, char *err, size_t errlen)
+{
+    struct account_snapshot *snap = ls->snap;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT g.name, g.gid, g.display_name, u.uid FROM groups g"
+                                    " LEFT JOIN group_members m ON m.group_id = g.id"
+                                    " LEFT JOIN users u ON u.id = m.user_id ORDER BY g.id",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        uint32_t gid = (uint32_t)sqlite3_column_int64(s, 1);
+        const char *display = (const char *)sqlite3_column_text(s, 2);
+        enum scim_group_kind kind = SCIM_GROUP_SCIM;
+        if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
+            name = scimd_config_map_lookup(ls->cfg->group_maps, ls->cfg->n_group_maps, display, name);
+            kind = SCIM_GROUP_MAPPED_LOCAL;
+            gid = 0;
+            if (!name)
+                continue; /* the mapping was removed from the config: serve nothing */
+        }
+        bool skip;
+        struct group_builder *g = group_get(ls, db, name, kind, gid, &skip);
+        if (skip)
+            continue;
+        if (!g) {
+            snprintf(err, errlen, "out of memory while building the cache");
+            goto out;
+        }
+        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+            continue; /* a group without members */
+        uint32_t uid = (uint32_t)sqlite3_column_int64(s, 3);
+        const struct scim_cache_user *u =
+            bsearch(&uid, snap->users, snap->cache.n_users, sizeof(*snap->users), cmp_uid);
+        if (u && add_member(g, (uint32_t)(u - snap->users)) < 0) {
+            snprintf(err, errlen, "out of memory while building the cache");
+            goto out;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    sqlite3_finalize(s);
+    return 0;
+sql_error:
+    snprintf(err, errlen, "reading groups: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(s);
+    return -1;
+}
+
 int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *snap, char *err,
                           size_t errlen)
 {
@@ -299,7 +364,7 @@ int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *sna
         goto out;
     }
     in_txn = true;
-    if (load_users(&ls, db, err, errlen) < 0)
+    if (load_users(&ls, db, err, errlen) < 0 || load_scim_groups(&ls, db, err, errlen) < 0)
         goto out;
     snap->cache.uid_hwm =
         store_meta_get(db, "uid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
@@ -321,6 +386,16 @@ int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *sna
     snap->cache.groups = snap->groups;
     snap->cache.n_groups = ls.n_groups;
     for (size_t i = 0; i < ls.n_groups; i++) {
+        /* A mapped local group can collect one user through a role and a SCIM group. */
+        struct group_builder *b = &ls.builders[i];
+        if (b->n > 1) {
+            qsort(b->members, b->n, sizeof(*b->members), cmp_u32);
+            size_t w = 1;
+            for (size_t r = 1; r < b->n; r++)
+                if (b->members[r] != b->members[w - 1])
+                    b->members[w++] = b->members[r];
+            b->n = w;
+        }
         snap->groups[i].member_user_idx = ls.builders[i].members;
         snap->groups[i].n_members = ls.builders[i].n;
     }

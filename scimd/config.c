@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../config.h"
 
@@ -250,4 +251,14 @@ int scimd_config_check(const struct scimd_config *cfg, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+const char *scimd_config_map_lookup(const struct local_group_map *maps, size_t n, const char *raw,
+                                    const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((raw && strcasecmp(maps[i].scim_name, raw) == 0) ||
+            (name && strcasecmp(maps[i].scim_name, name) == 0))
+            return maps[i].local_group;
+    return NULL;
 }

@@ -67,3 +67,8 @@ int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, siz
 int scimd_config_check(const struct scimd_config *cfg, char *err, size_t errlen);
 
 void scimd_config_free(struct scimd_config *cfg);
+
+/* The local group a [roles] or [groups] entry maps a SCIM name onto, matched case-insensitively
+ * on the raw SCIM value or on its normalised Linux name; NULL if not mapped. */
+const char *scimd_config_map_lookup(const struct local_group_map *maps, size_t n, const char *raw,
+                                    const char *name);

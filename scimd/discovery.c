@@ -9,9 +9,9 @@
 
 #include "proto/schema.h"
 
-static const struct scim_resource_type *const served_types[] = { &scim_rt_user };
+static const struct scim_resource_type *const served_types[] = { &scim_rt_user, &scim_rt_group };
 static const struct scim_schema *const served_schemas[] = {
-    &scim_schema_user, &scim_schema_enterprise_user, &scim_schema_linux_user
+    &scim_schema_user, &scim_schema_enterprise_user, &scim_schema_linux_user, &scim_schema_group
 };
 #define N_TYPES (sizeof(served_types) / sizeof(served_types[0]))
 #define N_SCHEMAS (sizeof(served_schemas) / sizeof(served_schemas[0]))

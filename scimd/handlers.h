@@ -9,6 +9,10 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
 void users_item(struct scimd_server *srv, struct http_request *req, const char *id,
                 struct http_response *resp);
 
+void groups_collection(struct scimd_server *srv, struct http_request *req, struct http_response *resp);
+void groups_item(struct scimd_server *srv, struct http_request *req, const char *id,
+                 struct http_response *resp);
+
 void discovery_service_provider_config(struct scimd_server *srv, struct http_request *req,
                                        struct http_response *resp);
 void discovery_resource_types(struct scimd_server *srv, struct http_request *req, const char *id,

@@ -7,18 +7,14 @@
 #include <strings.h>
 
 #include "identity.h"
+#include "linux_names.h"
 #include "scim_names.h"
 #include "store.h"
 
-/* The local group a role is mapped to, matched on the raw value or its group name. */
 static const char *mapped_group(const struct scimd_config *cfg, const char *value,
                                 const char *name)
 {
-    for (size_t i = 0; i < cfg->n_role_maps; i++)
-        if (strcasecmp(cfg->role_maps[i].scim_name, value) == 0 ||
-            strcasecmp(cfg->role_maps[i].scim_name, name) == 0)
-            return cfg->role_maps[i].local_group;
-    return NULL;
+    return scimd_config_map_lookup(cfg->role_maps, cfg->n_role_maps, value, name);
 }
 
 typedef int (*role_fn)(void *ctx, const char *value, const char *name, const char *why);
@@ -84,18 +80,6 @@ struct sync_ctx {
     struct scim_error *err;
 };
 
-static int user_login_taken(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *s = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM users WHERE login = ?", -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(s) == SQLITE_ROW;
-    }
-    sqlite3_finalize(s);
-    return found;
-}
-
 static int sync_one(void *arg, const char *value, const char *name, const char *why)
 {
     struct sync_ctx *c = arg;
@@ -113,10 +97,14 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
         return scim_error_set(c->err, 409, "uniqueness",
                               "role '%.128s' maps to the system group name '%s'; map it to a local "
                               "group explicitly in [roles] if that is intended", value, name);
-    if (user_login_taken(c->db, name))
+    const char *what = NULL;
+    int clash = linux_name_taken(c->db, name, NULL, &what, c->err);
+    if (clash < 0)
+        return -1;
+    if (clash)
         return scim_error_set(c->err, 409, "uniqueness",
-                              "role '%.128s' maps to group name '%s', which is a user's private "
-                              "group", value, name);
+                              "role '%.128s' maps to group name '%s', which is already %s", value,
+                              name, what);
     char buf[16384];
     struct group gr, *grp = NULL;
     if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp &&

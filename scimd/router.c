@@ -78,6 +78,17 @@ void router_dispatch(struct scimd_server *srv, struct http_request *req,
             return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->method);
         return users_item(srv, req, item, resp);
     }
+    if (strcmp(coll, "Groups") == 0) {
+        if (!item) {
+            if (!method_is(req, "GET") && !method_is(req, "POST"))
+                return method_not_allowed(resp, "GET, POST", req->method);
+            return groups_collection(srv, req, resp);
+        }
+        if (!method_is(req, "GET") && !method_is(req, "PUT") && !method_is(req, "PATCH") &&
+            !method_is(req, "DELETE"))
+            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->method);
+        return groups_item(srv, req, item, resp);
+    }
     if (strcmp(coll, "ServiceProviderConfig") == 0 && !item) {
         if (!method_is(req, "GET"))
             return method_not_allowed(resp, "GET", req->method);

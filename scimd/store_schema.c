@@ -41,7 +41,25 @@ static const char schema_v1[] =
     "CREATE INDEX users_external_id ON users(external_id);"
     "CREATE TABLE role_groups("
     "  name TEXT PRIMARY KEY,"
-    "  gid INTEGER NOT NULL UNIQUE);";
+    "  gid INTEGER NOT NULL UNIQUE);"
+    /* SCIM /Groups: name is the Linux group name derived from displayName; gid is NULL while
+     * the group is mapped onto a local group by [groups]. */
+    "CREATE TABLE groups("
+    "  id TEXT PRIMARY KEY,"
+    "  display_name TEXT NOT NULL,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  external_id TEXT,"
+    "  gid INTEGER UNIQUE,"
+    "  version INTEGER NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  modified TEXT NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX groups_external_id ON groups(external_id);"
+    "CREATE TABLE group_members("
+    "  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(group_id, user_id)) WITHOUT ROWID;"
+    "CREATE INDEX group_members_user ON group_members(user_id);";
 
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {

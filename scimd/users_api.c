@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "exporter.h"
+#include "groups_repo.h"
 #include "identity.h"
+#include "linux_names.h"
 #include "listing.h"
 #include "password.h"
 #include "proto/filter.h"
@@ -102,13 +104,15 @@ static int check_unique(sqlite3 *db, const char *user_name, const char *login, c
                        user_name, login, other.user_name);
         goto out;
     }
-    r = roles_name_taken(db, login, err);
+    /* The user's own login is in the users table: only other kinds of names can clash. */
+    const char *what = NULL;
+    r = linux_name_taken(db, login, NULL, &what, err);
     if (r < 0)
         goto out;
-    if (r == 1) {
+    if (r == 1 && strcmp(what, "a user's login name and private group") != 0) {
         scim_error_set(err, 409, "uniqueness",
-                       "userName '%.128s' maps to login name '%s', which is already a role group",
-                       user_name, login);
+                       "userName '%.128s' maps to login name '%s', which is already %s",
+                       user_name, login, what);
         goto out;
     }
     ret = 0;
@@ -292,7 +296,8 @@ static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
     struct user_write *w = arg;
     if (load_current(db, w, err) < 0)
         return -1;
-    if (users_repo_delete(db, w->id, err) < 0 || identity_release(db, w->id, err) < 0)
+    if (groups_touch_for_user(db, w->id, err) < 0 || users_repo_delete(db, w->id, err) < 0 ||
+        identity_release(db, w->id, err) < 0)
         return -1;
     w->changed = true;
     return 0;
@@ -385,10 +390,15 @@ static int prehash_patch_password(const json_t *patch, char **hash_out, struct s
     return 0;
 }
 
-static void respond_user(struct http_request *req, struct http_response *resp, int status,
-                         const struct user_row *row)
+static void respond_user(struct scimd_server *srv, struct http_request *req,
+                         struct http_response *resp, int status, const struct user_row *row)
 {
+    struct scim_error err;
     json_t *res = user_row_to_resource(row, req->base_url);
+    sqlite3 *db = res ? store_reader_get(srv->store, &err) : NULL;
+    if (db)
+        users_attach_groups(db, res, row->id, req->base_url);
+    store_reader_put(srv->store, db);
     json_t *projected = res ? scim_resource_project(res, &scim_rt_user, http_query(req, "attributes"),
                                                     http_query(req, "excludedAttributes"))
                             : NULL;
@@ -432,7 +442,7 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
         resp->status = 204;
         return;
     }
-    respond_user(req, resp, ok_status, &w->row);
+    respond_user(srv, req, resp, ok_status, &w->row);
 }
 
 static void list_users(struct scimd_server *srv, struct http_request *req,
@@ -489,7 +499,7 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
         else if (r == 0)
             http_error(resp, 404, NULL, "no user with id '%s'", id);
         else
-            respond_user(req, resp, 200, &row);
+            respond_user(srv, req, resp, 200, &row);
         user_row_clear(&row);
         return;
     }
@@ -540,6 +550,8 @@ static int scan_users(sqlite3 *db, sqlite3_stmt *s, const struct scim_filter *f,
         if (users_repo_from_stmt(s, &row) < 0)
             continue;
         json_t *res = user_row_to_resource(&row, req->base_url);
+        if (res)
+            users_attach_groups(db, res, row.id, req->base_url);
         user_row_clear(&row);
         if (!res)
             return scim_error_set(err, 500, NULL, "out of memory");

@@ -1,0 +1,12 @@
+/* One namespace for every Linux name scimd hands out: user logins (and their private groups),
+ * role groups and SCIM groups. A name may belong to only one of them. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "scim_error.h"
+
+/* 1 if taken (and *what says by what: "a user's login and private group", "a role group",
+ * "a SCIM group"), 0 if free, -1 on error. self_group_id excludes one SCIM group (renames). */
+int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
+                     struct scim_error *err);
