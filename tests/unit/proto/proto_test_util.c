@@ -20,7 +20,7 @@ json_t *fixture(const char *name)
 json_t *jparse(const char *text)
 {
     json_error_t jerr;
-    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 
     if (!j)
         print_error("bad test JSON: %s: %s\n", text, jerr.text);
