@@ -168,3 +168,45 @@ int identity_rename(sqlite3 *db, const char *owner, const char *login, struct sc
     return ledger_update(db, "UPDATE id_ledger SET name = ? WHERE owner = ? AND released IS NULL",
                          login, owner, err);
 }
+
+int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+                       const char *login, uint32_t uid, struct scim_error *err)
+{
+    char sql[] = "SELECT COUNT(*) FROM id_ledger WHERE id = ?";
+    sqlite3_stmt *s = NULL;
+    int64_t used = 1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, uid);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            used = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (used)
+        return scim_error_set(err, 409, "uniqueness",
+                              "uidNumber %u was already handed out (uids are never reused)", uid);
+    if (id_taken_on_host(uid))
+        return scim_error_set(err, 409, "uniqueness",
+                              "uidNumber %u is already used by an account or group on this host", uid);
+    char now[32], buf[32];
+    store_timestamp(now);
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
+                                    " VALUES(?, 'user', ?, ?, ?)", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, uid);
+        sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, login, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "uid ledger");
+    /* Raise the mark so later allocations stay above every id ever handed out. */
+    if (store_meta_get(db, "uid_hwm", buf, sizeof(buf)) != 1 || (uint64_t)atoll(buf) < uid) {
+        snprintf(buf, sizeof(buf), "%u", uid);
+        if (store_meta_set(db, "uid_hwm", buf) < 0)
+            return store_sqlite_error(db, sqlite3_errcode(db), err, "uid high-water mark");
+    }
+    (void)cfg;
+    return 0;
+}

@@ -24,6 +24,11 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
 int identity_allocate_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
                           const char *login, uint32_t *uid_out, struct scim_error *err);
 
+/* Takes a uid the IdP chose ([accounts] accept_idp_ids): refused if it was ever handed out or
+ * the host resolves it. The caller checked the range. */
+int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+                       const char *login, uint32_t uid, struct scim_error *err);
+
 /* The same for group ids (role groups, SCIM groups) from the gid range. */
 int identity_allocate_gid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
                           const char *name, uint32_t *gid_out, struct scim_error *err);

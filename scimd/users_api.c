@@ -32,6 +32,7 @@ struct user_write {
     const char *login;         /* derived from body's userName (create/replace) */
     const char *password_hash; /* pre-hashed password from the request, or NULL */
     const char *if_match;
+    uint32_t requested_uid;    /* from the linux extension, when [accounts] accept_idp_ids */
     struct user_row row;       /* the resulting row */
     bool changed;
 };
@@ -157,6 +158,47 @@ static int set_password(struct user_row *row, const char *hash)
     return 0;
 }
 
+/* uidNumber/gidNumber in our extension: never stored in the doc (the row's uid is the
+ * truth, rendered back on GET). Echoing the current uid back is fine; choosing one is only
+ * allowed on create with [accounts] accept_idp_ids, inside the range (checked in the write). */
+static int take_idp_ids(const struct scimd_config *cfg, json_t *doc, uint32_t current_uid,
+                        uint32_t *requested, struct scim_error *err)
+{
+    json_t *ext = json_object_get(doc, SCIM_URN_LINUX_USER);
+    json_t *uidv = json_object_get(ext, "uidNumber"), *gidv = json_object_get(ext, "gidNumber");
+    json_int_t uid = uidv ? json_integer_value(uidv) : 0;
+    json_int_t gid = gidv ? json_integer_value(gidv) : uid;
+    int ret = 0;
+    *requested = 0;
+    if (!uidv && !gidv)
+        return 0;
+    if (!uidv || gid != uid) {
+        ret = scim_error_set(err, 400, "invalidValue",
+                             "gidNumber must equal uidNumber: every user's primary group is its "
+                             "private group (gid = uid)");
+    } else if (current_uid != 0) {
+        if (uid != (json_int_t)current_uid)
+            ret = scim_error_set(err, 400, "mutability",
+                                 "uidNumber cannot change (it is %u): uids are stable for the life "
+                                 "of a user", current_uid);
+    } else if (!cfg->accept_idp_ids) {
+        ret = scim_error_set(err, 400, "invalidValue",
+                             "uidNumber is not accepted from the identity provider on this host "
+                             "([accounts] accept_idp_ids is off); scimd allocates uids");
+    } else if (uid < (json_int_t)cfg->uid_min || uid > (json_int_t)cfg->uid_max) {
+        ret = scim_error_set(err, 400, "invalidValue",
+                             "uidNumber %lld is outside the configured range %u-%u",
+                             (long long)uid, cfg->uid_min, cfg->uid_max);
+    } else {
+        *requested = (uint32_t)uid;
+    }
+    json_object_del(ext, "uidNumber");
+    json_object_del(ext, "gidNumber");
+    if (json_object_size(ext) == 0)
+        json_object_del(doc, SCIM_URN_LINUX_USER);
+    return ret;
+}
+
 static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
 {
     struct user_write *w = arg;
@@ -169,8 +211,13 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
         return -1;
     if (users_new_id(row->id) < 0)
         return scim_error_set(err, 500, NULL, "cannot generate an id");
-    if (identity_allocate_uid(db, w->srv->cfg, row->id, w->login, &row->uid, err) < 0)
+    if (w->requested_uid) {
+        if (identity_claim_uid(db, w->srv->cfg, row->id, w->login, w->requested_uid, err) < 0)
+            return -1;
+        row->uid = w->requested_uid;
+    } else if (identity_allocate_uid(db, w->srv->cfg, row->id, w->login, &row->uid, err) < 0) {
         return -1;
+    }
     if (set_doc_fields(row, w->body, w->login) < 0 ||
         (w->password_hash && set_password(row, w->password_hash) < 0))
         return scim_error_set(err, 500, NULL, "out of memory");
@@ -232,6 +279,10 @@ static int replace_fn(sqlite3 *db, void *arg, struct scim_error *err)
     struct user_write *w = arg;
     if (load_current(db, w, err) < 0)
         return -1;
+    if (w->requested_uid && w->requested_uid != w->row.uid)
+        return scim_error_set(err, 400, "mutability",
+                              "uidNumber cannot change (it is %u): uids are stable for the life of "
+                              "a user", w->row.uid);
     return commit_update(db, w, w->body, w->login, w->password_hash, err);
 }
 
@@ -256,6 +307,9 @@ static int patch_fn(sqlite3 *db, void *arg, struct scim_error *err)
     json_object_del(res, "id");
     json_object_del(res, "meta");
     if (scim_resource_validate(res, &scim_rt_user, SCIM_WRITE_REPLACE, err) < 0)
+        goto out;
+    uint32_t ignored;
+    if (take_idp_ids(w->srv->cfg, res, w->row.uid, &ignored, err) < 0)
         goto out;
 
     const char *hash = NULL;
@@ -327,13 +381,31 @@ static json_t *parse_body(const struct http_request *req, struct scim_error *err
 /* POST/PUT body -> validated doc, login name and pre-hashed password. */
 static json_t *prepare_doc(struct scimd_server *srv, const struct http_request *req,
                            enum scim_write_mode mode, char login[LOGIN_NAME_BUF],
-                           char **hash_out, struct scim_error *err)
+                           char **hash_out, uint32_t *requested_uid, struct scim_error *err)
 {
     json_t *doc = parse_body(req, err);
     if (!doc)
         return NULL;
     if (scim_resource_validate(doc, &scim_rt_user, mode, err) < 0)
         goto fail;
+    /* On PUT the uid is checked against the row in the write (0 = "creating" here only when
+     * the mode is create). */
+    if (mode == SCIM_WRITE_CREATE) {
+        if (take_idp_ids(srv->cfg, doc, 0, requested_uid, err) < 0)
+            goto fail;
+    } else {
+        json_t *ext = json_object_get(doc, SCIM_URN_LINUX_USER);
+        json_t *u = json_object_get(ext, "uidNumber"), *g = json_object_get(ext, "gidNumber");
+        if ((u || g) && (!u || !g || json_integer_value(u) != json_integer_value(g))) {
+            scim_error_set(err, 400, "invalidValue", "gidNumber must equal uidNumber");
+            goto fail;
+        }
+        *requested_uid = u ? (uint32_t)json_integer_value(u) : 0;
+        json_object_del(ext, "uidNumber");
+        json_object_del(ext, "gidNumber");
+        if (ext && json_object_size(ext) == 0)
+            json_object_del(doc, SCIM_URN_LINUX_USER);
+    }
     if (identity_login_name(srv->cfg, json_str(doc, "userName"), login, err) < 0 ||
         identity_check_host(srv->cfg, login, err) < 0)
         goto fail;
@@ -457,12 +529,14 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
     char login[LOGIN_NAME_BUF];
     char *hash = NULL;
     scim_error_clear(&err);
-    json_t *doc = prepare_doc(srv, req, SCIM_WRITE_CREATE, login, &hash, &err);
+    uint32_t requested_uid = 0;
+    json_t *doc = prepare_doc(srv, req, SCIM_WRITE_CREATE, login, &hash, &requested_uid, &err);
     if (!doc) {
         http_error_from(resp, &err);
         return;
     }
-    struct user_write w = { .op = OP_CREATE, .body = doc, .login = login, .password_hash = hash };
+    struct user_write w = { .op = OP_CREATE, .body = doc, .login = login, .password_hash = hash,
+                            .requested_uid = requested_uid };
     run_write(srv, req, &w, resp, 201);
     user_row_clear(&w.row);
     json_decref(doc);
@@ -512,11 +586,12 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
     if (strcmp(req->method, "PUT") == 0) {
         char login[LOGIN_NAME_BUF];
         char *hash = NULL;
-        json_t *doc = prepare_doc(srv, req, SCIM_WRITE_REPLACE, login, &hash, &err);
+        uint32_t requested_uid = 0;
+        json_t *doc = prepare_doc(srv, req, SCIM_WRITE_REPLACE, login, &hash, &requested_uid, &err);
         if (!doc)
             return http_error_from(resp, &err);
         struct user_write w = { .op = OP_REPLACE, .id = id, .body = doc, .login = login,
-                                .password_hash = hash };
+                                .password_hash = hash, .requested_uid = requested_uid };
         run_write(srv, req, &w, resp, 200);
         user_row_clear(&w.row);
         json_decref(doc);

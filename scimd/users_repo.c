@@ -206,6 +206,17 @@ json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
     snprintf(location, sizeof(location), "%s/Users/%s", base_url, row->id);
     users_etag(row->version, etag);
     json_object_set_new(res, "id", json_string(row->id));
+    /* The account's real ids, read back in our extension (never taken from the stored doc). */
+    json_t *ext = json_object_get(res, SCIM_URN_LINUX_USER);
+    if (!ext) {
+        ext = json_object();
+        json_object_set_new(res, SCIM_URN_LINUX_USER, ext);
+        json_t *schemas = json_object_get(res, "schemas");
+        if (json_is_array(schemas))
+            json_array_append_new(schemas, json_string(SCIM_URN_LINUX_USER));
+    }
+    json_object_set_new(ext, "uidNumber", json_integer(row->uid));
+    json_object_set_new(ext, "gidNumber", json_integer(row->uid));
     json_object_set_new(res, "meta",
                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User", "created",
                                   row->created, "lastModified", row->modified, "location",
