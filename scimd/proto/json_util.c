@@ -57,7 +57,19 @@ void scim_json_del_ci(json_t *obj, const char *key)
 
 int scim_json_set_ci_new(json_t *obj, const char *key, json_t *value)
 {
-    scim_json_del_ci(obj, key);
+    const char *k;
+    json_t *v;
+    void *tmp;
+
+    if (!json_is_object(obj)) {
+        json_decref(value);
+        return -1;
+    }
+    /* Replacing the exact key in place keeps the member where it was. */
+    json_object_foreach_safe(obj, tmp, k, v) {
+        if (strcasecmp(k, key) == 0 && strcmp(k, key) != 0)
+            json_object_del(obj, k);
+    }
     return json_object_set_new(obj, key, value);
 }
 

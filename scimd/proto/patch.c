@@ -410,17 +410,13 @@ static int create_from_filter(struct op *o, json_t *c, const struct patch_path *
         rc = 0;
         goto out;
     }
-    if (a->multi_valued) {
-        json_t *one = json_array();
-        if (!one || json_array_append_new(one, ce) != 0) {
-            json_decref(one);
-            goto oom;
-        }
-        rc = append_values(o, c, a, one);
+    json_t *one = json_array();
+    if (!one || json_array_append_new(one, ce) != 0) {
         json_decref(one);
-    } else {
-        rc = scim_json_set_ci_new(c, a->name, ce) == 0 ? 0 : oom(o);
+        goto oom;
     }
+    rc = append_values(o, c, a, one);
+    json_decref(one);
     goto out;
 oom:
     rc = oom(o);
@@ -444,7 +440,9 @@ static int set_filtered(struct op *o, const struct patch_path *pp, const json_t 
         goto oom;
     matching_elements(c, pp, hits);
     if (json_array_size(hits) == 0) {
-        if (pp->sub || o->kind == OP_ADD)
+        /* Creating is for multi-valued attributes: a single complex value that does not
+         * match the filter is not ours to overwrite. */
+        if (a->multi_valued && (pp->sub || o->kind == OP_ADD))
             rc = create_from_filter(o, c, pp, value);
         else
             rc = no_target(o, pp);

@@ -106,15 +106,8 @@ int scim_resource_fix_schemas(json_t *res, const struct scim_resource_type *rt)
             json_object_del(res, key);
         }
     }
-    /* Replacing in place keeps "schemas" where it was (first, in what validate builds). */
-    const char *k;
-    json_t *v;
-    void *tmp;
-    json_object_foreach_safe(res, tmp, k, v) {
-        if (strcasecmp(k, "schemas") == 0 && strcmp(k, "schemas") != 0)
-            json_object_del(res, k);
-    }
-    return json_object_set_new(res, "schemas", schemas);
+    /* Replaced in place: "schemas" stays where it was (first, in what validate builds). */
+    return scim_json_set_ci_new(res, "schemas", schemas);
 fail:
     json_decref(schemas);
     return -1;

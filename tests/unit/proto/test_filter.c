@@ -173,6 +173,8 @@ static const struct match_case group_cases[] = {
     {"externalId eq \"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159\"", true},
     {SCIM_URN_GROUP ":displayName sw \"TOUR\"", true},
     {"meta.resourceType eq \"Group\"", true},
+    {"members.$ref pr", false},
+    {"members[$ref pr or type eq \"User\"]", true},
 };
 
 static void test_group_filters(void **state)

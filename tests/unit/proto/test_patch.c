@@ -208,6 +208,14 @@ static void test_rfc_remove(void **state)
                  OPS("{\"op\": \"remove\", \"path\": \"name.givenName\"}"));
     assert_json(u, "{\"schemas\": [\"" SCIM_URN_USER "\"], \"userName\": \"a\"}");
     json_decref(u);
+
+    /* a filter on a single complex attribute selects it or nothing */
+    u = patch_ok(&scim_rt_user, "user_full.json",
+                 OPS("{\"op\": \"replace\", \"path\": \"name[givenName eq \\\"barbara\\\"].middleName\","
+                     " \"value\": \"x\"}"));
+    assert_string_equal(json_string_value(jget(u, "name.middleName")), "x");
+    assert_string_equal(json_string_value(jget(u, "name.familyName")), "Jensen");
+    json_decref(u);
 }
 
 /* ---- Microsoft Entra ID ---- */
@@ -570,6 +578,10 @@ static void test_no_target_and_value_errors(void **state)
     patch_fails(&scim_rt_group, "group_sample.json",
                 OPS("{\"op\": \"remove\", \"path\": \"members[value eq \\\"ghost\\\"]\"}"), 400,
                 "noTarget", "members");
+    /* a single complex value that does not match is not overwritten */
+    patch_fails(&scim_rt_user, "user_full.json",
+                OPS("{\"op\": \"add\", \"path\": \"name[givenName eq \\\"Bob\\\"].familyName\","
+                    " \"value\": \"Smith\"}"), 400, "noTarget", "name");
 
     patch_fails(&scim_rt_user, "user_full.json",
                 OPS("{\"op\": \"replace\", \"path\": \"active\", \"value\": \"maybe\"}"), 400,
