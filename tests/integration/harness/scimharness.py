@@ -39,6 +39,8 @@ URN_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 URN_SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 URN_RESOURCE_TYPE = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 URN_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+# scimd's own extension: the uidNumber/gidNumber it allocated (read-only).
+URN_LINUX_USER = "urn:scimd:params:scim:schemas:extension:linux:1.0:User"
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 
@@ -342,6 +344,8 @@ class ScimdInstance:
         self.cache_path = os.path.join(self.tmpdir, "nss.cache")
         self.shadow_path = os.path.join(self.tmpdir, "shadow.cache")
         self.log_path = os.path.join(self.tmpdir, "scimd.log")
+        # scimd keeps its uid/gid high-water guard file next to the database.
+        self.hwm_path = os.path.join(self.tmpdir, "uid-high-water")
         self.base_path = "/scim/v2"
         self.sections = {
             "server": {"listen": "127.0.0.1:0", "base_path": self.base_path,

@@ -85,7 +85,17 @@ class OktaUserLifecycle(ScimTestCase):
         self.assertTrue(location.endswith("/Users/" + user["id"]), location)
         self.assertTrue(location.startswith("http://127.0.0.1:%d/scim/v2/" % self.scimd.port)
                         or location.startswith("/scim/v2/"), location)
+        for stamp in ("created", "lastModified"):
+            self.assertRegex(meta.get(stamp) or "",
+                             r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$",
+                             "meta.%s is not an xsd:dateTime" % stamp)
+        linux = user.get(h.URN_LINUX_USER, {})
+        self.assertTrue(h.TEST_UID_MIN <= linux.get("uidNumber", -1) <= h.TEST_UID_MAX,
+                        "uidNumber outside the configured range: %r" % linux)
+        self.assertEqual(linux.get("gidNumber"), linux.get("uidNumber"),
+                         "the private group's gid must equal the uid")
         self.state["id"] = user["id"]
+        self.state["uidNumber"] = linux.get("uidNumber")
         self.state["created"] = meta.get("created")
 
     def test_03_get_by_id(self):
@@ -185,6 +195,10 @@ class OktaUserLifecycle(ScimTestCase):
         resp = self.okta.post("/Users", body)
         user = self.assertUserResource(resp, 201, "re-POST after DELETE")
         self.assertNotEqual(user["id"], old, "a deleted id was reused")
+        uid_number = user.get(h.URN_LINUX_USER, {}).get("uidNumber")
+        self.assertIsInstance(uid_number, int, "no uidNumber:\n" + resp.describe())
+        self.assertNotEqual(uid_number, self.state.get("uidNumber"),
+                            "the new user inherited the deleted user's uid")
         self.assertScimError(self.okta.get("/Users/" + old), 404, msg="old id after re-create")
         found = self.find('userName eq "%s"' % self.user_name)
         self.assertEqual([u["id"] for u in found], [user["id"]])

@@ -72,6 +72,8 @@ class CrashRestart(ScimTestCase):
             expected_given = "Patched" if before is renamed else before["name"]["givenName"]
             self.assertEqual(after["name"].get("givenName"), expected_given, name)
             self.assertEqual(after["meta"].get("created"), before["meta"].get("created"))
+            self.assertEqual(after.get(h.URN_LINUX_USER), before.get(h.URN_LINUX_USER),
+                             "%s: uid/gid changed across the crash" % name)
         self.assertScimError(self.api.get("/Users/" + victim["id"]), 404,
                              msg="a user deleted before the crash came back")
         found = self.find('userName ew "@%s"' % DOMAIN, count=100)
@@ -83,6 +85,11 @@ class CrashRestart(ScimTestCase):
         again = self.api.create_user(victim["userName"])
         old_ids = {u["id"] for u in acked.values()} | {victim["id"]}
         self.assertNotIn(again["id"], old_ids, "an id was reused after restart")
+        old_uids = {u[h.URN_LINUX_USER]["uidNumber"] for u in acked.values()}
+        old_uids.add(victim[h.URN_LINUX_USER]["uidNumber"])
+        self.assertEqual(len(old_uids), USERS, "two users got the same uid")
+        self.assertGreater(again[h.URN_LINUX_USER]["uidNumber"], max(old_uids),
+                           "a uid was reused (or went backwards) after the crash")
 
     def test_sigterm_exits_cleanly_and_keeps_state(self):
         user = self.api.create_user("graceful@term.example.com")
@@ -90,6 +97,49 @@ class CrashRestart(ScimTestCase):
                          + self.scimd.log_tail())
         self.scimd.start()
         self.assertEqual(self.get_user(user["id"])["userName"], "graceful@term.example.com")
+
+
+class Races(ScimTestCase):
+    """Uniqueness and If-Match must hold when requests race."""
+
+    def race(self, n, send):
+        results = [None] * n
+        barrier = threading.Barrier(n)
+
+        def worker(i):
+            api = self.scimd.client()
+            barrier.wait()
+            results[i] = send(api, i)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return results
+
+    def test_same_user_name_created_once(self):
+        name = "racer@%s" % DOMAIN
+        results = self.race(8, lambda api, i: api.post(
+            "/Users", {"schemas": [h.URN_USER], "userName": name if i % 2 else name.upper()}))
+        statuses = sorted(r.status for r in results)
+        self.assertEqual(statuses, [201] + [409] * 7, "\n".join(r.describe() for r in results))
+        for r in results:
+            if r.status == 409:
+                self.assertScimError(r, 409, "uniqueness")
+        self.assertEqual(len(self.find('userName eq "%s"' % name)), 1)
+
+    def test_if_match_lets_one_writer_win(self):
+        user = self.api.create_user("ifmatch@%s" % DOMAIN)
+        version = user["meta"]["version"]
+        results = self.race(8, lambda api, i: api.patch_ops(
+            "/Users/" + user["id"], [{"op": "replace", "path": "title", "value": "w%d" % i}],
+            headers={"If-Match": version}))
+        winners = [i for i, r in enumerate(results) if r.status in (200, 204)]
+        losers = [r for r in results if r.status == 412]
+        self.assertEqual((len(winners), len(losers)), (1, 7),
+                         "\n".join(r.describe() for r in results))
+        self.assertEqual(self.get_user(user["id"]).get("title"), "w%d" % winners[0])
 
 
 if __name__ == "__main__":

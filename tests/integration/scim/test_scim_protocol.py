@@ -40,6 +40,14 @@ class Authentication(ScimTestCase):
             resp = self.scimd.client(auth=auth).get("/Users")
             self.assertListResponse(resp, msg="GET /Users with %s auth" % auth)
 
+    def test_scheme_names_are_case_insensitive(self):
+        tok = self.scimd.token
+        for header in ("bearer " + tok.bearer, "BEARER " + tok.bearer,
+                       "basic " + tok.basic_header().split(" ", 1)[1]):
+            resp = self.api.get("/Users", auth=header)
+            self.assertListResponse(resp, msg="auth scheme %r (RFC 9110 §11.1)"
+                                    % header.split(" ")[0])
+
     def test_missing_header(self):
         self.assert401(self.api.get("/Users", auth=None), "no Authorization header")
         name = unique("unauth")
@@ -163,6 +171,48 @@ class ErrorShapes(ScimTestCase):
             self.assertScimError(resp, 400, "mutability", msg="PATCH replace %s" % path)
         self.assertScimError(self.api.get("/Users/hijacked-id"), 404, msg="id changed")
         self.assertUnchanged()
+
+    def test_patch_is_all_or_nothing(self):
+        resp = self.api.patch_ops(self.path, [
+            {"op": "replace", "path": "title", "value": "applied?"},
+            {"op": "replace", "path": "name.givenName", "value": "Changed"},
+            {"op": "replace", "path": "id", "value": "nope"}])
+        self.assertScimError(resp, 400, "mutability", msg="third op invalid")
+        now = self.get_user(self.user["id"])
+        self.assertNotIn("title", now, "RFC 7644 §3.5.2: a failed PATCH applies no op")
+        self.assertEqual(now["name"].get("givenName"), "Err")
+        self.assertUnchanged()
+
+    def test_missing_or_empty_user_name(self):
+        for body in ({"schemas": [h.URN_USER]}, {"schemas": [h.URN_USER], "userName": ""},
+                     {"schemas": [h.URN_USER], "userName": None},
+                     {"schemas": [h.URN_USER], "userName": 42}):
+            resp = self.api.post("/Users", body)
+            self.assertScimError(resp, 400, "invalidValue", msg="POST %r" % body)
+        resp = self.api.put(self.path, {"schemas": [h.URN_USER], "title": "no userName"})
+        self.assertScimError(resp, 400, "invalidValue", msg="PUT without userName")
+        self.assertUnchanged()
+
+    def test_put_ignores_id_in_body(self):
+        resp = self.api.put(self.path, {"schemas": [h.URN_USER], "id": "another-id",
+                                        "userName": self.user["userName"], "title": "put"})
+        user = self.assertUserResource(resp, 200, "PUT with a different id in the body")
+        self.assertEqual(user["id"], self.user["id"])
+        self.assertEqual(self.get_user(self.user["id"]).get("title"), "put")
+        self.assertScimError(self.api.get("/Users/another-id"), 404)
+
+    def test_attribute_names_are_case_insensitive_in_bodies(self):
+        name = unique("case")
+        resp = self.api.post("/Users", {"SCHEMAS": [h.URN_USER], "UserName": name,
+                                        "NAME": {"GivenName": "Casey"}, "Active": False})
+        user = self.assertUserResource(resp, 201, "POST with odd-cased attribute names")
+        self.assertEqual(user["userName"], name)
+        self.assertEqual(user.get("name", {}).get("givenName"), "Casey", resp.describe())
+        self.assertIs(user.get("active"), False, resp.describe())
+        resp = self.api.patch_ops("/Users/" + user["id"], [
+            {"op": "replace", "path": "NAME.GIVENNAME", "value": "Case"}])
+        self.assertStatus(resp, (200, 204))
+        self.assertEqual(self.get_user(user["id"])["name"].get("givenName"), "Case")
 
     def test_unknown_id_and_route_are_404(self):
         for method in ("GET", "DELETE"):
