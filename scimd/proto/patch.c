@@ -53,13 +53,21 @@ static int oom(struct op *o)
     return scim_error_set(o->err, 500, NULL, "out of memory");
 }
 
+static bool strings_equal(const json_t *x, const json_t *y, bool exact)
+{
+    if (!json_is_string(x) || !json_is_string(y))
+        return json_equal(x, y);
+    return exact ? strcmp(json_string_value(x), json_string_value(y)) == 0
+                 : strcasecmp(json_string_value(x), json_string_value(y)) == 0;
+}
+
 /* Refuses to change an immutable (sub-)attribute that already has a different value. */
 static int check_immutable(struct op *o, const struct scim_attr *a, const json_t *old,
                            const json_t *new_value, const char *label)
 {
     if (a->mutability != SCIM_M_IMMUTABLE || !old || json_is_null(old))
         return 0;
-    if (new_value && json_equal(old, new_value))
+    if (new_value && strings_equal(old, new_value, a->case_exact))
         return 0;
     return scim_error_set(o->err, 400, "mutability", "attribute '%s' is immutable", label);
 }
@@ -82,26 +90,26 @@ static int set_sub(struct op *o, json_t *obj, const struct scim_attr *parent,
     return scim_json_set_ci_new(obj, sub->name, v) == 0 ? 0 : oom(o);
 }
 
-/* Merges the members of src (a canonical complex value) into dst. */
-static int merge_complex(struct op *o, json_t *dst, const struct scim_attr *a, const json_t *src)
+/* Merges the members of src (a canonical complex value) into dst. With keep_immutable,
+ * immutable sub-attributes dst already has are kept instead of refused: re-adding a member
+ * the IdP knows by another $ref is not an attempt to change it. */
+static int merge_complex(struct op *o, json_t *dst, const struct scim_attr *a, const json_t *src,
+                         bool keep_immutable)
 {
     const char *k;
     json_t *v;
 
     json_object_foreach((json_t *)src, k, v) {
         const struct scim_attr *sub = scim_attr_find(a->sub, a->n_sub, k);
-        if (sub && set_sub(o, dst, a, sub, json_incref(v)) != 0)
+        if (!sub)
+            continue;
+        if (keep_immutable && sub->mutability == SCIM_M_IMMUTABLE &&
+            scim_json_get_ci(dst, sub->name, NULL))
+            continue;
+        if (set_sub(o, dst, a, sub, json_incref(v)) != 0)
             return -1;
     }
     return 0;
-}
-
-static bool strings_equal(const json_t *x, const json_t *y, bool exact)
-{
-    if (!json_is_string(x) || !json_is_string(y))
-        return json_equal(x, y);
-    return exact ? strcmp(json_string_value(x), json_string_value(y)) == 0
-                 : strcasecmp(json_string_value(x), json_string_value(y)) == 0;
 }
 
 /* Do two elements of a multi-valued attribute denote the same value? With a "value"
@@ -200,7 +208,7 @@ static int append_values(struct op *o, json_t *c, const struct scim_attr *a, con
             }
         }
         if (target) {
-            if (a->type == SCIM_T_COMPLEX && merge_complex(o, target, a, e) != 0)
+            if (a->type == SCIM_T_COMPLEX && merge_complex(o, target, a, e, true) != 0)
                 return -1;
         } else {
             target = json_deep_copy(e);
@@ -263,7 +271,7 @@ static int set_whole(struct op *o, const struct patch_path *pp, const json_t *va
     }
     if (a->type == SCIM_T_COMPLEX && json_is_object(old)) {
         /* RFC 7644 §3.5.2.1/.3: sub-attributes not given are left unchanged */
-        rc = merge_complex(o, old, a, cv);
+        rc = merge_complex(o, old, a, cv, false);
         goto out;
     }
     if (check_immutable(o, a, old, cv, label) != 0)
@@ -474,7 +482,7 @@ static int set_filtered(struct op *o, const struct patch_path *pp, const json_t 
         if (pp->sub) {
             if (set_sub(o, x, a, pp->sub, json_incref(cv)) != 0)
                 goto out;
-        } else if (merge_complex(o, x, a, cv) != 0) {
+        } else if (merge_complex(o, x, a, cv, false) != 0) {
             goto out;
         }
     }

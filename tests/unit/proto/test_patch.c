@@ -367,6 +367,18 @@ static void test_okta(void **state)
     assert_int_equal(json_array_size(json_object_get(g, "members")), 2);
     json_decref(g);
 
+    /* re-adding a member with another type spelling neither duplicates nor fails; the
+     * immutable type is kept, a missing $ref is filled in */
+    g = patch_ok(&scim_rt_group, "group_sample.json",
+                 OPS("{\"op\": \"add\", \"path\": \"members\", \"value\": [{\"value\": "
+                     "\"902c246b-6245-4190-8e05-00816be7344a\", \"type\": \"user\", \"$ref\": "
+                     "\"https://idp.example/Users/902c246b\", \"display\": \"Mandy P\"}]}"));
+    assert_json(json_array_get(json_object_get(g, "members"), 1),
+                "{\"value\": \"902c246b-6245-4190-8e05-00816be7344a\", \"display\": \"Mandy P\","
+                " \"type\": \"User\", \"$ref\": \"https://idp.example/Users/902c246b\"}");
+    assert_int_equal(json_array_size(json_object_get(g, "members")), 2);
+    json_decref(g);
+
     g = patch_ok(&scim_rt_group, "group_sample.json", "okta_group_replace_members.json");
     assert_json(json_object_get(g, "members"),
                 "[{\"value\": \"23a35c27-23d3-4c03-b4c5-6443c09e7173\", \"display\": "
