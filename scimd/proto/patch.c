@@ -218,8 +218,10 @@ static int append_values(struct op *o, json_t *c, const struct scim_attr *a, con
         if (scim_value_is_primary(e))
             clear_other_primaries(arr, target);
     }
-    prune(c, a);
-    return check_primaries(o, a, arr);
+    if (check_primaries(o, a, arr) != 0)
+        return -1;
+    prune(c, a); /* may free arr */
+    return 0;
 }
 
 static int remove_required(struct op *o, const struct scim_attr *a, const char *label)
@@ -331,8 +333,10 @@ static int set_sub_all(struct op *o, const struct patch_path *pp, const json_t *
             }
         }
         json_decref(cv);
-        prune(c, pp->attr);
-        return arr && json_array_size(arr) ? check_primaries(o, pp->attr, arr) : 0;
+        if (check_primaries(o, pp->attr, arr) != 0)
+            return -1;
+        prune(c, pp->attr); /* may free arr */
+        return 0;
     }
     if (!json_is_object(v)) {
         if (!cv)

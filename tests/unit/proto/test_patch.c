@@ -209,6 +209,13 @@ static void test_rfc_remove(void **state)
     assert_json(u, "{\"schemas\": [\"" SCIM_URN_USER "\"], \"userName\": \"a\"}");
     json_decref(u);
 
+    /* unassigning a sub-attribute of an absent multi-valued attribute leaves nothing behind */
+    u = patch_ok(&scim_rt_user, "{\"userName\": \"a\"}",
+                 OPS("{\"op\": \"replace\", \"path\": \"emails.value\", \"value\": null},"
+                     "{\"op\": \"replace\", \"path\": \"name.givenName\", \"value\": null}"));
+    assert_json(u, "{\"schemas\": [\"" SCIM_URN_USER "\"], \"userName\": \"a\"}");
+    json_decref(u);
+
     /* a filter on a single complex attribute selects it or nothing */
     u = patch_ok(&scim_rt_user, "user_full.json",
                  OPS("{\"op\": \"replace\", \"path\": \"name[givenName eq \\\"barbara\\\"].middleName\","
