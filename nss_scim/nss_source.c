@@ -8,18 +8,19 @@
  * Fork safety without pthread_atfork: a child forked while another thread held the mutex
  * inherits it locked forever. So the mutex is only ever try-locked, a bounded number of
  * times; if that fails the call maps the file privately, answers from that and unmaps it
- * (slower, never a deadlock). Under ordinary contention the critical section is a few
- * instructions, so the fallback is practically never taken in a healthy process. */
+ * (an open+mmap per call: slower, never a deadlock). Under ordinary contention the critical
+ * section is a few instructions, so in a healthy process the fallback is taken only when
+ * the lock holder was preempted inside it. A child that inherited the held lock keeps
+ * answering through the fallback until it execs. */
 #include "nss_source.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
-#define LOCK_ATTEMPTS 256
+#define LOCK_ATTEMPTS 200
 #define RECHECK_SECONDS 1
 
 struct nss_source nss_scim_nss_source = {
@@ -42,12 +43,24 @@ static const char *source_path(const struct nss_source *src)
     return p && p[0] == '/' ? p : src->default_path;
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spins briefly (a few microseconds at most) and never sleeps or yields: in a forked child
+ * the inherited lock never comes free, and each call there should fall back quickly. */
 static bool try_lock(struct nss_source *src)
 {
     for (int i = 0; i < LOCK_ATTEMPTS; i++) {
         if (pthread_mutex_trylock(&src->lock) == 0)
             return true;
-        sched_yield();
+        for (int k = 0; k < 8; k++)
+            cpu_relax();
     }
     return false;
 }
