@@ -159,6 +159,15 @@ class EntraUserLifecycle(ScimTestCase):
         self.assertEqual(work_emails(user), ["grace.manager@contoso.com"],
                          "Add through a value filter must create the work email")
 
+    def test_08b_add_is_idempotent(self):
+        # Entra re-sends an Add after a timeout; RFC 7644 §3.5.2.1: no change, success.
+        mgr = self.need("manager")
+        user = self.patch_ok(mgr, [
+            {"op": "Add", "path": "emails", "value": [
+                {"type": "work", "value": "grace.manager@contoso.com"}]}],
+            "PATCH Add of an email the user already has")
+        self.assertEqual(work_emails(user), ["grace.manager@contoso.com"], "email duplicated")
+
     def test_09_replace_work_email_when_absent_creates_it(self):
         resp = self.entra.post("/Users", {"schemas": [h.URN_USER],
                                           "userName": test_user_name("NoMail"),

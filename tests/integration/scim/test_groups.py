@@ -100,6 +100,16 @@ class OktaGroupPush(GroupCase):
             "Okta PATCH add members")
         self.assertEqual(member_ids(group), sorted([self.u1["id"], self.u2["id"]]))
         self.assertEqual(self.user_group_ids(self.u1["id"]), [gid], "user's groups attribute")
+        found = self.find('groups.value eq "%s"' % gid)
+        self.assertEqual(sorted(u["id"] for u in found), sorted([self.u1["id"], self.u2["id"]]),
+                         "users filtered by group membership")
+
+    def test_04b_re_adding_a_member_is_idempotent(self):
+        gid = self.need("id")
+        group = self.patch_group(gid, [{"op": "add", "path": "members", "value": [
+            {"value": self.u1["id"]}]}], "Okta PATCH add of an existing member")
+        self.assertEqual(member_ids(group), sorted([self.u1["id"], self.u2["id"]]),
+                         "member duplicated")
 
     def test_05_remove_member_by_filter(self):
         gid = self.need("id")

@@ -11,6 +11,7 @@ import os
 import pwd
 import re
 import sys
+import unittest
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
@@ -291,6 +292,23 @@ class ErrorShapes(ScimTestCase):
         self.assertUserResource(self.api.post("/Users", {"schemas": [h.URN_USER],
                                                          "userName": unique("after413")}),
                                 201, "POST after a 413")
+
+    # DAEMON BUG (reported): libmicrohttpd answers a request line or headers that do not
+    # fit its per-connection memory itself, with a text/html body and no Content-Type.
+    @unittest.expectedFailure
+    def test_oversized_request_head_gets_a_scim_error(self):
+        flt = " or ".join('userName eq "user%05d@example.com"' % i for i in range(1500))
+        resp = self.api.filter_users(flt)
+        self.assertScimError(resp, (400, 414, 431), msg="a 58 kB filter")
+        resp = self.api.get("/Users", headers={"X-Padding": "a" * 70000})
+        self.assertScimError(resp, (400, 431), msg="70 kB of headers")
+
+    def test_long_filter_within_limits(self):
+        flt = " or ".join('userName eq "user%05d@example.com"' % i for i in range(100))
+        self.assertEmptyList(self.api.filter_users(flt), "a 4 kB filter")
+        flt = " or ".join('userName eq "user%05d@example.com"' % i for i in range(300))
+        self.assertStatus(self.api.filter_users(flt), (200, 400), "a 12 kB filter")
+        self.assertScimMedia(self.api.filter_users(flt))
 
     def test_duplicate_is_409_uniqueness(self):
         resp = self.api.post("/Users", {"schemas": [h.URN_USER],
@@ -665,6 +683,17 @@ class Discovery(ScimTestCase):
             for key in ("type", "multiValued", "required", "mutability", "returned"):
                 self.assertIn(key, a, "attribute %s lacks %s" % (name, key))
         self.assertScimError(self.api.get("/Schemas/urn:example:no:such:schema"), 404)
+
+    # DAEMON BUG (reported): /Schemas serves only the resource schemas; the discovery
+    # resources' own schemas (RFC 7643 §8.7.2) are 404. Remove the marker once fixed.
+    @unittest.expectedFailure
+    def test_discovery_schemas_are_served(self):
+        served = {s["id"] for s in self.get_ok("/Schemas")["Resources"]}
+        for urn in (h.URN_SPC, h.URN_RESOURCE_TYPE, h.URN_SCHEMA):
+            self.assertIn(urn, served, "/Schemas lacks %s" % urn)
+            s = self.get_ok("/Schemas/" + urn)
+            self.assertEqual(s.get("id"), urn)
+            self.assertTrue(s.get("attributes"), "schema %s has no attributes" % urn)
 
     def test_resource_types_and_schemas_agree(self):
         schemas = {s["id"] for s in self.get_ok("/Schemas")["Resources"]}
