@@ -9,6 +9,7 @@
 
 #include "account_snapshot.h"
 #include "log.h"
+#include "metrics.h"
 #include "nscd.h"
 #include "scim_cache.h"
 #include "server.h"
@@ -51,8 +52,11 @@ int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (account_snapshot_load(srv, &snap, err, errlen) < 0)
         return -1;
-    if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0)
+    if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0) {
+        metrics_export_done(0, 0, false);
         goto out;
+    }
+    metrics_export_done(snap.cache.generation, (double)ms_since(&t0) / 1e3, true);
     char hwm_path[4096];
     if (hwm_file_path(srv->cfg, hwm_path, sizeof(hwm_path)) < 0 ||
         hwm_file_write(hwm_path, snap.cache.uid_hwm, snap.gid_hwm) < 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "exporter.h"
 #include "groups_repo.h"
 #include "identity.h"
@@ -30,6 +31,7 @@ struct group_write {
     const char *if_match;
     struct group_row row;
     bool changed;
+    char changed_attrs[512];
 };
 
 static const char *mapped_local(const struct scimd_config *cfg, const char *display,
@@ -125,6 +127,12 @@ static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool cre
     bool mapped = false;
     json_t *members = take_members(doc);
     int ret = -1;
+    audit_changed_attributes(creating ? NULL : row->doc, doc, false, w->changed_attrs,
+                             sizeof(w->changed_attrs));
+    if (!creating || json_array_size(members) > 0) {
+        size_t n = strlen(w->changed_attrs);
+        snprintf(w->changed_attrs + n, sizeof(w->changed_attrs) - n, "%smembers", n ? "," : "");
+    }
     const char *display = json_string_value(json_object_get(doc, "displayName"));
 
     if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, name, &mapped, err) < 0)
@@ -300,8 +308,12 @@ static void run_group_write(struct scimd_server *srv, struct http_request *req,
     w->if_match = http_header(req, "If-Match");
     if (store_write(srv->store, group_write_fn, w, &err) < 0)
         return http_error_from(resp, &err);
-    if (w->changed)
+    if (w->changed) {
+        static const char *const actions[] = { "create", "replace", "patch", "delete" };
         exporter_notify(srv->exporter);
+        audit_log(req->token_id, actions[w->op], "Group", w->row.id, w->row.name,
+                  w->op == G_DELETE ? "" : w->changed_attrs);
+    }
     /* PATCH answers 204 unless the client asked for attributes (RFC 7644 §3.5.2): a
      * 10,000-member group would otherwise travel back on every membership change. */
     if (w->op == G_DELETE ||

@@ -26,6 +26,7 @@ struct conn_state {
     bool responded;
     int status;
     char token_id[TOKEN_ID_LEN + 1];
+    enum metrics_route route;
     char method[16];
     char path[256];
 };
@@ -250,6 +251,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     struct http_request req = { .conn = conn, .method = method, .url = url };
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req.client = ci ? ci->client_addr : NULL;
     req.body = cs->body ? cs->body : "";
     req.body_len = cs->body_len;
     size_t blen = strlen(srv->cfg->base_path);
@@ -269,6 +273,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     router_dispatch(srv, &req, &resp);
     memcpy(cs->token_id, req.token_id, sizeof(cs->token_id));
+    cs->route = req.route;
 
 respond:
     ret = queue(conn, cs, &resp);
@@ -282,10 +287,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = *con_cls;
     if (!cs)
         return;
-    if (cs->responded)
-        log_info("%s %s %d %.1fms token=%s", cs->method, cs->path, cs->status,
-                 elapsed_ms(&cs->start), cs->token_id[0] ? cs->token_id : "-");
-    else
+    double ms = elapsed_ms(&cs->start);
+    if (cs->responded) {
+        log_info("%s %s %d %.1fms token=%s", cs->method, cs->path, cs->status, ms,
+                 cs->token_id[0] ? cs->token_id : "-");
+        metrics_request(cs->route, cs->status, ms / 1e3);
+    } else
         log_info("%s %s aborted (%d) %.1fms", cs->method, cs->path, (int)toe,
                  elapsed_ms(&cs->start));
     free(cs->body);

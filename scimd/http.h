@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
+#include "metrics.h"
 #include "scim_error.h"
 #include "tokens.h"
 
@@ -21,6 +23,8 @@ struct http_request {
     size_t body_len;
     char token_id[TOKEN_ID_LEN + 1];
     char base_url[512];     /* scheme://host[:port]base_path, for meta.location */
+    enum metrics_route route;
+    const struct sockaddr *client;
 };
 
 struct http_response {

@@ -13,6 +13,7 @@
 #include "exporter.h"
 #include "http.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "startup_checks.h"
 #include "store.h"
@@ -116,6 +117,12 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    srv.ratelimit = ratelimit_new(cfg.auth_failure_limit, cfg.auth_failure_ban);
+    if (!srv.ratelimit) {
+        log_err("out of memory");
+        goto out;
+    }
+
     int listen_fd = -1;
     int nfds = sd_listen_fds(1);
     if (nfds > 1) {
@@ -148,6 +155,7 @@ out:
     exporter_stop(srv.exporter);
     store_close(srv.store);
     auth_free(srv.auth);
+    ratelimit_free(srv.ratelimit);
     scimd_config_free(&cfg);
     return ret;
 }

@@ -2,6 +2,8 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
 #include "server.h"
 
 #include <string.h>
@@ -40,31 +42,79 @@ static bool split_path(const char *path, char *coll, size_t coll_len, const char
     return true;
 }
 
+static void serve_metrics(struct scimd_server *srv, struct http_response *resp)
+{
+    resp->status = 200;
+    resp->text = metrics_render(srv);
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (!resp->text)
+        http_error(resp, 500, NULL, "cannot render metrics");
+}
+
+/* 0 when the request may go on; otherwise resp holds the 401 or 429. */
+static int authenticate(struct scimd_server *srv, struct http_request *req,
+                        struct http_response *resp)
+{
+    const char *why = NULL;
+    if (auth_verify(srv->auth, http_header(req, MHD_HTTP_HEADER_AUTHORIZATION), req->token_id,
+                    &why) == 0)
+        return 0;
+    metrics_auth_failure();
+    unsigned banned = ratelimit_banned(srv->ratelimit, req->client);
+    if (!banned) {
+        banned = ratelimit_fail(srv->ratelimit, req->client);
+        if (banned)
+            log_warn("auth: too many failed attempts from one address; refusing its "
+                     "unauthenticated requests for %u s", banned);
+    }
+    if (banned) {
+        http_error(resp, 429, NULL, "too many failed authentication attempts; retry in %u s",
+                   banned);
+        resp->retry_after = banned;
+        return -1;
+    }
+    log_warn("auth: refused %s %s: %s", req->method, req->url, why);
+    http_error(resp, 401, NULL, "authentication required: %s", why);
+    resp->www_authenticate = true;
+    return -1;
+}
+
 void router_dispatch(struct scimd_server *srv, struct http_request *req,
                      struct http_response *resp)
 {
     if (strcmp(req->url, "/healthz") == 0) {
+        req->route = ROUTE_HEALTHZ;
         if (!method_is(req, "GET") && !method_is(req, "HEAD"))
             return method_not_allowed(resp, "GET, HEAD", req->method);
         resp->status = 200;
         resp->json = json_pack("{s:s}", "status", "ok");
         return;
     }
+    if (strcmp(req->url, "/metrics") == 0) {
+        req->route = ROUTE_METRICS;
+        if (!method_is(req, "GET"))
+            return method_not_allowed(resp, "GET", req->method);
+        if (srv->cfg->metrics_auth && authenticate(srv, req, resp) < 0)
+            return;
+        return serve_metrics(srv, resp);
+    }
     if (!req->path)
         return http_error(resp, 404, NULL, "no such endpoint: the SCIM API is under %s",
                           srv->cfg->base_path[0] ? srv->cfg->base_path : "/");
-
-    const char *why = NULL;
-    if (auth_verify(srv->auth, http_header(req, MHD_HTTP_HEADER_AUTHORIZATION), req->token_id,
-                    &why) < 0) {
-        http_error(resp, 401, NULL, "authentication required: %s", why);
-        resp->www_authenticate = true;
-        return;
-    }
-
     char coll[32];
     const char *item = NULL;
-    if (!split_path(req->path, coll, sizeof(coll), &item))
+    bool routable = split_path(req->path, coll, sizeof(coll), &item);
+    if (routable && strcmp(coll, "Users") == 0)
+        req->route = item ? ROUTE_USER : ROUTE_USERS;
+    else if (routable && strcmp(coll, "Groups") == 0)
+        req->route = item ? ROUTE_GROUP : ROUTE_GROUPS;
+    else if (routable && (strcmp(coll, "ServiceProviderConfig") == 0 ||
+                          strcmp(coll, "ResourceTypes") == 0 || strcmp(coll, "Schemas") == 0))
+        req->route = ROUTE_DISCOVERY;
+    /* Authenticate before saying whether a route exists. */
+    if (authenticate(srv, req, resp) < 0)
+        return;
+    if (!routable)
         return http_error(resp, 404, NULL, "no such endpoint");
 
     if (strcmp(coll, "Users") == 0) {

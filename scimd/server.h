@@ -9,12 +9,14 @@
 #include "store.h"
 
 struct exporter;
+struct ratelimit;
 
 struct scimd_server {
     const struct scimd_config *cfg;
     struct store *store;
     struct auth *auth;
     struct exporter *exporter;
+    struct ratelimit *ratelimit;
     struct MHD_Daemon *mhd;
     uint16_t port;
     bool tls;

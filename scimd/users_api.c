@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "exporter.h"
 #include "groups_repo.h"
 #include "identity.h"
@@ -20,6 +21,7 @@
 #include "proto/validate.h"
 #include "roles.h"
 #include "server.h"
+#include "sessions.h"
 #include "users_repo.h"
 
 enum user_op { OP_CREATE, OP_REPLACE, OP_PATCH, OP_DELETE };
@@ -35,6 +37,8 @@ struct user_write {
     uint32_t requested_uid;    /* from the linux extension, when [accounts] accept_idp_ids */
     struct user_row row;       /* the resulting row */
     bool changed;
+    bool was_active;
+    char changed_attrs[512];   /* for the audit line */
 };
 
 static int64_t today(void)
@@ -228,6 +232,8 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
     memcpy(row->modified, row->created, sizeof(row->modified));
     if (users_repo_insert(db, row, err) < 0)
         return -1;
+    audit_changed_attributes(NULL, row->doc, w->password_hash != NULL, w->changed_attrs,
+                             sizeof(w->changed_attrs));
     w->changed = true;
     return 0;
 }
@@ -240,6 +246,7 @@ static int load_current(sqlite3 *db, struct user_write *w, struct scim_error *er
         return -1;
     if (r == 0)
         return scim_error_set(err, 404, NULL, "no user with id '%.64s'", w->id);
+    w->was_active = w->row.active;
     if (!etag_matches(w->if_match, w->row.version))
         return scim_error_set(err, 412, NULL,
                               "If-Match does not match the current version W/\"%lld\"",
@@ -259,6 +266,8 @@ static int commit_update(sqlite3 *db, struct user_write *w, json_t *doc, const c
         return -1;
     if (json_equal(doc, row->doc) && !password_hash)
         return 0; /* an idempotent push: nothing to store, version unchanged */
+    audit_changed_attributes(row->doc, doc, password_hash != NULL, w->changed_attrs,
+                             sizeof(w->changed_attrs));
     if (roles_sync(db, w->srv->cfg, doc, err) < 0)
         return -1;
     if (set_doc_fields(row, doc, login) < 0 ||
@@ -508,8 +517,15 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
         http_error_from(resp, &err);
         return;
     }
-    if (w->changed)
+    if (w->changed) {
+        static const char *const actions[] = { "create", "replace", "patch", "delete" };
         exporter_notify(srv->exporter);
+        audit_log(req->token_id, actions[w->op], "User", w->row.id, w->row.login,
+                  w->op == OP_DELETE ? "" : w->changed_attrs);
+        bool lost_access = w->op == OP_DELETE || (w->was_active && !w->row.active);
+        if (lost_access && srv->cfg->terminate_on_deactivate)
+            sessions_terminate(w->row.uid, w->row.login, NULL);
+    }
     if (w->op == OP_DELETE) {
         resp->status = 204;
         return;

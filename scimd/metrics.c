@@ -1,0 +1,145 @@
+#include "metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+#include "store.h"
+
+static const char *const route_names[ROUTE_COUNT] = {
+    "other", "/Users", "/Users/{id}", "/Groups", "/Groups/{id}", "discovery", "/healthz", "/metrics",
+};
+static const int statuses[] = { 200, 201, 204, 400, 401, 404, 405, 409, 412, 413, 415, 429,
+                                500, 501, 503, 507 };
+#define N_STATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
+static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                  0.5, 1, 2.5 };
+#define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+static atomic_uint_fast64_t requests[ROUTE_COUNT][N_STATUS];
+static atomic_uint_fast64_t latency_buckets[N_BUCKETS + 1];
+static atomic_uint_fast64_t latency_sum_us;
+static atomic_uint_fast64_t latency_count;
+static atomic_uint_fast64_t auth_failures;
+static atomic_uint_fast64_t export_generation;
+static atomic_uint_fast64_t export_time_s;
+static atomic_uint_fast64_t export_duration_us;
+static atomic_uint_fast64_t export_failures;
+
+void metrics_request(enum metrics_route route, int status, double seconds)
+{
+    size_t si = N_STATUS - 1;
+    for (size_t i = 0; i < N_STATUS - 1; i++)
+        if (statuses[i] == status)
+            si = i;
+    if ((unsigned)route >= ROUTE_COUNT)
+        route = ROUTE_OTHER;
+    atomic_fetch_add_explicit(&requests[route][si], 1, memory_order_relaxed);
+    size_t b = N_BUCKETS;
+    for (size_t i = 0; i < N_BUCKETS; i++) {
+        if (seconds <= buckets[i]) {
+            b = i;
+            break;
+        }
+    }
+    atomic_fetch_add_explicit(&latency_buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_sum_us, (uint_fast64_t)(seconds * 1e6), memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_count, 1, memory_order_relaxed);
+}
+
+void metrics_auth_failure(void)
+{
+    atomic_fetch_add_explicit(&auth_failures, 1, memory_order_relaxed);
+}
+
+void metrics_export_done(uint64_t generation, double seconds, bool ok)
+{
+    if (!ok) {
+        atomic_fetch_add_explicit(&export_failures, 1, memory_order_relaxed);
+        return;
+    }
+    atomic_store(&export_generation, generation);
+    atomic_store(&export_time_s, (uint_fast64_t)time(NULL));
+    atomic_store(&export_duration_us, (uint_fast64_t)(seconds * 1e6));
+}
+
+static long long count_rows(struct scimd_server *srv, const char *sql)
+{
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(srv->store, &e);
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+    if (db && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    store_reader_put(srv->store, db);
+    return n;
+}
+
+char *metrics_render(struct scimd_server *srv)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "# HELP scimd_requests_total HTTP requests by route and status.\n"
+               "# TYPE scimd_requests_total counter\n");
+    for (size_t r = 0; r < ROUTE_COUNT; r++)
+        for (size_t s = 0; s < N_STATUS; s++) {
+            uint_fast64_t v = atomic_load_explicit(&requests[r][s], memory_order_relaxed);
+            if (!v)
+                continue;
+            if (s < N_STATUS - 1)
+                fprintf(f, "scimd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                        route_names[r], statuses[s], (unsigned long long)v);
+            else
+                fprintf(f, "scimd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                        route_names[r], (unsigned long long)v);
+        }
+    fprintf(f, "# HELP scimd_request_duration_seconds Request latency.\n"
+               "# TYPE scimd_request_duration_seconds histogram\n");
+    unsigned long long cumulative = 0;
+    for (size_t b = 0; b <= N_BUCKETS; b++) {
+        cumulative += atomic_load_explicit(&latency_buckets[b], memory_order_relaxed);
+        if (b < N_BUCKETS)
+            fprintf(f, "scimd_request_duration_seconds_bucket{le=\"%g\"} %llu\n", buckets[b],
+                    cumulative);
+        else
+            fprintf(f, "scimd_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cumulative);
+    }
+    fprintf(f, "scimd_request_duration_seconds_sum %.6f\n",
+            (double)atomic_load(&latency_sum_us) / 1e6);
+    fprintf(f, "scimd_request_duration_seconds_count %llu\n",
+            (unsigned long long)atomic_load(&latency_count));
+    fprintf(f, "# HELP scimd_auth_failures_total Requests refused for missing or bad credentials.\n"
+               "# TYPE scimd_auth_failures_total counter\nscimd_auth_failures_total %llu\n",
+            (unsigned long long)atomic_load(&auth_failures));
+    fprintf(f, "# HELP scimd_users Provisioned users (active and deactivated).\n"
+               "# TYPE scimd_users gauge\nscimd_users{state=\"active\"} %lld\n"
+               "scimd_users{state=\"deactivated\"} %lld\n",
+            count_rows(srv, "SELECT COUNT(*) FROM users WHERE active"),
+            count_rows(srv, "SELECT COUNT(*) FROM users WHERE NOT active"));
+    fprintf(f, "# HELP scimd_groups SCIM groups.\n# TYPE scimd_groups gauge\nscimd_groups %lld\n",
+            count_rows(srv, "SELECT COUNT(*) FROM groups"));
+    uint_fast64_t when = atomic_load(&export_time_s);
+    fprintf(f, "# HELP scimd_cache_generation Generation of the last exported cache.\n"
+               "# TYPE scimd_cache_generation gauge\nscimd_cache_generation %llu\n"
+               "# HELP scimd_cache_age_seconds Seconds since the last successful export.\n"
+               "# TYPE scimd_cache_age_seconds gauge\nscimd_cache_age_seconds %lld\n"
+               "# HELP scimd_cache_export_duration_seconds Duration of the last export.\n"
+               "# TYPE scimd_cache_export_duration_seconds gauge\n"
+               "scimd_cache_export_duration_seconds %.6f\n"
+               "# HELP scimd_cache_export_failures_total Failed exports (old cache kept).\n"
+               "# TYPE scimd_cache_export_failures_total counter\n"
+               "scimd_cache_export_failures_total %llu\n",
+            (unsigned long long)atomic_load(&export_generation),
+            when ? (long long)(time(NULL) - (time_t)when) : -1LL,
+            (double)atomic_load(&export_duration_us) / 1e6,
+            (unsigned long long)atomic_load(&export_failures));
+    fclose(f);
+    return buf;
+}

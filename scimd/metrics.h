@@ -1,0 +1,27 @@
+/* Prometheus metrics for GET /metrics: request counts by route and status, a latency
+ * histogram, auth failures, cache export state, and users/groups counts. Lock-free counters. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum metrics_route {
+    ROUTE_OTHER,
+    ROUTE_USERS,
+    ROUTE_USER,
+    ROUTE_GROUPS,
+    ROUTE_GROUP,
+    ROUTE_DISCOVERY,
+    ROUTE_HEALTHZ,
+    ROUTE_METRICS,
+    ROUTE_COUNT
+};
+
+struct scimd_server;
+
+void metrics_request(enum metrics_route route, int status, double seconds);
+void metrics_auth_failure(void);
+void metrics_export_done(uint64_t generation, double seconds, bool ok);
+
+/* The exposition text (malloc'd). */
+char *metrics_render(struct scimd_server *srv);
