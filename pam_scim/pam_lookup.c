@@ -90,11 +90,17 @@ void pam_scim_lookup(pam_handle_t *pamh, const struct pam_scim_options *opts,
 {
     memset(lk, 0, sizeof(*lk));
 
-    int rc = scim_cache_open(&lk->cache, opts->cache_path, SCIM_CACHE_FILE_NSS, 0,
-                             lk->why, sizeof(lk->why));
+    char err[200] = "";
+    int rc = scim_cache_open(&lk->cache, opts->cache_path, SCIM_CACHE_FILE_NSS, 0, err,
+                             sizeof(err));
     if (rc < 0) {
-        if (lk->why[0] == '\0')
-            snprintf(lk->why, sizeof(lk->why), "%s: %s", opts->cache_path, strerror(-rc));
+        /* The library's message names the path for some errors only: name it once. */
+        const char *detail = err[0] ? err : strerror(-rc);
+        size_t plen = strlen(opts->cache_path);
+        if (strncmp(detail, opts->cache_path, plen) == 0 && detail[plen] == ':')
+            snprintf(lk->why, sizeof(lk->why), "%s", detail);
+        else
+            snprintf(lk->why, sizeof(lk->why), "%s: %s", opts->cache_path, detail);
         classify_without_cache(opts, user, lk);
         return;
     }
@@ -119,8 +125,8 @@ void pam_scim_lookup(pam_handle_t *pamh, const struct pam_scim_options *opts,
         return;
     }
 
-    int err = 0;
-    lk->has_nss_uid = nss_uid_of(user, &lk->nss_uid, &err) == 1;
+    int nss_err = 0;
+    lk->has_nss_uid = nss_uid_of(user, &lk->nss_uid, &nss_err) == 1;
     if (lk->has_nss_uid && in_range(opts, lk->nss_uid))
         lk->verdict = PAM_SCIM_STALE_ID;
     else
