@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -190,38 +191,102 @@ static void prune(json_t *c, const struct scim_attr *a)
         scim_json_del_ci(c, a->name);
 }
 
+/* Lookup key of an element: its "value" sub-attribute, ASCII-lowercased unless that is
+ * caseExact (the same equality same_element uses). NULL when it has none. Large groups make
+ * membership changes hot: keys keep add/remove linear instead of quadratic. */
+static char *element_key(const struct scim_attr *a, const json_t *el)
+{
+    const struct scim_attr *vs = a->type == SCIM_T_COMPLEX
+                                     ? scim_attr_find(a->sub, a->n_sub, "value") : NULL;
+    const char *v = vs ? json_string_value(scim_json_get_ci(el, "value", NULL)) : NULL;
+    char *key = v ? strdup(v) : NULL;
+
+    for (char *p = key; p && !vs->case_exact && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return key;
+}
+
+/* index[key] = position in arr of the first element with that key. */
+static int index_elements(const struct scim_attr *a, const json_t *arr, json_t *index)
+{
+    size_t i;
+    json_t *x;
+
+    json_array_foreach(arr, i, x) {
+        char *key = element_key(a, x);
+        int rc = 0;
+        if (key && !json_object_get(index, key))
+            rc = json_object_set_new(index, key, json_integer((json_int_t)i));
+        free(key);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The element of arr denoting the same value as e, or NULL. */
+static json_t *find_same(const struct scim_attr *a, json_t *arr, const json_t *index,
+                         const json_t *e)
+{
+    char *key = element_key(a, e);
+    json_t *hit = key ? json_object_get(index, key) : NULL;
+    json_t *cand = hit ? json_array_get(arr, (size_t)json_integer_value(hit)) : NULL;
+    bool keyed = key != NULL;
+    size_t j;
+    json_t *x;
+
+    free(key);
+    if (cand && same_element(a, cand, e))
+        return cand;
+    if (keyed && !hit)
+        return NULL; /* no element has this value */
+    json_array_foreach(arr, j, x) {
+        if (same_element(a, x, e))
+            return x;
+    }
+    return NULL;
+}
+
 /* add to a multi-valued attribute: append, merging elements that denote the same value. */
 static int append_values(struct op *o, json_t *c, const struct scim_attr *a, const json_t *vals)
 {
-    json_t *arr = multi_array(c, a, true);
-    size_t i, j;
-    json_t *e, *x;
+    json_t *arr = multi_array(c, a, true), *index = json_object();
+    size_t i;
+    json_t *e;
+    int rc = -1;
 
-    if (!arr)
-        return oom(o);
+    if (!arr || !index || index_elements(a, arr, index) != 0)
+        goto oom;
     json_array_foreach(vals, i, e) {
-        json_t *target = NULL;
-        json_array_foreach(arr, j, x) {
-            if (same_element(a, x, e)) {
-                target = x;
-                break;
-            }
-        }
+        json_t *target = find_same(a, arr, index, e);
         if (target) {
             if (a->type == SCIM_T_COMPLEX && merge_complex(o, target, a, e, true) != 0)
-                return -1;
+                goto out;
         } else {
             target = json_deep_copy(e);
             if (json_array_append_new(arr, target) != 0)
-                return oom(o);
+                goto oom;
+            char *key = element_key(a, target);
+            int set_rc = key && !json_object_get(index, key)
+                ? json_object_set_new(index, key, json_integer((json_int_t)json_array_size(arr) - 1))
+                : 0;
+            free(key);
+            if (set_rc != 0)
+                goto oom;
         }
         if (scim_value_is_primary(e))
             clear_other_primaries(arr, target);
     }
     if (check_primaries(o, a, arr) != 0)
-        return -1;
+        goto out;
     prune(c, a); /* may free arr */
-    return 0;
+    rc = 0;
+    goto out;
+oom:
+    rc = oom(o);
+out:
+    json_decref(index);
+    return rc;
 }
 
 static int remove_required(struct op *o, const struct scim_attr *a, const char *label)
@@ -573,15 +638,49 @@ out:
     return rc;
 }
 
+/* Removes from c's multi-valued attribute a the elements denoting a value in cv (stolen). */
+static int remove_values(struct op *o, json_t *c, const struct scim_attr *a, json_t *cv)
+{
+    json_t *arr = scim_json_get_ci(c, a->name, NULL), *index = json_object(),
+           *kept = json_array();
+    size_t i;
+    json_t *x;
+    int rc = -1;
+
+    if (!index || !kept || index_elements(a, cv, index) != 0)
+        goto oom;
+    json_array_foreach(arr, i, x) {
+        if (find_same(a, cv, index, x))
+            continue;
+        if (json_array_append(kept, x) != 0)
+            goto oom;
+    }
+    if (json_is_array(arr) && json_array_size(kept) != json_array_size(arr)) {
+        if (scim_json_set_ci_new(c, a->name, kept) != 0) {
+            kept = NULL;
+            goto oom;
+        }
+        kept = NULL;
+        prune(c, a);
+    }
+    rc = 0;
+    goto out;
+oom:
+    rc = oom(o);
+out:
+    json_decref(kept);
+    json_decref(index);
+    json_decref(cv);
+    return rc;
+}
+
 /* remove of a whole attribute; with a value on a multi-valued attribute, only the elements
  * denoting those values (Entra: remove "members" with [{"value": id}]). */
 static int remove_whole(struct op *o, const struct patch_path *pp, const json_t *value)
 {
     const struct scim_attr *a = pp->attr;
-    json_t *c = container(o, pp, false), *cv = NULL, *arr;
+    json_t *c = container(o, pp, false), *cv = NULL;
     char label[256];
-    size_t i, j;
-    json_t *e;
 
     attr_label(pp, label, sizeof(label));
     if (remove_required(o, a, label) != 0)
@@ -591,19 +690,7 @@ static int remove_whole(struct op *o, const struct patch_path *pp, const json_t 
     if (a->multi_valued && value && !json_is_null(value)) {
         if (scim_value_canon(a, value, label, &cv, o->err) != 0)
             return -1;
-        arr = scim_json_get_ci(c, a->name, NULL);
-        json_array_foreach(cv, i, e) {
-            j = 0;
-            while (j < json_array_size(arr)) {
-                if (same_element(a, json_array_get(arr, j), e))
-                    json_array_remove(arr, j);
-                else
-                    j++;
-            }
-        }
-        json_decref(cv);
-        prune(c, a);
-        return 0;
+        return remove_values(o, c, a, cv);
     }
     if (check_immutable(o, a, scim_json_get_ci(c, a->name, NULL), NULL, label) != 0)
         return -1;

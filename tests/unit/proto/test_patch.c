@@ -661,6 +661,43 @@ static void test_atomic(void **state)
     json_decref(u);
 }
 
+/* Large groups: membership changes stay linear (a quadratic merge of 30,000 x 30,000
+ * members would run for minutes and hit the test timeout). */
+static void test_large_group(void **state)
+{
+    (void)state;
+    enum { N = 30000 };
+    struct scim_error err = {0};
+    json_t *g = json_pack("{s:s, s:[]}", "displayName", "big", "members");
+    json_t *members = json_object_get(g, "members");
+    json_t *add = json_array(), *del = json_array();
+    char id[32];
+
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof(id), "user-%d", i);
+        json_array_append_new(members, json_pack("{s:s}", "value", id));
+        /* half of the additions are already members */
+        snprintf(id, sizeof(id), "user-%d", i + N / 2);
+        json_array_append_new(add, json_pack("{s:s}", "value", id));
+        if (i % 2 == 0) {
+            snprintf(id, sizeof(id), "user-%d", i);
+            json_array_append_new(del, json_pack("{s:s}", "value", id));
+        }
+    }
+    json_t *req = json_pack("{s:[s], s:[{s:s, s:s, s:o}, {s:s, s:s, s:o}]}", "schemas",
+                            SCIM_URN_PATCH_OP, "Operations", "op", "add", "path", "members",
+                            "value", add, "op", "remove", "path", "members", "value", del);
+    assert_non_null(req);
+    assert_int_equal(scim_patch_apply(g, req, &scim_rt_group, &err), 0);
+    /* N + N/2 distinct after the add, minus the N/2 even ids below N */
+    members = json_object_get(g, "members");
+    assert_int_equal(json_array_size(members), N);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(members, 0), "value")),
+                        "user-1");
+    json_decref(req);
+    json_decref(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_mutability_errors),
         cmocka_unit_test(test_no_target_and_value_errors),
         cmocka_unit_test(test_atomic),
+        cmocka_unit_test(test_large_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
