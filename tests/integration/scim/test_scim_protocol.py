@@ -11,6 +11,7 @@ import os
 import pwd
 import re
 import sys
+import time
 import unittest
 import uuid
 
@@ -28,6 +29,9 @@ def ids(resources):
 
 class Authentication(ScimTestCase):
     """Every refusal is a 401 with WWW-Authenticate and a SCIM error body."""
+
+    # These tests send more bad credentials than the default throttle allows a minute.
+    instance_kwargs = {"extra": {"server": {"auth_failure_limit": 1000}}}
 
     def assert401(self, resp, what):
         self.assertScimError(resp, 401, msg=what)
@@ -95,6 +99,53 @@ class Authentication(ScimTestCase):
         self.assert401(bearer.get("/Users"), "revoked token (Bearer), scimd still running")
         self.assert401(basic.get("/Users"), "revoked token (Basic)")
         self.assertListResponse(self.api.get("/Users"), msg="the other token still works")
+
+
+class ThrottledCase(ScimTestCase):
+    """A daemon with a small failed-authentication throttle (no tests of its own)."""
+
+    LIMIT, BAN = 3, 2
+    instance_kwargs = {"extra": {"server": {"auth_failure_limit": LIMIT,
+                                            "auth_failure_ban": BAN}}}
+    BAD = "Bearer " + base64.b64encode(b"nosuchid:nosuchkey").decode()
+
+
+class AuthThrottling(ThrottledCase):
+    """After auth_failure_limit failures a minute an address gets 429 + Retry-After for
+    auth_failure_ban seconds; a request with a valid token is always served."""
+
+    def test_ban(self):
+        bad = self.BAD
+        for i in range(self.LIMIT - 1):
+            self.assertScimError(self.api.get("/Users", auth=bad), 401, msg="failure %d" % i)
+        # The failure that reaches the limit may already be answered with the 429.
+        self.assertScimError(self.api.get("/Users", auth=bad), (401, 429), msg="at the limit")
+        resp = self.api.get("/Users", auth=bad)
+        self.assertScimError(resp, 429, msg="failure over the limit")
+        retry = resp.headers.get("Retry-After") or ""
+        self.assertTrue(retry.isdigit() and 0 < int(retry) <= self.BAN,
+                        "429 needs Retry-After in 1..%d s:\n%s" % (self.BAN, resp.describe()))
+        self.assertListResponse(self.api.get("/Users"), msg="a valid token during the ban")
+        self.assertScimError(self.api.get("/Users", auth=None), 429, msg="no credentials, banned")
+        self.assertListResponse(self.scimd.client(auth="basic").get("/Users"),
+                                msg="a valid Basic token during the ban")
+
+
+class AuthThrottlingRetryAfter(ThrottledCase):
+    """Retry-After means what it says: the first request after it is heard again."""
+
+    # DAEMON BUG (reported): the per-minute failure count is not reset when a ban ends, so
+    # the first failure after Retry-After starts a new ban at once (429, never 401).
+    @unittest.expectedFailure
+    def test_request_after_retry_after_is_answered(self):
+        bad = self.BAD
+        resp = None
+        for _ in range(self.LIMIT + 1):
+            resp = self.api.get("/Users", auth=bad)
+        self.assertScimError(resp, 429, msg="banned")
+        time.sleep(int(resp.headers.get("Retry-After") or self.BAN) + 0.5)
+        self.assertScimError(self.api.get("/Users", auth=bad), 401,
+                             msg="first bad request after Retry-After elapsed")
 
 
 class ErrorShapes(ScimTestCase):
