@@ -1,0 +1,86 @@
+#!/bin/bash
+# The shipped systemd units: hardening settings present, `systemd-analyze security`
+# exposure at most 2.0 (shipped unit, with the session-termination drop-in, and the Fedora
+# variant the spec produces), and `systemd-analyze verify` clean.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+src=$(src_root)
+units=$src/packaging/systemd
+service=$units/scimd.service
+socket=$units/scimd.socket
+[ -f "$service" ] && [ -f "$socket" ] || die "units not found under $units"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+has_line() { grep -qxF -- "$2" "$1" || { echo "    $1 lacks: $2" >&2; return 1; }; }
+
+for line in 'Type=notify' 'ExecStart=/usr/sbin/scimd -c /etc/scimd/scimd.conf' \
+    'Restart=on-failure' 'CapabilityBoundingSet=' 'NoNewPrivileges=yes' \
+    'StateDirectory=scimd' 'StateDirectoryMode=0755' 'ConfigurationDirectory=scimd' \
+    'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'PrivateDevices=yes' \
+    'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectKernelLogs=yes' \
+    'ProtectControlGroups=yes' 'ProtectClock=yes' 'ProtectHostname=yes' \
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' 'RestrictNamespaces=yes' \
+    'LockPersonality=yes' 'MemoryDenyWriteExecute=yes' 'RestrictRealtime=yes' \
+    'RestrictSUIDSGID=yes' 'SystemCallArchitectures=native' \
+    'SystemCallFilter=@system-service' 'SystemCallFilter=~@privileged @resources' \
+    'UMask=0022' 'PrivateNetwork=yes' 'Requires=scimd.socket'; do
+    check "scimd.service has '$line'" has_line "$service" "$line"
+done
+check "scimd.socket listens on 127.0.0.1:8080" has_line "$socket" 'ListenStream=127.0.0.1:8080'
+check "scimd.service never grants capabilities" \
+    bash -c "! grep -E '^(CapabilityBoundingSet|AmbientCapabilities)=.+' '$service'"
+
+# exposure FILE: prints the overall exposure level systemd-analyze gives FILE.
+exposure() {
+    systemd-analyze security --offline=true "$1" 2>/dev/null |
+        sed -n 's/^→ Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+score_at_most() { # FILE LIMIT
+    local s
+    s=$(exposure "$1")
+    echo "    $(basename "$1"): exposure ${s:-unknown}"
+    [ -n "$s" ] && awk -v s="$s" -v l="$2" 'BEGIN { exit !(s <= l) }'
+}
+
+check "scimd.service exposure <= 2.0" score_at_most "$service" 2.0
+
+# The unit with the CAP_KILL drop-in applied (its [Service] lines appended).
+with_dropin=$tmp/scimd-terminate.service
+sed '/^\[Install\]/,$d' "$service" > "$with_dropin"
+sed -n '/^\[Service\]/,$p' "$units/terminate-sessions.conf" | grep -v '^\[Service\]' >> "$with_dropin"
+check "terminate-sessions drop-in grants exactly CAP_KILL" \
+    has_line "$units/terminate-sessions.conf" 'CapabilityBoundingSet=CAP_KILL'
+check "scimd.service + terminate-sessions.conf exposure <= 2.0" score_at_most "$with_dropin" 2.0
+
+# The Fedora/EL variant: the spec deletes the shadow group lines with this expression.
+spec=$src/packaging/rpm/scimd.spec
+expr=$(sed -n "s/^sed -i -e '\(.*\)' \\\\$/\1/p" "$spec")
+fedora=$tmp/scimd-fedora.service
+check "scimd.spec has the SupplementaryGroups edit" test -n "$expr"
+sed -e "$expr" "$service" > "$fedora"
+check "Fedora unit drops SupplementaryGroups=shadow" \
+    bash -c "! grep -q '^SupplementaryGroups=' '$fedora' && grep -q '^SupplementaryGroups=shadow$' '$service'"
+check "Fedora unit loses only the shadow group lines" \
+    test "$(($(wc -l < "$service") - $(wc -l < "$fedora")))" -le 3
+check "Fedora scimd.service exposure <= 2.0" score_at_most "$fedora" 2.0
+
+# systemd-analyze verify needs the binary and the man pages: point ExecStart at a stand-in
+# and MANPATH at the sources.
+mkdir -p "$tmp/verify" "$tmp/man/man5" "$tmp/man/man8"
+cp "$src"/docs/man/*.8 "$tmp/man/man8/" && cp "$src"/docs/man/*.5 "$tmp/man/man5/"
+sed 's|^ExecStart=/usr/sbin/scimd|ExecStart=/bin/true|' "$service" > "$tmp/verify/scimd.service"
+cp "$socket" "$tmp/verify/scimd.socket"
+verify() {
+    local out
+    out=$(cd "$tmp/verify" && MANPATH=$tmp/man systemd-analyze verify scimd.socket scimd.service 2>&1)
+    local rc=$?
+    [ -n "$out" ] && printf '    %s\n' "$out" >&2
+    [ $rc -eq 0 ] && [ -z "$out" ]
+}
+check "systemd-analyze verify scimd.socket scimd.service is clean" verify
+
+finish
