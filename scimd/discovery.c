@@ -1,5 +1,6 @@
 /* /ServiceProviderConfig, /ResourceTypes and /Schemas: they describe only what this server
  * really does (Okta and Entra read them; the validator checks them against behaviour). */
+#include "discovery_schemas.h"
 #include "handlers.h"
 #include "listing.h"
 #include "server.h"
@@ -11,7 +12,8 @@
 
 static const struct scim_resource_type *const served_types[] = { &scim_rt_user, &scim_rt_group };
 static const struct scim_schema *const served_schemas[] = {
-    &scim_schema_user, &scim_schema_enterprise_user, &scim_schema_linux_user, &scim_schema_group
+    &scim_schema_user, &scim_schema_enterprise_user, &scim_schema_linux_user, &scim_schema_group,
+    &discovery_schema_spc, &discovery_schema_resource_type, &discovery_schema_schema,
 };
 #define N_TYPES (sizeof(served_types) / sizeof(served_types[0]))
 #define N_SCHEMAS (sizeof(served_schemas) / sizeof(served_schemas[0]))

@@ -17,6 +17,7 @@
 #include "proto/schema.h"
 
 #define SCIM_CONTENT_TYPE "application/scim+json"
+#define MAX_HEAD_BYTES (48 * 1024)
 
 struct conn_state {
     struct timespec start;
@@ -185,6 +186,14 @@ static void fill_base_url(struct scimd_server *srv, struct MHD_Connection *conn,
              srv->cfg->base_path);
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    size_t *total = cls;
+    *total += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -203,6 +212,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         copy_for_log(cs->method, sizeof(cs->method), method);
         copy_for_log(cs->path, sizeof(cs->path), url);
         *con_cls = cs;
+        size_t head = strlen(url);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
+        if (head > MAX_HEAD_BYTES) {
+            http_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
+                       MAX_HEAD_BYTES);
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_size) {
@@ -386,8 +405,10 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
-    /* Bounds headers per connection (431/413 from MHD beyond it). */
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+    /* Per-connection memory: room for a request head up to twice our own limit, so an
+     * oversized head gets our SCIM 431 rather than libmicrohttpd's HTML one. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                         2 * MAX_HEAD_BYTES + 16 * 1024, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL };
     if (listen_fd >= 0)
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };

@@ -18,7 +18,9 @@ struct scim_filter;
 
 /* The full grammar: eq ne co sw ew pr gt ge lt le (case-insensitive), and/or/not with
  * precedence not > and > or, parentheses, sub-attributes, value paths
- * (emails[type eq "work" and value co "@example.com"]), URN-qualified names, literals
+ * (emails[type eq "work" and value co "@example.com"]) and, beyond the RFC grammar, a value
+ * path's sub-attribute compared (emails[type eq "work"].value eq "x": one element matches
+ * both), URN-qualified names, literals
  * true/false/null, numbers and JSON strings. Errors -> 400 invalidFilter naming the offset.
  * Semantics: comparisons are case-insensitive unless the attribute is caseExact; dateTime
  * compares chronologically; a multi-valued attribute matches if any value matches, and "ne"

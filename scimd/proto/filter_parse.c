@@ -484,6 +484,88 @@ static bool check_comparison(struct parser *p, struct scim_filter *f, size_t at,
     }
 }
 
+/* `op value` (or `pr`) after an attribute path that resolved to schema/attr/sub. */
+static struct scim_filter *parse_comparison(struct parser *p, const struct scim_schema *schema,
+                                            const struct scim_attr *attr,
+                                            const struct scim_attr *sub, size_t start,
+                                            const char *name)
+{
+    struct scim_filter *f = NULL;
+
+    skip_ws(p);
+    size_t op_at = p->pos;
+    while (!at_end(p) && is_name_char(p->s[p->pos]))
+        p->pos++;
+    size_t op_len = p->pos - op_at;
+    if (op_len == 0) {
+        fail_at(p, op_at, "expected an operator after '%s'", name);
+        return NULL;
+    }
+    f = node_new(p, SCIM_F_CMP);
+    if (!f)
+        return NULL;
+    size_t i;
+    for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (scim_streq_ci_n(p->s + op_at, op_len, ops[i].name))
+            break;
+    }
+    if (i == sizeof(ops) / sizeof(ops[0])) {
+        fail_at(p, op_at, "unknown operator '%.*s'", (int)(op_len > 20 ? 20 : op_len),
+                p->s + op_at);
+        goto fail;
+    }
+    f->op = ops[i].op;
+    f->schema = schema;
+    f->attr = attr;
+    f->sub = sub;
+    if (f->op != SCIM_OP_PR) {
+        skip_ws(p);
+        f->value = parse_literal(p);
+        if (!f->value)
+            goto fail;
+    }
+    if (!check_comparison(p, f, start, name))
+        goto fail;
+    return f;
+fail:
+    scim_filter_free(f);
+    return NULL;
+}
+
+/* `attr[filter].sub op value` (not in the RFC 7644 grammar, but the form PATCH paths use and
+ * some clients send as a filter): an element matching the brackets whose sub-attribute
+ * satisfies the comparison. The comparison joins the bracket filter as one more "and". */
+static bool parse_value_path_sub(struct parser *p, struct scim_filter *vp)
+{
+    size_t start = ++p->pos; /* the '.' */
+    char name[128];
+
+    while (!at_end(p) && is_name_char(p->s[p->pos]) && p->s[p->pos] != '.')
+        p->pos++;
+    size_t n = p->pos - start;
+    snprintf(name, sizeof(name), "%.*s", (int)(n > 100 ? 100 : n), p->s + start);
+    const struct scim_attr *sub = scim_attr_find_n(vp->attr->sub, vp->attr->n_sub,
+                                                   p->s + start, n);
+    if (!sub) {
+        fail_at(p, start, "'%s' has no sub-attribute '%s'", vp->attr->name, name);
+        return false;
+    }
+    struct scim_filter *cmp = parse_comparison(p, NULL, sub, NULL, start, name);
+    if (!cmp)
+        return false;
+    struct scim_filter *both = node_new(p, SCIM_F_AND);
+    if (!both || !(both->kids = calloc(2, sizeof(*both->kids)))) {
+        scim_filter_free(cmp);
+        scim_filter_free(both);
+        return false;
+    }
+    both->kids[0] = vp->inner;
+    both->kids[1] = cmp;
+    both->n_kids = 2;
+    vp->inner = both;
+    return true;
+}
+
 static struct scim_filter *parse_attr_exp(struct parser *p)
 {
     struct scim_filter *f = NULL;
@@ -539,6 +621,8 @@ static struct scim_filter *parse_attr_exp(struct parser *p)
         if (!f->inner || !expect(p, ']'))
             goto fail;
         p->depth--;
+        if (peek(p) == '.' && !parse_value_path_sub(p, f))
+            goto fail;
         if (is_name_char(peek(p))) {
             fail_at(p, p->pos, "unexpected text after ']'");
             goto fail;
@@ -546,41 +630,8 @@ static struct scim_filter *parse_attr_exp(struct parser *p)
         return f;
     }
 
-    skip_ws(p);
-    size_t op_at = p->pos;
-    while (!at_end(p) && is_name_char(p->s[p->pos]))
-        p->pos++;
-    size_t op_len = p->pos - op_at;
-    if (op_len == 0) {
-        fail_at(p, op_at, "expected an operator after '%s'", name);
-        return NULL;
-    }
-    f = node_new(p, SCIM_F_CMP);
-    if (!f)
-        return NULL;
-    size_t i;
-    for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-        if (scim_streq_ci_n(p->s + op_at, op_len, ops[i].name))
-            break;
-    }
-    if (i == sizeof(ops) / sizeof(ops[0])) {
-        fail_at(p, op_at, "unknown operator '%.*s'", (int)(op_len > 20 ? 20 : op_len),
-                p->s + op_at);
-        goto fail;
-    }
-    f->op = ops[i].op;
-    f->schema = p->elem ? NULL : schema;
-    f->attr = parent ? parent : attr;
-    f->sub = parent ? attr : NULL;
-    if (f->op != SCIM_OP_PR) {
-        skip_ws(p);
-        f->value = parse_literal(p);
-        if (!f->value)
-            goto fail;
-    }
-    if (!check_comparison(p, f, start, name))
-        goto fail;
-    return f;
+    return parse_comparison(p, p->elem ? NULL : schema, parent ? parent : attr,
+                            parent ? attr : NULL, start, name);
 fail:
     scim_filter_free(f);
     return NULL;
