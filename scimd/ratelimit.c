@@ -115,7 +115,9 @@ unsigned ratelimit_fail(struct ratelimit *rl, const struct sockaddr *addr)
     time_t now = time(NULL);
     pthread_mutex_lock(&rl->mu);
     struct slot *s = find(rl, key, true, now);
-    if (now - s->window_start >= 60) {
+    /* A ban that ran out starts a fresh count: Retry-After means the next try is heard. */
+    if (now - s->window_start >= 60 || (s->banned_until && s->banned_until <= now)) {
+        s->banned_until = 0;
         s->window_start = now;
         s->failures = 0;
     }
