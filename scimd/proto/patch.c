@@ -732,6 +732,19 @@ static int apply_object(struct op *o, const struct scim_schema *only, const json
             if (apply_object(o, s, v) != 0)
                 return -1;
             continue;
+        } else if (strchr(k, '[')) {
+            /* a value-path key ("emails[type eq \"work\"].value": ...) */
+            struct scim_error ignored;
+            if (patch_path_parse(k, strlen(k), o->rt, &pp, &ignored) != 0)
+                continue;
+            int rc = 0;
+            if (pp.attr->mutability != SCIM_M_READ_ONLY &&
+                !(pp.sub && pp.sub->mutability == SCIM_M_READ_ONLY))
+                rc = apply_path(o, &pp, v);
+            patch_path_clear(&pp);
+            if (rc != 0)
+                return -1;
+            continue;
         } else {
             a = scim_attr_resolve(o->rt, k, &s, &parent);
         }

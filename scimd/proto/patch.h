@@ -9,8 +9,9 @@
 /* Applies a PATCH request (the whole parsed body: "schemas": [PatchOp URN] and "Operations")
  * to res in place. Atomic: on error res is left untouched. Supports add/replace/remove with
  * and without path; op names in any case; no-path values with plain, dotted
- * ("name.givenName"), URN-qualified and URN-keyed extension members (readOnly and unknown
- * members such as Okta's "id" are ignored there); string booleans; value-path filters
+ * ("name.givenName"), value-path ("emails[type eq \"work\"].value"), URN-qualified and
+ * URN-keyed extension members (readOnly and unknown members such as Okta's "id" are ignored
+ * there); string booleans; value-path filters
  * (emails[type eq "work"].value, roles[primary eq "True"].value, members[value eq "id"]).
  * add/replace of `attr[filter].sub` where no element matches creates one from the filter's
  * eq comparisons (so does add of `attr[filter]`); add appends to multi-valued attributes

@@ -334,6 +334,17 @@ static void test_entra_extension_and_dialects(void **state)
     assert_true(json_is_false(json_object_get(u, "active")));
     json_decref(u);
 
+    /* value-path keys in a no-path value; unparseable ones are ignored like unknown names */
+    u = patch_ok(&scim_rt_user, "{\"userName\": \"a\"}",
+                 OPS("{\"op\": \"Replace\", \"value\": {\"emails[type eq \\\"work\\\"].value\":"
+                     " \"w@x\", \"roles[primary eq \\\"True\\\"].value\": \"R\","
+                     " \"groups[value eq \\\"g\\\"].display\": \"ignored\","
+                     " \"emails[bogus\": \"ignored\"}}"));
+    assert_json(u, "{\"schemas\": [\"" SCIM_URN_USER "\"], \"userName\": \"a\","
+                   " \"emails\": [{\"type\": \"work\", \"value\": \"w@x\"}],"
+                   " \"roles\": [{\"primary\": true, \"value\": \"R\"}]}");
+    json_decref(u);
+
     /* op, key and attribute names in any case */
     u = patch_ok(&scim_rt_user, "{\"userName\": \"a\"}",
                  "{\"SCHEMAS\": [\"urn:ietf:params:scim:api:messages:2.0:patchop\"],"
