@@ -27,7 +27,7 @@ for line in 'Type=notify' 'ExecStart=/usr/sbin/scimd -c /etc/scimd/scimd.conf' \
     'LockPersonality=yes' 'MemoryDenyWriteExecute=yes' 'RestrictRealtime=yes' \
     'RestrictSUIDSGID=yes' 'SystemCallArchitectures=native' \
     'SystemCallFilter=@system-service' 'SystemCallFilter=~@privileged @resources' \
-    'UMask=0022' 'PrivateNetwork=yes' 'Requires=scimd.socket'; do
+    'UMask=0077' 'PrivateNetwork=yes' 'Requires=scimd.socket'; do
     check "scimd.service has '$line'" has_line "$service" "$line"
 done
 check "scimd.socket listens on 127.0.0.1:8080" has_line "$socket" 'ListenStream=127.0.0.1:8080'
