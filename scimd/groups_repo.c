@@ -281,12 +281,11 @@ json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const ch
 
 int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url)
 {
-    sqlite3_stmt *s = NULL;
     json_t *groups = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT g.id, g.display_name FROM group_members m"
-                                    " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    int rc;
+    sqlite3_stmt *s = store_stmt(db, "SELECT g.id, g.display_name FROM group_members m"
+                                     " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?");
+    if (!s)
         return -1;
     sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -299,7 +298,7 @@ int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const ch
                                                 "display", sqlite3_column_text(s, 1), "type",
                                                 "direct"));
     }
-    sqlite3_finalize(s);
+    store_stmt_done(s);
     if (groups)
         json_object_set_new(user, "groups", groups);
     return rc == SQLITE_DONE ? 0 : -1;

@@ -235,10 +235,10 @@ void store_reader_put(struct store *st, sqlite3 *db)
     if (!db)
         return;
     /* A reader must not pin an old snapshot: any statement left open would keep the WAL from
-     * being checkpointed. */
-    sqlite3_stmt *s = NULL;
-    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
-        sqlite3_finalize(s);
+     * being checkpointed. Cached statements stay prepared, but reset. */
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+        if (sqlite3_stmt_busy(s))
+            sqlite3_reset(s);
     pthread_mutex_lock(&st->pool_mu);
     if (st->pool_n < MAX_POOLED_READERS) {
         st->pool[st->pool_n++] = db;
@@ -246,6 +246,30 @@ void store_reader_put(struct store *st, sqlite3 *db)
     }
     pthread_mutex_unlock(&st->pool_mu);
     sqlite3_close(db);
+}
+
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
+{
+    /* A connection holds a handful of statements: a linear look costs less than preparing. */
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s)) {
+        if (!sqlite3_stmt_busy(s) && strcmp(sqlite3_sql(s), sql) == 0) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return s;
+        }
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        return NULL;
+    return s;
+}
+
+void store_stmt_done(sqlite3_stmt *s)
+{
+    if (s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
 }
 
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
@@ -319,6 +343,11 @@ int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, b
 fail:
     store_close(st);
     return -1;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
 }
 
 void store_close(struct store *st)

@@ -19,6 +19,7 @@ typedef int (*store_write_fn)(sqlite3 *db, void *ctx, struct scim_error *err);
 int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
                char *err, size_t errlen);
 void store_close(struct store *st);
+const char *store_path(const struct store *st);
 
 /* Queues fn and blocks until its change is committed and fsync'd (or failed). */
 int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_error *err);
@@ -29,6 +30,11 @@ void store_set_commit_hook(struct store *st, void (*hook)(void *arg), void *arg)
 /* A read connection for the calling thread; give it back with store_reader_put. */
 sqlite3 *store_reader_get(struct store *st, struct scim_error *err);
 void store_reader_put(struct store *st, sqlite3 *db);
+
+/* A prepared statement kept on the connection for reuse (hot paths: lookups by id and name).
+ * Return it with store_stmt_done, never sqlite3_finalize. */
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
+void store_stmt_done(sqlite3_stmt *s);
 
 /* Helpers for the key/value meta table (used inside write fns or on a reader). */
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */

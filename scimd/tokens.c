@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 static int random_bytes(void *buf, size_t n)
 {
@@ -180,6 +182,7 @@ int tokens_create(struct store *st, const char *name, struct token_secret *out, 
         snprintf(err, errlen, "%s", e.detail);
         return -1;
     }
+    tokens_touch_epoch_file(store_path(st));
     return 0;
 }
 
@@ -259,5 +262,46 @@ int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen)
         snprintf(err, errlen, "%s", e.detail);
         return -1;
     }
+    if (c.changed > 0 && tokens_touch_epoch_file(store_path(st)) < 0) {
+        snprintf(err, errlen, "token revoked in the store, but the running scimd could not be "
+                              "told: restart scimd to be sure");
+        return -1;
+    }
     return c.changed > 0 ? 1 : 0;
+}
+
+char *tokens_epoch_path_new(const char *db_path)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s.token-epoch", db_path) < 0)
+        return NULL;
+    return path;
+}
+
+int tokens_touch_epoch_file(const char *db_path)
+{
+    char *path = tokens_epoch_path_new(db_path), *tmp = NULL;
+    int ret = -1;
+    FILE *f = NULL;
+    struct timespec now;
+    if (!path || asprintf(&tmp, "%s.tmp", path) < 0)
+        goto out;
+    clock_gettime(CLOCK_REALTIME, &now);
+    f = fopen(tmp, "we");
+    if (!f || fprintf(f, "%lld.%09ld %d\n", (long long)now.tv_sec, now.tv_nsec, (int)getpid()) < 0)
+        goto out;
+    if (fclose(f) != 0) {
+        f = NULL;
+        goto out;
+    }
+    f = NULL;
+    ret = rename(tmp, path);
+out:
+    if (f)
+        fclose(f);
+    if (ret < 0 && tmp)
+        unlink(tmp);
+    free(tmp);
+    free(path);
+    return ret;
 }

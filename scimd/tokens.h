@@ -32,3 +32,8 @@ void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
                  unsigned char out[TOKEN_HMAC_LEN]);
 /* Bumps the epoch scimd watches to reload its token table. */
 int tokens_bump_epoch(sqlite3 *db);
+
+/* The file scimctl replaces after each committed token change (next to the database), so a
+ * running scimd notices with a stat(2). */
+char *tokens_epoch_path_new(const char *db_path);
+int tokens_touch_epoch_file(const char *db_path);

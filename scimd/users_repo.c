@@ -52,12 +52,22 @@ int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
 int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
                            struct user_row *row, struct scim_error *err)
 {
-    char sql[256];
-    sqlite3_stmt *s = NULL;
-    int ret = -1;
-    snprintf(sql, sizeof(sql), "SELECT " USERS_COLUMNS " FROM users WHERE %s = ?", column);
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    static const char *const columns[] = { "id", "user_name_key", "login", "external_id" };
+    static const char *const sqls[] = {
+        "SELECT " USERS_COLUMNS " FROM users WHERE id = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE login = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ?",
+    };
+    const char *sql = NULL;
+    for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+        if (strcmp(columns[i], column) == 0)
+            sql = sqls[i];
+    if (!sql)
+        return scim_error_set(err, 500, NULL, "user lookup by unknown column %s", column);
+    sqlite3_stmt *s = store_stmt(db, sql);
+    int ret = -1, rc = SQLITE_ERROR;
+    if (!s)
         goto sql_error;
     sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -74,9 +84,9 @@ int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
     ret = 1;
     goto out;
 sql_error:
-    store_sqlite_error(db, rc, err, "user lookup");
+    store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "user lookup");
 out:
-    sqlite3_finalize(s);
+    store_stmt_done(s);
     return ret;
 }
 
