@@ -333,7 +333,8 @@ class ScimdInstance:
     extra_lines: raw text appended to the config file (for deliberately odd configs).
     """
 
-    def __init__(self, extra=None, extra_lines="", name="scimd", login_name="localpart"):
+    def __init__(self, extra=None, extra_lines="", name="scimd", login_name="localpart",
+                 etc_files=None):
         check_test_range_is_safe()
         self.scimd = binary("scimd")
         self.scimctl_path = binary("scimctl")
@@ -360,6 +361,17 @@ class ScimdInstance:
             self.sections.setdefault(section, {}).update({k: str(v) for k, v in keys.items()})
         self.base_path = self.sections["server"]["base_path"]
         self.extra_lines = extra_lines
+        # etc_files {"subuid": "text", ...}: scimd then runs in a private mount namespace
+        # over a copy of /etc with these files replaced (the host's /etc is never touched).
+        self.etc_dir = None
+        if etc_files:
+            self.etc_dir = os.path.join(self.tmpdir, "etc")
+            shutil.copytree("/etc", self.etc_dir, symlinks=True,
+                            ignore=shutil.ignore_patterns("ssl", "ssh", "shadow*", "gshadow*"),
+                            ignore_dangling_symlinks=True)
+            for rel, text in etc_files.items():
+                with open(os.path.join(self.etc_dir, rel), "w") as f:
+                    f.write(text)
         self.proc = None
         self.port = None
         self.starts = 0
@@ -388,7 +400,17 @@ class ScimdInstance:
         return "http://127.0.0.1:%d%s" % (self.port, self.base_path)
 
     # -- process control ---------------------------------------------------------------
-    def start(self, timeout=STARTUP_TIMEOUT):
+    def command(self, *args):
+        """argv for scimd with this config (plus args), wrapped in a private mount namespace
+        with a modified /etc when etc_files was given."""
+        argv = [self.scimd, "-c", self.config_path] + list(args)
+        if self.etc_dir:
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" /etc && exec "$@"', self.etc_dir] + argv
+        return argv
+
+    def spawn(self, argv=None):
+        """Start scimd (or argv) with output appended to log_path; no waiting."""
         if self.proc is not None and self.proc.poll() is None:
             raise HarnessError("scimd is already running")
         log = open(self.log_path, "ab")
@@ -396,18 +418,31 @@ class ScimdInstance:
         log.write(("---- start #%d ----\n" % (self.starts + 1)).encode())
         log.flush()
         try:
-            self.proc = subprocess.Popen([self.scimd, "-c", self.config_path],
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         cwd=self.tmpdir)
+            self.proc = subprocess.Popen(argv or self.command(), stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, cwd=self.tmpdir)
         finally:
             log.close()
         self.starts += 1
         self._expected_exit = False
+        return self.proc
+
+    def start(self, timeout=STARTUP_TIMEOUT, socket_activation=False):
+        """Start and wait until it listens. socket_activation: run it the way systemd does,
+        under systemd-socket-activate on a free loopback port (scimd is spawned by the
+        first connection and prints its own line then)."""
+        if socket_activation:
+            port = free_port()
+            self.spawn(["systemd-socket-activate", "-l", "127.0.0.1:%d" % port]
+                       + self.command())
+            wanted = re.compile(r"Listening on 127\.0\.0\.1:%d" % port)
+        else:
+            self.spawn()
+            wanted = LISTEN_RE
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            m = LISTEN_RE.search(self.log_since_start())
+            m = wanted.search(self.log_since_start())
             if m:
-                self.port = int(m.group(3))
+                self.port = port if socket_activation else int(m.group(3))
                 return self
             if self.proc.poll() is not None:
                 raise HarnessError("scimd exited with status %s before listening; log:\n%s"
@@ -521,6 +556,13 @@ class ScimdInstance:
                 self.token = self.create_token()
             token = self.token
         return ScimClient(self, token, auth=auth)
+
+
+def free_port():
+    """A loopback port free right now (for programs that cannot take port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def start_instance(**kw):
