@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""A real OpenSSH sshd on 127.0.0.1 gated by scimd: key logins of a SCIM-provisioned user
+stop when the IdP deactivates it (PATCH active=false) and work again when it is
+reactivated, while a local user is unaffected.
+
+sshd runs in a private mount namespace (scimns.Namespace): nsswitch.conf `files scim`,
+our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build. Set-ups:
+  1. keys in AuthorizedKeysFile, PAM alone gates (pam_scim, then pam_unix only, then
+     UsePAM no: the locked, expired shadow entry nss_scim serves refuses it on its own);
+  2. AuthorizedKeysCommand `scimctl authorized-keys %u` as user nobody.
+Needs root, unshare, openssh-server and openssh-client."""
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+sys.path.insert(0, os.path.join(HERE, "..", "pam"))
+import scimharness as h  # noqa: E402
+import scimns  # noqa: E402
+
+MSG = "account deactivated by your identity provider; contact your administrator"
+URN_LINUX = "urn:scimd:params:scim:schemas:extension:linux:1.0:User"
+SSHD = "/usr/sbin/sshd"  # sshd re-executes itself: it must be started by absolute path
+REFUSAL_DEADLINE = 10.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def keygen(path, comment):
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path],
+                   check=True, stdin=subprocess.DEVNULL)
+    with open(path + ".pub") as f:
+        return f.read().strip()
+
+
+def safe_for_sshd(path):
+    """sshd runs an AuthorizedKeysCommand only if it and every directory above it are
+    root-owned and not group/world-writable."""
+    p = os.path.abspath(path)
+    while True:
+        st = os.stat(p)
+        if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+        if p == "/":
+            return True
+        p = os.path.dirname(p)
+
+
+class Sshd:
+    """One sshd -D -e in the namespace; stop() before starting another config."""
+
+    def __init__(self, ns, workdir, port):
+        self.ns, self.dir, self.port = ns, workdir, port
+        self.proc = None
+        self.log_path = os.path.join(workdir, "sshd.log")
+
+    def start(self, extra):
+        cfg = os.path.join(self.dir, "sshd_config")
+        with open(cfg, "w") as f:
+            f.write("\n".join([
+                "Port %d" % self.port,
+                "ListenAddress 127.0.0.1",
+                "AddressFamily inet",
+                "HostKey %s/ssh_host_ed25519_key" % self.dir,
+                "PidFile %s/sshd.pid" % self.dir,
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "AuthenticationMethods publickey",
+                "StrictModes no",
+                "PermitRootLogin no",
+                "PrintMotd no",
+                "PrintLastLog no",
+                "UseDNS no",
+                "X11Forwarding no",
+                "MaxStartups 100:30:200",
+                "LogLevel VERBOSE",
+            ] + extra) + "\n")
+        check = self.ns.run([SSHD, "-t", "-f", cfg])
+        if check.returncode != 0:
+            raise AssertionError("sshd -t refused the config:\n%s%s" % (check.stdout,
+                                                                      check.stderr))
+        self.log = open(self.log_path, "ab")
+        self.proc = self.ns.popen([SSHD, "-D", "-e", "-f", cfg], stdin=subprocess.DEVNULL,
+                                  stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("sshd exited (%s):\n%s" % (self.proc.returncode,
+                                                                self.log_text()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("sshd did not listen on port %d:\n%s" % (self.port,
+                                                                      self.log_text()))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")[-6000:]
+
+
+class SshdGate(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="scim-sshd-")
+        os.chmod(cls.dir, 0o755)
+        cls.scimd = None
+        cls.ns = None
+        cls.sshd = None
+        cls.safe_dir = None
+        try:
+            cls._set_up()
+        except BaseException:
+            cls._clean_up()
+            raise
+
+    @classmethod
+    def _set_up(cls):
+        d = cls.dir
+        for sub in ("home", "keys", "client"):
+            os.makedirs(os.path.join(d, sub))
+            os.chmod(os.path.join(d, sub), 0o755)
+        cls.scimd = h.start_instance(name="sshd", extra={
+            "accounts": {"home": d + "/home/%u", "shell": "/bin/sh"}})
+        cls.api = cls.scimd.client()
+
+        local_uid = scimns.free_local_id()
+        cls.local = scimns.LocalUser("sshlocal", local_uid, d + "/home/sshlocal")
+        cls.ns = scimns.Namespace(cls.scimd.cache_path, cls.scimd.shadow_path,
+                                  local_users=[cls.local])
+        cls.mod = scimns.pam_module()
+
+        cls.scim_key = os.path.join(d, "client", "id_scim")
+        cls.local_key = os.path.join(d, "client", "id_local")
+        scim_pub = keygen(cls.scim_key, "sshbob@test")
+        local_pub = keygen(cls.local_key, "sshlocal@test")
+
+        cls.user = cls.api.create_user(
+            "sshbob@example.com",
+            schemas=[h.URN_USER, URN_LINUX],
+            **{URN_LINUX: {"sshPublicKeys": [{"value": scim_pub}]}})
+        cls.login = "sshbob"
+        h.wait_until(lambda: cls.getent("passwd", cls.login)[0] == 0, 10,
+                     what="sshbob in the exported cache")
+        cls.uid = int(cls.getent("passwd", cls.login)[1].split(":")[2])
+
+        for name, uid, pub in ((cls.login, cls.uid, scim_pub),
+                               (cls.local.name, local_uid, local_pub)):
+            home = os.path.join(d, "home", name)
+            os.makedirs(home)
+            os.chown(home, uid, uid)
+            keyfile = os.path.join(d, "keys", name)
+            with open(keyfile, "w") as f:
+                f.write(pub + "\n")
+            os.chmod(keyfile, 0o644)
+
+        host_pub = keygen(os.path.join(d, "ssh_host_ed25519_key"), "host")
+        cls.port = free_port()
+        cls.known_hosts = os.path.join(d, "client", "known_hosts")
+        with open(cls.known_hosts, "w") as f:
+            f.write("[127.0.0.1]:%d %s\n" % (cls.port, " ".join(host_pub.split()[:2])))
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
+        cls.sshd = Sshd(cls.ns, d, cls.port)
+
+    @classmethod
+    def _clean_up(cls):
+        if cls.sshd:
+            cls.sshd.stop()
+        if cls.ns:
+            cls.ns.cleanup()
+        if cls.scimd:
+            cls.scimd.cleanup()
+        if cls.safe_dir:
+            shutil.rmtree(cls.safe_dir, ignore_errors=True)
+        subprocess.run(["rm", "-rf", "--one-file-system", cls.dir], check=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            status = cls.scimd.stop() if cls.scimd else 0
+            if status != 0:
+                raise AssertionError("scimd exited with %s on SIGTERM" % status)
+        finally:
+            cls._clean_up()
+
+    def tearDown(self):
+        self.sshd.stop()
+        self.set_active(True)
+
+    # -- helpers ----------------------------------------------------------------------
+    @classmethod
+    def getent(cls, *args):
+        p = subprocess.run(["getent", "-s", "scim"] + list(args), env=cls.ns.env(),
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout
+
+    def exported_locked(self):
+        rc, out = self.getent("shadow", self.login)
+        fields = out.split(":")
+        return rc == 0 and len(fields) > 1 and fields[1].startswith("!")
+
+    def patch_active(self, active):
+        """PATCH active and return the monotonic time of the 2xx."""
+        r = self.api.patch_ops("/Users/" + self.user["id"],
+                               [{"op": "replace", "path": "active", "value": active}])
+        t = time.monotonic()
+        self.assertIn(r.status, (200, 204), r.describe())
+        return t
+
+    def set_active(self, active):
+        self.patch_active(active)
+        h.wait_until(lambda: self.exported_locked() == (not active), 10,
+                     what="sshbob active=%s in the exported cache" % active)
+
+    def ssh(self, user, key):
+        argv = ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", key,
+                "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=" + self.known_hosts,
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
+                "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
+                "-o", "ConnectTimeout=5",
+                "%s@127.0.0.1" % user, "echo login-ok; id -u"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        p.ok = p.returncode == 0 and p.stdout.split() == ["login-ok", str(self.uid_of(user))]
+        return p
+
+    def uid_of(self, user):
+        return self.uid if user == self.login else self.local.uid
+
+    def assertLogin(self, user, key, what):
+        p = self.ssh(user, key)
+        self.assertTrue(p.ok, "%s: %s could not log in (rc %d)\nstdout: %s\nstderr: %s\n"
+                        "sshd log:\n%s" % (what, user, p.returncode, p.stdout, p.stderr,
+                                           self.sshd.log_text()))
+
+    def assertRefused(self, user, key, what):
+        p = self.ssh(user, key)
+        self.assertNotEqual(p.returncode, 0, "%s: %s logged in:\n%s" % (what, user, p.stdout))
+        self.assertNotIn("login-ok", p.stdout)
+        return p
+
+    def assertBothWork(self, what):
+        self.assertLogin(self.login, self.scim_key, what)
+        self.assertLogin(self.local.name, self.local_key, what + " (local user)")
+
+    def pam_service(self, account_lines):
+        self.ns.write_pam("sshd", "\n".join([
+            "auth     required pam_deny.so",
+        ] + account_lines + [
+            "session  required pam_permit.so",
+            "password required pam_deny.so",
+        ]) + "\n")
+
+    def scim_account_line(self):
+        return "account  required %s cache=%s shadow=%s uid_min=%d uid_max=%d" % (
+            self.mod, self.scimd.cache_path, self.scimd.shadow_path, h.TEST_UID_MIN,
+            h.TEST_UID_MAX)
+
+    def wait_refused(self, t_patch, what):
+        attempts = 0
+        while True:
+            attempts += 1
+            p = self.ssh(self.login, self.scim_key)
+            if p.returncode != 0 and "login-ok" not in p.stdout:
+                elapsed = time.monotonic() - t_patch
+                print("\n# %s: PATCH active=false 2xx -> first refused login: %.3f s "
+                      "(%d login attempts)" % (what, elapsed, attempts), flush=True)
+                return p
+            self.assertTrue(p.ok, "unexpected ssh result: %s %s" % (p.stdout, p.stderr))
+            if time.monotonic() - t_patch > REFUSAL_DEADLINE:
+                self.fail("%s: still logging in %.0f s after the PATCH" % (what,
+                                                                         REFUSAL_DEADLINE))
+
+    # -- set-up 1: AuthorizedKeysFile, PAM gates -------------------------------------
+    def test_1_pam_scim_gates_key_logins(self):
+        self.pam_service([self.scim_account_line(), "account  required pam_permit.so"])
+        self.sshd.start(["UsePAM yes", "AuthorizedKeysFile %s/keys/%%u" % self.dir])
+        self.assertBothWork("active")
+
+        t_patch = self.patch_active(False)
+        p = self.wait_refused(t_patch, "pam_scim account phase")
+        self.assertIn(MSG, p.stderr, "the client should see pam_scim's message:\n" + p.stderr)
+        self.assertLogin(self.local.name, self.local_key, "local user while sshbob is "
+                         "deactivated")
+        self.assertIn("Access denied for user %s by PAM account configuration" % self.login,
+                      self.sshd.log_text())
+
+        self.patch_active(True)
+        h.wait_until(lambda: self.ssh(self.login, self.scim_key).ok, REFUSAL_DEADLINE,
+                     what="sshbob logging in again after reactivation")
+        self.assertBothWork("reactivated")
+
+    def test_2_pam_unix_alone_refuses_deactivated(self):
+        # Defence in depth: pam_scim left out of the stack.
+        self.pam_service(["account  required pam_unix.so"])
+        self.sshd.start(["UsePAM yes", "AuthorizedKeysFile %s/keys/%%u" % self.dir])
+        self.assertBothWork("active, pam_unix only")
+        self.set_active(False)
+        p = self.assertRefused(self.login, self.scim_key, "deactivated, pam_unix only")
+        self.assertNotIn(MSG, p.stderr)
+        self.assertIn("expired", p.stderr.lower())
+        self.assertLogin(self.local.name, self.local_key, "local user, pam_unix only")
+
+    def test_3_usepam_no_refuses_deactivated(self):
+        self.sshd.start(["UsePAM no", "AuthorizedKeysFile %s/keys/%%u" % self.dir])
+        self.assertBothWork("active, UsePAM no")
+        self.set_active(False)
+        self.assertRefused(self.login, self.scim_key, "deactivated, UsePAM no")
+        log = self.sshd.log_text()
+        self.assertTrue("account is locked" in log or "expired" in log,
+                        "sshd should say why:\n" + log)
+        self.assertLogin(self.local.name, self.local_key, "local user, UsePAM no")
+
+    # -- set-up 2: AuthorizedKeysCommand ----------------------------------------------
+    def scimctl_for_sshd(self):
+        path = h.binary("scimctl")
+        if safe_for_sshd(path):
+            return path
+        cls = type(self)
+        if cls.safe_dir is None:
+            cls.safe_dir = tempfile.mkdtemp(prefix="scim-sshd-bin-", dir="/run")
+            os.chmod(cls.safe_dir, 0o755)
+        copy = os.path.join(cls.safe_dir, "scimctl")
+        shutil.copy2(path, copy)
+        os.chmod(copy, 0o755)
+        return copy
+
+    def authorized_keys_as_nobody(self, scimctl):
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            scimctl, "-c", self.scimd.config_path, "authorized-keys",
+                            self.login], capture_output=True, text=True, timeout=10)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_4_authorized_keys_command(self):
+        scimctl = self.scimctl_for_sshd()
+        with open(self.scim_key + ".pub") as f:
+            pub = f.read().strip()
+        # Only the keys gate here: the PAM account phase lets everyone through.
+        self.pam_service(["account  required pam_permit.so"])
+        self.sshd.start(["UsePAM yes", "AuthorizedKeysFile none",
+                         "AuthorizedKeysCommand %s -c %s authorized-keys %%u"
+                         % (scimctl, self.scimd.config_path),
+                         "AuthorizedKeysCommandUser nobody"])
+        self.assertEqual(self.authorized_keys_as_nobody(scimctl).strip(), pub)
+        self.assertLogin(self.login, self.scim_key, "keys served by scimctl")
+
+        self.set_active(False)
+        self.assertEqual(self.authorized_keys_as_nobody(scimctl), "")
+        p = self.assertRefused(self.login, self.scim_key, "keys withheld")
+        self.assertIn("Permission denied (publickey)", p.stderr)
+
+        self.set_active(True)
+        self.assertLogin(self.login, self.scim_key, "keys served again")
+
+
+if __name__ == "__main__":
+    prog = unittest.main(verbosity=2, exit=False)
+    sys.exit(0 if prog.result.wasSuccessful() else 1)
