@@ -83,7 +83,9 @@ int sessions_terminate(uint32_t uid, const char *login, const char *proc_root)
 {
     if (uid < 1000)
         return -1; /* never, whatever the store says */
-    if (access("/run/systemd/seats", F_OK) == 0 && logind_terminate(uid) == 0) {
+    /* logind runs only where systemd booted the host and the system bus is up. */
+    if (access("/run/systemd/seats", F_OK) == 0 &&
+        access("/run/dbus/system_bus_socket", F_OK) == 0 && logind_terminate(uid) == 0) {
         log_info("sessions: asked logind to end every session of %s (uid %u)", login, uid);
         /* logind leaves processes outside sessions (cron, nohup): signal those too. */
     }
