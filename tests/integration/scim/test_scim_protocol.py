@@ -592,6 +592,82 @@ class Filters(ScimTestCase):
         self.assertEmptyList(self.api.filter_users('title eq "Astronaut"'))
 
 
+class FilterLiterals(ScimTestCase):
+    """Filter values are data: SQL LIKE wildcards and quotes match only themselves."""
+
+    def test_wildcards_and_quotes_are_literal(self):
+        plain = self.api.create_user("plain@literal.example.com")
+        under = self.api.create_user("under_score@literal.example.com")
+        expectations = {
+            'userName sw "%"': [],
+            'userName ew "%"': [],
+            'userName co "%"': [],
+            'userName co "_"': [under["id"]],
+            'userName eq "plain@literal.example.co_"': [],
+            'userName eq "plain@literal.example.com\\\\"': [],
+            "userName eq \"x' OR '1'='1\"": [],
+            'userName co "\\"plain"': [],
+            'userName eq "PLAIN@LITERAL.EXAMPLE.COM"': [plain["id"]],
+        }
+        for flt, expected in expectations.items():
+            self.assertEqual(ids(self.find(flt)), sorted(expected), "filter %s" % flt)
+        grp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "lit_grp"})
+        self.assertStatus(grp, 201)
+        for flt, expected in (('displayName eq "lit%grp"', []),
+                              ('displayName sw "lit_"', ["lit_grp"]),
+                              ('displayName eq "LIT_GRP"', ["lit_grp"])):
+            resp = self.api.get("/Groups", query={"filter": flt})
+            body = self.assertListResponse(resp, msg="groups filter %s" % flt)
+            self.assertEqual([g["displayName"] for g in body["Resources"]], expected, flt)
+
+    def test_ids_do_not_cross_resource_types(self):
+        user = self.api.create_user(unique("cross"))
+        grp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "cross grp"})
+        self.assertStatus(grp, 201)
+        gid = grp.json["id"]
+        self.assertScimError(self.api.get("/Users/" + gid), 404, msg="group id under /Users")
+        self.assertScimError(self.api.get("/Groups/" + user["id"]), 404,
+                             msg="user id under /Groups")
+        self.assertScimError(self.api.delete("/Groups/" + user["id"]), 404)
+        self.assertScimError(self.api.patch_ops("/Users/" + gid, [
+            {"op": "replace", "path": "title", "value": "x"}]), 404)
+        self.assertEqual(self.get_user(user["id"])["id"], user["id"])
+
+
+class SecretsNeverLogged(ScimTestCase):
+    """Access keys, bearer values and passwords never reach the log (DESIGN.md)."""
+
+    PASSWORD = "Zq9-very-secret-Passw0rd-7Kx"
+
+    def test_log_has_no_secrets(self):
+        tok = self.scimd.token
+        near_miss = tok.access_key[:-2] + ("AA" if not tok.access_key.endswith("AA") else "BB")
+        basic = self.scimd.client(auth="basic")
+        self.assertEqual(basic.get("/Users").status, 200)
+        self.assertEqual(self.api.get("/Users").status, 200)
+        wrong = "Basic " + base64.b64encode(("%s:%s" % (tok.access_id, near_miss))
+                                            .encode()).decode()
+        self.assertEqual(self.api.get("/Users", auth=wrong).status, 401)
+        user = self.api.create_user(unique("secret"), password=self.PASSWORD)
+        path = "/Users/" + user["id"]
+        self.assertStatus(self.api.patch_ops(path, [{"op": "replace", "path": "password",
+                                                     "value": self.PASSWORD + "2"}]), (200, 204))
+        self.assertStatus(self.api.put(path, {"schemas": [h.URN_USER],
+                                              "userName": user["userName"],
+                                              "password": self.PASSWORD + "3"}), 200)
+        bad = self.api.post("/Users", raw=('{"userName": "x@y.example", "password": "%s",'
+                                           % (self.PASSWORD + "4")).encode())
+        self.assertEqual(bad.status, 400)
+        self.assertNotIn(self.PASSWORD, bad.raw.decode(), "an error echoed the password")
+        self.scimd.stop()
+        log = self.scimd.log_text()
+        self.scimd.start()
+        for what, secret in (("access key", tok.access_key), ("bearer", tok.bearer),
+                             ("near-miss key", near_miss), ("password", self.PASSWORD),
+                             ("Basic credentials", tok.basic_header().split(" ")[1])):
+            self.assertNotIn(secret, log, "the %s appears in the scimd log" % what)
+
+
 class ETags(ScimTestCase):
     """ETag == meta.version, If-Match preconditions (RFC 7644 §3.14)."""
 
