@@ -24,6 +24,7 @@ static atomic_uint_fast64_t latency_buckets[N_BUCKETS + 1];
 static atomic_uint_fast64_t latency_sum_us;
 static atomic_uint_fast64_t latency_count;
 static atomic_uint_fast64_t auth_failures;
+static atomic_uint_fast64_t commits, committed_changes, commit_us;
 static atomic_uint_fast64_t export_generation;
 static atomic_uint_fast64_t export_time_s;
 static atomic_uint_fast64_t export_duration_us;
@@ -53,6 +54,13 @@ void metrics_request(enum metrics_route route, int status, double seconds)
 void metrics_auth_failure(void)
 {
     atomic_fetch_add_explicit(&auth_failures, 1, memory_order_relaxed);
+}
+
+void metrics_commit(size_t n, double seconds)
+{
+    atomic_fetch_add_explicit(&commits, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&committed_changes, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&commit_us, (uint_fast64_t)(seconds * 1e6), memory_order_relaxed);
 }
 
 void metrics_export_done(uint64_t generation, double seconds, bool ok)
@@ -118,6 +126,17 @@ char *metrics_render(struct scimd_server *srv)
     fprintf(f, "# HELP scimd_auth_failures_total Requests refused for missing or bad credentials.\n"
                "# TYPE scimd_auth_failures_total counter\nscimd_auth_failures_total %llu\n",
             (unsigned long long)atomic_load(&auth_failures));
+    fprintf(f, "# HELP scimd_store_commits_total Durable (fsync'd) store transactions.\n"
+               "# TYPE scimd_store_commits_total counter\nscimd_store_commits_total %llu\n"
+               "# HELP scimd_store_changes_total Requests applied by those transactions (group "
+               "commit batches several per transaction).\n"
+               "# TYPE scimd_store_changes_total counter\nscimd_store_changes_total %llu\n"
+               "# HELP scimd_store_commit_seconds_total Time spent in store transactions.\n"
+               "# TYPE scimd_store_commit_seconds_total counter\n"
+               "scimd_store_commit_seconds_total %.6f\n",
+            (unsigned long long)atomic_load(&commits),
+            (unsigned long long)atomic_load(&committed_changes),
+            (double)atomic_load(&commit_us) / 1e6);
     fprintf(f, "# HELP scimd_users Provisioned users (active and deactivated).\n"
                "# TYPE scimd_users gauge\nscimd_users{state=\"active\"} %lld\n"
                "scimd_users{state=\"deactivated\"} %lld\n",

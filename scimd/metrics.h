@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum metrics_route {
@@ -21,6 +22,8 @@ struct scimd_server;
 
 void metrics_request(enum metrics_route route, int status, double seconds);
 void metrics_auth_failure(void);
+/* One group commit of n changes that took seconds (fsync included). */
+void metrics_commit(size_t n, double seconds);
 void metrics_export_done(uint64_t generation, double seconds, bool ok);
 
 /* The exposition text (malloc'd). */

@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include "metrics.h"
 #include "store_schema.h"
 
 #include <errno.h>
@@ -170,7 +171,11 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&st->mu);
 
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         bool changed = run_batch(st, batch);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        metrics_commit(n, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (changed && st->hook)
             st->hook(st->hook_arg);
         finish_batch(st, batch);
