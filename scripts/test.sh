@@ -14,6 +14,7 @@ fi
 
 bash scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 
+mkdir -p build
 builds=()
 failed_steps=0
 
