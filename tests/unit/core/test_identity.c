@@ -44,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    store_close(f->st);
+    core_store_close(f->st);
     scimd_config_free(&f->cfg);
     core_rmdir(f->dir);
     free(f);

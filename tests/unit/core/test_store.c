@@ -63,7 +63,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    store_close(f->st);
+    core_store_close(f->st);
     core_rmdir(f->dir);
     free(f);
     return 0;
@@ -325,7 +325,7 @@ static void test_synchronous_store(void **state)
     assert_int_equal(read_tag(f->st, "ctl-ok", &thread, &seq, &rowid), 1);
     assert_int_equal(seq, 0);
     assert_int_equal(read_tag(f->st, "ctl-bad", &thread, &seq, &rowid), 0);
-    store_close(ctl);
+    core_store_close(ctl);
 }
 
 static int meta_fn(sqlite3 *db, void *arg, struct scim_error *err)
@@ -412,6 +412,9 @@ static void test_readers(void **state)
     }
     for (int i = 0; i < 5; i++)
         store_reader_put(f->st, r[i]);
+    /* Statements a caller prepares itself stay the caller's to finalize (the store only resets
+     * them); the connection it belongs to is idle in the pool now. */
+    sqlite3_finalize(s);
 }
 
 static void test_open_errors_and_reopen(void **state)
@@ -437,7 +440,7 @@ static void test_open_errors_and_reopen(void **state)
 
     /* Committed data survives close and reopen. */
     write_sql(f->st, "INSERT INTO scratch VALUES('durable', 7, 7)");
-    store_close(f->st);
+    core_store_close(f->st);
     f->st = core_store_open(f->dir, "scimd.db", true);
     store_set_commit_hook(f->st, count_commit, f);
     int thread, seq;
