@@ -5,6 +5,19 @@
 
 #include <security/pam_ext.h>
 
+/* "ops" or "one of ops, admins" for the user's message. */
+static void group_list(const struct pam_scim_options *opts, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < opts->n_require_group && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s",
+                         i == 0 ? (opts->n_require_group > 1 ? "one of " : "") : ", ",
+                         opts->require_group[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 static int check_active_user(pam_handle_t *pamh, int flags, const struct pam_scim_options *opts,
                              const char *user, const struct pam_scim_lookup *lk)
 {
@@ -26,7 +39,9 @@ static int check_active_user(pam_handle_t *pamh, int flags, const struct pam_sci
     if (rc == 0) {
         pam_syslog(pamh, LOG_NOTICE, "denied %s (uid %u): require_group: %s", user,
                    lk->user.uid, why);
-        pam_scim_tell_user(pamh, flags, PAM_SCIM_MSG_NOT_IN_GROUP, opts->require_group[0]);
+        char groups[256];
+        group_list(opts, groups, sizeof(groups));
+        pam_scim_tell_user(pamh, flags, PAM_SCIM_MSG_NOT_IN_GROUP, groups);
     } else {
         pam_syslog(pamh, LOG_ERR, "denied %s (uid %u): require_group membership cannot be "
                    "decided (%s)", user, lk->user.uid, why);
@@ -68,6 +83,10 @@ PAM_SCIM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
         ret = PAM_IGNORE;
         break;
     case PAM_SCIM_STALE_ID:
+        pam_scim_log_unavailable(pamh, &opts, user, &lk);
+        pam_scim_tell_user(pamh, flags, "%s", PAM_SCIM_MSG_NOT_PROVISIONED);
+        ret = PAM_PERM_DENIED;
+        break;
     case PAM_SCIM_UNAVAILABLE_SCIM:
     default:
         pam_scim_log_unavailable(pamh, &opts, user, &lk);

@@ -18,6 +18,8 @@
     "contact your administrator"
 #define PAM_SCIM_MSG_NOT_IN_GROUP \
     "access to this host requires membership in group %s; contact your administrator"
+#define PAM_SCIM_MSG_NOT_PROVISIONED \
+    "account no longer provisioned by your identity provider; contact your administrator"
 
 #define PAM_SCIM_MAX_GROUPS 8
 

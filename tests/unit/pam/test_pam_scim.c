@@ -133,6 +133,8 @@ static void test_scim_uid_missing_from_cache_denied(void **state)
     /* "inrange" resolves through /etc/passwd to a uid in the SCIM range but is not in the
      * cache: a deleted SCIM user still served by a stale name service cache. */
     assert_int_equal(acct("acct", "inrange", &cl), PAM_PERM_DENIED);
+    assert_string_equal(cl.messages, "E:account no longer provisioned by your identity "
+                                     "provider; contact your administrator\n");
     assert_logged_at(AUTHPRIV_ERR, "denying inrange (uid 2000500, in the SCIM range");
 }
 
@@ -245,6 +247,11 @@ static void test_require_group_any_of_several(void **state)
     env_service("acct-two", "account", "require_group=ops require_group=localgrp");
     assert_int_equal(acct("acct-two", "dave", &cl), PAM_SUCCESS);
     assert_int_equal(acct("acct-two", "alice", &cl), PAM_SUCCESS);
+    env_service("acct-two-miss", "account", "require_group=sudo require_group=localgrp");
+    assert_int_equal(acct("acct-two-miss", "carol", &cl), PAM_PERM_DENIED);
+    assert_string_equal(cl.messages, "E:access to this host requires membership in group one "
+                                     "of sudo, localgrp; contact your administrator\n");
+    assert_logged("denied carol (uid 2000003): require_group: not a member of sudo, localgrp");
 }
 
 static void test_require_group_unknown_group_denies(void **state)
