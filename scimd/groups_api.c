@@ -79,12 +79,7 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
 
 static bool etag_ok(const char *if_match, int64_t version)
 {
-    if (!if_match || strcmp(if_match, "*") == 0)
-        return true;
-    char weak[32], strong[32];
-    users_etag(version, weak);
-    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
-    return strstr(if_match, weak) || strstr(if_match, strong);
+    return !if_match || http_etag_matches(if_match, version);
 }
 
 /* Splits a validated resource into the stored doc (without members) and its members. */
@@ -292,6 +287,12 @@ static void respond_group(struct scimd_server *srv, struct http_request *req,
     resp->status = status;
     resp->json = projected;
     resp->etag = strdup(etag);
+    if (status == 200 && strcmp(req->method, "GET") == 0 &&
+        http_etag_matches(http_header(req, "If-None-Match"), row->version)) {
+        json_decref(resp->json);
+        resp->json = NULL;
+        resp->status = 304;
+    }
     if (status == 201) {
         char loc[700];
         snprintf(loc, sizeof(loc), "%s/Groups/%s", req->base_url, row->id);

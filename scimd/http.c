@@ -42,6 +42,29 @@ const char *http_header(const struct http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+bool http_etag_matches(const char *header, int64_t version)
+{
+    if (!header)
+        return false;
+    char weak[32], strong[32];
+    snprintf(weak, sizeof(weak), "W/\"%lld\"", (long long)version);
+    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if ((len == 1 && p[0] == '*') || (len == strlen(weak) && strncmp(p, weak, len) == 0) ||
+            (len == strlen(strong) && strncmp(p, strong, len) == 0))
+            return true;
+        p += n;
+    }
+    return false;
+}
+
 void http_response_reset(struct http_response *resp)
 {
     json_decref(resp->json);
@@ -126,7 +149,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
         free(body);
         return MHD_NO;
     }
-    if (resp->status != 204)
+    if (resp->status != 204 && resp->status != 304)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (resp->location)
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
@@ -269,7 +292,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         goto respond;
     }
 
-    struct http_request req = { .conn = conn, .method = method, .url = url };
+    /* HEAD is GET without a body: libmicrohttpd drops the body and keeps the headers. */
+    struct http_request req = { .conn = conn, .url = url,
+                                .method = strcmp(method, "HEAD") == 0 ? "GET" : method };
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     req.client = ci ? ci->client_addr : NULL;

@@ -42,6 +42,10 @@ struct http_response {
 const char *http_query(const struct http_request *req, const char *name);
 const char *http_header(const struct http_request *req, const char *name);
 
+/* Whether an If-Match / If-None-Match value names version: "*", W/"n" or "n", in a
+ * comma-separated list. NULL never matches. */
+bool http_etag_matches(const char *header, int64_t version);
+
 /* Replaces resp with an RFC 7644 §3.12 error. */
 void http_error(struct http_response *resp, int status, const char *scim_type, const char *fmt,
                 ...) __attribute__((format(printf, 4, 5)));

@@ -49,27 +49,7 @@ static int64_t today(void)
 
 static bool etag_matches(const char *if_match, int64_t version)
 {
-    if (!if_match)
-        return true;
-    char weak[32], strong[32];
-    users_etag(version, weak);
-    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
-    /* If-Match may list several tags separated by commas. */
-    const char *p = if_match;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        while (n > 0 && p[n - 1] == ' ')
-            n--;
-        if ((n == 1 && p[0] == '*') || (n == strlen(weak) && strncmp(p, weak, n) == 0) ||
-            (n == strlen(strong) && strncmp(p, strong, n) == 0))
-            return true;
-        p += n;
-        while (*p && *p != ',')
-            p++;
-    }
-    return false;
+    return !if_match || http_etag_matches(if_match, version);
 }
 
 static const char *json_str(const json_t *obj, const char *key)
@@ -495,6 +475,12 @@ static void respond_user(struct scimd_server *srv, struct http_request *req,
     resp->status = status;
     resp->json = projected;
     resp->etag = strdup(etag);
+    if (status == 200 && strcmp(req->method, "GET") == 0 &&
+        http_etag_matches(http_header(req, "If-None-Match"), row->version)) {
+        json_decref(resp->json); /* RFC 9110 §13.1.2: not modified, no body */
+        resp->json = NULL;
+        resp->status = 304;
+    }
     if (status == 201) {
         const char *loc = json_string_value(json_object_get(json_object_get(projected, "meta"), "location"));
         char buf[700];
