@@ -26,6 +26,7 @@
 #include "../../../scimd/config.h"
 #include "core_fixture.h"
 #include "identity.h"
+#include "startup_checks.h"
 #include "store.h"
 
 struct cfg_fx {
@@ -278,6 +279,39 @@ static void bug_store_close_leaks_cached_statements(void **state)
         fail_msg("%d descriptor(s) on the database still open after store_close()", left);
 }
 
+/* BUG hwm-guard-unreadable-ignored: hwm_file_read() returns 0 with both marks 0 for a guard
+ * file it cannot parse (or cannot read: a directory in its place, EIO), and guard_marks()
+ * ignores every error, so startup_check_hwm() lets an empty or restored database start and
+ * hand out old uids again: the guard fails open exactly when it is damaged. A guard file that
+ * exists but yields no valid marks must be an error. */
+static void bug_hwm_guard_unreadable_ignored(void **state)
+{
+    (void)state;
+    char *dir = core_mkdtemp();
+    struct scimd_config cfg;
+    scimd_config_init(&cfg);
+    free(cfg.database);
+    cfg.database = core_path(dir, "scimd.db");
+    free(cfg.cache_path);
+    cfg.cache_path = core_path(dir, "nss.cache");
+    char path[4096];
+    assert_int_equal(hwm_file_path(&cfg, path, sizeof(path)), 0);
+    static const char damaged[] = "uid_hwm=1879048500\ngid_hwm=1880096900\n";
+    free(core_write(dir, "uid-high-water", damaged, strlen(damaged)));
+    uint64_t u = 0, g = 0;
+    int read_ret = hwm_file_read(path, &u, &g);
+    struct store *st = core_store_open(dir, "scimd.db", false); /* empty: marks 0 */
+    char err[1024] = "";
+    int check = startup_check_hwm(&cfg, st, err, sizeof(err));
+    core_store_close(st);
+    scimd_config_free(&cfg);
+    core_rmdir(dir);
+    if (read_ret == 0 || check == 0)
+        fail_msg("damaged guard file: hwm_file_read() = %d (marks %llu/%llu), "
+                 "startup_check_hwm() = %d on an empty database",
+                 read_ret, (unsigned long long)u, (unsigned long long)g, check);
+}
+
 static const struct {
     const char *name;
     CMUnitTestFunction fn;
@@ -289,6 +323,7 @@ static const struct {
     { "identity-long-name-message", bug_identity_long_name_message },
     { "identity-erange-fail-open", bug_identity_erange_fail_open },
     { "store-close-leaks-cached-statements", bug_store_close_leaks_cached_statements },
+    { "hwm-guard-unreadable-ignored", bug_hwm_guard_unreadable_ignored },
 };
 
 int main(int argc, char **argv)
