@@ -311,6 +311,18 @@ static void test_entra_members(void **state)
                  "\"2819c223-7f76-453a-919d-413861904646\"}, {\"value\": \"f648f8d5ea4e4cd38e9c\"}]}"));
     assert_null(json_object_get(g, "members"));
     json_decref(g);
+
+    /* the value may also be one object or a bare id; an empty list removes nothing */
+    g = patch_ok(&scim_rt_group, "group_sample.json",
+                 OPS("{\"op\": \"remove\", \"path\": \"members\", \"value\": {\"value\": "
+                     "\"2819c223-7f76-453a-919d-413861904646\"}},"
+                     "{\"op\": \"remove\", \"path\": \"members\", \"value\": []}"));
+    assert_int_equal(json_array_size(json_object_get(g, "members")), 1);
+    apply_to(g, &scim_rt_group,
+             OPS("{\"op\": \"remove\", \"path\": \"members\", \"value\": "
+                 "\"902c246b-6245-4190-8e05-00816be7344a\"}"));
+    assert_null(json_object_get(g, "members"));
+    json_decref(g);
 }
 
 static void test_entra_extension_and_dialects(void **state)
