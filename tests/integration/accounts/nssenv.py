@@ -102,3 +102,42 @@ def shadow_fields(line):
     if len(parts) != 9:
         raise AssertionError("shadow line has %d fields, not 9: %r" % (len(parts), line))
     return parts
+
+
+_TIME_GETGRNAM = r"""
+import ctypes, sys, time
+libc = ctypes.CDLL("libc.so.6")
+getattr(libc, "__nss_configure_lookup")(b"group", b"scim")
+class Group(ctypes.Structure):
+    _fields_ = [("gr_name", ctypes.c_char_p), ("gr_passwd", ctypes.c_char_p),
+                ("gr_gid", ctypes.c_uint32), ("gr_mem", ctypes.POINTER(ctypes.c_char_p))]
+name, n = sys.argv[1].encode(), int(sys.argv[2])
+buf = ctypes.create_string_buffer(4 << 20)
+gr, res = Group(), ctypes.POINTER(Group)()
+best = None
+for _ in range(n):
+    t = time.perf_counter()
+    rc = libc.getgrnam_r(name, ctypes.byref(gr), buf, len(buf), ctypes.byref(res))
+    dt = time.perf_counter() - t
+    if rc != 0 or not res:
+        print("error rc=%d found=%s" % (rc, bool(res)))
+        sys.exit(1)
+    best = dt if best is None else min(best, dt)
+count = 0
+while gr.gr_mem[count]:
+    count += 1
+print("%d %.6f" % (count, best))
+"""
+
+
+def time_getgrnam(inst, name, n=50):
+    """(member count, best seconds) of getgrnam_r(NAME) through glibc (service scim only,
+    a 4 MiB buffer) in a fresh process, best of n calls."""
+    import sys
+    p = subprocess.run([sys.executable, "-c", _TIME_GETGRNAM, name, str(n)], env=env_for(inst),
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("getgrnam_r(%s) timing helper failed: %s %s"
+                             % (name, p.stdout, p.stderr))
+    count, best = p.stdout.split()
+    return int(count), float(best)
