@@ -18,6 +18,7 @@
 #include "proto/patch.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
+#include "render_cache.h"
 #include "scim_names.h"
 #include "server.h"
 
@@ -311,6 +312,8 @@ static void run_group_write(struct scimd_server *srv, struct http_request *req,
         return http_error_from(resp, &err);
     if (w->changed) {
         static const char *const actions[] = { "create", "replace", "patch", "delete" };
+        /* Users show their groups: a group change can alter any rendered user. */
+        render_cache_invalidate(srv->render_cache, NULL);
         exporter_notify(srv->exporter);
         audit_log(req->token_id, actions[w->op], "Group", w->row.id, w->row.name,
                   w->op == G_DELETE ? "" : w->changed_attrs);

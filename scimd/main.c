@@ -14,6 +14,10 @@
 #include "http.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "render_cache.h"
+
+/* ~10 MB of rendered users at most: well inside the RSS budget at 100k users. */
+#define RENDER_CACHE_ENTRIES 16384
 #include "server.h"
 #include "startup_checks.h"
 #include "store.h"
@@ -118,7 +122,8 @@ int main(int argc, char **argv)
     }
 
     srv.ratelimit = ratelimit_new(cfg.auth_failure_limit, cfg.auth_failure_ban);
-    if (!srv.ratelimit) {
+    srv.render_cache = render_cache_new(RENDER_CACHE_ENTRIES);
+    if (!srv.ratelimit || !srv.render_cache) {
         log_err("out of memory");
         goto out;
     }
@@ -156,6 +161,7 @@ out:
     store_close(srv.store);
     auth_free(srv.auth);
     ratelimit_free(srv.ratelimit);
+    render_cache_free(srv.render_cache);
     scimd_config_free(&cfg);
     return ret;
 }

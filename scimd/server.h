@@ -10,6 +10,7 @@
 
 struct exporter;
 struct ratelimit;
+struct render_cache;
 
 struct scimd_server {
     const struct scimd_config *cfg;
@@ -17,6 +18,7 @@ struct scimd_server {
     struct auth *auth;
     struct exporter *exporter;
     struct ratelimit *ratelimit;
+    struct render_cache *render_cache;
     struct MHD_Daemon *mhd;
     uint16_t port;
     bool tls;

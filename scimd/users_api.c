@@ -19,6 +19,7 @@
 #include "proto/patch.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
+#include "render_cache.h"
 #include "roles.h"
 #include "server.h"
 #include "sessions.h"
@@ -509,6 +510,7 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
     }
     if (w->changed) {
         static const char *const actions[] = { "create", "replace", "patch", "delete" };
+        render_cache_invalidate(srv->render_cache, w->row.id);
         exporter_notify(srv->exporter);
         audit_log(req->token_id, actions[w->op], "User", w->row.id, w->row.login,
                   w->op == OP_DELETE ? "" : w->changed_attrs);
@@ -549,6 +551,55 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
     free(hash);
 }
 
+/* GET /Users/{id}: served from the render cache when no projection is asked for. */
+static void get_user(struct scimd_server *srv, struct http_request *req, const char *id,
+                     struct http_response *resp)
+{
+    struct scim_error err;
+    struct user_row row = { 0 };
+    bool plain = !http_query(req, "attributes") && !http_query(req, "excludedAttributes");
+    int64_t version = 0;
+    char etag[32];
+
+    if (plain && srv->render_cache) {
+        char *body = render_cache_get(srv->render_cache, id, req->base_url, &version);
+        if (body) {
+            users_etag(version, etag);
+            resp->etag = strdup(etag);
+            if (http_etag_matches(http_header(req, "If-None-Match"), version)) {
+                free(body);
+                resp->status = 304;
+                return;
+            }
+            resp->status = 200;
+            resp->text = body;
+            resp->content_type = "application/scim+json";
+            return;
+        }
+    }
+    uint64_t generation = srv->render_cache ? render_cache_generation(srv->render_cache) : 0;
+    sqlite3 *db = store_reader_get(srv->store, &err);
+    int r = db ? users_repo_get(db, id, &row, &err) : -1;
+    store_reader_put(srv->store, db);
+    if (r < 0)
+        http_error_from(resp, &err);
+    else if (r == 0)
+        http_error(resp, 404, NULL, "no user with id '%s'", id);
+    else
+        respond_user(srv, req, resp, 200, &row);
+    if (r == 1 && plain && srv->render_cache && resp->status == 200 && resp->json) {
+        char *body = json_dumps(resp->json, JSON_COMPACT);
+        if (body) {
+            render_cache_put(srv->render_cache, generation, id, req->base_url, row.version, body);
+            json_decref(resp->json);
+            resp->json = NULL;
+            resp->text = body;
+            resp->content_type = "application/scim+json";
+        }
+    }
+    user_row_clear(&row);
+}
+
 static bool valid_id(const char *id)
 {
     size_t n = strlen(id);
@@ -569,20 +620,8 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
     if (!valid_id(id))
         return http_error(resp, 404, NULL, "no user with id '%.64s'", id);
 
-    if (strcmp(req->method, "GET") == 0) {
-        struct user_row row = { 0 };
-        sqlite3 *db = store_reader_get(srv->store, &err);
-        int r = db ? users_repo_get(db, id, &row, &err) : -1;
-        store_reader_put(srv->store, db);
-        if (r < 0)
-            http_error_from(resp, &err);
-        else if (r == 0)
-            http_error(resp, 404, NULL, "no user with id '%s'", id);
-        else
-            respond_user(srv, req, resp, 200, &row);
-        user_row_clear(&row);
-        return;
-    }
+    if (strcmp(req->method, "GET") == 0)
+        return get_user(srv, req, id, resp);
     if (strcmp(req->method, "DELETE") == 0) {
         struct user_write w = { .op = OP_DELETE, .id = id };
         run_write(srv, req, &w, resp, 204);
