@@ -34,7 +34,7 @@ def login_of(user_name):
     return user_name.split("@", 1)[0].lower()
 
 
-def needs_root_and_module(cls):
+def needs_root(cls):
     if os.geteuid() != 0:
         return unittest.skip("needs root (unshare -m, bind mounts, setpriv)")(cls)
     return cls
@@ -96,7 +96,7 @@ class NamespaceCase(ScimTestCase):
         return nssenv.shadow_fields(out.splitlines()[0])
 
 
-@needs_root_and_module
+@needs_root
 class AccountLifecycle(NamespaceCase):
     """Steps share state and run in order."""
 
@@ -299,7 +299,7 @@ class AccountLifecycle(NamespaceCase):
         self.assertEqual(f[4], display.strip())
 
 
-@needs_root_and_module
+@needs_root
 class CacheHealsOnStart(NamespaceCase):
 
     def test_deleted_or_corrupt_cache_is_rewritten_on_start(self):
@@ -325,7 +325,7 @@ class CacheHealsOnStart(NamespaceCase):
                          % (p.stdout, p.stderr))
 
 
-@needs_root_and_module
+@needs_root
 class RestoredDatabase(NamespaceCase):
     """An old backup put back must not let scimd hand out uids it already gave away."""
 

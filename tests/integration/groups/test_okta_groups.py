@@ -73,7 +73,15 @@ class OktaGroupPush(GroupTestCase):
         group = self.assertMembers(gid, [alice[0], bob[0]])
         for m in group["members"]:
             self.assertIn("value", m)
-        self.nss_group(self.LINUX, [alice[2], bob[2]])
+        unix_gid, _ = self.nss_group(self.LINUX, [alice[2], bob[2]])
+        rc, out = nssenv.getent(self.scimd, "group", str(unix_gid))
+        self.assertEqual(rc, 0, "getgrgid of the SCIM group")
+        self.assertEqual(nssenv.group_fields(out)[0], self.LINUX)
+        rc, out = nssenv.getent(self.scimd, "group")
+        self.assertIn(self.LINUX, [line.split(":")[0] for line in out.splitlines()],
+                      "the SCIM group must appear in enumeration:\n" + out)
+        rc, out = nssenv.getent(self.scimd, "initgroups", alice[2])
+        self.assertIn(str(unix_gid), out.split()[1:], "initgroups of a member: %r" % out)
 
     def test_05_rename_keeps_gid(self):
         gid = self.need("gid")
