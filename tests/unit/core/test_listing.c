@@ -1,0 +1,178 @@
+/* List parameters and ListResponse (listing.c), and If-Match parsing (http.c), driven through
+ * a fake libmicrohttpd connection: this executable defines MHD_lookup_connection_value, which
+ * the linker prefers over libmicrohttpd's, so requests need no socket. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "http.h"
+#include "listing.h"
+
+struct fake_conn {
+    const char *const *query; /* name, value, ..., NULL */
+};
+
+const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                        const char *key)
+{
+    const struct fake_conn *c = (const struct fake_conn *)connection;
+    if (kind != MHD_GET_ARGUMENT_KIND || !c->query)
+        return NULL;
+    for (size_t i = 0; c->query[i]; i += 2)
+        if (strcmp(c->query[i], key) == 0)
+            return c->query[i + 1];
+    return NULL;
+}
+
+static int parse(const char *const *query, struct listing *out, struct scim_error *err)
+{
+    struct fake_conn conn = { query };
+    struct http_request req;
+    memset(&req, 0, sizeof(req));
+    req.conn = (struct MHD_Connection *)&conn;
+    memset(out, 0x5a, sizeof(*out));
+    scim_error_clear(err);
+    return listing_parse(&req, out, err);
+}
+
+static void expect_page(const char *const *query, int64_t start, int64_t count)
+{
+    struct listing l;
+    struct scim_error err;
+    if (parse(query, &l, &err) != 0)
+        fail_msg("refused: %s", err.detail);
+    assert_int_equal(l.start_index, start);
+    assert_int_equal(l.count, count);
+}
+
+static void expect_refused(const char *const *query, const char *what)
+{
+    struct listing l;
+    struct scim_error err;
+    assert_int_equal(parse(query, &l, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_non_null(err.scim_type);
+    assert_string_equal(err.scim_type, "invalidValue");
+    if (strstr(err.detail, what) == NULL)
+        fail_msg("refusal '%s' does not mention '%s'", err.detail, what);
+}
+
+#define Q(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_parse_defaults_and_values(void **state)
+{
+    (void)state;
+    struct listing l;
+    struct scim_error err;
+    assert_int_equal(parse(NULL, &l, &err), 0);
+    assert_int_equal(l.start_index, 1);
+    assert_int_equal(l.count, LISTING_MAX_RESULTS);
+    assert_null(l.filter);
+    assert_null(l.attributes);
+    assert_null(l.excluded_attributes);
+
+    assert_int_equal(parse(Q("filter", "userName eq \"alice@example.com\"", "attributes",
+                             "userName,active", "excludedAttributes", "emails", "startIndex",
+                             "11", "count", "10"),
+                           &l, &err),
+                     0);
+    assert_string_equal(l.filter, "userName eq \"alice@example.com\"");
+    assert_string_equal(l.attributes, "userName,active");
+    assert_string_equal(l.excluded_attributes, "emails");
+    assert_int_equal(l.start_index, 11);
+    assert_int_equal(l.count, 10);
+
+    /* RFC 7644 §3.4.2.4: startIndex < 1 means 1, a negative count means 0; count is capped. */
+    expect_page(Q("startIndex", "0"), 1, LISTING_MAX_RESULTS);
+    expect_page(Q("startIndex", "-7"), 1, LISTING_MAX_RESULTS);
+    expect_page(Q("count", "0"), 1, 0);
+    expect_page(Q("count", "-1"), 1, 0);
+    expect_page(Q("count", "1000"), 1, 1000);
+    expect_page(Q("count", "1001"), 1, 1000);
+    expect_page(Q("count", "+5"), 1, 5);
+    /* Values beyond 64 bits saturate instead of failing or wrapping. */
+    expect_page(Q("startIndex", "99999999999999999999999"), INT32_MAX, LISTING_MAX_RESULTS);
+    expect_page(Q("count", "99999999999999999999999"), 1, LISTING_MAX_RESULTS);
+    expect_page(Q("count", "-99999999999999999999999"), 1, 0);
+    expect_page(Q("startIndex", "-99999999999999999999999"), 1, LISTING_MAX_RESULTS);
+}
+
+static void test_parse_refusals(void **state)
+{
+    (void)state;
+    expect_refused(Q("startIndex", "abc"), "startIndex must be an integer, got 'abc'");
+    expect_refused(Q("count", ""), "count must be an integer");
+    expect_refused(Q("count", "10abc"), "count");
+    expect_refused(Q("count", "1.5"), "count");
+    expect_refused(Q("count", "0x10"), "count");
+    expect_refused(Q("startIndex", "5 "), "startIndex");
+    expect_refused(Q("startIndex", "1", "count", "ten"), "'ten'");
+    /* A long junk value is quoted only in part. */
+    char junk[300];
+    memset(junk, 'z', sizeof(junk) - 1);
+    junk[sizeof(junk) - 1] = '\0';
+    struct listing l;
+    struct scim_error err;
+    assert_int_equal(parse(Q("count", junk), &l, &err), -1);
+    assert_true(strlen(err.detail) < 120);
+}
+
+static void test_response(void **state)
+{
+    (void)state;
+    json_t *page = json_pack("[{s:s}, {s:s}]", "id", "a", "id", "b");
+    json_t *res = listing_response(page, 57, 11);
+    assert_non_null(res);
+    json_t *schemas = json_object_get(res, "schemas");
+    assert_int_equal(json_array_size(schemas), 1);
+    assert_string_equal(json_string_value(json_array_get(schemas, 0)),
+                        "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    assert_int_equal(json_integer_value(json_object_get(res, "totalResults")), 57);
+    assert_int_equal(json_integer_value(json_object_get(res, "itemsPerPage")), 2);
+    assert_int_equal(json_integer_value(json_object_get(res, "startIndex")), 11);
+    assert_ptr_equal(json_object_get(res, "Resources"), page); /* stolen, not copied */
+    json_decref(res);
+    /* An empty page still has Resources: [] (Entra's validator reads it). */
+    res = listing_response(json_array(), 0, 1);
+    assert_int_equal(json_array_size(json_object_get(res, "Resources")), 0);
+    assert_int_equal(json_integer_value(json_object_get(res, "itemsPerPage")), 0);
+    json_decref(res);
+}
+
+static void test_etag_matches(void **state)
+{
+    (void)state;
+    assert_true(http_etag_matches("W/\"3\"", 3));
+    assert_true(http_etag_matches("\"3\"", 3));
+    assert_true(http_etag_matches("*", 3));
+    assert_true(http_etag_matches("W/\"1\", W/\"3\"", 3));
+    assert_true(http_etag_matches("W/\"1\",W/\"3\"", 3));
+    assert_true(http_etag_matches("  W/\"3\"  ", 3));
+    assert_true(http_etag_matches("W/\"9223372036854775807\"", INT64_MAX));
+    assert_false(http_etag_matches(NULL, 3));
+    assert_false(http_etag_matches("", 3));
+    assert_false(http_etag_matches("W/\"30\"", 3));
+    assert_false(http_etag_matches("W/\"3", 3));
+    assert_false(http_etag_matches("3", 3));
+    assert_false(http_etag_matches("W/\"4\", \"5\"", 3));
+    assert_false(http_etag_matches("**", 3));
+    assert_false(http_etag_matches("W/\"03\"", 3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_defaults_and_values),
+        cmocka_unit_test(test_parse_refusals),
+        cmocka_unit_test(test_response),
+        cmocka_unit_test(test_etag_matches),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
