@@ -373,5 +373,99 @@ class RestoredDatabase(NamespaceCase):
                            "earlier ones %s" % (new_uid, uids))
 
 
+LINUX_URN = "urn:scimd:params:scim:schemas:extension:linux:1.0:User"
+
+
+def with_uid(user_name, uid):
+    return {"schemas": [h.URN_USER, LINUX_URN], "userName": user_name,
+            LINUX_URN: {"uidNumber": uid, "gidNumber": uid}}
+
+
+@needs_root
+class IdpUidNumbers(NamespaceCase):
+    """[accounts] accept_idp_ids (hosts migrating from LDAP): a pushed uidNumber is taken
+    only inside the configured range, only once, and never a deleted user's."""
+
+    instance_kwargs = {"extra": {"accounts": {"accept_idp_ids": "true"}}}
+
+    def test_pushed_uid_numbers(self):
+        wanted = h.TEST_UID_MIN + 500
+        name = unique("ldapuser")
+        resp = self.api.post("/Users", with_uid(name, wanted))
+        self.assertUserResource(resp, 201, "POST with uidNumber %d" % wanted)
+        f = self.wait_passwd(login_of(name))
+        self.assertEqual((int(f[2]), int(f[3])), (wanted, wanted))
+
+        other = unique("ldapdup")
+        self.assertScimError(self.api.post("/Users", with_uid(other, wanted)), (400, 409),
+                             msg="a uidNumber another user has")
+        self.assertNotStored(other)
+        for bad in (0, 999, 1000, 65534, h.TEST_UID_MIN - 1, h.TEST_UID_MAX + 1, 4294967295,
+                    h.TEST_GID_MIN):
+            n = unique("ldapbad")
+            resp = self.api.post("/Users", with_uid(n, bad))
+            self.assertScimError(resp, 400, "invalidValue", "uidNumber %d out of range" % bad)
+            self.assertNotStored(n)
+        resp = self.api.post("/Users", {"schemas": [h.URN_USER, LINUX_URN],
+                                        "userName": unique("ldapgid"),
+                                        LINUX_URN: {"uidNumber": wanted + 1,
+                                                    "gidNumber": wanted + 2}})
+        self.assertScimError(resp, 400, msg="gidNumber != uidNumber")
+
+        # A deleted user's uid stays reserved even when the IdP asks for it.
+        self.assertStatus(self.api.delete("/Users/" + resp_id(self, name)), 204)
+        again = unique("ldapreuse")
+        resp = self.api.post("/Users", with_uid(again, wanted))
+        self.assertScimError(resp, (400, 409), msg="uidNumber of a deleted user")
+        self.assertNotStored(again)
+
+        allocated = self.api.create_user(unique("ldapnext"))
+        f = self.wait_passwd(login_of(allocated["userName"]))
+        self.assertNotEqual(int(f[2]), wanted)
+        self.assertGreater(int(f[2]), wanted, "allocation continues above every claimed uid")
+
+
+def resp_id(case, user_name):
+    found = case.find('userName eq "%s"' % user_name)
+    case.assertEqual(len(found), 1, "user %s" % user_name)
+    return found[0]["id"]
+
+
+@needs_root
+class IdpUidNumbersOff(NamespaceCase):
+    """By default a pushed uidNumber is refused, not silently replaced."""
+
+    def test_refused_by_default(self):
+        name = unique("nouid")
+        resp = self.api.post("/Users", with_uid(name, h.TEST_UID_MIN + 42))
+        self.assertScimError(resp, 400, "invalidValue", "uidNumber with accept_idp_ids off")
+        self.assertNotStored(name)
+
+
+@needs_root
+class UidRangeExhaustion(NamespaceCase):
+    """A range of three uids: the fourth user is a clear error, not a wrap-around, and a
+    delete does not give a uid back."""
+
+    instance_kwargs = {"extra": {"accounts": {"uid_max": str(h.TEST_UID_MIN + 2)}}}
+
+    def test_fourth_user_is_refused_and_deletes_free_nothing(self):
+        users = [self.api.create_user(unique("fits")) for _ in range(3)]
+        uids = sorted(int(self.wait_passwd(login_of(u["userName"]))[2]) for u in users)
+        self.assertEqual(uids, [h.TEST_UID_MIN, h.TEST_UID_MIN + 1, h.TEST_UID_MIN + 2])
+        for attempt in ("before", "after a delete"):
+            name = unique("nofit")
+            resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name})
+            self.assertGreaterEqual(resp.status, 400, "%s: %s" % (attempt, resp.describe()))
+            body = self.assertScimError(resp, resp.status, msg="uid range exhausted (%s)"
+                                        % attempt)
+            self.assertRegex(body["detail"].lower(), "range|exhaust|no free",
+                             "the error must say the uid range is used up: %s" % body["detail"])
+            self.assertNotStored(name)
+            if attempt == "before":
+                self.assertStatus(self.api.delete("/Users/" + users[0]["id"]), 204)
+                self.wait_gone("passwd", login_of(users[0]["userName"]))
+
+
 if __name__ == "__main__":
     main()
