@@ -957,5 +957,46 @@ class IdentityRules(ScimTestCase):
         self.assertEqual(self.get_user(user["id"])["userName"], "selfmap@b.example.com")
 
 
+def _with_line(path, line):
+    with open(path) as f:
+        text = f.read()
+    return text + ("" if text.endswith("\n") else "\n") + line + "\n"
+
+
+class LocalAccountsAreOffLimits(ScimTestCase):
+    """A name the host already resolves (here: an account added to a private copy of
+    /etc/passwd and /etc/group, not a reserved name) is refused at the SCIM door."""
+
+    instance_kwargs = {"etc_files": {
+        "passwd": _with_line("/etc/passwd", "itestlocal:x:4242:4242::/nonexistent:/bin/false"),
+        "group": _with_line("/etc/group", "itestlocalgrp:x:4343:")}}
+
+    def test_local_user_name_refused(self):
+        for user_name in ("itestlocal@example.com", "ITESTLOCAL@example.org"):
+            resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": user_name})
+            body = self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"),
+                                        msg="userName %r of a local account" % user_name)
+            self.assertIn("itestlocal", body["detail"].lower(), resp.describe())
+            self.assertNotStored(user_name)
+
+    def test_local_group_name_refused(self):
+        resp = self.api.post("/Users", {"schemas": [h.URN_USER],
+                                        "userName": "itestlocalgrp@example.com"})
+        self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"),
+                             msg="login whose private group would shadow a local group")
+        self.assertNotStored("itestlocalgrp@example.com")
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP],
+                                         "displayName": "itestlocalgrp"})
+        self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"),
+                             msg="SCIM group named like a local group")
+
+    def test_rename_onto_local_user_refused(self):
+        user = self.api.create_user("itest.renamer@example.com")
+        resp = self.api.patch_ops("/Users/" + user["id"], [
+            {"op": "replace", "path": "userName", "value": "itestlocal@example.com"}])
+        self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"))
+        self.assertEqual(self.get_user(user["id"])["userName"], "itest.renamer@example.com")
+
+
 if __name__ == "__main__":
     main()
