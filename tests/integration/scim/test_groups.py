@@ -128,6 +128,9 @@ class OktaGroupPush(GroupCase):
                                  "Okta PATCH rename (id repeated in value)")
         self.assertEqual(group["displayName"], new)
         self.assertEqual(member_ids(group), [self.u1["id"]], "rename lost members")
+        groups = self.get_user(self.u1["id"]).get("groups", [])
+        self.assertEqual([(g.get("value"), g.get("display")) for g in groups], [(gid, new)],
+                         "the member's groups attribute shows a stale name")
         self.state["display"] = new
 
     def test_07_put_whole_group(self):
@@ -193,6 +196,14 @@ class EntraGroups(GroupCase):
                                  "Entra PATCH Replace displayName")
         self.assertEqual(group["displayName"], display + " EMEA")
         self.assertEqual(member_ids(group), [u2["id"]])
+
+        renamed = unique("entra.renamed")
+        resp = self.api.patch_ops("/Users/" + u2["id"], [
+            {"op": "Replace", "path": "userName", "value": renamed}])
+        self.assertStatus(resp, (200, 204), "rename a member")
+        group = self.get_group(gid)
+        self.assertEqual([m.get("display") for m in group["members"]], [renamed],
+                         "members[].display is stale after the user's rename")
 
         self.assertStatus(self.api.delete("/Groups/" + gid), 204, "DELETE group")
         self.assertScimError(self.api.get("/Groups/" + gid), 404)
