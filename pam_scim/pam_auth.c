@@ -121,11 +121,9 @@ PAM_SCIM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 
     (void)flags;
     pam_scim_options_parse(pamh, argc, argv, &opts);
-    ret = pam_get_user(pamh, &user, NULL);
-    if (ret != PAM_SUCCESS || !user || !*user) {
-        pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
-        return remember(pamh, ret != PAM_SUCCESS ? ret : PAM_USER_UNKNOWN);
-    }
+    user = pam_scim_get_user(pamh, &ret);
+    if (!user)
+        return remember(pamh, ret);
 
     pam_scim_lookup(pamh, &opts, user, &lk);
     switch (lk.verdict) {

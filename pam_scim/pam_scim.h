@@ -37,6 +37,13 @@ struct pam_scim_options {
     bool quiet;
 };
 
+/* The PAM user name, or NULL (logged) when there is none or it is not fit to look up or
+ * log: empty, longer than PAM_SCIM_NAME_MAX, or holding control characters. Such names
+ * are neither SCIM users (scimd allows a-z 0-9 _ . @ + -) nor sane local ones, and an
+ * attacker-chosen name must not forge syslog lines. *ret gets the PAM code to return. */
+#define PAM_SCIM_NAME_MAX 256
+const char *pam_scim_get_user(pam_handle_t *pamh, int *ret);
+
 /* Parses argv; bad or unknown options are logged and ignored (the default stays). */
 void pam_scim_options_parse(pam_handle_t *pamh, int argc, const char **argv,
                             struct pam_scim_options *opts);

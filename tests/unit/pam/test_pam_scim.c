@@ -199,6 +199,27 @@ static void test_corrupt_record_fails_closed(void **state)
     assert_int_equal(acct("acct-corrupt", "root", &cl), T_IGNORED);
 }
 
+static void test_unfit_user_names_refused_unlogged(void **state)
+{
+    char long_name[300];
+    struct conv_log cl = {0};
+    REQUIRE_ENV();
+    env_service("acct", "account", NULL);
+    assert_int_equal(acct("acct", "root\ninjected: granted root", &cl), PAM_USER_UNKNOWN);
+    assert_logged("refusing a user name that is not fit to look up or log (control "
+                  "characters)");
+    assert_not_logged("injected");
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_int_equal(acct("acct", long_name, &cl), PAM_USER_UNKNOWN);
+    assert_logged("(longer than 256 bytes)");
+    assert_not_logged("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    env_service("auth", "auth", NULL);
+    memset(&cl, 0, sizeof(cl));
+    assert_int_equal(run_auth("auth", "alice\x7f", T_PASSWORD, &cl, NULL), PAM_USER_UNKNOWN);
+    assert_int_equal(cl.prompts, 0);
+}
+
 /* ------------------------------------------------------------------ require_group */
 
 static void test_require_group_role(void **state)
@@ -420,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_garbage_cache_fails_closed),
         cmocka_unit_test(test_untrusted_cache_fails_closed),
         cmocka_unit_test(test_corrupt_record_fails_closed),
+        cmocka_unit_test(test_unfit_user_names_refused_unlogged),
         cmocka_unit_test(test_require_group_role),
         cmocka_unit_test(test_require_group_mapped_local_and_private),
         cmocka_unit_test(test_require_group_local_group_via_nss),
