@@ -288,6 +288,24 @@ class EntraRemoveOps(ScimTestCase):
         self.assertEqual([e.get("value") for e in stored.get("emails", [])], ["h@contoso.com"])
         self.assertNotIn("title", stored)
 
+    def test_remove_value_through_filter_clears_it(self):
+        # Entra clears a mapped attribute by removing the value behind its filter.
+        api = self.scimd.client()
+        user = api.create_user(test_user_name(), name={"givenName": "Gi", "familyName": "Fa"},
+                               emails=[{"type": "work", "value": "w2@contoso.com",
+                                        "primary": True}],
+                               roles=[{"primary": True, "value": "analyst",
+                                       "type": "WindowsAzureActiveDirectoryRole"}])
+        resp = api.patch_ops("/Users/" + user["id"], [
+            {"op": "Remove", "path": 'emails[type eq "work"].value'},
+            {"op": "Remove", "path": 'roles[primary eq "True"].value'},
+            {"op": "Remove", "path": "name.givenName"}])
+        self.assertStatus(resp, (200, 204), "PATCH Remove through value filters")
+        stored = self.get_user(user["id"])
+        self.assertEqual(work_emails(stored) and [v for v in work_emails(stored) if v], [])
+        self.assertEqual([v for v in primary_roles(stored) if v], [], repr(stored.get("roles")))
+        self.assertEqual(stored.get("name"), {"familyName": "Fa"})
+
 
 if __name__ == "__main__":
     main()
