@@ -1,0 +1,311 @@
+"""Hostile identities: userNames, group displayNames and role values that would collide
+with or impersonate local accounts, break passwd/group file syntax or path handling, or
+look like other names; and attempts to choose uid/gid through the linux extension or to
+PATCH readOnly attributes. Each must get a clear SCIM 4xx and change nothing; whatever
+happens, no passwd or group entry with an id below 1000 may ever appear."""
+
+import json
+import os
+import re
+import unittest
+
+from hardening_util import getent, group_entries, h, list_all, login_of, passwd_entries
+from scimtest import ScimTestCase, main, unique
+
+LINUX = h.URN_LINUX_USER
+
+
+def local_names(path):
+    with open(path) as f:
+        return sorted({line.split(":", 1)[0] for line in f if ":" in line})
+
+
+LOCAL_USERS = local_names("/etc/passwd")
+LOCAL_GROUPS = local_names("/etc/group")
+
+# userNames (login rule: localpart, lower-cased) that must all be refused.
+BAD_USER_NAMES = (
+    ["root", "root@example.com", "ROOT@x.example", "Root@example.com", "daemon@example.com",
+     "Daemon@x.example", "nobody@example.com", "NOBODY", "bin@example.com",
+     "a:b@example.com", "a\nb@example.com", "a\rb@example.com", "a\tb@example.com",
+     "a/b@example.com", "../../etc/passwd@example.com", "..@example.com", ".@example.com",
+     ".hidden@example.com", "-rf@example.com", "+plus@example.com", "@example.com",
+     "a b@example.com", " alice@example.com", "alice @example.com", "a,b@example.com",
+     "a\x00b@example.com", "a\"b@example.com", "a\\b@example.com", "a*b@example.com",
+     "x" * 65 + "@example.com", "x" * 300,
+     "\u0430dmin@example.com",        # Cyrillic a
+     "r\u043eot@example.com",         # Cyrillic o in root
+     "\uff52\uff4f\uff4f\uff54@example.com",  # fullwidth root
+     "ro\u200bot@example.com",        # zero-width space
+     "\u00e9lodie@example.com", "Stra\u00dfe@example.com",
+     "", " ", "12345@example.com", "0@example.com", "4294967295"]
+    + ["%s@example.com" % n for n in LOCAL_USERS]
+    + ["%s@example.com" % n.upper() for n in LOCAL_USERS]
+    + ["%s@example.com" % n for n in LOCAL_GROUPS])
+
+# Group displayNames and role values become Linux group names by a rule (lower-case, each
+# run of other bytes -> '-', trimmed: "Linux Admins" -> "linux-admins"), so names with ':',
+# '/' or '\n' are normalised, not refused. What must hold: a name whose Linux form is
+# reserved, local, empty, all digits, too long or starts with '.', '+' or '@' is refused;
+# any other is stored under its safe Linux form (or refused as a duplicate of one).
+HOSTILE_GROUP_NAMES = (
+    ["root", "ROOT", "wheel", "sudo", "Sudo", "adm", "shadow", "nogroup", "nobody", "daemon",
+     "a:b", "a\nb", "a/b", "..", "../etc", "a,b", "-x", "12345", "", "   ", "--", ".x",
+     "\u0430dmins", "g" * 65, "a\x00b", "r\u043eot", " root ", "ROOT:", "/root/", "sudo\n"]
+    + LOCAL_GROUPS + LOCAL_USERS)
+
+HOSTILE_ROLES = ["root", "sudo", "wheel", "shadow", "adm", "daemon", "a:b", "a\nb", "../x",
+                 "", "12345", "\u0430dmin", "r" * 65, " Root ", "SUDO"] + LOCAL_USERS[:5]
+
+ALWAYS_RESERVED = {"root", "wheel", "sudo", "adm", "shadow", "nogroup", "nobody", "daemon"}
+NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.@+-]{0,63}$")
+
+
+def linux_group_name(display):
+    """The daemon's display-name rule (common/scim_names.c), for predicting outcomes."""
+    out = re.sub(r"[^a-z0-9_.@+-]+", "-", display.encode("utf-8").decode("ascii", "replace")
+                 .replace("\ufffd", "\x01").lower())
+    return out.strip("-")
+
+
+def must_refuse_group(display):
+    name = linux_group_name(display)
+    return (not NAME_RE.match(name) or name.isdigit() or name in ALWAYS_RESERVED
+            or name in LOCAL_USERS or name in LOCAL_GROUPS)
+
+
+PRIVILEGED_IDS = [0, 1, 999, 65534, 65535, 4294967295, -1, "0"]
+
+
+def jstr(value):
+    return json.dumps(value)  # a filter literal that survives quotes, newlines and NULs
+
+
+class HostileIdentitiesTest(ScimTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The one user every hostile PATCH and PUT targets.
+        cls.victim = cls.api.create_user(unique("victim"), displayName="Victim")
+        cls.victim_login = login_of(cls.victim["userName"])
+        cls.victim_uid = cls.victim[LINUX]["uidNumber"]
+        h.wait_until(lambda: getent(cls.scimd.cache_path, "passwd", cls.victim_login)[0] == 0,
+                     timeout=15, what="the victim user in the cache")
+
+    # -- helpers ----------------------------------------------------------------------
+    def user_count(self):
+        return len(list_all(self.api))
+
+    def assertRefused(self, resp, what):
+        self.assertGreaterEqual(resp.status, 400, "%s was accepted:\n%s" % (what, resp.describe()))
+        self.assertLess(resp.status, 500, "%s: server error:\n%s" % (what, resp.describe()))
+        self.assertScimError(resp, resp.status, msg=what)
+
+    def assertUserNotStored(self, user_name):
+        resp = self.api.filter_users("userName eq %s" % jstr(user_name))
+        if resp.status == 200:
+            self.assertEqual(resp.json.get("totalResults"), 0,
+                             "refused userName %r is stored:\n%s" % (user_name, resp.describe()))
+        else:  # a literal the filter parser refuses cannot have matched anything either
+            self.assertEqual(resp.status, 400, resp.describe())
+
+    def assertNoLogin(self, login):
+        if not login or "\n" in login or "\x00" in login:
+            return  # not expressible as one getent key
+        rc, lines = getent(self.scimd.cache_path, "passwd", login)
+        self.assertNotEqual(rc, 0, "the cache serves %r: %s" % (login, lines))
+
+    def assertVictimIntact(self):
+        resp = self.api.get("/Users/" + self.victim["id"])
+        self.assertEqual(resp.status, 200, resp.describe())
+        self.assertEqual(resp.json["userName"], self.victim["userName"])
+        self.assertEqual(resp.json["id"], self.victim["id"])
+        self.assertEqual(resp.json[LINUX]["uidNumber"], self.victim_uid)
+        self.assertEqual(resp.json[LINUX].get("gidNumber", self.victim_uid), self.victim_uid)
+
+    # -- names ------------------------------------------------------------------------
+    def test_01_control_valid_names_are_accepted(self):
+        """The refusals below are not a daemon that refuses everything."""
+        for name in ["Test_User_6ba8b4b1-4d2b-4f87-b6e8-1f2c3a4b5c6d@contoso.com",
+                     "alice.smith+ops@example.com", "b-o_b.2@example.com"]:
+            with self.subTest(name=name):
+                user = self.api.create_user(name)
+                self.assertEqual(user["userName"], name)
+                self.assertGreaterEqual(user[LINUX]["uidNumber"], h.TEST_UID_MIN)
+
+    def test_02_bad_user_names_are_refused_and_not_stored(self):
+        before = self.user_count()
+        for name in BAD_USER_NAMES:
+            with self.subTest(userName=name):
+                resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name,
+                                                "active": True})
+                self.assertRefused(resp, "POST userName %r" % name)
+                self.assertUserNotStored(name)
+                self.assertNoLogin(login_of(name))
+        self.assertEqual(self.user_count(), before, "a refused POST stored a user")
+
+    def test_03_bad_user_names_through_put_and_patch(self):
+        for name in BAD_USER_NAMES[:40] + ["%s@example.com" % n for n in LOCAL_USERS[:10]]:
+            with self.subTest(userName=name):
+                body = {"schemas": [h.URN_USER], "userName": name, "active": True}
+                self.assertRefused(self.api.put("/Users/" + self.victim["id"], body),
+                                   "PUT userName %r" % name)
+                self.assertRefused(
+                    self.api.patch_ops("/Users/" + self.victim["id"],
+                                       [{"op": "replace", "path": "userName", "value": name}]),
+                    "PATCH userName %r" % name)
+                self.assertRefused(
+                    self.api.patch_ops("/Users/" + self.victim["id"],
+                                       [{"op": "Replace", "value": {"userName": name}}]),
+                    "PATCH (no path) userName %r" % name)
+                self.assertNoLogin(login_of(name))
+        self.assertVictimIntact()
+        self.assertEqual(getent(self.scimd.cache_path, "passwd", self.victim_login)[0], 0)
+
+    def assertSafeGroupOutcome(self, resp, display, what):
+        """Refused when the Linux form is not allowed; else stored under a safe name."""
+        if must_refuse_group(display):
+            self.assertRefused(resp, what)
+        elif resp.status >= 400:
+            self.assertRefused(resp, what)  # e.g. 409: another name normalised the same
+        else:
+            self.assertIn(resp.status, (200, 201), resp.describe())
+
+    def test_04_hostile_group_names(self):
+        for name in HOSTILE_GROUP_NAMES:
+            with self.subTest(displayName=name):
+                before = len(list_all(self.api, "/Groups"))
+                resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": name,
+                                                 "members": [{"value": self.victim["id"]}]})
+                self.assertSafeGroupOutcome(resp, name, "POST /Groups displayName %r" % name)
+                if resp.status >= 400:
+                    self.assertEqual(len(list_all(self.api, "/Groups")), before,
+                                     "a refused group was stored")
+        self.assertCacheGroupsSafe()
+
+    def assertCacheGroupsSafe(self):
+        def settled():
+            rc, groups = group_entries(self.scimd.cache_path)
+            return rc == 0 and len(groups) >= len(list_all(self.api, "/Groups"))
+        h.wait_until(settled, timeout=20, what="the cache to list the stored groups")
+        rc, groups = group_entries(self.scimd.cache_path)
+        for name, fields in groups.items():
+            self.assertRegex(name, NAME_RE, "unsafe group name in the cache")
+            self.assertFalse(name.isdigit())
+            self.assertNotIn(name, ALWAYS_RESERVED)
+            self.assertNotIn(name, LOCAL_GROUPS, "SCIM group shadows local group %s" % name)
+            self.assertNotIn(name, LOCAL_USERS, "SCIM group named like local user %s" % name)
+            self.assertGreaterEqual(int(fields[2]), h.TEST_UID_MIN, fields)
+            for member in filter(None, fields[3].split(",")):
+                self.assertRegex(member, NAME_RE)
+
+    def test_05_renaming_a_group_to_a_bad_name_is_refused(self):
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "renamees"})
+        self.assertEqual(resp.status, 201, resp.describe())
+        gid = resp.json["id"]
+        for name in ["root", "sudo", "adm", "..", "", "12345", LOCAL_USERS[0], LOCAL_GROUPS[-1]]:
+            with self.subTest(displayName=name):
+                self.assertRefused(self.api.patch_ops("/Groups/" + gid, [
+                    {"op": "replace", "path": "displayName", "value": name}]),
+                    "PATCH group displayName %r" % name)
+                self.assertRefused(self.api.put("/Groups/" + gid, {
+                    "schemas": [h.URN_GROUP], "displayName": name}),
+                    "PUT group displayName %r" % name)
+        self.assertEqual(self.api.get("/Groups/" + gid).json["displayName"], "renamees")
+
+    def test_06_hostile_role_values(self):
+        for role in HOSTILE_ROLES:
+            with self.subTest(role=role):
+                name = unique("roleuser")
+                resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name,
+                                                "roles": [{"value": role, "primary": True}]})
+                self.assertSafeGroupOutcome(resp, role, "POST with role %r" % role)
+                if resp.status >= 400:
+                    self.assertUserNotStored(name)
+                resp = self.api.patch_ops("/Users/" + self.victim["id"], [
+                    {"op": "add", "path": "roles", "value": [{"value": role}]}])
+                self.assertSafeGroupOutcome(resp, role, "PATCH add role %r" % role)
+                self.api.patch_ops("/Users/" + self.victim["id"], [
+                    {"op": "remove", "path": "roles"}])
+        self.assertVictimIntact()
+        self.assertCacheGroupsSafe()
+
+    # -- ids --------------------------------------------------------------------------
+    def test_07_uid_cannot_be_chosen_on_create(self):
+        for uid in PRIVILEGED_IDS:
+            with self.subTest(uidNumber=uid):
+                name = unique("uidpick")
+                resp = self.api.post("/Users", {
+                    "schemas": [h.URN_USER, LINUX], "userName": name,
+                    LINUX: {"uidNumber": uid, "gidNumber": uid}})
+                if resp.status == 201:  # ignored as readOnly: the allocator chose
+                    got = resp.json[LINUX]
+                    self.assertGreaterEqual(got["uidNumber"], h.TEST_UID_MIN, resp.describe())
+                    self.assertNotEqual(got["uidNumber"], uid)
+                    self.assertGreaterEqual(got.get("gidNumber", got["uidNumber"]), h.TEST_UID_MIN)
+                else:
+                    self.assertRefused(resp, "POST uidNumber %r" % uid)
+                    self.assertUserNotStored(name)
+
+    def test_08_readonly_attributes_cannot_be_changed(self):
+        uid_path = LINUX + ":uidNumber"
+        gid_path = LINUX + ":gidNumber"
+        attempts = (
+            [[{"op": "replace", "path": p, "value": v}] for p in (uid_path, gid_path)
+             for v in (0, 1, 999, 65534)]
+            + [[{"op": "replace", "value": {LINUX: {"uidNumber": 0, "gidNumber": 0}}}],
+               [{"op": "replace", "value": {uid_path: 0}}],
+               [{"op": "add", "path": LINUX, "value": {"uidNumber": 0}}],
+               [{"op": "remove", "path": uid_path}],
+               [{"op": "replace", "path": "id", "value": "00000000-0000-0000-0000-000000000000"}],
+               [{"op": "replace", "value": {"id": "evil"}}],
+               [{"op": "replace", "path": "meta", "value": {"created": "1970-01-01T00:00:00Z"}}],
+               [{"op": "replace", "path": "meta.version", "value": "W/\"1\""}],
+               [{"op": "add", "path": "groups", "value": [{"value": "sudo", "display": "sudo"}]}],
+               [{"op": "replace", "path": "groups", "value": [{"value": "root"}]}]])
+        for ops in attempts:
+            with self.subTest(ops=ops):
+                resp = self.api.patch_ops("/Users/" + self.victim["id"], ops)
+                if resp.status >= 400:
+                    self.assertRefused(resp, "PATCH %r" % ops)
+                else:
+                    self.assertIn(resp.status, (200, 204), resp.describe())
+                self.assertVictimIntact()
+        for body in ({LINUX: {"uidNumber": 0}}, {"id": "evil", LINUX: {"uidNumber": 1}},
+                     {"groups": [{"value": "root"}], "meta": {"resourceType": "Group"}}):
+            with self.subTest(put=body):
+                full = {"schemas": [h.URN_USER, LINUX], "userName": self.victim["userName"],
+                        "active": True}
+                full.update(body)
+                resp = self.api.put("/Users/" + self.victim["id"], full)
+                if resp.status >= 400:
+                    self.assertRefused(resp, "PUT %r" % body)
+                self.assertVictimIntact()
+        rc, lines = getent(self.scimd.cache_path, "passwd", self.victim_login)
+        self.assertEqual(rc, 0)
+        self.assertEqual(int(lines[0].split(":")[2]), self.victim_uid)
+
+    # -- the invariant ----------------------------------------------------------------
+    def test_99_no_entry_below_1000_ever(self):
+        def settled():
+            rc, users = passwd_entries(self.scimd.cache_path)
+            return rc == 0 and len(users) == len(list_all(self.api))
+        h.wait_until(settled, timeout=20, what="the cache to catch up with the store")
+        rc, users = passwd_entries(self.scimd.cache_path)
+        self.assertGreater(len(users), 3)
+        for name, f in users.items():
+            self.assertGreaterEqual(int(f[2]), 1000, "passwd %s: uid %s" % (name, f[2]))
+            self.assertGreaterEqual(int(f[3]), 1000, "passwd %s: gid %s" % (name, f[3]))
+            self.assertNotIn(name, LOCAL_USERS, "a SCIM user shadows local user %s" % name)
+        rc, groups = group_entries(self.scimd.cache_path)
+        self.assertEqual(rc, 0)
+        for name, f in groups.items():
+            self.assertGreaterEqual(int(f[2]), 1000, "group %s: gid %s" % (name, f[2]))
+            self.assertNotIn(name, LOCAL_GROUPS, "a SCIM group shadows local group %s" % name)
+        for key in ("0", "1", "999", "65534", "root", "daemon", "nobody"):
+            self.assertNotEqual(getent(self.scimd.cache_path, "passwd", key)[0], 0, key)
+            self.assertNotEqual(getent(self.scimd.cache_path, "group", key)[0], 0, key)
+
+
+if __name__ == "__main__":
+    main()
