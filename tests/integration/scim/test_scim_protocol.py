@@ -357,6 +357,28 @@ class ErrorShapes(ScimTestCase):
         self.assertStatus(self.api.filter_users(flt), (200, 400), "a 12 kB filter")
         self.assertScimMedia(self.api.filter_users(flt))
 
+    def test_password_lengths_short(self):
+        for n in (1, 72, 511):
+            resp = self.api.post("/Users", {"schemas": [h.URN_USER],
+                                            "userName": unique("pw%d" % n), "password": "p" * n})
+            self.assertUserResource(resp, 201, "%d-byte password" % n)
+        resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": unique("pw0"),
+                                        "password": ""})
+        self.assertScimError(resp, 400, "invalidValue", msg="empty password")
+
+    # DAEMON BUG (reported; also a core unit test): 512..1024-byte passwords give 500.
+    @unittest.expectedFailure
+    def test_password_lengths_long(self):
+        for n in (512, 1024, 1025, 4096):
+            name = unique("pwlong%d" % n)
+            resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name,
+                                            "password": "p" * n})
+            self.assertIn(resp.status, (201, 400), "%d-byte password:\n%s"
+                          % (n, resp.describe()))
+            if resp.status == 400:
+                self.assertScimError(resp, 400, "invalidValue")
+                self.assertNotStored(name)
+
     def test_duplicate_is_409_uniqueness(self):
         resp = self.api.post("/Users", {"schemas": [h.URN_USER],
                                         "userName": self.user["userName"].upper()})
