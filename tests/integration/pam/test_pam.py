@@ -185,6 +185,17 @@ class PamIntegration(unittest.TestCase):
         self.assertPamFails(p, "Authentication failure", "pam_unix, wrong password")
 
 
+def require_environment():
+    """Not root: skip (meson's exit code 77); root but a tool missing: fail, saying which."""
+    if os.geteuid() != 0:
+        print("skipping: needs root (unshare -m, bind mounts, root-owned caches)")
+        sys.exit(77)
+    missing = [t for t in ("unshare", "pamtester", "getent") if not shutil.which(t)]
+    if missing:
+        sys.exit("missing %s: run scripts/deps.sh" % ", ".join(missing))
+
+
 if __name__ == "__main__":
+    require_environment()
     prog = unittest.main(verbosity=2, exit=False)
     sys.exit(0 if prog.result.wasSuccessful() else 1)
