@@ -212,7 +212,7 @@ static int gate_fn(sqlite3 *db, void *arg, struct scim_error *err)
     atomic_store(&g->entered, 1);
     for (int i = 0; i < 2000 && atomic_load(g->ready) < g->want; i++)
         usleep(1000);
-    usleep(200 * 1000);
+    usleep(300 * 1000);
     return exec_fn(db, "INSERT INTO scratch(tag, thread, seq) VALUES('gate', -1, -1)", err);
 }
 
