@@ -398,6 +398,30 @@ static void test_map_errors(void **state)
     assert_int_equal(f->cfg.n_group_maps, 1);
 }
 
+static void test_map_lookup(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(load(f, "[roles]\nAdministrator = sudo\nlinux-admins = adm\n"
+                             "[groups]\nPlatform Team = docker\n"),
+                     0);
+    const struct scimd_config *c = &f->cfg;
+    /* The raw SCIM value or its Linux name, case-insensitively. */
+    assert_string_equal(scimd_config_map_lookup(c->role_maps, c->n_role_maps, "administrator", NULL),
+                        "sudo");
+    assert_string_equal(scimd_config_map_lookup(c->role_maps, c->n_role_maps, "ADMINISTRATOR", NULL),
+                        "sudo");
+    assert_string_equal(
+        scimd_config_map_lookup(c->role_maps, c->n_role_maps, "Linux Admins", "linux-admins"), "adm");
+    assert_null(scimd_config_map_lookup(c->role_maps, c->n_role_maps, "Linux Admins", NULL));
+    assert_null(scimd_config_map_lookup(c->role_maps, c->n_role_maps, "admin", "admin"));
+    assert_null(scimd_config_map_lookup(c->role_maps, c->n_role_maps, NULL, NULL));
+    /* [roles] and [groups] are separate tables. */
+    assert_null(scimd_config_map_lookup(c->role_maps, c->n_role_maps, "Platform Team", NULL));
+    assert_string_equal(
+        scimd_config_map_lookup(c->group_maps, c->n_group_maps, "platform team", NULL), "docker");
+    assert_null(scimd_config_map_lookup(NULL, 0, "x", "x"));
+}
+
 static void test_check_ranges(void **state)
 {
     struct fx *f = *state;
@@ -501,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_tls_and_delays, setup, teardown),
     };
