@@ -97,9 +97,9 @@ static int populate_fn(sqlite3 *db, void *arg, struct scim_error *err)
 {
     struct fx *f = arg;
     json_t *alice = json_pack(
-        "{s:s, s:[{s:s}, {s:s}, {s:s}, {s:s}], s:{s:[{s:s}, {s:s}, {s:s}]}}", "displayName",
+        "{s:s, s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}], s:{s:[{s:s}, {s:s}, {s:s}]}}", "displayName",
         "Alice: The\nAdmin", "roles", "value", "Linux Admins", "value", "administrator", "value",
-        "linux admins", "value", "ghost", SCIM_URN_LINUX_USER, "sshPublicKeys", "value",
+        "linux admins", "value", "ghost", "value", "wheel-ish", SCIM_URN_LINUX_USER, "sshPublicKeys", "value",
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH1 alice@laptop", "value",
         "ssh-rsa AAAA\ncommand=\"evil\" ssh-rsa BBBB", "value", "");
     json_t *bob = json_pack("{s:{s:s, s:s}, s:[{s:s}]}", "name", "givenName", "Bob", "familyName",
@@ -144,6 +144,7 @@ static int setup(void **state)
     f->cfg.home = strdup("/srv/home/%u/100%%");
     add_map(&f->cfg.role_maps, &f->cfg.n_role_maps, "administrator", "sudo");
     add_map(&f->cfg.role_maps, &f->cfg.n_role_maps, "ghost", "no-such-local-group-scimd");
+    add_map(&f->cfg.role_maps, &f->cfg.n_role_maps, "wheel-ish", "root");
     add_map(&f->cfg.group_maps, &f->cfg.n_group_maps, "Platform Admins", "adm");
     add_map(&f->cfg.group_maps, &f->cfg.n_group_maps, "sudoers", "sudo");
     f->srv.cfg = &f->cfg;
@@ -283,6 +284,9 @@ static void test_groups(void **state)
      * mapped groups are not served under their own name. */
     assert_null(find_group(&s, "no-such-local-group-scimd"));
     assert_null(find_group(&s, "ghost"));
+    /* Even when configured, gid 0 is never handed to a SCIM user. */
+    assert_null(find_group(&s, "root"));
+    assert_null(find_group(&s, "wheel-ish"));
     assert_null(find_group(&s, "platform-admins"));
     assert_null(find_group(&s, "sudoers"));
     assert_null(find_group(&s, "administrator"));
