@@ -159,9 +159,11 @@ PAM_SCIM_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, cons
     (void)flags;
     (void)argc;
     (void)argv;
-    /* No credentials of our own: succeed where we authenticated, stay out otherwise. */
-    if (pam_get_data(pamh, SETCRED_DATA, &data) == PAM_SUCCESS &&
-        (intptr_t)data - 1 == PAM_SUCCESS)
+    /* No credentials of our own: succeed where we authenticated, stay out where our
+     * authenticate did not succeed. sshd runs keyboard-interactive authentication in a
+     * child process, so the handle that calls setcred may carry no record at all: then
+     * succeed, as there is nothing to establish (pam_unix does the same). */
+    if (pam_get_data(pamh, SETCRED_DATA, &data) != PAM_SUCCESS)
         return PAM_SUCCESS;
-    return PAM_IGNORE;
+    return (intptr_t)data - 1 == PAM_SUCCESS ? PAM_SUCCESS : PAM_IGNORE;
 }

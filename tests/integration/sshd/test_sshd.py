@@ -7,7 +7,8 @@ sshd runs in a private mount namespace (scimns.Namespace): nsswitch.conf `files 
 our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build. Set-ups:
   1. keys in AuthorizedKeysFile, PAM alone gates (pam_scim, then pam_unix only, then
      UsePAM no: the locked, expired shadow entry nss_scim serves refuses it on its own);
-  2. AuthorizedKeysCommand `scimctl authorized-keys %u` as user nobody.
+  2. AuthorizedKeysCommand `scimctl authorized-keys %u` as user nobody;
+and a password login (keyboard-interactive) through pam_scim's auth phase.
 Needs root, unshare, openssh-server and openssh-client."""
 import os
 import shutil
@@ -68,7 +69,8 @@ class Sshd:
     def start(self, extra):
         cfg = os.path.join(self.dir, "sshd_config")
         with open(cfg, "w") as f:
-            f.write("\n".join([
+            # sshd keeps the first value it reads for a keyword: extra comes first.
+            f.write("\n".join(extra + [
                 "Port %d" % self.port,
                 "ListenAddress 127.0.0.1",
                 "AddressFamily inet",
@@ -86,7 +88,7 @@ class Sshd:
                 "X11Forwarding no",
                 "MaxStartups 100:30:200",
                 "LogLevel VERBOSE",
-            ] + extra) + "\n")
+            ]) + "\n")
         check = self.ns.run([SSHD, "-t", "-f", cfg])
         if check.returncode != 0:
             raise AssertionError("sshd -t refused the config:\n%s%s" % (check.stdout,
@@ -123,6 +125,14 @@ class Sshd:
     def log_text(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")[-6000:]
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def log_since(self, offset):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
 
 
 class SshdGate(unittest.TestCase):
@@ -380,13 +390,78 @@ class SshdGate(unittest.TestCase):
         self.set_active(True)
         self.assertLogin(self.login, self.scim_key, "keys served again")
 
+    # -- password logins: pam_scim's auth phase --------------------------------------
+    PASSWORD = "Ssh-Scim-Password-7"
+
+    def ssh_password(self, password):
+        askpass = os.path.join(self.dir, "client", "askpass")
+        if not os.path.exists(askpass):
+            with open(askpass, "w") as f:
+                f.write('#!/bin/sh\nprintf \'%s\\n\' "$SCIM_TEST_PASSWORD"\n')
+            os.chmod(askpass, 0o700)
+        env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force",
+                   SCIM_TEST_PASSWORD=password, DISPLAY=":0")
+        argv = ["ssh", "-F", "/dev/null", "-p", str(self.port),
+                "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=no",
+                "-o", "PreferredAuthentications=keyboard-interactive",
+                "-o", "NumberOfPasswordPrompts=1",
+                "-o", "UserKnownHostsFile=" + self.known_hosts,
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
+                "-o", "ConnectTimeout=5",
+                "%s@127.0.0.1" % self.login, "echo login-ok; id -u"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL, env=env)
+        p.ok = p.returncode == 0 and p.stdout.split() == ["login-ok", str(self.uid)]
+        return p
+
+    def test_5_synced_password_login(self):
+        """keyboard-interactive checked against the hash the IdP's password became; a
+        deactivated user never gets in, even with the right password."""
+        r = self.api.patch_ops("/Users/" + self.user["id"],
+                               [{"op": "replace", "path": "password",
+                                 "value": self.PASSWORD}])
+        self.assertIn(r.status, (200, 204), r.describe())
+        h.wait_until(lambda: (self.getent("shadow", self.login)[1].split(":") + ["", ""])[1]
+                     .startswith("$y$"), 10, what="the password hash in shadow.cache")
+        line = self.scim_account_line()
+        self.ns.write_pam("sshd", "\n".join([
+            line.replace("account  required", "auth     sufficient"),
+            "auth     required pam_deny.so",
+            line,
+            "account  required pam_permit.so",
+            "session  required pam_permit.so",
+            "password required pam_deny.so",
+        ]) + "\n")
+        self.sshd.start(["UsePAM yes", "KbdInteractiveAuthentication yes",
+                         "AuthenticationMethods keyboard-interactive",
+                         "AuthorizedKeysFile none"])
+        p = self.ssh_password(self.PASSWORD)
+        self.assertTrue(p.ok, "right password refused:\n%s%s\nsshd log:\n%s"
+                        % (p.stdout, p.stderr, self.sshd.log_text()))
+        p = self.ssh_password(self.PASSWORD + "x")
+        self.assertNotEqual(p.returncode, 0, "wrong password accepted: " + p.stdout)
+        self.assertNotIn("login-ok", p.stdout)
+
+        self.set_active(False)
+        mark = self.sshd.log_size()
+        p = self.ssh_password(self.PASSWORD)
+        self.assertNotEqual(p.returncode, 0, "deactivated user got in: " + p.stdout)
+        self.assertNotIn("login-ok", p.stdout)
+        # Refused by the auth phase already, not only by the account phase.
+        log = self.sshd.log_since(mark)
+        self.assertIn("Failed keyboard-interactive/pam for %s" % self.login, log)
+        self.assertNotIn("Accepted keyboard-interactive", log)
+        self.set_active(True)
+        self.assertTrue(self.ssh_password(self.PASSWORD).ok, "reactivated user refused")
+
 
 def require_environment():
     """Not root: skip (meson's exit code 77); root but a tool missing: fail, saying which."""
     if os.geteuid() != 0:
         print("skipping: needs root (unshare -m, bind mounts, root-owned caches)")
         sys.exit(77)
-    missing = [t for t in ("unshare", "ssh", "ssh-keygen", "setpriv", "getent") if not shutil.which(t)]
+    missing = [t for t in ("unshare", "ssh", "ssh-keygen", "setpriv", "getent")
+               if not shutil.which(t)]
     if not os.access(SSHD, os.X_OK):
         missing.append(SSHD + " (openssh-server)")
     if missing:

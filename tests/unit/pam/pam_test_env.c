@@ -341,3 +341,18 @@ int run_auth(const char *service, const char *user, const char *password,
     cl->answer = password;
     return run(service, user, cl, true, 0, cred);
 }
+
+int run_setcred_only(const char *service, const char *user)
+{
+    struct conv_log cl = {0};
+    struct pam_conv pc = {.conv = conv, .appdata_ptr = &cl};
+    pam_handle_t *pamh = NULL;
+    env_drain_log();
+    int rc = pam_start_confdir(service, user, &pc, env.confdir, &pamh);
+    if (rc != PAM_SUCCESS)
+        return -1000 - rc;
+    rc = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+    pam_end(pamh, rc);
+    env_drain_log();
+    return rc;
+}

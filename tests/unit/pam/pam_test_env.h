@@ -59,6 +59,9 @@ int run_account(const char *service, const char *user, int flags, struct conv_lo
 int run_auth(const char *service, const char *user, const char *password,
              struct conv_log *cl, int *cred);
 
+/* pam_setcred alone, as sshd calls it on a handle whose authentication ran elsewhere. */
+int run_setcred_only(const char *service, const char *user);
+
 /* Reads every pending syslog datagram into env.log (replacing its content). */
 void env_drain_log(void);
 

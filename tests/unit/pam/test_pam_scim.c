@@ -404,6 +404,15 @@ static void test_auth_unmanaged_and_broken_cache(void **state)
     assert_logged("shadow cache unusable");
 }
 
+static void test_setcred_without_authenticate_succeeds(void **state)
+{
+    REQUIRE_ENV();
+    /* sshd's keyboard-interactive authenticates in a child process: the handle that calls
+     * pam_setcred carries no record from pam_scim, and must not fail the login. */
+    env_service("auth", "auth", NULL);
+    assert_int_equal(run_setcred_only("auth", "alice"), PAM_SUCCESS);
+}
+
 /* ------------------------------------------------------------------ ABI */
 
 static void test_exports_only_pam_entry_points(void **state)
@@ -455,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_auth_no_synced_password),
         cmocka_unit_test(test_auth_deactivated_never_succeeds),
         cmocka_unit_test(test_auth_unmanaged_and_broken_cache),
+        cmocka_unit_test(test_setcred_without_authenticate_succeeds),
         cmocka_unit_test(test_exports_only_pam_entry_points),
     };
     return cmocka_run_group_tests(tests, env_setup, env_teardown);
