@@ -67,7 +67,9 @@ enum nss_status _nss_scim_getgrnam_r(const char *name, struct group *gr, char *b
         st = fill_group(nss_ref_cache(&ref), &g, gr, buf, buflen, errnop);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
 
@@ -89,7 +91,9 @@ enum nss_status _nss_scim_getgrgid_r(gid_t gid, struct group *gr, char *buf, siz
         st = fill_group(nss_ref_cache(&ref), &g, gr, buf, buflen, errnop);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
 
@@ -131,6 +135,8 @@ enum nss_status _nss_scim_getgrent_r(struct group *gr, char *buf, size_t buflen,
         nss_source_cursor_set(&nss_scim_nss_source, NSS_CURSOR_GROUP, pos + 1);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }

@@ -66,6 +66,8 @@ enum nss_status _nss_scim_initgroups_dyn(const char *user, gid_t group, long int
         goto out;
     }
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }

@@ -43,7 +43,9 @@ enum nss_status _nss_scim_getpwnam_r(const char *name, struct passwd *pw, char *
         st = fill_passwd(&u, pw, buf, buflen, errnop);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
 
@@ -64,7 +66,9 @@ enum nss_status _nss_scim_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, si
         st = fill_passwd(&u, pw, buf, buflen, errnop);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
 
@@ -102,6 +106,8 @@ enum nss_status _nss_scim_getpwent_r(struct passwd *pw, char *buf, size_t buflen
         nss_source_cursor_set(&nss_scim_nss_source, NSS_CURSOR_PASSWD, pos + 1);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }

@@ -47,7 +47,9 @@ enum nss_status _nss_scim_getspnam_r(const char *name, struct spwd *sp, char *bu
         st = fill_spwd(&s, sp, buf, buflen, errnop);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
 
@@ -84,6 +86,8 @@ enum nss_status _nss_scim_getspent_r(struct spwd *sp, char *buf, size_t buflen, 
         nss_source_cursor_set(&nss_scim_shadow_source, NSS_CURSOR_SHADOW, pos + 1);
     nss_source_release(&ref);
 out:
-    errno = saved;
+    /* errnop is &errno in glibc: restore only when no error code was handed back. */
+    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
+        errno = saved;
     return st;
 }
