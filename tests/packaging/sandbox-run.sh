@@ -4,8 +4,8 @@
 # systemd-socket-activate, an empty network namespace (PrivateNetwork=yes), a read-only
 # file system except the state directory (ProtectSystem=strict + StateDirectory=), uid 0
 # with an EMPTY capability bounding set, no_new_privs and the supplementary group shadow
-# (CapabilityBoundingSet=, NoNewPrivileges=yes, SupplementaryGroups=shadow), and the
-# unit's UMask=.
+# (CapabilityBoundingSet=, NoNewPrivileges=yes, SupplementaryGroups=shadow), the unit's
+# UMask= and its system call filter (SystemCallFilter=, applied by unit-seccomp-exec.py).
 # Then a SCIM client creates a user through the socket, and the exported caches must have
 # the owners and modes the NSS module and unix_chkpwd need.
 # usage: sandbox-run.sh SCIMD SCIMCTL NSS_MODULE_DIR
@@ -56,7 +56,9 @@ systemd-socket-activate -l "127.0.0.1:$port" \
     bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && mount -o remount,bind,rw "$1" &&
              umask "$5" && exec setpriv --reuid=0 --regid=0 --groups="$2" \
                  --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs \
-                 "$3" -c "$4"' _ "$state" "$shadow_gid" "$scimd" "$tmp/scimd.conf" "$unit_umask" \
+                 python3 "$6" "$7" "$3" -c "$4"' \
+        _ "$state" "$shadow_gid" "$scimd" "$tmp/scimd.conf" "$unit_umask" \
+        "$(dirname "$0")/unit-seccomp-exec.py" "$(src_root)/packaging/systemd/scimd.service" \
     > "$tmp/scimd.log" 2>&1 &
 pid=$!
 

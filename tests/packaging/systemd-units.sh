@@ -27,6 +27,7 @@ for line in 'Type=notify' 'ExecStart=/usr/sbin/scimd -c /etc/scimd/scimd.conf' \
     'LockPersonality=yes' 'MemoryDenyWriteExecute=yes' 'RestrictRealtime=yes' \
     'RestrictSUIDSGID=yes' 'SystemCallArchitectures=native' \
     'SystemCallFilter=@system-service' 'SystemCallFilter=~@privileged @resources' \
+    'SystemCallFilter=fchown' 'SupplementaryGroups=shadow' \
     'UMask=0077' 'PrivateNetwork=yes' 'Requires=scimd.socket'; do
     check "scimd.service has '$line'" has_line "$service" "$line"
 done
@@ -47,6 +48,13 @@ score_at_most() { # FILE LIMIT
 }
 
 check "scimd.service exposure <= 2.0" score_at_most "$service" 2.0
+
+# The score the documentation quotes is the one measured.
+measured=$(exposure "$service")
+documented_ops=$(tr '\n' ' ' < "$src/docs/operations.md" | sed -n 's/.*rates the shipped unit \*\*\([0-9.]*\) (OK)\*\*.*/\1/p')
+documented_deb=$(sed -n 's/.*exposure is \([0-9.]*\)\..*/\1/p' "$src/packaging/debian/README.Debian")
+check "operations.md quotes the measured exposure ($measured)" test "$documented_ops" = "$measured"
+check "README.Debian quotes the measured exposure ($measured)" test "$documented_deb" = "$measured"
 
 # The unit with the CAP_KILL drop-in applied (its [Service] lines appended).
 with_dropin=$tmp/scimd-terminate.service
