@@ -1,6 +1,7 @@
 /* Account phase: is this user allowed in right now, according to the IdP? */
 #include "pam_scim.h"
 
+#include <stdio.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
