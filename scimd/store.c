@@ -4,6 +4,8 @@
 #include "store_schema.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,10 +69,26 @@ int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *
                           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
+/* The store holds password hashes and token HMACs: create it 0600 whatever the umask
+ * (SQLite gives its -wal and -shm files the database's mode). */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 static int open_connection(const char *path, unsigned busy_ms, bool reader, sqlite3 **out,
                            char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
+    if (!reader && create_private(path, err, errlen) < 0)
+        return -1;
     char *msg = NULL;
     int rc = sqlite3_open_v2(path, &db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
