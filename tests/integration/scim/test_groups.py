@@ -91,6 +91,12 @@ class OktaGroupPush(GroupCase):
         gid = self.need("id")
         found = self.find_groups('displayName eq "%s"' % self.display.upper())
         self.assertEqual([g["id"] for g in found], [gid])
+        # Okta's group import pages through every group.
+        resp = self.api.get("/Groups", query={"startIndex": "1", "count": "100"})
+        body = self.assertListResponse(resp, msg="GET /Groups (import)")
+        self.assertIn(gid, [g["id"] for g in body["Resources"]])
+        resp = self.api.get("/Groups", query={"startIndex": "1", "count": "0"})
+        self.assertEqual(self.assertListResponse(resp)["totalResults"], body["totalResults"])
 
     def test_04_add_members(self):
         gid = self.need("id")
