@@ -78,8 +78,8 @@ static char *trim(char *s)
     return s;
 }
 
-/* A '#' or ';' starts a comment only at the start of a value or after whitespace, so values
- * such as "Team #1" in [groups] keys are not cut short. */
+/* A '#' or ';' at the start of a line, or after whitespace in a value, starts a comment.
+ * Keys are never cut: a [groups] key may be a displayName such as "Team #1". */
 static void strip_comment(char *s)
 {
     for (char *p = s; *p; p++) {
@@ -146,12 +146,13 @@ int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, siz
             snprintf(msg, sizeof(msg), "NUL byte in line");
             goto bad_line;
         }
-        strip_comment(line);
         char *s = trim(line);
-        if (*s == '\0')
+        if (*s == '\0' || *s == '#' || *s == ';')
             continue;
         if (*s == '[') {
             char *close = strchr(s, ']');
+            if (close)
+                strip_comment(close + 1);
             if (!close || trim(close + 1)[0] != '\0') {
                 snprintf(msg, sizeof(msg), "malformed section header");
                 goto bad_line;
@@ -172,6 +173,7 @@ int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, siz
         }
         *eq = '\0';
         char *key = trim(s);
+        strip_comment(eq + 1);
         char *value = trim(eq + 1);
         if (section[0] == '\0') {
             snprintf(msg, sizeof(msg), "key '%s' outside of any section", key);

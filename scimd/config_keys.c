@@ -49,7 +49,7 @@ static const struct key_def keys[] = {
     UINTK("accounts", "gid_max", gid_max, 1000, UINT32_MAX - 1),
     { "accounts", "login_name", K_LOGIN_RULE, 0, 0, 0, 0 },
     UINTK("accounts", "max_name_length", max_name_length, 1, 255),
-    { "accounts", "home", K_STRING, OFF(home), 0, 0, 0 },
+    { "accounts", "home", K_PATH, OFF(home), 0, 0, 0 },
     { "accounts", "shell", K_PATH, OFF(shell), 0, 0, 0 },
     { "accounts", "accept_idp_ids", K_BOOL, OFF(accept_idp_ids), 0, 0, 0 },
     { "sessions", "terminate_on_deactivate", K_BOOL, OFF(terminate_on_deactivate), 0, 0, 0 },
@@ -72,7 +72,7 @@ static int parse_uint(const char *value, uint64_t lo, uint64_t hi, uint64_t *out
         return -1;
     errno = 0;
     char *end = NULL;
-    unsigned long long v = strtoull(value, &end, 0);
+    unsigned long long v = strtoull(value, &end, 10); /* "0100" is one hundred */
     if (errno || *end != '\0' || v < lo || v > hi)
         return -1;
     *out = v;
@@ -113,7 +113,8 @@ static int parse_listen(struct scimd_config *cfg, const char *value, char *msg, 
     const char *port_str;
     if (value[0] == '[') {
         const char *close = strchr(value, ']');
-        if (!close || close[1] != ':' || (size_t)(close - value - 1) >= sizeof(host))
+        if (!close || close == value + 1 || close[1] != ':' ||
+            (size_t)(close - value - 1) >= sizeof(host))
             goto bad;
         memcpy(host, value + 1, close - value - 1);
         host[close - value - 1] = '\0';

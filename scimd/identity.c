@@ -18,6 +18,10 @@ int identity_login_name(const struct scimd_config *cfg, const char *user_name,
         cfg->login_name == LOGIN_NAME_LOCALPART ? SCIM_LOGIN_LOCALPART : SCIM_LOGIN_USERNAME;
     int r = scim_name_login_from_username(user_name, rule, cfg->max_name_length, out,
                                           LOGIN_NAME_BUF, &why);
+    if (r == -ERANGE)
+        return scim_error_set(err, 400, "invalidValue",
+                              "userName '%.128s...' does not give a valid Linux login name: name "
+                              "too long (at most %u bytes)", user_name, cfg->max_name_length);
     if (r < 0)
         return scim_error_set(err, 400, "invalidValue",
                               "userName '%.128s' does not give a valid Linux login name: %s",
@@ -34,37 +38,90 @@ static bool ours(const struct scimd_config *cfg, uint32_t id)
     return (id >= cfg->uid_min && id <= cfg->uid_max) || (id >= cfg->gid_min && id <= cfg->gid_max);
 }
 
+enum lookup { LOOKUP_PWNAM, LOOKUP_GRNAM, LOOKUP_PWUID, LOOKUP_GRGID };
+
+/* One NSS lookup that grows its buffer on ERANGE (an LDAP "domain users" group easily passes
+ * 16 KiB). Returns 1 found (*id_out set), 0 not found, -1 when NSS failed: callers fail
+ * closed, since "could not ask" must never read as "free". */
+static int host_lookup(enum lookup kind, const char *name, uint32_t id, uint32_t *id_out)
+{
+    size_t size = 16384;
+    char *buf = NULL;
+    int ret = -1;
+    for (;;) {
+        char *grown = realloc(buf, size);
+        if (!grown)
+            goto out;
+        buf = grown;
+        struct passwd pw, *pwp = NULL;
+        struct group gr, *grp = NULL;
+        int e;
+        switch (kind) {
+        case LOOKUP_PWNAM:
+            e = getpwnam_r(name, &pw, buf, size, &pwp);
+            break;
+        case LOOKUP_PWUID:
+            e = getpwuid_r(id, &pw, buf, size, &pwp);
+            break;
+        case LOOKUP_GRNAM:
+            e = getgrnam_r(name, &gr, buf, size, &grp);
+            break;
+        default:
+            e = getgrgid_r(id, &gr, buf, size, &grp);
+            break;
+        }
+        if (e == ERANGE && size < 64u * 1024 * 1024) {
+            size *= 4;
+            continue;
+        }
+        /* "Not found" is 0 with a NULL result (some modules say ENOENT or ESRCH); anything
+         * else is a failure. */
+        if (e == 0 || e == ENOENT || e == ESRCH) {
+            if (pwp)
+                *id_out = pwp->pw_uid;
+            else if (grp)
+                *id_out = grp->gr_gid;
+            ret = (pwp || grp) ? 1 : 0;
+        }
+        break;
+    }
+out:
+    free(buf);
+    return ret;
+}
+
 int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err)
 {
-    char buf[16384];
-    struct passwd pw, *pwp = NULL;
-    struct group gr, *grp = NULL;
-
-    int e = getpwnam_r(login, &pw, buf, sizeof(buf), &pwp);
-    if (e == 0 && pwp && !ours(cfg, pwp->pw_uid))
+    uint32_t id = 0;
+    int r = host_lookup(LOOKUP_PWNAM, login, 0, &id);
+    if (r < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether login name '%s' exists on this host (the name "
+                              "service failed); retry later", login);
+    if (r == 1 && !ours(cfg, id))
         return scim_error_set(err, 409, "uniqueness",
                               "login name '%s' already belongs to a local account (uid %u) on "
                               "this host; SCIM users never shadow local accounts",
-                              login, (unsigned)pwp->pw_uid);
-    e = getgrnam_r(login, &gr, buf, sizeof(buf), &grp);
-    if (e == 0 && grp && !ours(cfg, grp->gr_gid))
+                              login, (unsigned)id);
+    r = host_lookup(LOOKUP_GRNAM, login, 0, &id);
+    if (r < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", login);
+    if (r == 1 && !ours(cfg, id))
         return scim_error_set(err, 409, "uniqueness",
                               "login name '%s' is already a local group (gid %u) on this host, "
                               "so it cannot be the user's private group",
-                              login, (unsigned)grp->gr_gid);
+                              login, (unsigned)id);
     return 0;
 }
 
+/* An id is free only when both lookups positively say "not found". */
 static bool id_taken_on_host(uint32_t id)
 {
-    char buf[16384];
-    struct passwd pw, *pwp = NULL;
-    struct group gr, *grp = NULL;
-    if (getpwuid_r(id, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
-        return true;
-    if (getgrgid_r(id, &gr, buf, sizeof(buf), &grp) == 0 && grp)
-        return true;
-    return false;
+    uint32_t unused;
+    return host_lookup(LOOKUP_PWUID, NULL, id, &unused) != 0 ||
+           host_lookup(LOOKUP_GRGID, NULL, id, &unused) != 0;
 }
 
 static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)

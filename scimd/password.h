@@ -5,7 +5,10 @@
 
 #include "scim_error.h"
 
-#define PASSWORD_MAX_LEN 1024
+#include <crypt.h>
+
+/* libxcrypt refuses longer passphrases. */
+#define PASSWORD_MAX_LEN (CRYPT_MAX_PASSPHRASE_SIZE - 1)
 
 /* Hashes a clear-text password into a newly allocated "$y$..." string. */
 char *password_hash_new(const char *clear, struct scim_error *err);

@@ -1,6 +1,7 @@
 #include "startup_checks.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -117,19 +118,31 @@ int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen)
 
 int hwm_file_read(const char *path, uint64_t *uid_hwm, uint64_t *gid_hwm)
 {
-    FILE *f = fopen(path, "re");
     *uid_hwm = *gid_hwm = 0;
+    FILE *f = fopen(path, "re");
     if (!f)
         return errno == ENOENT ? 0 : -1;
+    /* The guard exists: it must yield both marks, or startup refuses (a damaged guard must
+     * not quietly read as "no ids handed out yet"). */
     char key[32];
     unsigned long long v;
-    while (fscanf(f, "%31s %llu", key, &v) == 2) {
-        if (strcmp(key, "uid_hwm") == 0)
+    bool have_uid = false, have_gid = false;
+    int n;
+    while ((n = fscanf(f, "%31s %llu", key, &v)) == 2) {
+        if (strcmp(key, "uid_hwm") == 0) {
             *uid_hwm = v;
-        else if (strcmp(key, "gid_hwm") == 0)
+            have_uid = true;
+        } else if (strcmp(key, "gid_hwm") == 0) {
             *gid_hwm = v;
+            have_gid = true;
+        }
     }
+    bool ok = n == EOF && !ferror(f) && have_uid && have_gid;
     fclose(f);
+    if (!ok) {
+        errno = EBADMSG;
+        return -1;
+    }
     return 0;
 }
 
@@ -166,18 +179,22 @@ static uint64_t meta_u64(sqlite3 *db, const char *key)
     return store_meta_get(db, key, buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
 }
 
-static void guard_marks(const struct scimd_config *cfg, uint64_t *uid, uint64_t *gid,
-                        char *source, size_t srclen)
+static int guard_marks(const struct scimd_config *cfg, uint64_t *uid, uint64_t *gid,
+                       char *source, size_t srclen)
 {
     char path[4096];
     uint64_t fu = 0, fg = 0;
     *uid = *gid = 0;
     snprintf(source, srclen, "(none)");
-    if (hwm_file_path(cfg, path, sizeof(path)) == 0 && hwm_file_read(path, &fu, &fg) == 0) {
-        *uid = fu;
-        *gid = fg;
+    if (hwm_file_path(cfg, path, sizeof(path)) < 0)
+        return -1;
+    if (hwm_file_read(path, &fu, &fg) < 0) {
         snprintf(source, srclen, "%s", path);
+        return -1;
     }
+    *uid = fu;
+    *gid = fg;
+    snprintf(source, srclen, "%s", path);
     struct scim_cache c;
     if (scim_cache_open(&c, cfg->cache_path, SCIM_CACHE_FILE_NSS, SCIM_CACHE_OPEN_UNTRUSTED, NULL,
                         0) == 0) {
@@ -187,6 +204,7 @@ static void guard_marks(const struct scimd_config *cfg, uint64_t *uid, uint64_t 
         }
         scim_cache_close(&c);
     }
+    return 0;
 }
 
 int startup_check_hwm(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen)
@@ -201,7 +219,14 @@ int startup_check_hwm(const struct scimd_config *cfg, struct store *st, char *er
     store_reader_put(st, db);
     uint64_t uid, gid;
     char source[4096];
-    guard_marks(cfg, &uid, &gid, source, sizeof(source));
+    if (guard_marks(cfg, &uid, &gid, source, sizeof(source)) < 0) {
+        snprintf(err, errlen,
+                 "the uid high-water guard file %s is unreadable or damaged (%s); refusing to "
+                 "start, since it protects against handing out old uids again. Restore it "
+                 "from a backup, or write the store's marks into it ('uid_hwm N' and "
+                 "'gid_hwm M' lines) once you have checked them.", source, strerror(errno));
+        return -1;
+    }
     if (uid > db_uid || gid > db_gid) {
         snprintf(err, errlen,
                  "the database %s has uid/gid high-water marks %" PRIu64 "/%" PRIu64
@@ -243,7 +268,11 @@ int hwm_adopt(const struct scimd_config *cfg, struct store *st, uint64_t *uid_ou
     struct adopt_ctx a;
     char source[4096];
     struct scim_error e;
-    guard_marks(cfg, &a.uid, &a.gid, source, sizeof(source));
+    if (guard_marks(cfg, &a.uid, &a.gid, source, sizeof(source)) < 0) {
+        snprintf(err, errlen, "the guard file %s is unreadable or damaged: %s", source,
+                 strerror(errno));
+        return -1;
+    }
     if (store_write(st, adopt_fn, &a, &e) < 0) {
         snprintf(err, errlen, "%s", e.detail);
         return -1;

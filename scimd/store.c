@@ -113,6 +113,18 @@ fail:
     return -1;
 }
 
+/* Cached statements (store_stmt) stay prepared on a connection: finalize them first, or
+ * sqlite3_close refuses and leaks the connection. */
+static void close_connection(sqlite3 *db)
+{
+    if (!db)
+        return;
+    sqlite3_stmt *s;
+    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 static void finish_batch(struct store *st, struct write_req *batch)
 {
     pthread_mutex_lock(&st->mu);
@@ -268,7 +280,7 @@ void store_reader_put(struct store *st, sqlite3 *db)
         db = NULL;
     }
     pthread_mutex_unlock(&st->pool_mu);
-    sqlite3_close(db);
+    close_connection(db);
 }
 
 sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
@@ -385,8 +397,8 @@ void store_close(struct store *st)
         pthread_join(st->writer, NULL);
     }
     for (size_t i = 0; i < st->pool_n; i++)
-        sqlite3_close(st->pool[i]);
-    sqlite3_close(st->wdb);
+        close_connection(st->pool[i]);
+    close_connection(st->wdb);
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->pool_mu);
     pthread_cond_destroy(&st->work_cv);
