@@ -9,7 +9,7 @@ state=${SCIMD_DEMO_DIR:-/var/tmp/scimd-demo}
 
 bash scripts/deps.sh
 [ -d build/demo ] || meson setup build/demo -Dbuildtype=debugoptimized -Dtests=disabled >/dev/null
-ninja -C build/demo scimd/scimd scimd/scimctl >/dev/null
+ninja -C build/demo scimd/scimd scimd/scimctl nss_scim/libnss_scim.so.2 >/dev/null
 
 mkdir -p "$state"
 conf="$state/scimd.conf"
