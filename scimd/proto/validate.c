@@ -162,22 +162,23 @@ int scim_resource_validate(json_t *res, const struct scim_resource_type *rt,
         }
         if (s) /* core attributes nested under the core URN: not a SCIM form */
             continue;
-        if (strncasecmp(k, "urn:", 4) == 0) {
-            /* "urn:...:User:userName" style keys go where their schema says. */
-            a = scim_attr_resolve(rt, k, &s, &parent);
-            if (!a || parent)
-                continue;
-            json_t *dst = s == rt->core ? out : ext_object(out, s);
-            if (!dst) {
-                scim_error_set(err, 500, NULL, "out of memory");
-                goto out;
-            }
-            if (put_attr(dst, a, v, k, err) != 0)
+        a = scim_attr_find(rt->core->attrs, rt->core->n_attrs, k);
+        if (a) {
+            if (put_attr(out, a, v, a->name, err) != 0)
                 goto out;
             continue;
         }
-        a = scim_attr_find(rt->core->attrs, rt->core->n_attrs, k);
-        if (a && put_attr(out, a, v, a->name, err) != 0)
+        /* "urn:...:User:userName" keys, and bare extension attribute names
+         * ("employeeNumber" at top level), go where their schema says. */
+        a = scim_attr_resolve(rt, k, &s, &parent);
+        if (!a || parent)
+            continue;
+        json_t *dst = s == rt->core ? out : ext_object(out, s);
+        if (!dst) {
+            scim_error_set(err, 500, NULL, "out of memory");
+            goto out;
+        }
+        if (put_attr(dst, a, v, k, err) != 0)
             goto out;
     }
     if (check_required(out, rt->core, err) != 0)

@@ -19,7 +19,8 @@ enum scim_write_mode { SCIM_WRITE_CREATE, SCIM_WRITE_REPLACE };
  * - at most one primary=true per multi-valued attribute;
  * - required attributes present and non-blank (userName / displayName);
  * - unknown schema URNs, unknown extension objects and unknown attributes are dropped;
- *   "urn:...:Attr" keys are placed where their schema says;
+ *   "urn:...:Attr" keys and bare extension attribute names ("employeeNumber" at top level)
+ *   are placed where their schema says;
  * - "schemas" becomes the core URN plus the extensions actually present.
  * Both modes apply the same rules today (immutable attributes are sub-attributes of
  * members, which are compared by the caller per element). Errors (res unchanged) -> 400

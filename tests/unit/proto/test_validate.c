@@ -171,6 +171,12 @@ static void test_shapes_and_unassigned(void **state)
                  " \"userName\": \"a\", \"" ENT "\": {\"department\": \"Ops\"},"
                  " \"" LNX "\": {\"uidNumber\": 1879048200}}");
     validates_to(&scim_rt_user,
+                 "{\"userName\": \"a\", \"employeeNumber\": \"7\", \"uidNumber\": 1879048201,"
+                 " \"name.givenName\": \"dotted keys are not a body form\"}",
+                 "{\"schemas\": [\"" SCIM_URN_USER "\", \"" ENT "\", \"" LNX "\"],"
+                 " \"userName\": \"a\", \"" ENT "\": {\"employeeNumber\": \"7\"},"
+                 " \"" LNX "\": {\"uidNumber\": 1879048201}}");
+    validates_to(&scim_rt_user,
                  "{\"userName\": \"a\", \"" LNX "\": {\"sshPublicKeys\": [{\"value\": "
                  "\"ssh-ed25519 AAAA k\", \"primary\": \"True\"}], \"gidNumber\": 5000},"
                  " \"x509Certificates\": [{\"value\": \"MIIDQzCCAqygAwIBAgICEAAw\\nDQYJ==\"}]}",
