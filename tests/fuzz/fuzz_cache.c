@@ -4,7 +4,8 @@
  * check; the rest is the file. The bytes go to a memfd that scim_cache_open_fd maps
  * (UNTRUSTED: a memfd is not root-owned 0644 in the file system sense the NSS module
  * checks). Every lookup and iteration the NSS and PAM modules use is then run, with the
- * names and ids found in the file itself and a few fixed ones, and the full verifier.
+ * names and ids found in the file itself and a few fixed ones, the full verifier, and the
+ * human-readable dump `scimctl cache dump` prints (through the memfd's /proc path).
  *
  * build-and-run.sh links this target with crc_stub.c instead of scim_crc32c.c: every
  * checksum is 0, so the fuzzer reaches the record parsers instead of stalling on CRCs.
@@ -14,6 +15,7 @@
 #endif
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +29,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile uint32_t sink;
+static FILE *devnull;
 
 /* Touches every byte of a view string and checks the reader's own length and NUL promise. */
 static void touch(const char *s, uint32_t len)
@@ -192,6 +195,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         exercise_shadow(&c);
     (void)scim_cache_verify_mapped(&c, err, sizeof(err));
     scim_cache_close(&c);
+
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (!devnull)
+        devnull = fopen("/dev/null", "w");
+    if (devnull)
+        (void)scim_cache_dump(path, devnull);
 out:
     if (fd >= 0)
         close(fd);
