@@ -63,21 +63,9 @@ static void strtab_free(struct strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
-static int strtab_add(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
+/* Appends without de-duplication. */
+static int strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
 {
-    if (len == 0) {
-        *ref = (struct scim_cache_strref){0, 0};
-        return 0;
-    }
-    uint64_t h = scim_hash_bytes(0, s, len);
-    size_t b = h & (t->n_slots - 1);
-    for (; t->slots[b].used; b = (b + 1) & (t->n_slots - 1)) {
-        struct strtab_slot *e = &t->slots[b];
-        if (e->hash == h && e->len == len && memcmp(t->data + e->off, s, len) == 0) {
-            *ref = (struct scim_cache_strref){e->off, e->len};
-            return 0;
-        }
-    }
     if (len > UINT32_MAX - 1 || t->len + len + 1 > UINT32_MAX)
         return -E2BIG;
     if (t->len + len + 1 > t->cap) {
@@ -93,8 +81,29 @@ static int strtab_add(struct strtab *t, const char *s, size_t len, struct scim_c
     memcpy(t->data + t->len, s, len);
     t->data[t->len + len] = '\0';
     *ref = (struct scim_cache_strref){(uint32_t)t->len, (uint32_t)len};
-    t->slots[b] = (struct strtab_slot){h, (uint32_t)t->len, (uint32_t)len, true};
     t->len += len + 1;
+    return 0;
+}
+
+static int strtab_add(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
+{
+    if (len == 0) {
+        *ref = (struct scim_cache_strref){0, 0};
+        return 0;
+    }
+    uint64_t h = scim_hash_bytes(0, s, len);
+    size_t b = h & (t->n_slots - 1);
+    for (; t->slots[b].used; b = (b + 1) & (t->n_slots - 1)) {
+        struct strtab_slot *e = &t->slots[b];
+        if (e->hash == h && e->len == len && memcmp(t->data + e->off, s, len) == 0) {
+            *ref = (struct scim_cache_strref){e->off, e->len};
+            return 0;
+        }
+    }
+    int rc = strtab_push(t, s, len, ref);
+    if (rc < 0)
+        return rc;
+    t->slots[b] = (struct strtab_slot){h, ref->off, ref->len, true};
     if (++t->n_used * 2 > t->n_slots)
         return strtab_grow_slots(t);
     return 0;
@@ -318,12 +327,12 @@ static void seal_users(size_t n, struct nss_parts *p)
     for (size_t i = 0; i < n; i++) {
         struct scim_cache_user_rec *r = &p->users[i];
         const char *s = p->st.data;
+        r->ssh_keys_crc = scim_crc32c(s + r->ssh_keys.off, r->ssh_keys.len);
         uint32_t crc = scim_crc32c(r, offsetof(struct scim_cache_user_rec, crc));
         crc = scim_crc32c_update(crc, s + r->name.off, r->name.len);
         crc = scim_crc32c_update(crc, s + r->gecos.off, r->gecos.len);
         crc = scim_crc32c_update(crc, s + r->home.off, r->home.len);
         crc = scim_crc32c_update(crc, s + r->shell.off, r->shell.len);
-        crc = scim_crc32c_update(crc, s + r->ssh_keys.off, r->ssh_keys.len);
         crc = scim_crc32c_update(crc, p->gidlists + r->gids_first,
                                  (size_t)r->gids_count * sizeof(uint32_t));
         r->crc = crc;
@@ -368,8 +377,14 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
         r->kind = in->kind;
         r->members_first = (uint32_t)fill;
         r->members_count = (uint32_t)in->n_members;
-        for (size_t m = 0; m < in->n_members; m++)
-            p->members[fill++] = p->users[in->member_user_idx[m]].name;
+        /* Each group gets its own contiguous copy of its members' names: getgrnam of a
+         * 10k-member group then streams through memory instead of missing cache on
+         * every name. */
+        for (size_t m = 0; m < in->n_members; m++) {
+            const char *name = snap->users[in->member_user_idx[m]].name;
+            if ((rc = strtab_push(&p->st, name, strlen(name), &p->members[fill++])) < 0)
+                return rc;
+        }
     }
     *n_members_total = total;
     return 0;

@@ -67,7 +67,7 @@ static int dump_nss(const struct scim_cache *c, FILE *out)
         const char *key;
         while (scim_cache_ssh_key_next(&u, &pos, &key, &len))
             n++;
-        fprintf(out, " ssh_keys=%u\n", n);
+        fprintf(out, " ssh_keys=%u%s\n", n, scim_cache_user_ssh_keys_ok(&u) ? "" : " (CORRUPT)");
     }
     fprintf(out, "groups: %u\n", scim_cache_group_count(c));
     for (uint32_t i = 0; i < scim_cache_group_count(c); i++) {

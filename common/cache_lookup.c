@@ -36,7 +36,8 @@ static int load_user(const struct scim_cache *c, uint32_t index, struct scim_cac
     crc = scim_crc32c_update(crc, u->gecos, rec.gecos.len);
     crc = scim_crc32c_update(crc, u->home, rec.home.len);
     crc = scim_crc32c_update(crc, u->shell, rec.shell.len);
-    crc = scim_crc32c_update(crc, u->ssh_keys, rec.ssh_keys.len);
+    /* SSH keys (often hundreds of bytes) have their own checksum, checked only when
+     * they are read: getpwnam should not pay for them. */
     crc = scim_crc32c_update(crc, u->gids, (size_t)rec.gids_count * sizeof(uint32_t));
     if (crc != rec.crc)
         return -EBADMSG;
@@ -50,6 +51,7 @@ static int load_user(const struct scim_cache *c, uint32_t index, struct scim_cac
     u->home_len = rec.home.len;
     u->shell_len = rec.shell.len;
     u->ssh_keys_len = rec.ssh_keys.len;
+    u->ssh_keys_crc = rec.ssh_keys_crc;
     u->uid = rec.uid;
     u->gid = rec.gid;
     u->active = (rec.flags & SCIM_USER_F_ACTIVE) != 0;
@@ -248,9 +250,16 @@ bool scim_cache_has_uid(const struct scim_cache *c, uint32_t uid)
     return scim_cache_user_by_uid(c, uid, &u) == 0;
 }
 
+bool scim_cache_user_ssh_keys_ok(const struct scim_cache_user_view *u)
+{
+    return scim_crc32c(u->ssh_keys, u->ssh_keys_len) == u->ssh_keys_crc;
+}
+
 bool scim_cache_ssh_key_next(const struct scim_cache_user_view *u, uint32_t *pos,
                              const char **key, uint32_t *len)
 {
+    if (*pos == 0 && !scim_cache_user_ssh_keys_ok(u))
+        return false; /* a damaged key list yields no keys */
     while (*pos < u->ssh_keys_len) {
         const char *start = u->ssh_keys + *pos;
         const char *nl = memchr(start, '\n', u->ssh_keys_len - *pos);

@@ -67,6 +67,9 @@ static int verify_nss(const struct scim_cache *c, char *err, size_t errlen)
         struct scim_cache_user_view u, byname, byid;
         if (scim_cache_user_at(c, i, &u) < 0)
             return scim_cache_seterr(err, errlen, -EBADMSG, "user record %u is corrupt", i);
+        if (!scim_cache_user_ssh_keys_ok(&u))
+            return scim_cache_seterr(err, errlen, -EBADMSG, "user %s: SSH key list is corrupt",
+                                     u.name);
         if (scim_cache_user_by_name(c, u.name, &byname) < 0 || byname.index != i ||
             scim_cache_user_by_uid(c, u.uid, &byid) < 0 || byid.index != i)
             return scim_cache_seterr(err, errlen, -EBADMSG,

@@ -143,6 +143,8 @@ struct scim_cache_user_view {
     const uint32_t *gids; /* supplementary gids (sorted, may include mapped local gids) */
     uint32_t n_gids;
     uint32_t index;       /* position for scim_cache_user_at */
+    /* private */
+    uint32_t ssh_keys_crc;
 };
 
 struct scim_cache_group_view {
@@ -176,9 +178,12 @@ uint32_t scim_cache_user_count(const struct scim_cache *c);
 bool scim_cache_has_user(const struct scim_cache *c, const char *name);
 bool scim_cache_has_uid(const struct scim_cache *c, uint32_t uid);
 
-/* Iterates the user's SSH keys: start with *pos = 0; returns false when done. */
+/* Iterates the user's SSH keys: start with *pos = 0; returns false when done. The key
+ * list has its own checksum, checked when *pos is 0: a damaged list yields no keys. */
 bool scim_cache_ssh_key_next(const struct scim_cache_user_view *u, uint32_t *pos,
                              const char **key, uint32_t *len);
+/* False if the key list failed its checksum (tells "no keys" from "damaged keys"). */
+bool scim_cache_user_ssh_keys_ok(const struct scim_cache_user_view *u);
 
 /* Group lookups by gid never return MAPPED_LOCAL groups (-ENOENT): those gids belong to
  * local groups. By name they are returned, so glibc's merge can add SCIM members. */

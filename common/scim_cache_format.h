@@ -78,9 +78,11 @@ struct scim_cache_user_rec {
     uint32_t gids_first;               /* 48: index into GIDLISTS */
     uint32_t gids_count;               /* 52 */
     uint32_t flags;                    /* 56 */
-    uint32_t crc;                      /* 60: bytes 0..59, then name, gecos, home, shell,
-                                          ssh_keys bytes, then the gid slice */
-};                                     /* 64 */
+    uint32_t ssh_keys_crc;             /* 60: CRC32C of the ssh_keys bytes */
+    uint32_t reserved;                 /* 64: zero */
+    uint32_t crc;                      /* 68: bytes 0..67, then name, gecos, home, shell
+                                          bytes, then the gid slice */
+};                                     /* 72 */
 
 struct scim_cache_group_rec {
     struct scim_cache_strref name; /*  0 */
@@ -115,7 +117,7 @@ struct scim_cache_slot {
 
 _Static_assert(sizeof(struct scim_cache_header) == 80, "header layout");
 _Static_assert(sizeof(struct scim_cache_section) == 32, "section layout");
-_Static_assert(sizeof(struct scim_cache_user_rec) == 64, "user layout");
+_Static_assert(sizeof(struct scim_cache_user_rec) == 72, "user layout");
 _Static_assert(sizeof(struct scim_cache_group_rec) == 32, "group layout");
 _Static_assert(sizeof(struct scim_cache_shadow_rec) == 48, "shadow layout");
 _Static_assert(sizeof(struct scim_cache_slot) == 8, "slot layout");

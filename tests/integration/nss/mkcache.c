@@ -19,8 +19,8 @@
 
 #include "scim_cache.h"
 
-#define MAX_USERS 1024
-#define MAX_GROUPS 256
+#define MAX_USERS 4096
+#define MAX_GROUPS 64
 #define MAX_KEYS 8
 #define MAX_FIELDS 10
 
@@ -136,7 +136,8 @@ static char *expand(const char *tmpl, unsigned long long gen)
 int main(int argc, char **argv)
 {
     static struct desc d;
-    char line[4096], err[512] = "";
+    char *line = NULL, err[512] = "";
+    size_t cap = 0;
     int lineno = 0, rc = 1;
     if (argc < 4 || argc > 5) {
         fprintf(stderr, "usage: mkcache DESC NSS_PATH SHADOW_PATH [REPEAT]\n");
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 2;
     }
-    while (fgets(line, sizeof(line), in)) {
+    while (getline(&line, &cap, in) >= 0) {
         lineno++;
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == '\0' || line[0] == '#')
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
         if (parse_line(&d, line, lineno) < 0)
             return 2;
     }
+    free(line);
     d.snap.users = d.users;
     d.snap.groups = d.groups;
     long repeat = argc == 5 ? strtol(argv[4], NULL, 10) : 1;

@@ -138,6 +138,31 @@ def t_group_mapped_local():
     expect(rc == 2 and out == "", out)
 
 
+def t_large_entries_need_erange_retry():
+    # glibc starts with a small buffer and grows it on ERANGE: a 3000-member group and a
+    # long gecos only resolve if the module hands ERANGE back through errno.
+    n = 3000
+    lines = ["generation\t1"]
+    for i in range(n):
+        gecos = "G" * 3000 if i == 0 else f"user {i}"
+        lines.append(f"user\tmember{i:04d}\t{1879050000 + i}\t1\t{gecos}\t/home/m\t/bin/sh\t-\t19000")
+    lines.append("group\tbig\t1880097000\tscim\t" + ",".join(f"member{i:04d}" for i in range(n)))
+    nss = os.path.join(E.dir, "big-nss.cache")
+    shadow = os.path.join(E.dir, "big-shadow.cache")
+    E.write("\n".join(lines) + "\n", nss=nss, shadow=shadow)
+    rc, out = E.getent("group", "big", nss=nss, shadow=shadow)
+    expect(rc == 0, f"rc {rc}")
+    members = out.rstrip("\n").split(":")[3].split(",")
+    expect(len(members) == n and members[0] == "member0000" and members[-1] == f"member{n-1:04d}",
+           f"{len(members)} members")
+    rc, out = E.getent("group", "1880097000", nss=nss, shadow=shadow)
+    expect(rc == 0 and out.startswith("big:x:1880097000:member0000,"), out[:80])
+    rc, out = E.getent("passwd", "member0000", nss=nss, shadow=shadow)
+    expect(rc == 0 and ("G" * 3000) in out, f"rc {rc}")
+    rc, out = E.getent("group", nss=nss, shadow=shadow)
+    expect(rc == 0 and len(out.splitlines()) == n + 1, f"{len(out.splitlines())} groups")
+
+
 def t_group_enum():
     rc, out = E.getent("group")
     names = [l.split(":")[0] for l in out.splitlines()]
@@ -279,6 +304,7 @@ TESTS = [
     ("getent group by gid", t_group_by_gid),
     ("mapped local group by name only", t_group_mapped_local),
     ("getent group enumeration", t_group_enum),
+    ("large entries resolve through ERANGE retries", t_large_entries_need_erange_retry),
     ("getent initgroups", t_initgroups),
     ("getent shadow", t_shadow),
     ("cache file modes and owners", t_shadow_modes),

@@ -498,7 +498,6 @@ static void reseal_user(uint8_t *img, uint32_t i)
     crc = scim_crc32c_update(crc, str + r->gecos.off, r->gecos.len);
     crc = scim_crc32c_update(crc, str + r->home.off, r->home.len);
     crc = scim_crc32c_update(crc, str + r->shell.off, r->shell.len);
-    crc = scim_crc32c_update(crc, str + r->ssh_keys.off, r->ssh_keys.len);
     crc = scim_crc32c_update(crc, img + gs->offset + 4 * (size_t)r->gids_first, 4 * (size_t)r->gids_count);
     r->crc = crc;
 }
@@ -529,6 +528,29 @@ static void test_forbidden_ids_refused(void **state)
             scim_cache_close(&c);
         }
     }
+}
+
+/* The key list has its own checksum: getpwnam still works, the keys read as none. */
+static void test_damaged_ssh_keys(void **state)
+{
+    (void)state;
+    size_t len;
+    struct scim_cache c;
+    struct scim_cache_user_view u;
+    char err[256];
+    uint8_t *img = fresh(SCIM_CACHE_FILE_NSS, &len);
+    const struct scim_cache_user_rec *r =
+        (const struct scim_cache_user_rec *)(img + fx_section_of(img, SCIM_SECT_USERS)->offset);
+    img[fx_section_of(img, SCIM_SECT_STRINGS)->offset + r->ssh_keys.off + 5] ^= 0x20;
+    fx_write(F->path, img, len, 0644);
+    assert_int_equal(scim_cache_open(&c, F->path, SCIM_CACHE_FILE_NSS, 0, err, sizeof(err)), 0);
+    assert_int_equal(scim_cache_user_by_name(&c, "alice", &u), 0);
+    assert_false(scim_cache_user_ssh_keys_ok(&u));
+    uint32_t pos = 0, klen;
+    const char *key;
+    assert_false(scim_cache_ssh_key_next(&u, &pos, &key, &klen));
+    assert_int_equal(scim_cache_verify_mapped(&c, err, sizeof(err)), -EBADMSG);
+    scim_cache_close(&c);
 }
 
 static void test_index_pathologies(void **state)
@@ -644,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_unknown_section_skipped),
         cmocka_unit_test(test_section_table_rules),
         cmocka_unit_test(test_forbidden_ids_refused),
+        cmocka_unit_test(test_damaged_ssh_keys),
         cmocka_unit_test(test_index_pathologies),
         cmocka_unit_test(test_trust),
         cmocka_unit_test(test_tools_on_garbage),
