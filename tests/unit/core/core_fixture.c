@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "store.h"
 
@@ -104,39 +103,6 @@ struct store *core_store_open(const char *dir, const char *name, bool writer_thr
     free(path);
     assert_non_null(st);
     return st;
-}
-
-static void finalize_statements(sqlite3 *db)
-{
-    sqlite3_stmt *s;
-    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
-        sqlite3_finalize(s);
-}
-
-static int finalize_writer_statements(sqlite3 *db, void *ctx, struct scim_error *err)
-{
-    (void)ctx;
-    (void)err;
-    finalize_statements(db);
-    return 0;
-}
-
-void core_store_close(struct store *st)
-{
-    if (!st)
-        return;
-    struct scim_error err;
-    store_write(st, finalize_writer_statements, NULL, &err);
-    /* Taking more readers than the tests ever pool empties the pool. */
-    sqlite3 *readers[32] = { NULL };
-    for (size_t i = 0; i < 32; i++) {
-        readers[i] = store_reader_get(st, &err);
-        if (readers[i])
-            finalize_statements(readers[i]);
-    }
-    for (size_t i = 0; i < 32; i++)
-        store_reader_put(st, readers[i]);
-    store_close(st);
 }
 
 bool core_contains(const unsigned char *hay, size_t len, const char *needle)

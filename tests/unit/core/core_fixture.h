@@ -23,13 +23,6 @@ unsigned char *core_read(const char *path, size_t *len);
 /* store_open on dir/name, failing the test on error. */
 struct store *core_store_open(const char *dir, const char *name, bool writer_thread);
 
-/* store_close, after finalizing the statements store_stmt() caches on the writer and on
- * pooled readers. Workaround for the known bug "store-close-leaks-cached-statements"
- * (test_known_bugs.c): store_close() calls sqlite3_close(), which refuses to close a
- * connection that still has statements, so every such connection leaked and ASan failed the
- * tests that only wanted to check something else. Harmless once the bug is fixed. */
-void core_store_close(struct store *st);
-
 /* True when needle occurs anywhere in the len bytes of hay. */
 bool core_contains(const unsigned char *hay, size_t len, const char *needle);
 

@@ -159,7 +159,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    core_store_close(f->st);
+    store_close(f->st);
     scimd_config_free(&f->cfg);
     core_rmdir(f->dir);
     free(f);

@@ -263,6 +263,16 @@ static void test_values_in_other_forms(void **state)
     /* '#' inside a value without whitespace before it is not a comment. */
     assert_int_equal(load(f, "[accounts]\nhome = /home/#%u\n"), 0);
     assert_string_equal(f->cfg.home, "/home/#%u");
+    /* Comments: whole lines, or after whitespace in a value; never inside a key, so a
+     * [groups] displayName such as "Team #1" can be mapped; also after a section header. */
+    assert_int_equal(load(f, "[groups] # SCIM groups\nTeam #1 = developers # the dev team\n"
+                             "Ops;EU = adm\n  ; indented comment\n  # another\n"),
+                     0);
+    assert_int_equal(f->cfg.n_group_maps, 2);
+    assert_string_equal(f->cfg.group_maps[0].scim_name, "Team #1");
+    assert_string_equal(f->cfg.group_maps[0].local_group, "developers");
+    assert_string_equal(f->cfg.group_maps[1].scim_name, "Ops;EU");
+    assert_string_equal(f->cfg.group_maps[1].local_group, "adm");
     /* CRLF line endings are accepted. */
     assert_int_equal(load(f, "[server]\r\nlisten = 127.0.0.1:9000\r\n"), 0);
     assert_int_equal(f->cfg.listen_port, 9000);
@@ -315,6 +325,22 @@ static void test_integer_errors(void **state)
     expect_error(f, "[accounts]\nuid_max = 18446744073709551616\n", 2, "uid_max");
     expect_error(f, "[accounts]\nmax_name_length = 256\n", 2, "max_name_length");
     expect_error(f, "[accounts]\nmax_name_length = 0\n", 2, "max_name_length");
+    /* Decimal only: no octal surprises from a leading zero, no hex. */
+    expect_error(f, "[accounts]\nuid_min = 0x70000000\n", 2, "uid_min: expected an integer");
+    expect_error(f, "[store]\nbusy_timeout = 08x\n", 2, "busy_timeout");
+}
+
+static void test_leading_zeros_are_decimal(void **state)
+{
+    struct fx *f = *state;
+    /* strtoull(..., 0) once read "0100" as 64 and "010000" as 4096. */
+    assert_int_equal(load(f, "[store]\nbusy_timeout = 0100\n[accounts]\nuid_min = 010000\n"
+                             "[server]\nlisten = 127.0.0.1:08080\nmax_connections = 09\n"),
+                     0);
+    assert_int_equal(f->cfg.busy_timeout_ms, 100);
+    assert_int_equal(f->cfg.uid_min, 10000);
+    assert_int_equal(f->cfg.listen_port, 8080);
+    assert_int_equal(f->cfg.max_connections, 9);
 }
 
 static void test_value_errors(void **state)
@@ -340,6 +366,7 @@ static void test_listen_errors(void **state)
         "[::1]8080",       /* no ':' after ']' */
         "[::1]:",          /* no port */
         "[::1",            /* unclosed */
+        "[]:80",           /* empty address */
         "127.0.0.1:",      /* no port */
         ":8080",           /* no host */
         "127.0.0.1:65536", /* port out of range */
@@ -380,7 +407,9 @@ static void test_path_errors(void **state)
     expect_error(f, "[store]\ndatabase =\n", 2, "database");
     expect_error(f, "[cache]\npath = \n", 2, "path");
     expect_error(f, "[accounts]\nshell =\n", 2, "shell");
-    expect_error(f, "[accounts]\nhome =\n", 2, "home: must not be empty");
+    expect_error(f, "[accounts]\nhome =\n", 2, "home");
+    /* A relative home would give every SCIM user a home relative to wherever login runs. */
+    expect_error(f, "[accounts]\nhome = home/%u\n", 2, "home: expected an absolute path");
     expect_error(f, "[server]\nlisten =\n", 2, "listen");
     expect_error(f, "[accounts]\nuid_min =\n", 2, "uid_min");
     expect_error(f, "[roles]\nadministrator =\n", 2, "needs a local group name");
@@ -521,6 +550,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_in_other_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_structure_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integer_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leading_zeros_are_decimal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_value_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),

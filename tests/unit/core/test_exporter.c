@@ -55,7 +55,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    core_store_close(f->st);
+    store_close(f->st);
     char *sub = core_path(f->dir, "sub");
     core_rmdir(sub); /* only test_failed_export_is_retried makes it */
     scimd_config_free(&f->cfg);

@@ -44,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    core_store_close(f->st);
+    store_close(f->st);
     scimd_config_free(&f->cfg);
     core_rmdir(f->dir);
     free(f);
@@ -124,7 +124,7 @@ static void test_login_localpart(void **state)
     assert_non_null(huge);
     memset(huge, 'b', 4999);
     huge[4999] = '\0';
-    expect_login_refused(&f->cfg, huge, "does not give a valid Linux login name");
+    expect_login_refused(&f->cfg, huge, "name too long");
     free(huge);
 
     /* max_name_length is configurable. */

@@ -230,7 +230,7 @@ static void test_hwm_guard(void **state)
     assert_int_equal(hwm_file_write(path, 200000100u, 200001011u), 0);
     assert_int_equal(startup_check_hwm(&f->cfg, st, f->err, sizeof(f->err)), -1);
     /* A replaced, empty database with a guard file left behind. */
-    core_store_close(st);
+    store_close(st);
     char *db = core_path(f->dir, "scimd.db");
     unlink(db);
     free(db);
@@ -247,8 +247,54 @@ static void test_hwm_guard(void **state)
     assert_int_equal(hwm_adopt(&f->cfg, st, &u, &g, f->err, sizeof(f->err)), 0);
     assert_int_equal(u, 200000500u);
     assert_int_equal(g, 200001500u);
-    core_store_close(st);
+    store_close(st);
     unlink(path);
+}
+
+static void test_damaged_guard_refuses(void **state)
+{
+    struct fx *f = *state;
+    char path[4096];
+    assert_int_equal(hwm_file_path(&f->cfg, path, sizeof(path)), 0);
+    struct store *st = core_store_open(f->dir, "scimd.db", false); /* empty: marks 0 */
+    /* A damaged guard must not read as "no ids handed out yet": it protects exactly the case
+     * of an empty or restored database. */
+    static const char *const damaged[] = {
+        "uid_hwm=1879048500\ngid_hwm=1880096900\n", /* a plausible hand edit */
+        "uid_hwm 1879048500\n",                       /* truncated: no gid mark */
+        "gid_hwm 1880096900\n",
+        "uid_hwm 1879048500\ngid_hwm\n",
+        "",                                           /* empty */
+        "\x7f" "ELF\x02\x01",                          /* something else entirely */
+    };
+    for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+        free(core_write(f->dir, "uid-high-water", damaged[i], strlen(damaged[i])));
+        uint64_t u = 7, g = 7;
+        if (hwm_file_read(path, &u, &g) != -1)
+            fail_msg("damaged guard #%zu read as marks %llu/%llu", i, (unsigned long long)u,
+                     (unsigned long long)g);
+        f->err[0] = '\0';
+        assert_int_equal(startup_check_hwm(&f->cfg, st, f->err, sizeof(f->err)), -1);
+        assert_non_null(strstr(f->err, path));
+        assert_non_null(strstr(f->err, "damaged"));
+        uint64_t au = 0, ag = 0;
+        assert_int_equal(hwm_adopt(&f->cfg, st, &au, &ag, f->err, sizeof(f->err)), -1);
+    }
+    /* A directory where the file should be cannot be read either. */
+    unlink(path);
+    assert_int_equal(mkdir(path, 0755), 0);
+    uint64_t u, g;
+    assert_int_equal(hwm_file_read(path, &u, &g), -1);
+    assert_int_equal(startup_check_hwm(&f->cfg, st, f->err, sizeof(f->err)), -1);
+    rmdir(path);
+    /* Both marks in any order, with extra whitespace, are fine. */
+    static const char good[] = "gid_hwm 1880096900\n\n  uid_hwm   1879048500\n";
+    free(core_write(f->dir, "uid-high-water", good, strlen(good)));
+    assert_int_equal(hwm_file_read(path, &u, &g), 0);
+    assert_int_equal(u, 1879048500u);
+    assert_int_equal(g, 1880096900u);
+    unlink(path);
+    store_close(st);
 }
 
 int main(void)
@@ -259,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranges_subordinate_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_guard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_guard_refuses, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

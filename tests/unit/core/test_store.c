@@ -1,5 +1,8 @@
 /* The SQLite store (store.c): group commit from many threads, per-request rollback, readers
  * seeing committed data, the meta table, and open-time errors. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,7 +66,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    core_store_close(f->st);
+    store_close(f->st);
     core_rmdir(f->dir);
     free(f);
     return 0;
@@ -325,7 +328,7 @@ static void test_synchronous_store(void **state)
     assert_int_equal(read_tag(f->st, "ctl-ok", &thread, &seq, &rowid), 1);
     assert_int_equal(seq, 0);
     assert_int_equal(read_tag(f->st, "ctl-bad", &thread, &seq, &rowid), 0);
-    core_store_close(ctl);
+    store_close(ctl);
 }
 
 static int meta_fn(sqlite3 *db, void *arg, struct scim_error *err)
@@ -440,13 +443,74 @@ static void test_open_errors_and_reopen(void **state)
 
     /* Committed data survives close and reopen. */
     write_sql(f->st, "INSERT INTO scratch VALUES('durable', 7, 7)");
-    core_store_close(f->st);
+    store_close(f->st);
     f->st = core_store_open(f->dir, "scimd.db", true);
     store_set_commit_hook(f->st, count_commit, f);
     int thread, seq;
     int64_t rowid;
     assert_int_equal(read_tag(f->st, "durable", &thread, &seq, &rowid), 1);
     assert_int_equal(thread, 7);
+}
+
+/* Open descriptors of this process on path. */
+static int fds_open_to(const char *path)
+{
+    char want[PATH_MAX], got[PATH_MAX];
+    if (!realpath(path, want))
+        fail_msg("realpath(%s): %s", path, strerror(errno));
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        ssize_t len = readlinkat(dirfd(d), e->d_name, got, sizeof(got) - 1);
+        if (len > 0) {
+            got[len] = '\0';
+            if (strcmp(got, want) == 0)
+                n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int cached_lookup_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    (void)arg;
+    sqlite3_stmt *s = store_stmt(db, "SELECT count(*) FROM scratch");
+    if (!s)
+        return scim_error_set(err, 500, NULL, "store_stmt failed");
+    sqlite3_step(s);
+    store_stmt_done(s);
+    return 0;
+}
+
+static void test_close_releases_connections(void **state)
+{
+    struct fx *f = *state;
+    /* Statements cached by store_stmt on the writer and on pooled readers (users_repo and
+     * groups_repo lookups do this) once kept sqlite3_close from closing anything. */
+    struct scim_error err = { 0 };
+    assert_int_equal(store_write(f->st, cached_lookup_fn, NULL, &err), 0);
+    sqlite3 *r[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = store_reader_get(f->st, &err);
+        assert_non_null(r[i]);
+        sqlite3_stmt *s = store_stmt(r[i], "SELECT count(*) FROM scratch");
+        assert_non_null(s);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        store_stmt_done(s);
+        /* The same statement comes back on the next use, reset. */
+        assert_ptr_equal(store_stmt(r[i], "SELECT count(*) FROM scratch"), s);
+        store_stmt_done(s);
+    }
+    for (int i = 0; i < 3; i++)
+        store_reader_put(f->st, r[i]);
+    char *db_path = core_path(f->dir, "scimd.db");
+    assert_true(fds_open_to(db_path) >= 4);
+    store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(fds_open_to(db_path), 0);
+    free(db_path);
 }
 
 static void test_timestamp_and_errors(void **state)
@@ -485,6 +549,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_releases_connections, setup, teardown),
         cmocka_unit_test(test_timestamp_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

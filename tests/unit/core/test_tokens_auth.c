@@ -43,7 +43,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     auth_free(f->auth);
-    core_store_close(f->st);
+    store_close(f->st);
     free(f->db_path);
     core_rmdir(f->dir);
     free(f);
@@ -394,7 +394,7 @@ static void test_revoke_seen_by_open_auth(void **state)
     expect_refuse(f, hb, "unknown or revoked", b.key);
     expect_accept(f, hc, c.id);
 
-    core_store_close(ctl);
+    store_close(ctl);
     free(ha);
     free(hc);
 }
@@ -461,7 +461,7 @@ static void test_only_hmac_stored(void **state)
     scan_file_for(f->db_path, secrets, 2);
     auth_free(f->auth);
     f->auth = NULL;
-    core_store_close(f->st);
+    store_close(f->st);
     f->st = NULL;
     scan_file_for(wal, secrets, 2);
     scan_file_for(f->db_path, secrets, 2);

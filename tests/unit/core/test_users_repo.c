@@ -273,7 +273,7 @@ static void test_rows(void **state)
 
     user_row_clear(&alice);
     user_row_clear(&dup);
-    core_store_close(st);
+    store_close(st);
     core_rmdir(dir);
 }
 
