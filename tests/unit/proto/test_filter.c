@@ -1,11 +1,13 @@
 /* Filter grammar, matching semantics and hostile input. */
 #include "proto_test_util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
+#include "validate.h"
 
 #define ENT SCIM_URN_ENTERPRISE_USER
 #define LNX SCIM_URN_LINUX_USER
@@ -478,6 +480,50 @@ static void test_match_robustness(void **state)
     scim_filter_free(NULL);
 }
 
+/* One parsed filter, one resource, many threads: nothing in the library is shared mutable
+ * state, so every thread sees the same answers (run under TSan to check the claim). */
+struct thread_job {
+    const struct scim_filter *f;
+    const json_t *res;
+    int matches;
+};
+
+static void *match_many(void *arg)
+{
+    struct thread_job *job = arg;
+    for (int i = 0; i < 2000; i++) {
+        if (scim_filter_match(job->f, job->res))
+            job->matches++;
+        json_t *p = scim_resource_project(job->res, &scim_rt_user, "emails.value,name", NULL);
+        json_decref(p);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    struct scim_error err = {0};
+    json_t *res = fixture("user_full.json");
+    struct scim_filter *f = scim_filter_parse(
+        "emails[type eq \"work\" and value co \"@EXAMPLE\"] and meta.created lt "
+        "\"2011-01-01T00:00:00Z\" and not (title eq \"x\")", &scim_rt_user, &err);
+    assert_non_null(f);
+    enum { T = 8 };
+    pthread_t th[T];
+    struct thread_job jobs[T];
+    for (int i = 0; i < T; i++) {
+        jobs[i] = (struct thread_job){.f = f, .res = res};
+        assert_int_equal(pthread_create(&th[i], NULL, match_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < T; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].matches, 2000);
+    }
+    scim_filter_free(f);
+    json_decref(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_simple_eq),
         cmocka_unit_test(test_element_filters),
         cmocka_unit_test(test_match_robustness),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
