@@ -366,8 +366,6 @@ class ErrorShapes(ScimTestCase):
                                         "password": ""})
         self.assertScimError(resp, 400, "invalidValue", msg="empty password")
 
-    # DAEMON BUG (reported; also a core unit test): 512..1024-byte passwords give 500.
-    @unittest.expectedFailure
     def test_password_lengths_long(self):
         for n in (512, 1024, 1025, 4096):
             name = unique("pwlong%d" % n)
