@@ -95,11 +95,17 @@ static int prepare(struct pending *f, const struct scim_cache_snapshot *snap, ch
     }
     if ((rc = write_all(f->fd, f->img, f->len)) < 0 || (fsync(f->fd) < 0 && (rc = -errno)))
         return scim_cache_seterr(err, errlen, rc, "%s: writing: %s", f->tmp, strerror(-rc));
-    if (fchmod(f->fd, f->mode) < 0 ||
-        (f->kind == SCIM_CACHE_FILE_SHADOW && shadow_gid != 0 &&
-         fchown(f->fd, (uid_t)-1, shadow_gid) < 0)) {
+    if (fchmod(f->fd, f->mode) < 0) {
         rc = -errno;
-        return scim_cache_seterr(err, errlen, rc, "%s: setting mode/owner: %s", f->tmp,
+        return scim_cache_seterr(err, errlen, rc, "%s: setting mode: %s", f->tmp, strerror(-rc));
+    }
+    /* Root without CAP_CHOWN (an empty capability set) may only give the file a group it
+     * is a member of. Then the file stays root:root 0640: stricter, still served to root
+     * processes; give the service SupplementaryGroups=shadow for unix_chkpwd to read it. */
+    if (f->kind == SCIM_CACHE_FILE_SHADOW && shadow_gid != 0 &&
+        fchown(f->fd, (uid_t)-1, shadow_gid) < 0 && errno != EPERM) {
+        rc = -errno;
+        return scim_cache_seterr(err, errlen, rc, "%s: setting group: %s", f->tmp,
                                  strerror(-rc));
     }
     char verr[200] = "";

@@ -64,7 +64,9 @@ struct scim_cache_snapshot {
 
 /* Validates the snapshot, writes nss_path and shadow_path atomically (temp file in the
  * same directory, fsync, read back and verify, chmod/chown, rename, fsync directory), then
- * marks each replaced file superseded. The writer adds each user's private group (name and
+ * marks each replaced file superseded. shadow.cache gets mode 0640 and group "shadow"
+ * (looked up once per process); if the caller may not set that group (root without
+ * CAP_CHOWN and not a member of it) the file stays root:root 0640. The writer adds each user's private group (name and
  * gid of the user) and derives every user's supplementary gid list from the groups'
  * members. On any error nothing is published, the old files stay, errbuf says why. */
 int scim_cache_write(const char *nss_path, const char *shadow_path,

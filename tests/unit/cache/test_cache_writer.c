@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,6 +300,39 @@ static void test_enospc_keeps_old_files(void **state)
     fx_rmdir(dir);
 }
 
+/* Root with an empty capability set (the shipped unit) cannot chgrp to "shadow": the
+ * export still succeeds and the shadow cache stays root:root 0640. */
+static void test_shadow_group_without_cap_chown(void **state)
+{
+    struct fx *f = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct data[2] = {{0}};
+        char err[256] = "";
+        if (syscall(SYS_capset, &hdr, data) != 0)
+            _exit(3);
+        _exit(scim_cache_write(f->nss, f->shadow, fx_snapshot(), err, sizeof(err)) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 3) {
+        skip();
+        return;
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    struct stat st;
+    assert_int_equal(stat(f->shadow, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_gid, 0);
+    assert_int_not_equal(st.st_ino, f->shadow_st.st_ino);
+    assert_int_equal(stat(f->nss, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shadow_group_without_cap_chown, setup, teardown),
         cmocka_unit_test(test_enospc_keeps_old_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
