@@ -54,10 +54,15 @@ crc_src=$fuzzdir/crc_stub.c
 
 build_target() {
     case $1 in
-    filter | patch | resource)
+    filter | patch)
         # shellcheck disable=SC2086
         compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$build" \
             "$fuzzdir/fuzz_$1.c" $proto_src "$src/scimd/scim_error.c" $jansson || return 1 ;;
+    resource)
+        # shellcheck disable=SC2086
+        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$src/common" \
+            -I"$build" "$fuzzdir/fuzz_$1.c" $proto_src "$src/scimd/scim_error.c" \
+            "$src/common/scim_names.c" $jansson || return 1 ;;
     cache)
         # shellcheck disable=SC2086
         compile cache -I"$src/common" "$fuzzdir/fuzz_cache.c" $cache_src "$crc_src" || return 1

@@ -1,10 +1,14 @@
 /* libFuzzer target: request body -> User/Group validation and projection, as POST and PUT
  * do. The first input byte picks the projection lists; the rest is the JSON body. A body
- * that fails validation must leave the value untouched (the server then answers 400). */
+ * that fails validation must leave the value untouched (the server then answers 400).
+ * The names a valid body carries (userName, displayName, roles[].value) then go through
+ * the Linux name rules, whose every accepted output must be a safe passwd/group name. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_common.h"
+#include "scim_names.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,6 +23,43 @@ static const char *const projections[][2] = {
     {",,, ,", ","},
     {"name.", ".value"},
 };
+
+/* What DESIGN.md promises of every name that reaches passwd/group. */
+static void assert_safe_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > SCIM_NAME_MAX_DEFAULT || strchr("-+.@", name[0]) ||
+        strspn(name, "0123456789") == n ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.@+-") != n)
+        abort();
+    if (scim_name_validate(name, 0, NULL) != 0)
+        abort(); /* the rule's output fails the rule's own check */
+}
+
+static void check_names(const json_t *res)
+{
+    char out[SCIM_NAME_MAX_LIMIT + 1];
+    const char *why = NULL;
+    const char *user_name = json_string_value(json_object_get(res, "userName"));
+    if (user_name) {
+        if (scim_name_login_from_username(user_name, SCIM_LOGIN_LOCALPART, 0, out, sizeof(out),
+                                          &why) == 0)
+            assert_safe_name(out);
+        if (scim_name_login_from_username(user_name, SCIM_LOGIN_USERNAME, 0, out, sizeof(out),
+                                          &why) == 0)
+            assert_safe_name(out);
+    }
+    const char *display = json_string_value(json_object_get(res, "displayName"));
+    if (display && scim_name_group_from_display(display, 0, out, sizeof(out), &why) == 0)
+        assert_safe_name(out);
+    size_t i;
+    json_t *role;
+    json_array_foreach(json_object_get(res, "roles"), i, role) {
+        const char *v = json_string_value(json_object_get(role, "value"));
+        if (v && scim_name_group_from_display(v, 0, out, sizeof(out), &why) == 0)
+            assert_safe_name(out);
+    }
+}
 
 static void check(const json_t *body, const struct scim_resource_type *rt,
                   enum scim_write_mode mode, unsigned pick)
@@ -42,6 +83,7 @@ static void check(const json_t *body, const struct scim_resource_type *rt,
             abort();
         json_decref(again);
     }
+    check_names(res);
     const char *const *p = projections[pick % (sizeof(projections) / sizeof(projections[0]))];
     json_t *projected = scim_resource_project(res, rt, p[0], p[1]);
     if (!projected)
