@@ -30,6 +30,7 @@
 
 #include "account_snapshot.h"
 #include "core_fixture.h"
+#include "log.h"
 #include "roles.h"
 #include "server.h"
 #include "sessions.h"
@@ -276,6 +277,48 @@ static void bug_sessions_special_uids(void **state)
                  killed ? "KILLED" : "spared");
 }
 
+/* BUG log-injection: log_msg() writes the formatted text as is, and log lines carry
+ * client-controlled text: router.c logs "auth: refused %s %s" with the request URL, which
+ * libmicrohttpd has percent-decoded, before any authentication. So
+ *   curl 'http://127.0.0.1:8080/scim/v2/Users%0Aaudit:%20token=abcdefghijkmnpqr%20action=delete
+ *         %20resource=User%20id=x%20name=root%20changed=[]'
+ * writes a second line "audit: token=abcdefghijkmnpqr action=delete ..." that journald stores
+ * as its own entry, indistinguishable from a real audit record (http.c's request line too).
+ * log_msg should escape control bytes (\n as "\\n", others as \xNN) so one call is one line. */
+static void bug_log_injection(void **state)
+{
+    (void)state;
+    char *dir = core_mkdtemp();
+    char *path = core_path(dir, "stderr");
+    FILE *capture = fopen(path, "w+e");
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(capture), fileno(stderr)) >= 0);
+    log_msg(LOG_WARNING, "auth: refused %s %s: %s", "GET",
+            "/scim/v2/Users\naudit: token=abcdefghijkmnpqr action=delete resource=User id=x",
+            "missing credentials");
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    fclose(capture);
+    size_t len = 0;
+    unsigned char *text = core_read(path, &len);
+    unlink(path);
+    free(path);
+    core_rmdir(dir);
+    assert_non_null(text);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    bool forged = core_contains(text, len, "\naudit:");
+    if (lines != 1 || forged)
+        fail_msg("one log call wrote %zu lines%s: %.*s", lines,
+                 forged ? ", one of them a forged audit record" : "", (int)len, (const char *)text);
+    free(text);
+}
+
 static const struct {
     const char *name;
     CMUnitTestFunction fn;
@@ -284,6 +327,7 @@ static const struct {
     { "snapshot-mapped-big-group", bug_snapshot_mapped_big_group },
     { "sessions-count-zombies", bug_sessions_count_zombies },
     { "sessions-special-uids", bug_sessions_special_uids },
+    { "log-injection", bug_log_injection },
 };
 
 int main(int argc, char **argv)
