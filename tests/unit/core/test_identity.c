@@ -1,6 +1,7 @@
 /* Identity mapping (identity.c): login names from userName, refusing names the host already
  * knows, and the never-reused uid/gid ledger. */
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -440,6 +441,55 @@ static void test_allocate_top_of_id_space(void **state)
     assert_int_equal(query_int(f, "SELECT count(*) FROM id_ledger"), 3);
 }
 
+struct alloc_thread {
+    struct fx *f;
+    uint32_t ids[10];
+    int failures;
+};
+
+static void *alloc_main(void *arg)
+{
+    struct alloc_thread *t = arg;
+    for (int i = 0; i < 10; i++) {
+        char owner[64];
+        snprintf(owner, sizeof(owner), "owner-%p-%d", (void *)t, i);
+        struct scim_error err = { 0 };
+        if (run(t->f, ALLOC_UID, owner, owner, &t->ids[i], &err) != 0)
+            t->failures++;
+    }
+    return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_allocate_concurrently(void **state)
+{
+    struct fx *f = *state;
+    /* Allocations from many request threads meet in the writer's batches: each gets its own
+     * id, none is handed out twice, none skipped. */
+    struct alloc_thread t[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        memset(&t[i], 0, sizeof(t[i]));
+        t[i].f = f;
+        assert_int_equal(pthread_create(&th[i], NULL, alloc_main, &t[i]), 0);
+    }
+    uint32_t all[80];
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].failures, 0);
+        memcpy(all + 10 * i, t[i].ids, sizeof(t[i].ids));
+    }
+    qsort(all, 80, sizeof(all[0]), cmp_u32);
+    for (uint32_t i = 0; i < 80; i++)
+        assert_int_equal(all[i], LO + i);
+    assert_int_equal(query_int(f, "SELECT count(DISTINCT owner) FROM id_ledger"), 80);
+}
+
 /* The smallest id >= 1000 (and below 65534) that the passwd or group database resolves. */
 static int64_t local_id(void)
 {
@@ -500,6 +550,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_allocate_respects_hwm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_top_of_id_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allocate_concurrently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_skips_host_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
