@@ -245,6 +245,22 @@ def t_corrupt_and_missing():
     expect(rc == 2 and out == "", f"missing: rc {rc}")
 
 
+def t_only_nss_abi_exported():
+    p = subprocess.run(["nm", "-D", "--defined-only", os.path.join(LIBDIR, "libnss_scim.so.2")],
+                       capture_output=True, text=True, check=True)
+    names = [l.split()[-1] for l in p.stdout.splitlines() if l.strip()]
+    expect(names and all(n.startswith("_nss_scim_") for n in names), names)
+    for want in ("getpwnam_r", "getpwuid_r", "setpwent", "getpwent_r", "endpwent",
+                 "getgrnam_r", "getgrgid_r", "setgrent", "getgrent_r", "endgrent",
+                 "initgroups_dyn", "getspnam_r", "setspent", "getspent_r", "endspent"):
+        expect("_nss_scim_" + want in names, want)
+    p = subprocess.run(["readelf", "-d", os.path.join(LIBDIR, "libnss_scim.so.2")],
+                       capture_output=True, text=True, check=True)
+    needed = [l for l in p.stdout.splitlines() if "(NEEDED)" in l]
+    expect(len(needed) == 1 and "libc.so.6" in needed[0], needed)  # libc only
+    expect("NODELETE" in p.stdout, "not linked -z nodelete")
+
+
 def t_id_in_mount_namespace():
     conf = os.path.join(E.dir, "nsswitch.conf")
     with open(conf, "w") as f:
@@ -312,6 +328,7 @@ TESTS = [
     ("cache owned by nobody is unavailable", t_untrusted_owner),
     ("group-writable cache is unavailable", t_untrusted_mode),
     ("truncated or missing cache is unavailable", t_corrupt_and_missing),
+    ("module exports only _nss_scim_*, needs only libc", t_only_nss_abi_exported),
     ("id alice in a mount namespace", t_id_in_mount_namespace),
     ("4 reader threads during 200 replacements", t_readers_during_200_replacements),
 ]
