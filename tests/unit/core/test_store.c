@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -513,6 +514,28 @@ static void test_close_releases_connections(void **state)
     free(db_path);
 }
 
+static void test_files_are_private(void **state)
+{
+    struct fx *f = *state;
+    /* Password hashes and token HMACs live here: 0600 whatever the umask, and SQLite gives
+     * the -wal and -shm files the database's mode. */
+    mode_t old = umask(0);
+    struct store *st = core_store_open(f->dir, "private.db", true);
+    umask(old);
+    write_sql(st, "CREATE TABLE t(x)");
+    static const char *const names[] = { "private.db", "private.db-wal", "private.db-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char *p = core_path(f->dir, names[i]);
+        struct stat sb;
+        if (stat(p, &sb) != 0)
+            fail_msg("%s: %s", p, strerror(errno));
+        if ((sb.st_mode & 0777) != 0600)
+            fail_msg("%s has mode %03o", names[i], (unsigned)(sb.st_mode & 0777));
+        free(p);
+    }
+    store_close(st);
+}
+
 static void test_timestamp_and_errors(void **state)
 {
     (void)state;
@@ -550,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_releases_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_are_private, setup, teardown),
         cmocka_unit_test(test_timestamp_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
