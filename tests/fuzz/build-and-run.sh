@@ -6,7 +6,7 @@
 #   build-and-run.sh SOURCE_ROOT BUILD_ROOT [TARGET...]
 #
 # Environment:
-#   FUZZ_SECONDS   seconds of fuzzing per target (default 15; 0 = only replay crashers)
+#   FUZZ_SECONDS   seconds of fuzzing per target (default 12; 0 = only replay crashers)
 #   FUZZ_WORKDIR   where binaries, the growing corpora and new crash artifacts go
 #                  (default: BUILD_ROOT/tests/fuzz/work); kept between runs
 #   FUZZ_JOBS      parallel fuzzing processes per target (default 1)
@@ -20,7 +20,7 @@ src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 shift 2
 targets=${*:-filter patch resource cache config}
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-12}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC_FUZZ:-clang}
 work=${FUZZ_WORKDIR:-$build/tests/fuzz/work}
@@ -36,7 +36,10 @@ cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -Wall -Wextra -Werror -Wno-unused-parameter -I$fuzzdir"
 proto_src=$(ls "$src"/scimd/proto/*.c)
-cache_src=$(ls "$src"/common/*.c | grep -v '/scim_crc32c\.c$')
+cache_src=""
+for f in "$src"/common/*.c; do
+    case $f in */scim_crc32c.c) ;; *) cache_src="$cache_src $f" ;; esac
+done
 jansson=$(pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
 
 # The config parser includes "../config.h" (meson's generated one, in BUILD_ROOT):
@@ -151,7 +154,8 @@ done
 
 if [ -n "$failed" ]; then
     echo "# failed:$failed"
-    echo "# $((n - $(echo $failed | wc -w))) passed, $(echo $failed | wc -w) failed"
+    nfailed=$(echo "$failed" | wc -w)
+    echo "# $((n - nfailed)) passed, $nfailed failed"
     exit 1
 fi
 echo "# $n passed, 0 failed"
