@@ -37,10 +37,16 @@ DESC = "\n".join([
 results = []
 
 
+class Skip(Exception):
+    pass
+
+
 def check(name, fn):
     try:
         fn()
         results.append((True, name, ""))
+    except Skip as e:
+        results.append((True, f"{name} # SKIP {e}", ""))
     except Exception as e:  # a failed check is reported, the next still runs
         results.append((False, name, repr(e)))
 
@@ -310,6 +316,34 @@ def t_readers_during_200_replacements():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def t_helgrind_readers_during_replacements():
+    if not shutil.which("valgrind"):
+        raise Skip("valgrind not installed")
+    desc = "\n".join([
+        "generation\t1",
+        f"user\talice\t{ALICE_UID}\t1\tgen-%g\t/home/gen-%g\t/bin/bash\t-\t19700",
+        f"group\tops\t{OPS_GID}\trole\talice",
+        "",
+    ])
+    d = tempfile.mkdtemp(prefix="nss-helgrind-")
+    try:
+        nss, shadow, stop = (os.path.join(d, n) for n in ("nss.cache", "shadow.cache", "stop"))
+        E.write(desc, nss=nss, shadow=shadow)
+        reader = subprocess.Popen(
+            ["valgrind", "--tool=helgrind", "-q", "--error-exitcode=99", READER_LOOP,
+             "alice", str(ALICE_UID), "ops", stop, "3"],
+            env=E.env(nss, shadow), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)  # valgrind start-up
+        E.write(desc, nss=nss, shadow=shadow, repeat=20)
+        time.sleep(2)
+        open(stop, "w").close()
+        out, err = reader.communicate(timeout=120)
+        print(f"# helgrind reader: {out.strip()}")
+        expect(reader.returncode == 0, f"rc {reader.returncode}: {err[-3000:]}")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 TESTS = [
     ("getent passwd by name", t_passwd_by_name),
     ("getent passwd by uid", t_passwd_by_uid),
@@ -331,6 +365,7 @@ TESTS = [
     ("module exports only _nss_scim_*, needs only libc", t_only_nss_abi_exported),
     ("id alice in a mount namespace", t_id_in_mount_namespace),
     ("4 reader threads during 200 replacements", t_readers_during_200_replacements),
+    ("helgrind: 3 reader threads during 20 replacements", t_helgrind_readers_during_replacements),
 ]
 
 
