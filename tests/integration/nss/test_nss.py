@@ -270,12 +270,12 @@ def t_only_nss_abi_exported():
 def t_id_in_mount_namespace():
     conf = os.path.join(E.dir, "nsswitch.conf")
     with open(conf, "w") as f:
-        f.write("passwd: files scim\ngroup: files scim\nshadow: files scim\n")
+        f.write("passwd: files scim\ngroup: files [SUCCESS=merge] scim\nshadow: files scim\n")
     script = (
         "set -e; mount --make-rprivate /; "
         f"mount --bind {conf} /etc/nsswitch.conf; "
         "if [ -d /run/nscd ]; then mount -t tmpfs tmpfs /run/nscd; fi; "
-        "id alice; id -nG alice; getent passwd bob"
+        "id alice; id -nG alice; getent passwd bob; getent group sudo; getent group root"
     )
     p = subprocess.run(["unshare", "-m", "sh", "-c", script], env=E.env(),
                        capture_output=True, text=True, timeout=30)
@@ -286,6 +286,11 @@ def t_id_in_mount_namespace():
     expect("27(sudo)" in lines[0], lines[0])  # the mapped local group, named by files
     expect(sorted(lines[1].split()) == sorted(["alice", "ops", "developers", "sudo"]), lines[1])
     expect(lines[2].startswith("bob:x:"), lines[2])
+    # merge: the local sudo group gains its SCIM members; local groups stay as they are
+    import grp
+    local = grp.getgrnam("sudo").gr_mem
+    expect(lines[3] == "sudo:x:27:" + ",".join(local + ["alice"]), lines[3])
+    expect(lines[4] == "root:x:0:", lines[4])
 
 
 def t_readers_during_200_replacements():

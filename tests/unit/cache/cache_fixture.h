@@ -40,4 +40,7 @@ struct scim_cache_section *fx_section(uint8_t *img, uint32_t i);
 /* The entry for a section type, or NULL. */
 struct scim_cache_section *fx_section_of(uint8_t *img, uint32_t type);
 
+/* Recomputes user record i's checksum after a test edited it (ids, flags). */
+void fx_reseal_user(uint8_t *img, uint32_t i);
+
 #endif

@@ -486,22 +486,6 @@ static void test_section_table_rules(void **state)
 }
 
 /* Records that pass their checksum but break the id rules are refused by the reader. */
-static void reseal_user(uint8_t *img, uint32_t i)
-{
-    struct scim_cache_section *us = fx_section_of(img, SCIM_SECT_USERS);
-    struct scim_cache_section *ss = fx_section_of(img, SCIM_SECT_STRINGS);
-    struct scim_cache_section *gs = fx_section_of(img, SCIM_SECT_GIDLISTS);
-    struct scim_cache_user_rec *r = (struct scim_cache_user_rec *)(img + us->offset) + i;
-    const char *str = (const char *)img + ss->offset;
-    uint32_t crc = scim_crc32c(r, offsetof(struct scim_cache_user_rec, crc));
-    crc = scim_crc32c_update(crc, str + r->name.off, r->name.len);
-    crc = scim_crc32c_update(crc, str + r->gecos.off, r->gecos.len);
-    crc = scim_crc32c_update(crc, str + r->home.off, r->home.len);
-    crc = scim_crc32c_update(crc, str + r->shell.off, r->shell.len);
-    crc = scim_crc32c_update(crc, img + gs->offset + 4 * (size_t)r->gids_first, 4 * (size_t)r->gids_count);
-    r->crc = crc;
-}
-
 static void test_forbidden_ids_refused(void **state)
 {
     (void)state;
@@ -516,7 +500,7 @@ static void test_forbidden_ids_refused(void **state)
                 r->uid = bad[b];
             else
                 r->gid = bad[b];
-            reseal_user(img, 0);
+            fx_reseal_user(img, 0);
             struct scim_cache c;
             struct scim_cache_user_view u;
             char err[256];

@@ -418,6 +418,33 @@ static void test_replacement_and_unavailable(void **state)
     free(good);
 }
 
+/* A record that passes its checksum but carries uid 0 never reaches a caller. */
+static void test_forbidden_ids_never_returned(void **state)
+{
+    (void)state;
+    char err[256];
+    uint8_t *img = NULL;
+    size_t len = 0;
+    assert_int_equal(scim_cache_build(fx_snapshot(), &img, &len, NULL, NULL, err, sizeof(err)), 0);
+    struct scim_cache_user_rec *r =
+        (struct scim_cache_user_rec *)(img + fx_section_of(img, SCIM_SECT_USERS)->offset);
+    r->uid = 0;
+    r->gid = 0;
+    fx_reseal_user(img, 0);
+    replace_with(M.nss, img, len, 0644, 0);
+    struct passwd pw;
+    char buf[1024];
+    int e = 0;
+    assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_not_equal(M.getpwuid(0, &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    M.setpwent(0);
+    assert_int_equal(M.getpwent(&pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(M.getpwnam("bob", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
+    assert_int_equal(pw.pw_uid, FX_UID_BOB);
+    free(img);
+    assert_int_equal(scim_cache_write(M.nss, M.shadow, fx_snapshot(), err, sizeof(err)), 0);
+}
+
 static volatile int stop_readers;
 
 static void *reader(void *arg)
@@ -476,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_shadow),
         cmocka_unit_test(test_enumeration),
         cmocka_unit_test(test_replacement_and_unavailable),
+        cmocka_unit_test(test_forbidden_ids_never_returned),
         cmocka_unit_test(test_fork_while_reading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
