@@ -14,6 +14,7 @@
 
 #include "core_fixture.h"
 #include "groups_repo.h"
+#include "linux_names.h"
 #include "store.h"
 #include "users_repo.h"
 
@@ -406,6 +407,56 @@ static void test_cascades(void **state)
     group_row_clear(&g2);
 }
 
+static int role_group_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+{
+    (void)f;
+    (void)arg;
+    if (sqlite3_exec(db, "INSERT INTO role_groups(name, gid) VALUES('ops', 1700001500)", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return scim_error_set(err, 500, NULL, "%s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static void expect_taken(sqlite3 *db, const char *name, const char *self, const char *what)
+{
+    struct scim_error err = { 0 };
+    const char *by = NULL;
+    int r = linux_name_taken(db, name, self, &by, &err);
+    if (!what) {
+        if (r != 0)
+            fail_msg("'%s' reported taken by %s", name, by ? by : "?");
+        return;
+    }
+    if (r != 1)
+        fail_msg("'%s' reported free (%d), expected taken by %s", name, r, what);
+    assert_non_null(by);
+    if (strstr(by, what) == NULL)
+        fail_msg("'%s' taken by '%s', expected '%s'", name, by, what);
+}
+
+static void test_one_namespace(void **state)
+{
+    struct fx *f = *state;
+    struct scim_error err;
+    struct group_row g;
+    fill_group(&g, "Developers", "developers", 1700001002u);
+    assert_int_equal(in_write(f, insert_step, &g, &err), 0);
+    assert_int_equal(in_write(f, role_group_step, NULL, &err), 0);
+    sqlite3 *db = store_reader_get(f->st, &err);
+    /* Users' logins (their private groups), role groups and SCIM groups share one namespace. */
+    expect_taken(db, "alice", NULL, "login name");
+    expect_taken(db, "ops", NULL, "role group");
+    expect_taken(db, "developers", NULL, "SCIM group");
+    /* Renaming a group to its own name is not a clash with itself, but is with another. */
+    expect_taken(db, "developers", g.id, NULL);
+    expect_taken(db, "developers", "00000000-0000-4000-8000-000000000000", "SCIM group");
+    expect_taken(db, "nobody-has-this", NULL, NULL);
+    /* Names are stored lower-case; the lookup is exact. */
+    expect_taken(db, "Alice", NULL, NULL);
+    store_reader_put(f->st, db);
+    group_row_clear(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_members, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cascades, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_namespace, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
