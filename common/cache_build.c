@@ -1,216 +1,12 @@
 /* Builds nss.cache and shadow.cache images in memory from a validated snapshot. */
 #include "cache_internal.h"
+#include "cache_image.h"
+#include "cache_strtab.h"
 #include "cache_validate.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
-
-/* ---- string table with de-duplication (shells and homes repeat 100k times) */
-
-struct strtab_slot {
-    uint64_t hash;
-    uint32_t off, len;
-    bool used;
-};
-
-struct strtab {
-    char *data;
-    size_t len, cap;
-    struct strtab_slot *slots;
-    size_t n_slots, n_used;
-};
-
-static int strtab_grow_slots(struct strtab *t)
-{
-    size_t n = t->n_slots ? t->n_slots * 2 : 1024;
-    struct strtab_slot *s = calloc(n, sizeof(*s));
-    if (!s)
-        return -ENOMEM;
-    for (size_t i = 0; i < t->n_slots; i++) {
-        if (!t->slots[i].used)
-            continue;
-        size_t b = t->slots[i].hash & (n - 1);
-        while (s[b].used)
-            b = (b + 1) & (n - 1);
-        s[b] = t->slots[i];
-    }
-    free(t->slots);
-    t->slots = s;
-    t->n_slots = n;
-    return 0;
-}
-
-static int strtab_init(struct strtab *t)
-{
-    memset(t, 0, sizeof(*t));
-    t->cap = 4096;
-    t->data = malloc(t->cap);
-    if (!t->data)
-        return -ENOMEM;
-    t->data[0] = '\0'; /* offset 0 is the empty string */
-    t->len = 1;
-    return strtab_grow_slots(t);
-}
-
-static void strtab_free(struct strtab *t)
-{
-    free(t->data);
-    free(t->slots);
-    memset(t, 0, sizeof(*t));
-}
-
-/* Appends without de-duplication. */
-static int strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
-{
-    if (len > UINT32_MAX - 1 || t->len + len + 1 > UINT32_MAX)
-        return -E2BIG;
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap;
-        while (cap < t->len + len + 1)
-            cap *= 2;
-        char *d = realloc(t->data, cap);
-        if (!d)
-            return -ENOMEM;
-        t->data = d;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, s, len);
-    t->data[t->len + len] = '\0';
-    *ref = (struct scim_cache_strref){(uint32_t)t->len, (uint32_t)len};
-    t->len += len + 1;
-    return 0;
-}
-
-static int strtab_add(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
-{
-    if (len == 0) {
-        *ref = (struct scim_cache_strref){0, 0};
-        return 0;
-    }
-    uint64_t h = scim_hash_bytes(0, s, len);
-    size_t b = h & (t->n_slots - 1);
-    for (; t->slots[b].used; b = (b + 1) & (t->n_slots - 1)) {
-        struct strtab_slot *e = &t->slots[b];
-        if (e->hash == h && e->len == len && memcmp(t->data + e->off, s, len) == 0) {
-            *ref = (struct scim_cache_strref){e->off, e->len};
-            return 0;
-        }
-    }
-    int rc = strtab_push(t, s, len, ref);
-    if (rc < 0)
-        return rc;
-    t->slots[b] = (struct strtab_slot){h, ref->off, ref->len, true};
-    if (++t->n_used * 2 > t->n_slots)
-        return strtab_grow_slots(t);
-    return 0;
-}
-
-static int strtab_add_str(struct strtab *t, const char *s, struct scim_cache_strref *ref)
-{
-    return strtab_add(t, s ? s : "", s ? strlen(s) : 0, ref);
-}
-
-/* ---- hash indexes */
-
-static uint32_t index_size(size_t n)
-{
-    uint32_t size = 8;
-    while (size < n * 2)
-        size *= 2;
-    return size;
-}
-
-static void index_put(struct scim_cache_slot *slots, uint32_t size, uint64_t bucket_hash,
-                      uint32_t tag, uint32_t idx)
-{
-    uint32_t b = (uint32_t)bucket_hash & (size - 1);
-    while (slots[b].idx_plus1 != 0)
-        b = (b + 1) & (size - 1);
-    slots[b] = (struct scim_cache_slot){tag, idx + 1};
-}
-
-static void index_put_name(struct scim_cache_slot *slots, uint32_t size, uint64_t seed,
-                           const char *name, uint32_t idx)
-{
-    uint64_t h = scim_hash_bytes(seed, name, strlen(name));
-    index_put(slots, size, h, (uint32_t)(h >> 32), idx);
-}
-
-static void index_put_id(struct scim_cache_slot *slots, uint32_t size, uint64_t seed,
-                         uint32_t id, uint32_t idx)
-{
-    index_put(slots, size, scim_hash_u32(seed, id), id, idx);
-}
-
-/* ---- assembling a file image */
-
-struct sect_in {
-    uint32_t type, entry_size, count;
-    const void *data;
-};
-
-static size_t align_up(size_t n)
-{
-    return (n + SCIM_CACHE_ALIGN - 1) & ~(size_t)(SCIM_CACHE_ALIGN - 1);
-}
-
-static int assemble(const char *magic, const struct scim_cache_snapshot *snap, uint64_t seed,
-                    const struct sect_in *in, uint32_t n, uint8_t **out, size_t *out_len)
-{
-    uint32_t header_size = (uint32_t)(sizeof(struct scim_cache_header) +
-                                      n * sizeof(struct scim_cache_section));
-    size_t total = align_up(header_size);
-    for (uint32_t i = 0; i < n; i++)
-        total = align_up(total + (size_t)in[i].count * in[i].entry_size);
-    uint8_t *img = calloc(1, total);
-    if (!img)
-        return -ENOMEM;
-
-    struct scim_cache_header *h = (struct scim_cache_header *)img;
-    struct scim_cache_section *tab = (struct scim_cache_section *)(img + sizeof(*h));
-    memcpy(h->magic, magic, SCIM_CACHE_MAGIC_LEN);
-    h->version = SCIM_CACHE_VERSION;
-    h->byte_order = SCIM_CACHE_BYTE_ORDER;
-    h->header_size = header_size;
-    h->section_count = n;
-    h->generation = snap->generation;
-    h->uid_hwm = snap->uid_hwm;
-    h->created = snap->created ? snap->created : (int64_t)time(NULL);
-    h->file_size = total;
-    h->hash_seed = seed;
-
-    size_t off = align_up(header_size);
-    for (uint32_t i = 0; i < n; i++) {
-        size_t len = (size_t)in[i].count * in[i].entry_size;
-        tab[i] = (struct scim_cache_section){.type = in[i].type,
-                                             .count = in[i].count,
-                                             .offset = off,
-                                             .length = len,
-                                             .entry_size = in[i].entry_size};
-        if (len)
-            memcpy(img + off, in[i].data, len);
-        tab[i].crc = scim_crc32c(img + off, len);
-        off = align_up(off + len);
-    }
-    h->header_crc = scim_cache_header_crc(img, header_size);
-    *out = img;
-    *out_len = total;
-    return 0;
-}
-
-static uint64_t new_seed(void)
-{
-    uint64_t seed;
-    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-        return seed;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return scim_hash_u32((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20), (uint32_t)getpid());
-}
 
 /* ---- nss.cache */
 
@@ -233,7 +29,7 @@ struct nss_parts {
 
 static void nss_parts_free(struct nss_parts *p)
 {
-    strtab_free(&p->st);
+    cache_strtab_free(&p->st);
     free(p->users);
     free(p->groups);
     free(p->gidlists);
@@ -298,7 +94,7 @@ static int join_keys(const struct scim_cache_user *u, struct nss_parts *p, size_
         memcpy(p->keys + len, u->ssh_keys[k], l);
         len += l;
     }
-    return strtab_add(&p->st, p->keys, len, ref);
+    return cache_strtab_add(&p->st, p->keys, len, ref);
 }
 
 static int build_users(const struct scim_cache_snapshot *snap, struct nss_parts *p)
@@ -308,10 +104,10 @@ static int build_users(const struct scim_cache_snapshot *snap, struct nss_parts 
         const struct scim_cache_user *u = &snap->users[i];
         struct scim_cache_user_rec *r = &p->users[i];
         int rc;
-        if ((rc = strtab_add_str(&p->st, u->name, &r->name)) < 0 ||
-            (rc = strtab_add_str(&p->st, u->gecos, &r->gecos)) < 0 ||
-            (rc = strtab_add_str(&p->st, u->home, &r->home)) < 0 ||
-            (rc = strtab_add_str(&p->st, u->shell, &r->shell)) < 0 ||
+        if ((rc = cache_strtab_add_str(&p->st, u->name, &r->name)) < 0 ||
+            (rc = cache_strtab_add_str(&p->st, u->gecos, &r->gecos)) < 0 ||
+            (rc = cache_strtab_add_str(&p->st, u->home, &r->home)) < 0 ||
+            (rc = cache_strtab_add_str(&p->st, u->shell, &r->shell)) < 0 ||
             (rc = join_keys(u, p, &keys_cap, &r->ssh_keys)) < 0)
             return rc;
         r->uid = u->uid;
@@ -370,7 +166,7 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
     for (size_t g = 0; g < snap->n_groups; g++) {
         const struct scim_cache_group *in = &snap->groups[g];
         struct scim_cache_group_rec *r = &p->groups[nu + g];
-        int rc = strtab_add_str(&p->st, in->name, &r->name);
+        int rc = cache_strtab_add_str(&p->st, in->name, &r->name);
         if (rc < 0)
             return rc;
         r->gid = in->gid;
@@ -382,7 +178,7 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
          * every name. */
         for (size_t m = 0; m < in->n_members; m++) {
             const char *name = snap->users[in->member_user_idx[m]].name;
-            if ((rc = strtab_push(&p->st, name, strlen(name), &p->members[fill++])) < 0)
+            if ((rc = cache_strtab_push(&p->st, name, strlen(name), &p->members[fill++])) < 0)
                 return rc;
         }
     }
@@ -395,8 +191,8 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
 {
     struct nss_parts p = {0};
     size_t nu = snap->n_users, ng = nu + snap->n_groups, n_gids = 0, n_members = 0;
-    uint32_t su = index_size(nu), sg = index_size(ng);
-    int rc = strtab_init(&p.st);
+    uint32_t su = cache_index_size(nu), sg = cache_index_size(ng);
+    int rc = cache_strtab_init(&p.st);
     if (rc < 0)
         goto out;
     p.users = calloc(nu ? nu : 1, sizeof(*p.users));
@@ -416,12 +212,12 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
     for (size_t g = 0; g < ng; g++)
         seal_group(&p, &p.groups[g]);
     for (size_t i = 0; i < nu; i++) {
-        index_put_name(p.uname, su, seed, snap->users[i].name, (uint32_t)i);
-        index_put_id(p.uid, su, seed, snap->users[i].uid, (uint32_t)i);
+        cache_index_put_name(p.uname, su, seed, snap->users[i].name, (uint32_t)i);
+        cache_index_put_id(p.uid, su, seed, snap->users[i].uid, (uint32_t)i);
     }
     for (size_t g = 0; g < ng; g++) {
-        index_put_name(p.gname, sg, seed, p.st.data + p.groups[g].name.off, (uint32_t)g);
-        index_put_id(p.gid, sg, seed, p.groups[g].gid, (uint32_t)g);
+        cache_index_put_name(p.gname, sg, seed, p.st.data + p.groups[g].name.off, (uint32_t)g);
+        cache_index_put_id(p.gid, sg, seed, p.groups[g].gid, (uint32_t)g);
     }
     if (p.st.len > UINT32_MAX) {
         rc = -E2BIG;
@@ -438,7 +234,7 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg, p.gname},
         {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg, p.gid},
     };
-    rc = assemble(SCIM_CACHE_MAGIC_NSS, snap, seed, sects, sizeof(sects) / sizeof(sects[0]), out,
+    rc = cache_image_assemble(SCIM_CACHE_MAGIC_NSS, snap, seed, sects, sizeof(sects) / sizeof(sects[0]), out,
                   out_len);
 out:
     nss_parts_free(&p);
@@ -474,11 +270,11 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
 {
     struct strtab st;
     size_t nu = snap->n_users, cap = 0;
-    uint32_t size = index_size(nu);
+    uint32_t size = cache_index_size(nu);
     struct scim_cache_shadow_rec *recs = calloc(nu ? nu : 1, sizeof(*recs));
     struct scim_cache_slot *idx = calloc(size, sizeof(*idx));
     char *locked = NULL;
-    int rc = strtab_init(&st);
+    int rc = cache_strtab_init(&st);
     if (rc < 0 || !recs || !idx) {
         rc = -ENOMEM;
         goto out;
@@ -488,14 +284,14 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         struct scim_cache_shadow_rec *r = &recs[i];
         const char *pw;
         if ((rc = shadow_passwd(u, &locked, &cap, &pw)) < 0 ||
-            (rc = strtab_add_str(&st, u->name, &r->name)) < 0 ||
-            (rc = strtab_add_str(&st, pw, &r->passwd)) < 0)
+            (rc = cache_strtab_add_str(&st, u->name, &r->name)) < 0 ||
+            (rc = cache_strtab_add_str(&st, pw, &r->passwd)) < 0)
             goto out;
         r->lstchg = (int32_t)u->last_change_day;
         r->min = r->max = r->warn = r->inact = -1;
         r->expire = u->active ? -1 : 1;
         r->flags = u->active ? SCIM_USER_F_ACTIVE : 0;
-        index_put_name(idx, size, seed, u->name, (uint32_t)i);
+        cache_index_put_name(idx, size, seed, u->name, (uint32_t)i);
     }
     for (size_t i = 0; i < nu; i++) {
         struct scim_cache_shadow_rec *r = &recs[i];
@@ -512,9 +308,9 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu, recs},
         {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size, idx},
     };
-    rc = assemble(SCIM_CACHE_MAGIC_SHADOW, snap, seed, sects, 3, out, out_len);
+    rc = cache_image_assemble(SCIM_CACHE_MAGIC_SHADOW, snap, seed, sects, 3, out, out_len);
 out:
-    strtab_free(&st);
+    cache_strtab_free(&st);
     free(recs);
     free(idx);
     free(locked);
@@ -530,11 +326,11 @@ int scim_cache_build(const struct scim_cache_snapshot *snap, uint8_t **nss_out,
     int rc = scim_cache_validate_snapshot(snap, errbuf, errlen);
     if (rc < 0)
         goto out;
-    if (nss_out && (rc = build_nss(snap, new_seed(), &nss, &nl)) < 0) {
+    if (nss_out && (rc = build_nss(snap, cache_new_seed(), &nss, &nl)) < 0) {
         scim_cache_seterr(errbuf, errlen, rc, "building nss cache: %s", strerror(-rc));
         goto out;
     }
-    if (shadow_out && (rc = build_shadow(snap, new_seed(), &shadow, &sl)) < 0) {
+    if (shadow_out && (rc = build_shadow(snap, cache_new_seed(), &shadow, &sl)) < 0) {
         scim_cache_seterr(errbuf, errlen, rc, "building shadow cache: %s", strerror(-rc));
         goto out;
     }
