@@ -4,8 +4,9 @@
  * "/home/gen-N" in the cache generation N, so a torn read shows as two different N.
  *
  *   nss_reader_loop USER UID GROUP STOPFILE THREADS
- * Prints one summary line; exits 1 on any error or torn result, or if it never saw a
- * replacement (fewer than 2 generations). */
+ * Creates STOPFILE.ready once its threads run, so the driver starts replacing the cache
+ * only then. Prints one summary line; exits 1 on any error or torn result, or if it never
+ * saw a replacement (fewer than 2 generations). */
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
@@ -109,6 +110,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         if (pthread_create(&th[i], NULL, reader, &st[i]) != 0)
             return 1;
+    char ready[4096];
+    snprintf(ready, sizeof(ready), "%s.ready", stopfile);
+    FILE *rf = fopen(ready, "w");
+    if (!rf)
+        return 1;
+    fclose(rf);
     struct stats total = {.min_gen = ~0ul};
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);

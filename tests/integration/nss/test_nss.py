@@ -293,6 +293,15 @@ def t_id_in_mount_namespace():
     expect(lines[4] == "root:x:0:", lines[4])
 
 
+def wait_ready(stop, proc):
+    for _ in range(1200):
+        if os.path.exists(stop + ".ready"):
+            return
+        expect(proc.poll() is None, f"reader exited early: {proc.returncode}")
+        time.sleep(0.05)
+    raise AssertionError("reader never became ready")
+
+
 def t_readers_during_200_replacements():
     desc = "\n".join([
         "generation\t100",
@@ -307,9 +316,9 @@ def t_readers_during_200_replacements():
         E.write(desc, nss=nss, shadow=shadow)
         reader = subprocess.Popen([READER_LOOP, "alice", str(ALICE_UID), "ops", stop, "4"],
                                   env=E.env(nss, shadow), stdout=subprocess.PIPE, text=True)
-        time.sleep(0.2)
+        wait_ready(stop, reader)
         E.write(desc, nss=nss, shadow=shadow, repeat=200)
-        time.sleep(0.2)
+        time.sleep(0.5)  # readers keep going across the last replacement
         open(stop, "w").close()
         out, _ = reader.communicate(timeout=60)
         print(f"# reader: {out.strip()}")
@@ -338,7 +347,7 @@ def t_helgrind_readers_during_replacements():
             ["valgrind", "--tool=helgrind", "-q", "--error-exitcode=99", READER_LOOP,
              "alice", str(ALICE_UID), "ops", stop, "3"],
             env=E.env(nss, shadow), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4)  # valgrind start-up
+        wait_ready(stop, reader)
         E.write(desc, nss=nss, shadow=shadow, repeat=20)
         time.sleep(2)
         open(stop, "w").close()
