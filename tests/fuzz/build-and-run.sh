@@ -6,7 +6,7 @@
 #   build-and-run.sh SOURCE_ROOT BUILD_ROOT [TARGET...]
 #
 # Environment:
-#   FUZZ_SECONDS   seconds of fuzzing per target (default 12; 0 = only replay crashers)
+#   FUZZ_SECONDS   seconds of fuzzing per target (default 10; 0 = only replay crashers)
 #   FUZZ_WORKDIR   where binaries, the growing corpora and new crash artifacts go
 #                  (default: BUILD_ROOT/tests/fuzz/work); kept between runs
 #   FUZZ_JOBS      parallel fuzzing processes per target (default 1)
@@ -19,13 +19,15 @@ set -eu
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 shift 2
-targets=${*:-filter patch resource cache config}
-seconds=${FUZZ_SECONDS:-12}
+targets=${*:-filter patch resource cache config proto-filter proto-patch}
+seconds=${FUZZ_SECONDS:-10}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC_FUZZ:-clang}
 work=${FUZZ_WORKDIR:-$build/tests/fuzz/work}
 fuzzdir=$src/tests/fuzz
 mkdir -p "$work/bin"
+# sample resources of the tests/fuzz/proto targets
+export SCIMPROTO_FUZZ_DATA="$src/tests/unit/proto/data"
 
 if ! command -v "$cc" >/dev/null 2>&1; then
     echo "1..0 # SKIP $cc not found"
@@ -66,6 +68,13 @@ build_target() {
         compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$src/common" \
             -I"$build" "$fuzzdir/fuzz_$1.c" $proto_src "$src/scimd/scim_error.c" \
             "$src/common/scim_names.c" $jansson || return 1 ;;
+    proto-filter | proto-patch)
+        # the protocol engineer's own targets (tests/fuzz/proto/): projection lists and
+        # sortBy paths too, and a fixed-point check of validation after PATCH
+        # shellcheck disable=SC2086
+        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$build" \
+            "$fuzzdir/proto/fuzz_${1#proto-}.c" $proto_src "$src/scimd/scim_error.c" \
+            $jansson || return 1 ;;
     cache)
         # shellcheck disable=SC2086
         compile cache -I"$src/common" "$fuzzdir/fuzz_cache.c" $cache_src "$crc_src" || return 1
@@ -87,11 +96,12 @@ build_target() {
     esac
 }
 
-# Read-only seed directories of a target, besides its own corpus/.
-extra_seeds() {
+# Read-only seed directories of a target: its own corpus/ and any others it shares.
+seed_dirs() {
+    [ -d "$fuzzdir/$1/corpus" ] && echo "$fuzzdir/$1/corpus"
     case $1 in
-    filter) echo "$fuzzdir/proto/filter" ;;
-    patch) echo "$fuzzdir/proto/patch" ;;
+    filter | proto-filter) echo "$fuzzdir/proto/filter" ;;
+    patch | proto-patch) echo "$fuzzdir/proto/patch" ;;
     cache) echo "$work/seeds/cache" ;;
     config) echo "$work/seeds/config" ;;
     esac
@@ -138,10 +148,15 @@ for t in $targets; do
         if ! "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
             -print_final_stats=1 $par $dict \
             -artifact_prefix="$work/artifacts/$t/" \
-            "$work/corpus/$t" "$fuzzdir/$t/corpus" $(extra_seeds "$t") \
+            "$work/corpus/$t" $(seed_dirs "$t") \
             >"$work/$t-fuzz.log" 2>&1; then
             status="not ok"
-            note="new finding in $work/artifacts/$t/ (log: $work/$t-fuzz.log); keep it under tests/fuzz/$t/crashers/ once fixed"
+            if [ -n "$(ls "$work/artifacts/$t/" 2>/dev/null)" ]; then
+                note="new finding in $work/artifacts/$t/ (log: $work/$t-fuzz.log); keep it under tests/fuzz/$t/crashers/ once fixed"
+            else
+                note="the fuzzer failed to run (log: $work/$t-fuzz.log)"
+                tail -3 "$work/$t-fuzz.log" | sed 's/^/# /'
+            fi
             grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$work/$t-fuzz.log" | head -8 | sed 's/^/# /'
         else
             grep -E '^stat::(number_of_executed_units|new_units_added)' "$work/$t-fuzz.log" \
