@@ -165,6 +165,9 @@ int scim_cache_write(const char *nss_path, const char *shadow_path,
 
     if (!nss_path || !shadow_path)
         return scim_cache_seterr(errbuf, errlen, -EINVAL, "cache paths must be set");
+    if (strcmp(nss_path, shadow_path) == 0)
+        return scim_cache_seterr(errbuf, errlen, -EINVAL,
+                                 "nss and shadow cache paths must differ (%s)", nss_path);
     pthread_once(&shadow_gid_once, lookup_shadow_gid);
     rc = scim_cache_build(snap, &nss, &nss_len, &shadow, &shadow_len, errbuf, errlen);
     if (rc < 0)

@@ -234,6 +234,8 @@ static void test_snapshot_shape(void **state)
     expect_refused(f, "too long");
     assert_int_equal(scim_cache_write(NULL, f->shadow, &f->snap, err, sizeof(err)), -EINVAL);
     assert_int_equal(scim_cache_write(f->nss, f->shadow, NULL, err, sizeof(err)), -EINVAL);
+    assert_int_equal(scim_cache_write(f->nss, f->nss, fx_snapshot(), err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "must differ"));
     assert_unchanged(f);
 }
 
