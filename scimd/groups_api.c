@@ -229,22 +229,9 @@ out:
 static json_t *parse_group_body(const struct http_request *req, enum scim_write_mode mode,
                                 struct scim_error *err)
 {
-    json_error_t jerr;
-    if (req->body_len == 0) {
-        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
+    json_t *body = http_json_body(req, err);
+    if (!body)
         return NULL;
-    }
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!body) {
-        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
-                       jerr.line, jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
-        return NULL;
-    }
     if (mode != (enum scim_write_mode)-1 &&
         scim_resource_validate(body, &scim_rt_group, mode, err) < 0) {
         json_decref(body);
@@ -380,14 +367,7 @@ static void list_groups(struct scimd_server *srv, struct http_request *req,
             json_decref(res);
             continue;
         }
-        total++;
-        if (total >= l.start_index && (int64_t)json_array_size(page) < l.count) {
-            json_t *p = scim_resource_project(res, &scim_rt_group, l.attributes,
-                                              l.excluded_attributes);
-            if (p)
-                json_array_append_new(page, p);
-        }
-        json_decref(res);
+        listing_add(&l, &scim_rt_group, page, &total, res);
     }
     if (rc != SQLITE_DONE) {
         store_sqlite_error(db, rc, &err, "list groups");

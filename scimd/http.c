@@ -42,6 +42,27 @@ const char *http_header(const struct http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+json_t *http_json_body(const struct http_request *req, struct scim_error *err)
+{
+    json_error_t jerr;
+    if (req->body_len == 0) {
+        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
+        return NULL;
+    }
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!body) {
+        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
+        return NULL;
+    }
+    return body;
+}
+
 bool http_etag_matches(const char *header, int64_t version)
 {
     if (!header)

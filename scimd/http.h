@@ -46,6 +46,9 @@ const char *http_header(const struct http_request *req, const char *name);
  * comma-separated list. NULL never matches. */
 bool http_etag_matches(const char *header, int64_t version);
 
+/* The request body as a JSON object (duplicate keys refused); 400 invalidSyntax otherwise. */
+json_t *http_json_body(const struct http_request *req, struct scim_error *err);
+
 /* Replaces resp with an RFC 7644 §3.12 error. */
 void http_error(struct http_response *resp, int status, const char *scim_type, const char *fmt,
                 ...) __attribute__((format(printf, 4, 5)));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "proto/schema.h"
+#include "proto/validate.h"
 
 static int parse_int(const char *name, const char *value, int64_t *out, struct scim_error *err)
 {
@@ -41,6 +42,18 @@ int listing_parse(const struct http_request *req, struct listing *out, struct sc
     out->attributes = http_query(req, "attributes");
     out->excluded_attributes = http_query(req, "excludedAttributes");
     return 0;
+}
+
+void listing_add(const struct listing *l, const struct scim_resource_type *rt, json_t *page,
+                 int64_t *total, json_t *res)
+{
+    (*total)++;
+    if (*total >= l->start_index && (int64_t)json_array_size(page) < l->count) {
+        json_t *p = scim_resource_project(res, rt, l->attributes, l->excluded_attributes);
+        if (p)
+            json_array_append_new(page, p);
+    }
+    json_decref(res);
 }
 
 json_t *listing_response(json_t *page, int64_t total, int64_t start_index)

@@ -19,5 +19,11 @@ struct listing {
 /* Reads startIndex, count, filter, attributes, excludedAttributes; 400 on a non-integer. */
 int listing_parse(const struct http_request *req, struct listing *out, struct scim_error *err);
 
+/* Counts one matching resource (stolen) and, when it falls in the requested page, appends
+ * its projection to page. */
+struct scim_resource_type;
+void listing_add(const struct listing *l, const struct scim_resource_type *rt, json_t *page,
+                 int64_t *total, json_t *res);
+
 /* Wraps page (stolen) in a ListResponse. */
 json_t *listing_response(json_t *page, int64_t total, int64_t start_index);

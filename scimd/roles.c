@@ -46,18 +46,7 @@ static int each_role(const json_t *doc, size_t max_len, role_fn fn, void *ctx)
 
 int roles_name_taken(sqlite3 *db, const char *name, struct scim_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM role_groups WHERE name = ?", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE)
-        return 0;
-    return store_sqlite_error(db, rc, err, "role lookup");
+    return store_row_exists(db, "SELECT 1 FROM role_groups WHERE name = ?", name, NULL, err);
 }
 
 uint32_t roles_gid(sqlite3 *db, const char *name)

@@ -307,6 +307,25 @@ void store_stmt_done(sqlite3_stmt *s)
     }
 }
 
+int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
+                     struct scim_error *err)
+{
+    sqlite3_stmt *s = store_stmt(db, sql);
+    int rc = SQLITE_ERROR;
+    if (s) {
+        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+        if (b)
+            sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        store_stmt_done(s);
+    }
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "lookup");
+}
+
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
 {
     sqlite3_stmt *s = NULL;

@@ -347,33 +347,12 @@ static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return 0;
 }
 
-static json_t *parse_body(const struct http_request *req, struct scim_error *err)
-{
-    json_error_t jerr;
-    if (req->body_len == 0) {
-        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
-        return NULL;
-    }
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!body) {
-        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
-                       jerr.line, jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
-        return NULL;
-    }
-    return body;
-}
-
 /* POST/PUT body -> validated doc, login name and pre-hashed password. */
 static json_t *prepare_doc(struct scimd_server *srv, const struct http_request *req,
                            enum scim_write_mode mode, char login[LOGIN_NAME_BUF],
                            char **hash_out, uint32_t *requested_uid, struct scim_error *err)
 {
-    json_t *doc = parse_body(req, err);
+    json_t *doc = http_json_body(req, err);
     if (!doc)
         return NULL;
     if (scim_resource_validate(doc, &scim_rt_user, mode, err) < 0)
@@ -645,7 +624,7 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
     }
     /* PATCH */
     char *hash = NULL;
-    json_t *patch = parse_body(req, &err);
+    json_t *patch = http_json_body(req, &err);
     if (!patch || prehash_patch_password(patch, &hash, &err) < 0) {
         http_error_from(resp, &err);
         json_decref(patch);
@@ -679,14 +658,7 @@ static int scan_users(sqlite3 *db, sqlite3_stmt *s, const struct scim_filter *f,
             json_decref(res);
             continue;
         }
-        (*total)++;
-        if (*total >= l->start_index && (int64_t)json_array_size(page) < l->count) {
-            json_t *p = scim_resource_project(res, &scim_rt_user, l->attributes,
-                                              l->excluded_attributes);
-            if (p)
-                json_array_append_new(page, p);
-        }
-        json_decref(res);
+        listing_add(l, &scim_rt_user, page, total, res);
     }
     if (rc != SQLITE_DONE)
         return store_sqlite_error(db, rc, err, "list users");
