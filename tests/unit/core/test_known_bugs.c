@@ -30,6 +30,8 @@
 
 #include "account_snapshot.h"
 #include "core_fixture.h"
+#include "http.h"
+#include "identity.h"
 #include "log.h"
 #include "roles.h"
 #include "server.h"
@@ -319,6 +321,33 @@ static void bug_log_injection(void **state)
     free(text);
 }
 
+/* BUG error-detail-utf8-cut: error details quote client values with "%.128s" (identity.c,
+ * roles.c, ...), which can cut a multi-byte UTF-8 character in half; json_pack then refuses
+ * the detail and set_error() leaves resp->json NULL, so the client gets
+ *   HTTP/1.1 400 Bad Request, Content-Type: application/scim+json, Content-Length: 0
+ * Reproduction: POST /Users with "userName": 127 x "a" + "é x@example.com". The detail should
+ * be cut on a character boundary (or invalid bytes replaced) so the error always has a body. */
+static void bug_error_detail_utf8_cut(void **state)
+{
+    (void)state;
+    struct scimd_config cfg;
+    scimd_config_init(&cfg);
+    char name[300];
+    memset(name, 'a', 127);
+    snprintf(name + 127, sizeof(name) - 127, "\xc3\xa9 x@example.com");
+    char out[LOGIN_NAME_BUF];
+    struct scim_error err = { 0 };
+    assert_int_equal(identity_login_name(&cfg, name, out, &err), -1);
+    scimd_config_free(&cfg);
+    struct http_response resp;
+    memset(&resp, 0, sizeof(resp));
+    http_error_from(&resp, &err);
+    bool have_body = resp.json != NULL;
+    http_response_reset(&resp);
+    if (!have_body)
+        fail_msg("the 400 for a 127-byte + 'é' userName has no JSON body");
+}
+
 static const struct {
     const char *name;
     CMUnitTestFunction fn;
@@ -328,6 +357,7 @@ static const struct {
     { "sessions-count-zombies", bug_sessions_count_zombies },
     { "sessions-special-uids", bug_sessions_special_uids },
     { "log-injection", bug_log_injection },
+    { "error-detail-utf8-cut", bug_error_detail_utf8_cut },
 };
 
 int main(int argc, char **argv)

@@ -166,6 +166,39 @@ static void test_etag_matches(void **state)
     assert_false(http_etag_matches("W/\"03\"", 3));
 }
 
+static void test_error_shape(void **state)
+{
+    (void)state;
+    /* RFC 7644 §3.12: schemas, status as a string, scimType when one applies, detail. */
+    struct http_response resp;
+    memset(&resp, 0, sizeof(resp));
+    http_error(&resp, 409, "uniqueness", "userName '%s' is taken", "alice@example.com");
+    assert_int_equal(resp.status, 409);
+    assert_non_null(resp.json);
+    json_t *schemas = json_object_get(resp.json, "schemas");
+    assert_string_equal(json_string_value(json_array_get(schemas, 0)),
+                        "urn:ietf:params:scim:api:messages:2.0:Error");
+    assert_string_equal(json_string_value(json_object_get(resp.json, "status")), "409");
+    assert_string_equal(json_string_value(json_object_get(resp.json, "scimType")), "uniqueness");
+    assert_string_equal(json_string_value(json_object_get(resp.json, "detail")),
+                        "userName 'alice@example.com' is taken");
+    /* No scimType for errors without one; replacing an earlier response frees it. */
+    http_error(&resp, 404, NULL, "no such user");
+    assert_int_equal(resp.status, 404);
+    assert_null(json_object_get(resp.json, "scimType"));
+    struct scim_error e = { 0 };
+    http_error_from(&resp, &e); /* an unset error is a 500, never a 0 */
+    assert_int_equal(resp.status, 500);
+    assert_string_equal(json_string_value(json_object_get(resp.json, "detail")), "internal error");
+    scim_error_set(&e, 507, NULL, "disk full");
+    http_error_from(&resp, &e);
+    assert_int_equal(resp.status, 507);
+    assert_string_equal(json_string_value(json_object_get(resp.json, "status")), "507");
+    http_response_reset(&resp);
+    assert_null(resp.json);
+    assert_int_equal(resp.status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_parse_refusals),
         cmocka_unit_test(test_response),
         cmocka_unit_test(test_etag_matches),
+        cmocka_unit_test(test_error_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
