@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "listing.h"
+#include "proto/schema.h"
 
 struct fake_conn {
     const char *const *query; /* name, value, ..., NULL */
@@ -199,6 +200,110 @@ static void test_error_shape(void **state)
     assert_int_equal(resp.status, 0);
 }
 
+/* Pages through n users with startIndex/count as the IdPs do; returns the ids on the page. */
+static void page_of(int n, int64_t start, int64_t count, const char *attrs, char *ids, size_t len,
+                    int64_t *total_out, json_t **first_out)
+{
+    struct listing l = { .start_index = start, .count = count, .attributes = attrs };
+    json_t *page = json_array();
+    int64_t total = 0;
+    for (int i = 1; i <= n; i++) {
+        char id[16], name[32];
+        snprintf(id, sizeof(id), "u%d", i);
+        snprintf(name, sizeof(name), "user%d@example.com", i);
+        json_t *res = json_pack("{s:[s], s:s, s:s, s:b, s:{s:s}}", "schemas",
+                                "urn:ietf:params:scim:schemas:core:2.0:User", "id", id, "userName",
+                                name, "active", 1, "meta", "resourceType", "User");
+        listing_add(&l, &scim_rt_user, page, &total, res); /* steals res */
+    }
+    ids[0] = '\0';
+    for (size_t i = 0; i < json_array_size(page); i++) {
+        size_t used = strlen(ids);
+        snprintf(ids + used, len - used, "%s%s", i ? "," : "",
+                 json_string_value(json_object_get(json_array_get(page, i), "id")));
+    }
+    *total_out = total;
+    if (first_out)
+        *first_out = json_incref(json_array_get(page, 0));
+    json_decref(page);
+}
+
+static void test_paging(void **state)
+{
+    (void)state;
+    char ids[256];
+    int64_t total;
+    page_of(5, 1, 1000, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "u1,u2,u3,u4,u5");
+    assert_int_equal(total, 5);
+    /* 1-based startIndex: the page starts at the startIndex-th match. */
+    page_of(5, 2, 2, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "u2,u3");
+    assert_int_equal(total, 5); /* totalResults counts every match, not the page */
+    page_of(5, 5, 10, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "u5");
+    page_of(5, 6, 10, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "");
+    assert_int_equal(total, 5);
+    /* count=0 asks only for totalResults (Okta and Entra probe with it). */
+    page_of(5, 1, 0, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "");
+    assert_int_equal(total, 5);
+    page_of(0, 1, 100, NULL, ids, sizeof(ids), &total, NULL);
+    assert_string_equal(ids, "");
+    assert_int_equal(total, 0);
+    /* attributes= projects each resource; id is always returned. */
+    json_t *first = NULL;
+    page_of(3, 1, 1, "userName", ids, sizeof(ids), &total, &first);
+    assert_string_equal(ids, "u1");
+    assert_non_null(first);
+    assert_string_equal(json_string_value(json_object_get(first, "userName")), "user1@example.com");
+    assert_null(json_object_get(first, "active"));
+    json_decref(first);
+}
+
+static void test_json_body(void **state)
+{
+    (void)state;
+    struct http_request req;
+    memset(&req, 0, sizeof(req));
+    struct scim_error err;
+    static const struct {
+        const char *body;
+        const char *why;
+    } bad[] = {
+        { "", "empty" },
+        { "{\"userName\": ", "invalid JSON" },
+        { "{\"userName\":\"a\",\"userName\":\"b\"}", "invalid JSON" }, /* duplicate key */
+        { "[{\"userName\":\"a\"}]", "must be a JSON object" },
+        { "\"just a string\"", "JSON" },
+        { "{\"a\":1} trailing", "invalid JSON" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        req.body = bad[i].body;
+        req.body_len = strlen(bad[i].body);
+        scim_error_clear(&err);
+        json_t *j = http_json_body(&req, &err);
+        if (j)
+            fail_msg("accepted body '%s'", bad[i].body);
+        assert_int_equal(err.status, 400);
+        assert_string_equal(err.scim_type, "invalidSyntax");
+        if (strstr(err.detail, bad[i].why) == NULL)
+            fail_msg("refusal of '%s' says '%s'", bad[i].body, err.detail);
+    }
+    /* The body is not NUL-terminated by libmicrohttpd: only body_len bytes count. */
+    static const char buf[] = "{\"userName\":\"alice\"}GARBAGE";
+    req.body = buf;
+    req.body_len = strlen("{\"userName\":\"alice\"}");
+    json_t *j = http_json_body(&req, &err);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "userName")), "alice");
+    json_decref(j);
+    req.body = NULL;
+    req.body_len = 0;
+    assert_null(http_json_body(&req, &err));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +312,8 @@ int main(void)
         cmocka_unit_test(test_response),
         cmocka_unit_test(test_etag_matches),
         cmocka_unit_test(test_error_shape),
+        cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_json_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

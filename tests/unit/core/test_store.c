@@ -380,6 +380,28 @@ static void test_meta(void **state)
     store_reader_put(f->st, db);
 }
 
+static void test_row_exists(void **state)
+{
+    struct fx *f = *state;
+    write_sql(f->st, "INSERT INTO scratch VALUES('a', 1, 2)");
+    struct scim_error err = { 0 };
+    sqlite3 *db = store_reader_get(f->st, &err);
+    assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?", "a", NULL, &err), 1);
+    assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?", "b", NULL, &err), 0);
+    assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?1 AND thread = ?2",
+                                      "a", "1", &err),
+                     1);
+    assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?1 AND thread = ?2",
+                                      "a", "2", &err),
+                     0);
+    /* Bad SQL is an error with a status, not "no row". */
+    scim_error_clear(&err);
+    assert_int_equal(store_row_exists(db, "SELECT 1 FROM no_such_table WHERE x = ?", "a", NULL, &err),
+                     -1);
+    assert_int_equal(err.status, 500);
+    store_reader_put(f->st, db);
+}
+
 static void test_readers(void **state)
 {
     struct fx *f = *state;
@@ -570,6 +592,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synchronous_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_exists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_releases_connections, setup, teardown),
