@@ -250,7 +250,7 @@ static void test_check_host(void **state)
 
 /* ---- the uid/gid ledger ---- */
 
-enum what { ALLOC_UID, ALLOC_GID, RELEASE, RENAME, SET_HWM, DROP_LEDGER };
+enum what { ALLOC_UID, ALLOC_GID, CLAIM_UID, RELEASE, RENAME, SET_HWM, DROP_LEDGER };
 
 struct ledger_op {
     const struct scimd_config *cfg;
@@ -268,6 +268,8 @@ static int ledger_fn(sqlite3 *db, void *arg, struct scim_error *err)
         return identity_allocate_uid(db, op->cfg, op->owner, op->name, &op->id, err);
     case ALLOC_GID:
         return identity_allocate_gid(db, op->cfg, op->owner, op->name, &op->id, err);
+    case CLAIM_UID:
+        return identity_claim_uid(db, op->cfg, op->owner, op->name, op->id, err);
     case RELEASE:
         return identity_release(db, op->owner, err);
     case RENAME:
@@ -287,7 +289,8 @@ static int ledger_fn(sqlite3 *db, void *arg, struct scim_error *err)
 static int run(struct fx *f, enum what what, const char *owner, const char *name, uint32_t *id,
                struct scim_error *err)
 {
-    struct ledger_op op = { .cfg = &f->cfg, .what = what, .owner = owner, .name = name };
+    struct ledger_op op = { .cfg = &f->cfg, .what = what, .owner = owner, .name = name,
+                            .id = id ? *id : 0 };
     scim_error_clear(err);
     int r = store_write(f->st, ledger_fn, &op, err);
     if (id)
@@ -441,6 +444,61 @@ static void test_allocate_top_of_id_space(void **state)
     assert_int_equal(query_int(f, "SELECT count(*) FROM id_ledger"), 3);
 }
 
+static int64_t local_id(void);
+
+static int claim(struct fx *f, const char *owner, uint32_t uid, struct scim_error *err)
+{
+    return run(f, CLAIM_UID, owner, owner, &uid, err);
+}
+
+static void test_claim_uid(void **state)
+{
+    struct fx *f = *state;
+    struct scim_error err = { 0 };
+    /* An IdP-chosen uid ([accounts] accept_idp_ids, an LDAP migration) is ledgered like an
+     * allocated one and raises the mark: later allocations go above it. */
+    assert_int_equal(claim(f, "migrated-1", LO + 5, &err), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM id_ledger WHERE id = 1700000005 AND "
+                                  "owner = 'migrated-1' AND kind = 'user'"),
+                     1);
+    char buf[32];
+    meta(f, "uid_hwm", buf, sizeof(buf));
+    assert_string_equal(buf, "1700000005");
+    assert_int_equal(alloc_uid(f, "new-1"), LO + 6);
+    /* Below the mark but never handed out (allocation started above the claim's gap) is free. */
+    assert_int_equal(claim(f, "migrated-2", LO + 2, &err), 0);
+    meta(f, "uid_hwm", buf, sizeof(buf));
+    assert_string_equal(buf, "1700000006"); /* never lowered */
+    /* Ever handed out: refused, also after a delete. */
+    assert_int_equal(claim(f, "again", LO + 5, &err), -1);
+    assert_int_equal(err.status, 409);
+    assert_string_equal(err.scim_type, "uniqueness");
+    assert_non_null(strstr(err.detail, "never reused"));
+    must(f, RELEASE, "new-1", NULL);
+    assert_int_equal(claim(f, "again", LO + 6, &err), -1);
+    assert_non_null(strstr(err.detail, "already handed out"));
+    /* A gid already in the ledger is not a free uid either (one id space on the host). */
+    uint32_t gid = 0;
+    assert_int_equal(run(f, ALLOC_GID, "g", "g", &gid, &err), 0);
+    assert_int_equal(claim(f, "onto-gid", gid, &err), -1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM id_ledger"), 4);
+}
+
+static void test_claim_host_id(void **state)
+{
+    struct fx *f = *state;
+    int64_t x = local_id();
+    if (x < 0) {
+        print_message("# no local user or group with 1000 <= id < 65534: not checked\n");
+        return;
+    }
+    struct scim_error err = { 0 };
+    assert_int_equal(claim(f, "collides", (uint32_t)x, &err), -1);
+    assert_int_equal(err.status, 409);
+    assert_non_null(strstr(err.detail, "on this host"));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM id_ledger"), 0);
+}
+
 struct alloc_thread {
     struct fx *f;
     uint32_t ids[10];
@@ -551,6 +609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_allocate_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_top_of_id_space, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_concurrently, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_uid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_host_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_skips_host_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

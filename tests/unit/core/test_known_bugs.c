@@ -36,6 +36,7 @@
 #include "roles.h"
 #include "server.h"
 #include "sessions.h"
+#include "startup_checks.h"
 #include "store.h"
 #include "users_repo.h"
 
@@ -348,6 +349,56 @@ static void bug_error_detail_utf8_cut(void **state)
         fail_msg("the 400 for a 127-byte + 'é' userName has no JSON body");
 }
 
+static int claim_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    const struct scimd_config *cfg = ((void **)arg)[0];
+    const uint32_t *uid = ((void **)arg)[1];
+    return identity_claim_uid(db, cfg, "migrated-user", "migrated", *uid, err);
+}
+
+/* BUG claim-after-adopt: identity_claim_uid() ([accounts] accept_idp_ids) refuses only uids
+ * in the id_ledger. After a lost database and 'scimctl high-water adopt' (the documented
+ * recovery), the ledger is empty but every uid up to the adopted mark may have belonged to a
+ * deleted user: allocation stays above the mark, a claim below it is accepted, and the new
+ * user inherits the old user's files. Out-of-order claims in a healthy store (an LDAP
+ * migration pushes users in any order) must keep working, so "claims must be above the mark"
+ * is too strict; e.g. adopt could record a floor (ids <= floor never claimable). */
+static void bug_claim_after_adopt(void **state)
+{
+    (void)state;
+    char *dir = core_mkdtemp();
+    struct scimd_config cfg;
+    scimd_config_init(&cfg);
+    cfg.uid_min = 1700000000u;
+    cfg.uid_max = 1700000999u;
+    cfg.gid_min = 1700001000u;
+    cfg.gid_max = 1700001999u;
+    cfg.accept_idp_ids = true;
+    free(cfg.database);
+    cfg.database = core_path(dir, "scimd.db");
+    free(cfg.cache_path);
+    cfg.cache_path = core_path(dir, "nss.cache");
+    /* The guard file survived; the database with uids 1700000000-1700000004 did not. */
+    char guard[4096];
+    assert_int_equal(hwm_file_path(&cfg, guard, sizeof(guard)), 0);
+    assert_int_equal(hwm_file_write(guard, 1700000004u, 1700001000u), 0);
+    struct store *st = core_store_open(dir, "scimd.db", false);
+    char msg[1024] = "";
+    assert_int_equal(startup_check_hwm(&cfg, st, msg, sizeof(msg)), -1);
+    uint64_t u = 0, g = 0;
+    assert_int_equal(hwm_adopt(&cfg, st, &u, &g, msg, sizeof(msg)), 0);
+    assert_int_equal(startup_check_hwm(&cfg, st, msg, sizeof(msg)), 0);
+    uint32_t uid = 1700000002u;
+    void *args[2] = { &cfg, &uid };
+    struct scim_error err = { 0 };
+    int r = store_write(st, claim_fn, args, &err);
+    store_close(st);
+    scimd_config_free(&cfg);
+    core_rmdir(dir);
+    if (r == 0)
+        fail_msg("uid 1700000002, at or below the adopted mark 1700000004, was claimed");
+}
+
 static const struct {
     const char *name;
     CMUnitTestFunction fn;
@@ -358,6 +409,7 @@ static const struct {
     { "sessions-special-uids", bug_sessions_special_uids },
     { "log-injection", bug_log_injection },
     { "error-detail-utf8-cut", bug_error_detail_utf8_cut },
+    { "claim-after-adopt", bug_claim_after_adopt },
 };
 
 int main(int argc, char **argv)
