@@ -34,6 +34,7 @@ class Ledger:
         self.acked = {}
         self.maybe = set()
         self.errors = []
+        self.busy = 0
 
     def ack_count(self):
         with self.lock:
@@ -58,8 +59,9 @@ def import_worker(api, names, ledger, stop):
                     ledger.maybe.discard(name)
                 elif resp.status == 409 and name in ledger.maybe:
                     pass  # an earlier unanswered attempt was stored: fine, not acked
-                elif resp.status in (500, 503):
-                    # refused while starting up is an answer, not a loss: try again
+                elif resp.status == 503:
+                    # "not ready yet" while starting up is an answer, not a loss: retry
+                    ledger.busy += 1
                     time.sleep(0.05)
                     continue
                 else:
@@ -205,8 +207,9 @@ class CrashSafetyTest(unittest.TestCase):
 
         self.assertEqual(inst.stop(), 0, "scimd did not exit cleanly on SIGTERM")
         self.assertEqual(sqlite_integrity(inst.db_path), "ok")
-        print("# %d users acknowledged, %d unanswered, %d SIGKILLs, import %.1f s, "
-              "%d NSS lookups" % (len(acked), len(maybe), kills, import_seconds, reader.lookups))
+        print("# %d users acknowledged, %d unanswered, %d answered 503, %d SIGKILLs, import "
+              "%.1f s, %d NSS lookups" % (len(acked), len(maybe), ledger.busy, kills,
+                                          import_seconds, reader.lookups))
 
 
 if __name__ == "__main__":
