@@ -138,6 +138,7 @@ class CrashSafetyTest(unittest.TestCase):
         thresholds = sorted(int((k + 1) * step + rng.uniform(-step / 3, step / 3))
                             for k in range(N_KILLS))
         kills = 0
+        bad_after_kill = []
         try:
             for threshold in thresholds:
                 while ledger.ack_count() < threshold and any(w.is_alive() for w in workers):
@@ -145,6 +146,11 @@ class CrashSafetyTest(unittest.TestCase):
                 time.sleep(rng.uniform(0, 0.05))  # not exactly at the acknowledgement
                 inst.kill()
                 kills += 1
+                # what a crash leaves on disk is a complete, valid cache (old or new)
+                for path in (inst.cache_path, inst.shadow_path):
+                    ok, out = cache_verify(inst, path)
+                    if not ok:
+                        bad_after_kill.append("kill %d: %s" % (kills, out))
                 inst.start()
             for w in workers:
                 w.join(timeout=600)
@@ -154,6 +160,7 @@ class CrashSafetyTest(unittest.TestCase):
         import_seconds = time.monotonic() - started
         self.assertGreaterEqual(kills, min(N_KILLS, 20))
         self.assertEqual(ledger.errors, [], "unexpected answers during the import")
+        self.assertEqual(bad_after_kill, [], "a SIGKILL left an invalid cache behind")
 
         # One more crash with no traffic, then the final daemon must catch up the cache.
         inst.kill()
