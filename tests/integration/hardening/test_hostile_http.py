@@ -5,12 +5,10 @@ must stay up with bounded memory and threads, refuse each with a clear 4xx (or c
 connection), store nothing, and keep answering a well-behaved client."""
 
 import json
-import os
 import resource
 import socket
 import threading
 import time
-import unittest
 
 from hardening_util import h, list_all, vm_rss_kib
 from scimtest import ScimTestCase, main, unique

@@ -5,9 +5,7 @@ PATCH readOnly attributes. Each must get a clear SCIM 4xx and change nothing; wh
 happens, no passwd or group entry with an id below 1000 may ever appear."""
 
 import json
-import os
 import re
-import unittest
 
 from hardening_util import getent, group_entries, h, list_all, login_of, passwd_entries
 from scimtest import ScimTestCase, main, unique
