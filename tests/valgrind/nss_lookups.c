@@ -36,29 +36,29 @@ static atomic_uint generation_seen_max;
     } while (0)
 
 /* Calls a reentrant lookup with a growing buffer starting at 1 byte: every size below the
- * needed one must give ERANGE, never a truncated answer. */
+ * needed one must give ERANGE, never a truncated answer. buf (char *, NULL at first) and
+ * buflen are the caller's: the answer points into buf, freed by the caller afterwards. */
 #define WITH_GROWING_BUFFER(rc, call)                                                      \
     do {                                                                                   \
-        size_t len_ = 1;                                                                   \
-        char *buf = NULL;                                                                  \
+        buflen = 1;                                                                        \
         for (;;) {                                                                         \
-            char *grown_ = realloc(buf, len_);                                             \
+            char *grown_ = realloc(buf, buflen);                                           \
             if (!grown_) {                                                                 \
                 rc = ENOMEM;                                                               \
                 break;                                                                     \
             }                                                                              \
             buf = grown_;                                                                  \
-            size_t buflen = len_;                                                          \
             rc = (call);                                                                   \
             if (rc != ERANGE)                                                              \
                 break;                                                                     \
-            len_ = len_ < 64 ? len_ + 7 : len_ * 2;                                        \
+            buflen = buflen < 64 ? buflen + 7 : buflen * 2;                                \
         }                                                                                  \
-        free(buf);                                                                         \
     } while (0)
 
 static void check_passwd(bool after_replace_only)
 {
+    char *buf = NULL;
+    size_t buflen;
     struct passwd pw, *res;
     int rc;
     WITH_GROWING_BUFFER(rc, getpwnam_r("alice", &pw, buf, buflen, &res));
@@ -90,10 +90,13 @@ static void check_passwd(bool after_replace_only)
         if (res)
             FAIL("bob still resolves after the replacement");
     }
+    free(buf);
 }
 
 static void check_group(void)
 {
+    char *buf = NULL;
+    size_t buflen;
     struct group gr, *res;
     int rc;
     WITH_GROWING_BUFFER(rc, getgrnam_r("developers", &gr, buf, buflen, &res));
@@ -112,6 +115,7 @@ static void check_group(void)
     WITH_GROWING_BUFFER(rc, getgrnam_r("alice", &gr, buf, buflen, &res)); /* private group */
     if (rc != 0 || !res || gr.gr_gid != FIX_UID_ALICE)
         FAIL("getgrnam_r(alice): %d", rc);
+    free(buf);
 }
 
 static void check_initgroups(void)
@@ -139,6 +143,8 @@ static void check_initgroups(void)
 
 static void check_shadow(void)
 {
+    char *buf = NULL;
+    size_t buflen;
     struct spwd sp, *res;
     int rc;
     WITH_GROWING_BUFFER(rc, getspnam_r("alice", &sp, buf, buflen, &res));
@@ -147,6 +153,7 @@ static void check_shadow(void)
     WITH_GROWING_BUFFER(rc, getspnam_r("carol", &sp, buf, buflen, &res));
     if (rc != 0 || !res || strcmp(sp.sp_pwdp, "*") != 0)
         FAIL("getspnam_r(carol): %d", rc);
+    free(buf);
 }
 
 static void enumerate(void)
