@@ -283,6 +283,29 @@ class HostileIdentitiesTest(ScimTestCase):
         self.assertEqual(rc, 0)
         self.assertEqual(int(lines[0].split(":")[2]), self.victim_uid)
 
+    def test_09_gid_cannot_be_chosen_for_groups(self):
+        for ext in ("urn:scimd:params:scim:schemas:extension:linux:1.0:Group", LINUX):
+            for gid in (0, 27, 999, 65534):
+                with self.subTest(ext=ext, gidNumber=gid):
+                    name = "gidpick-%d-%d" % (len(ext), gid)
+                    resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP, ext],
+                                                     "displayName": name,
+                                                     ext: {"gidNumber": gid, "uidNumber": gid}})
+                    if resp.status >= 400:
+                        self.assertRefused(resp, "POST group with gidNumber %d" % gid)
+                        continue
+                    self.assertEqual(resp.status, 201, resp.describe())
+                    h.wait_until(lambda: getent(self.scimd.cache_path, "group", name)[0] == 0,
+                                 timeout=15, what="group %s in the cache" % name)
+                    rc, lines = getent(self.scimd.cache_path, "group", name)
+                    self.assertGreaterEqual(int(lines[0].split(":")[2]), h.TEST_GID_MIN, lines)
+                    resp = self.api.patch_ops("/Groups/" + resp.json["id"], [
+                        {"op": "replace", "value": {ext: {"gidNumber": 0}}},
+                        {"op": "replace", "path": "id", "value": "evil"}])
+                    self.assertNotEqual(resp.status // 100, 5, resp.describe())
+                    rc, again = getent(self.scimd.cache_path, "group", name)
+                    self.assertEqual(again, lines, "a PATCH changed the group's gid")
+
     # -- the invariant ----------------------------------------------------------------
     def test_99_no_entry_below_1000_ever(self):
         def settled():
