@@ -14,13 +14,21 @@ fi
 etc=$(mktemp -d /tmp/bench-nss-etc.XXXXXX)
 trap 'rm -rf "$etc"' EXIT
 # A private copy of /etc (without secrets) lets every module find its files at the fixed
-# paths it hard-codes (/etc/passwd.cache has no override), whatever the host has.
-cp -a /etc/. "$etc/" 2>/dev/null || true
-rm -f "$etc"/shadow* "$etc"/gshadow*
+# paths it hard-codes (/etc/passwd.cache has no override), whatever the host has. With
+# ETC_BASE (such a copy made once), hard links make it cheap; files we change are replaced,
+# never written through a link.
+if [ -n "${ETC_BASE:-}" ]; then
+    cp -al "$ETC_BASE/." "$etc/"
+else
+    cp -a /etc/. "$etc/" 2>/dev/null || true
+fi
+rm -f "$etc"/shadow* "$etc"/gshadow* "$etc/nsswitch.conf" "$etc/passwd" "$etc/group"
+cp -a /etc/passwd /etc/group "$etc/"
 printf 'passwd: %s\ngroup: %s\nshadow: files\nhosts: files\n' "$module" "$module" \
     > "$etc/nsswitch.conf"
 case $module in
 files)
+    rm -f "$etc/passwd" "$etc/group"
     cp -a "$data/files/passwd" "$data/files/group" "$etc/" ;;
 cache)
     cp -a "$data/cache/." "$etc/" ;;
