@@ -7,6 +7,7 @@ connection), store nothing, and keep answering a well-behaved client."""
 import json
 import resource
 import socket
+import subprocess
 import threading
 import time
 
@@ -111,6 +112,10 @@ class HostileHttpTest(ScimTestCase):
 
     def restart_if_dead(self):
         """Keeps one crash from failing every later test too."""
+        try:  # a daemon that just crashed may not have been reaped yet
+            self.scimd.proc.wait(0.3)
+        except subprocess.TimeoutExpired:
+            pass
         if self.scimd.proc.poll() is not None:
             self.scimd.start()
             type(self).pid = self.scimd.proc.pid
@@ -257,7 +262,9 @@ class HostileHttpTest(ScimTestCase):
             except socket.timeout:
                 pass
         if answer:
-            self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:300])
+            # scimd refuses any chunked body from its head (411 Length Required), since
+            # libmicrohttpd 0.9.75 cannot answer mid-body; a 413 would do as well.
+            self.assertTrue(answer.startswith((b"HTTP/1.1 413", b"HTTP/1.1 411")), answer[:300])
         else:
             self.assertTrue(closed, "no answer and the connection stayed open")
         self.assertLess(vm_rss_kib(self.pid) - before, 64 * 1024, "RSS grew by the body")
