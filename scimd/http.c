@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include "conn_watchdog.h"
 #include "log.h"
 #include "router.h"
 #include "server.h"
@@ -238,6 +239,59 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
+/* RFC 3629 UTF-8 without overlongs, surrogates or code points past U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Query parameters arrive percent-decoded: a %00 would silently cut a value short and
+ * invalid UTF-8 would reach filters and logs. Both are refused up front. */
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+    bool *bad = cls;
+    if (strlen(key) != key_size || !utf8_valid((const unsigned char *)key, key_size) ||
+        (value && (strlen(value) != value_size ||
+                   !utf8_valid((const unsigned char *)value, value_size)))) {
+        *bad = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -253,6 +307,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!cs)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &cs->start);
+        conn_watchdog_head_done(srv->watchdog, conn);
         copy_for_log(cs->method, sizeof(cs->method), method);
         copy_for_log(cs->path, sizeof(cs->path), url);
         *con_cls = cs;
@@ -262,6 +317,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (head > MAX_HEAD_BYTES) {
             http_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
                        MAX_HEAD_BYTES);
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        bool bad = !utf8_valid((const unsigned char *)url, strlen(url));
+        if (!bad)
+            MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
+        if (bad) {
+            http_error(&resp, 400, "invalidValue",
+                       "the request URL contains a NUL byte or invalid UTF-8");
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        /* libmicrohttpd 0.9.75 can answer only before a body is read or after all of it:
+         * a chunked body (no length to check up front) is refused before it is read. The
+         * IdPs send Content-Length. */
+        const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        if (te && strcasestr(te, "chunked")) {
+            http_error(&resp, 411, NULL,
+                       "chunked request bodies are not accepted: send Content-Length (at most "
+                       "%zu bytes)", srv->cfg->max_body_size);
             ret = queue(conn, cs, &resp);
             http_response_reset(&resp);
             return ret;
@@ -307,6 +385,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (cs->responded)
         return MHD_YES;
+    conn_watchdog_body_done(srv->watchdog, conn);
 
     if (cs->too_large) {
         http_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
@@ -349,7 +428,9 @@ respond:
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct scimd_server *srv = cls;
     struct conn_state *cs = *con_cls;
+    conn_watchdog_request_done(srv->watchdog, conn);
     if (!cs)
         return;
     double ms = elapsed_ms(&cs->start);
@@ -445,12 +526,21 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
         srv->tls = true;
     }
 
-    struct MHD_OptionItem opts[16];
+    struct MHD_OptionItem opts[20];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv };
+    srv->watchdog = conn_watchdog_start(cfg->connection_timeout,
+                                        cfg->connection_timeout * 4 > 60 ? cfg->connection_timeout * 4
+                                                                         : 60);
+    if (!srv->watchdog) {
+        snprintf(err, errlen, "cannot start the connection watchdog");
+        goto out;
+    }
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+                                         (intptr_t)conn_watchdog_notify, srv->watchdog };
     /* Per-connection memory: room for a request head up to twice our own limit, so an
      * oversized head gets our SCIM 431 rather than libmicrohttpd's HTML one. */
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -498,4 +588,6 @@ void http_stop(struct scimd_server *srv)
         MHD_stop_daemon(srv->mhd);
         srv->mhd = NULL;
     }
+    conn_watchdog_stop(srv->watchdog);
+    srv->watchdog = NULL;
 }

@@ -10,6 +10,7 @@
 
 struct exporter;
 struct ratelimit;
+struct conn_watchdog;
 struct render_cache;
 
 struct scimd_server {
@@ -19,6 +20,7 @@ struct scimd_server {
     struct exporter *exporter;
     struct ratelimit *ratelimit;
     struct render_cache *render_cache;
+    struct conn_watchdog *watchdog;
     struct MHD_Daemon *mhd;
     uint16_t port;
     bool tls;

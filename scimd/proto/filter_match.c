@@ -12,6 +12,8 @@ static bool present(const json_t *v)
     const char *k;
     json_t *x;
 
+    if (!v)
+        return false; /* the attribute (or sub-attribute) is absent */
     switch (json_typeof(v)) {
     case JSON_NULL:
         return false;
