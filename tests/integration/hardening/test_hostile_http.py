@@ -219,9 +219,10 @@ class HostileHttpTest(ScimTestCase):
         self.assertAlive()
 
     def test_05_oversized_body_chunked(self):
-        """No Content-Length: once max_body_size is passed the daemon answers 413 or, where
-        libmicrohttpd cannot answer mid-body, closes the connection - in both cases before
-        the client got to send all 16 MB. Memory stays bounded either way."""
+        """No Content-Length: the daemon refuses the body from the head (411 Length
+        Required: IdPs always send Content-Length), or answers 413 or closes the connection
+        once max_body_size is passed - in every case before the client got to send all
+        16 MB. Memory stays bounded either way."""
         piece = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
         total = 256  # 16 MB in 64 KiB chunks
         before = vm_rss_kib(self.pid)
