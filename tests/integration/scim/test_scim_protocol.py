@@ -603,6 +603,18 @@ class Filters(ScimTestCase):
         self.check('emails.value co "@example.org"', ["beta"])
         self.check('emails pr', ["alpha", "beta"])
 
+    def test_sub_attributes_of_absent_parents(self):
+        # Only alpha has a name; gamma has no emails at all.
+        self.check('name.givenName eq "Alpha"', ["alpha"])
+        self.check('name.givenName pr', ["alpha"])
+        self.check('not (name.givenName pr)', ["beta", "gamma"])
+        self.check('name.familyName pr', [])
+        self.check('name.givenName ne "Alpha"', ["beta", "gamma"])
+        self.check('emails.type eq "home"', ["beta"])
+        self.check('not (emails.type eq "home")', ["alpha", "gamma"])
+        self.check('%s:manager.value pr' % ENT, [])
+        self.check('meta.lastModified pr and name.middleName eq "x"', [])
+
     def test_urn_qualified_names(self):
         self.check('%s:userName eq "f.beta@example.org"' % h.URN_USER, ["beta"])
         self.check('%s:employeeNumber eq "1003"' % ENT, ["gamma"])
