@@ -49,7 +49,11 @@ void listing_add(const struct listing *l, const struct scim_resource_type *rt, j
 {
     (*total)++;
     if (*total >= l->start_index && (int64_t)json_array_size(page) < l->count) {
-        json_t *p = scim_resource_project(res, rt, l->attributes, l->excluded_attributes);
+        /* Without attributes/excludedAttributes there is nothing to drop (stored docs hold
+         * no password): skip the copy. */
+        json_t *p = (l->attributes || l->excluded_attributes)
+                        ? scim_resource_project(res, rt, l->attributes, l->excluded_attributes)
+                        : json_incref(res);
         if (p)
             json_array_append_new(page, p);
     }
