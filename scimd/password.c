@@ -1,8 +1,23 @@
 #include "password.h"
 
 #include <crypt.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* yescrypt is memory-hard by design (tens of MB per hash): at most one hash per CPU runs at a
+ * time, so a burst of password pushes cannot balloon scimd's memory, and throughput is the
+ * same (the CPUs are the limit either way). Requests without a password never wait here. */
+static sem_t hash_slots;
+static pthread_once_t hash_slots_once = PTHREAD_ONCE_INIT;
+
+static void init_hash_slots(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    sem_init(&hash_slots, 0, n > 0 ? (unsigned)n : 1);
+}
 
 char *password_hash_new(const char *clear, struct scim_error *err)
 {
@@ -25,7 +40,11 @@ char *password_hash_new(const char *clear, struct scim_error *err)
         scim_error_set(err, 500, NULL, "out of memory");
         goto out;
     }
+    pthread_once(&hash_slots_once, init_hash_slots);
+    while (sem_wait(&hash_slots) != 0)
+        ;
     const char *hash = crypt_r(clear, setting, data);
+    sem_post(&hash_slots);
     if (!hash || hash[0] == '*') {
         scim_error_set(err, 500, NULL, "cannot hash the password");
         goto out;
