@@ -26,7 +26,8 @@ static int each_role(const json_t *doc, size_t max_len, role_fn fn, void *ctx)
     const json_t *role;
     json_array_foreach(roles, i, role) {
         const char *value = json_string_value(json_object_get(role, "value"));
-        if (!value)
+        /* IdP templates render an unset role as "": that is "no role", like null. */
+        if (!value || value[0] == '\0')
             continue;
         char name[LOGIN_NAME_BUF];
         const char *why = NULL;

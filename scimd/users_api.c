@@ -689,21 +689,32 @@ static void list_users(struct scimd_server *srv, struct http_request *req,
     /* What both IdPs send before every create is an exact match: use the indexes. */
     const char *eq;
     int rc;
+    /* Index lookups reuse a statement kept on the connection (store_stmt): they are what the
+     * IdPs send before every create, so they are the hot read. */
+    const char *indexed_sql = NULL, *indexed_value = NULL;
     if (f && (eq = scim_filter_simple_eq(f, "userName"))) {
         key = users_name_key_new(eq);
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?",
-                                -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?";
+        indexed_value = key;
     } else if (f && (eq = scim_filter_simple_eq(f, "externalId"))) {
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ?"
-                                    " ORDER BY rowid", -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ? ORDER BY rowid";
+        indexed_value = eq;
     } else if (f && (eq = scim_filter_simple_eq(f, "id"))) {
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE id = ?", -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE id = ?";
+        indexed_value = eq;
+    }
+    if (indexed_sql) {
+        sqlite3_stmt *cached = store_stmt(db, indexed_sql);
+        if (!cached || !indexed_value) {
+            store_sqlite_error(db, sqlite3_errcode(db), &err, "list users");
+            goto fail;
+        }
+        sqlite3_bind_text(cached, 1, indexed_value, -1, SQLITE_STATIC);
+        int r = scan_users(db, cached, f, req, &l, page, &total, &err);
+        store_stmt_done(cached);
+        if (r < 0)
+            goto fail;
+        goto done;
     } else if (!f) {
         /* No filter: count, then read only the requested page. */
         rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM users", -1, &s, NULL);

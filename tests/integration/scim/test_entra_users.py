@@ -277,9 +277,6 @@ class EmptyRoleValue(ScimTestCase):
     `"roles": [{"value": "{$parameters.linux_role}", "primary": true}]`); a user without a
     role must still be provisioned, the same as with "value": null."""
 
-    # DAEMON BUG (reported): "value": "" is refused with 400 (role '' is not a valid
-    # group name), so every user without a role is blocked; "value": null is accepted.
-    @unittest.expectedFailure
     def test_empty_role_value_means_no_role(self):
         resp = self.api.post("/Users", {"schemas": [h.URN_USER],
                                         "userName": test_user_name("NoRole"),
