@@ -18,7 +18,8 @@ end
 
 function request()
    counter = counter + 1
-   local name = string.format("%st%dn%d@bench.example", c.tag, thread_id or 0, counter)
+   local name = string.format("%sr%st%dn%d@bench.example", c.tag, os.getenv("BENCH_REP") or "0",
+                              thread_id or 0, counter)
    local pw = with_password and ',"password":"Bench-pw-' .. counter .. '-x9!"' or ""
    local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"'
       .. name .. '","active":true,"name":{"givenName":"Bench","familyName":"Post"},'
