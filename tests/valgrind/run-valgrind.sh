@@ -2,7 +2,7 @@
 # NSS and PAM modules under valgrind, zero errors required (TAP output).
 #  - memcheck: getent -s scim passwd/group/shadow/initgroups (enumeration and keys), and
 #    nss_lookups (every entry point, ERANGE retries, the cache replaced between rounds);
-#  - helgrind: nss_lookups with 4 reader threads while the cache is replaced;
+#  - helgrind: nss_lookups with 3 reader threads while the cache is replaced;
 #  - memcheck: pam_driver (pam_scim.so through libpam: account and auth phases).
 # Suppressions (glibc.supp) cover glibc/libpam internals only; each says why.
 set -u
@@ -61,8 +61,8 @@ check "memcheck: getent initgroups" getent_check "2100000" initgroups alice
 check "memcheck: lookups, ERANGE retries, 20 cache replacements" \
     $memcheck "$VALGRIND_NSS_LOOKUPS" "$dir" 20
 # shellcheck disable=SC2086
-check "helgrind: 4 threads looking up across 10 cache replacements" \
-    $helgrind "$VALGRIND_NSS_LOOKUPS" "$dir" 10 4
+check "helgrind: 3 threads looking up across 6 cache replacements" \
+    $helgrind "$VALGRIND_NSS_LOOKUPS" "$dir" 6 3
 if [ -f "$VALGRIND_PAM_MODULE" ]; then
     mkdir -p "$dir/pamtest"
     # shellcheck disable=SC2086
