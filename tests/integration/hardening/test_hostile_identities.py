@@ -328,5 +328,24 @@ class HostileIdentitiesTest(ScimTestCase):
             self.assertNotEqual(getent(self.scimd.cache_path, "group", key)[0], 0, key)
 
 
+class ConfiguredNameLengthTest(ScimTestCase):
+    """[accounts] max_name_length = 32 (the classic utmp limit): 33+ bytes are refused."""
+    instance_kwargs = {"name": "namelen", "extra": {"accounts": {"max_name_length": "32"}}}
+
+    def test_name_length_limit(self):
+        ok_name = "a" * 32 + "@example.com"
+        self.assertEqual(self.api.post("/Users", {"schemas": [h.URN_USER],
+                                                  "userName": ok_name}).status, 201)
+        for n in (33, 40, 64, 65):
+            with self.subTest(length=n):
+                name = "b" * n + "@example.com"
+                resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name})
+                self.assertScimError(resp, 400, "invalidValue")
+                self.assertEqual(getent(self.scimd.cache_path, "passwd", "b" * n)[0], 2)
+                resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP],
+                                                 "displayName": "g" * n})
+                self.assertScimError(resp, 400, "invalidValue")
+
+
 if __name__ == "__main__":
     main()
