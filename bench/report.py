@@ -427,6 +427,13 @@ plot '%s' using 2:xtic(1) title 'scimd', '' using 3 title 'npm peer (scimmy)', '
     w("![requests/s per endpoint: scimd, the npm peer, nginx](%s/http_rps.svg)" % rel)
     w("")
 
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profile-notes.md")
+    if os.path.exists(notes):
+        w("## What limits the misses")
+        w("")
+        with open(notes) as f:
+            w(f.read().rstrip("\n"))
+        w("")
     w("## Reproduce")
     w("")
     w("```sh")
