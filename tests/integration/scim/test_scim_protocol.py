@@ -701,6 +701,34 @@ class SecretsNeverLogged(ScimTestCase):
             self.assertNotIn(secret, log, "the %s appears in the scimd log" % what)
 
 
+class CaseExactness(ScimTestCase):
+    """caseExact per RFC 7643: userName no, externalId and id yes (§3.1, §4.1.1)."""
+
+    def test_case_exact_attributes(self):
+        user = self.api.create_user("Case.Exact@example.com", externalId="AbC-123")
+        uid = user["id"]
+        expectations = {
+            'externalId eq "AbC-123"': [uid],
+            'externalId eq "abc-123"': [],
+            'externalId co "bC"': [uid],
+            'externalId co "bc"': [],
+            'userName eq "case.exact@EXAMPLE.com"': [uid],
+            'userName co "EXACT"': [uid],
+            'id eq "%s"' % uid: [uid],
+        }
+        if uid != uid.upper():
+            expectations['id eq "%s"' % uid.upper()] = []
+        for flt, expected in expectations.items():
+            self.assertEqual(ids(self.find(flt)), expected, "filter %s" % flt)
+        grp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "Case Grp",
+                                        "externalId": "GrpX"})
+        self.assertStatus(grp, 201)
+        for flt, n in (('externalId eq "GrpX"', 1), ('externalId eq "grpx"', 0),
+                       ('displayName eq "case grp"', 1)):
+            resp = self.api.get("/Groups", query={"filter": flt})
+            self.assertListResponse(resp, total=n, msg="groups filter %s" % flt)
+
+
 class ETags(ScimTestCase):
     """ETag == meta.version, If-Match preconditions (RFC 7644 §3.14)."""
 
