@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "identity.h"
 #include "log.h"
 #include "proto/schema.h"
 #include "roles.h"
@@ -33,35 +34,6 @@ static const char *keep(struct account_snapshot *snap, char *s)
     }
     snap->strings[snap->n_strings++] = s;
     return s;
-}
-
-/* passwd fields must not carry ':' or line breaks; IdP display names may. */
-static char *sanitize_new(const char *s)
-{
-    char *out = strdup(s ? s : "");
-    if (!out)
-        return NULL;
-    for (char *p = out; *p; p++)
-        if (*p == ':' || (unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-    return out;
-}
-
-static char *gecos_new(const json_t *doc)
-{
-    const char *display = json_string_value(json_object_get(doc, "displayName"));
-    const json_t *name = json_object_get(doc, "name");
-    const char *formatted = json_string_value(json_object_get(name, "formatted"));
-    const char *given = json_string_value(json_object_get(name, "givenName"));
-    const char *family = json_string_value(json_object_get(name, "familyName"));
-    if (display && *display)
-        return sanitize_new(display);
-    if (formatted && *formatted)
-        return sanitize_new(formatted);
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%s%s%s", given ? given : "", given && family ? " " : "",
-             family ? family : "");
-    return sanitize_new(buf);
 }
 
 static char *home_new(const char *tmpl, const char *login)
@@ -125,11 +97,8 @@ static uint32_t resolve_gid(sqlite3 *db, const char *name, enum scim_group_kind 
 {
     if (kind == SCIM_GROUP_ROLE)
         return roles_gid(db, name);
-    char buf[16384];
-    struct group gr, *grp = NULL;
-    if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp && grp->gr_gid != 0)
-        return grp->gr_gid;
-    return 0;
+    uint32_t gid = 0;
+    return identity_host_group_gid(name, &gid) == 1 ? gid : 0;
 }
 
 /* NULL with *skip set when the group cannot be served (no gid): its members just lack it. */
@@ -207,8 +176,8 @@ static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errl
     size_t cap = 0;
     int ret = -1, rc;
 
-    rc = sqlite3_prepare_v2(db, "SELECT login, uid, active, password_hash, password_day, doc"
-                                " FROM users ORDER BY uid", -1, &s, NULL);
+    rc = sqlite3_prepare_v2(db, "SELECT login, uid, active, password_hash, password_day, gecos,"
+                                " roles, ssh_keys FROM users ORDER BY uid", -1, &s, NULL);
     if (rc != SQLITE_OK)
         goto sql_error;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -219,11 +188,6 @@ static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errl
                 goto oom;
             snap->users = grown;
         }
-        json_t *doc = json_loads((const char *)sqlite3_column_text(s, 5), 0, NULL);
-        if (!doc) {
-            snprintf(err, errlen, "user %s: stored document is unreadable", sqlite3_column_text(s, 0));
-            goto out;
-        }
         struct scim_cache_user *u = &snap->users[snap->cache.n_users];
         memset(u, 0, sizeof(*u));
         u->name = keep(snap, strdup((const char *)sqlite3_column_text(s, 0)));
@@ -232,28 +196,26 @@ static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errl
         const char *hash = (const char *)sqlite3_column_text(s, 3);
         u->password_hash = hash ? keep(snap, strdup(hash)) : NULL;
         u->last_change_day = sqlite3_column_int64(s, 4);
-        u->gecos = keep(snap, gecos_new(doc));
+        u->gecos = keep(snap, strdup((const char *)sqlite3_column_text(s, 5)));
         u->home = u->name ? keep(snap, home_new(ls->cfg->home, u->name)) : NULL;
         u->shell = ls->cfg->shell;
-        /* SSH keys from our extension: one line each, never with a line break inside. */
-        const json_t *keys = json_object_get(json_object_get(doc, SCIM_URN_LINUX_USER), "sshPublicKeys");
-        size_t nk = json_array_size(keys);
-        if (nk > 0) {
-            const char **ptrs = calloc(nk, sizeof(*ptrs));
-            if (!ptrs || !keep(snap, (char *)ptrs)) {
-                json_decref(doc);
+        /* SSH keys: one per line in the column (written from our extension). */
+        const char *keys = (const char *)sqlite3_column_text(s, 7);
+        if (keys && *keys) {
+            char *copy = (char *)keep(snap, strdup(keys));
+            size_t nk = 0;
+            for (const char *p = copy; p && *p; p++)
+                nk += *p == '\n';
+            const char **ptrs = copy ? calloc(nk + 1, sizeof(*ptrs)) : NULL;
+            if (!ptrs || !keep(snap, (char *)ptrs))
                 goto oom;
-            }
-            for (size_t k = 0; k < nk; k++) {
-                const char *v = json_string_value(json_object_get(json_array_get(keys, k), "value"));
-                if (v && *v && !strpbrk(v, "\r\n"))
-                    ptrs[u->n_ssh_keys++] = v ? keep(snap, strdup(v)) : NULL;
-            }
+            char *save = NULL;
+            for (char *k = strtok_r(copy, "\n", &save); k; k = strtok_r(NULL, "\n", &save))
+                ptrs[u->n_ssh_keys++] = k;
             u->ssh_keys = ptrs;
         }
         struct role_ctx rctx = { .ls = ls, .db = db, .user_idx = (uint32_t)snap->cache.n_users };
-        int r = roles_for_export(db, ls->cfg, doc, on_role, &rctx);
-        json_decref(doc);
+        int r = roles_for_export(ls->cfg, (const char *)sqlite3_column_text(s, 6), on_role, &rctx);
         if (!u->name || !u->gecos || !u->home || r < 0)
             goto oom;
         snap->cache.n_users++;

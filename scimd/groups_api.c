@@ -66,14 +66,17 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
         return scim_error_set(err, 409, "uniqueness",
                               "displayName '%.128s' gives the system group name '%s'; map it "
                               "explicitly in [groups] if its members belong there", display, name);
-    char buf[16384];
-    struct group gr, *grp = NULL;
-    if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp &&
-        !(grp->gr_gid >= cfg->gid_min && grp->gr_gid <= cfg->gid_max))
+    uint32_t local_gid = 0;
+    int found = identity_host_group_gid(name, &local_gid);
+    if (found < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", name);
+    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max))
         return scim_error_set(err, 409, "uniqueness",
                               "displayName '%.128s' gives the group name '%s', which is a local "
                               "group (gid %u) on this host; map it in [groups] (\"%s = %s\") if "
-                              "its members belong there", display, name, (unsigned)grp->gr_gid,
+                              "its members belong there", display, name, (unsigned)local_gid,
                               display, name);
     return 0;
 }

@@ -96,9 +96,36 @@ void http_response_reset(struct http_response *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-static void set_error(struct http_response *resp, int status, const char *scim_type,
-                      const char *detail)
+static bool utf8_valid(const unsigned char *s, size_t n);
+
+/* A detail may quote client text cut at a byte count: keep it valid UTF-8 (json_pack would
+ * refuse it and the error would go out without a body). */
+static void utf8_repair(char *s)
 {
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xf0)
+            len = 4;
+        else if (c >= 0xe0)
+            len = 3;
+        else if (c >= 0xc0)
+            len = 2;
+        if (c >= 0x80 && (i + len > n || !utf8_valid((unsigned char *)s + i, len))) {
+            s[i] = '?';
+            len = 1;
+        }
+        i += len;
+    }
+}
+
+static void set_error(struct http_response *resp, int status, const char *scim_type,
+                      const char *detail_in)
+{
+    char detail[1024];
+    snprintf(detail, sizeof(detail), "%s", detail_in);
+    utf8_repair(detail);
     http_response_reset(resp);
     char status_str[8];
     snprintf(status_str, sizeof(status_str), "%d", status);

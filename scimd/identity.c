@@ -116,6 +116,11 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
     return 0;
 }
 
+int identity_host_group_gid(const char *name, uint32_t *gid)
+{
+    return host_lookup(LOOKUP_GRNAM, name, 0, gid);
+}
+
 /* An id is free only when both lookups positively say "not found". */
 static bool id_taken_on_host(uint32_t id)
 {
@@ -242,6 +247,15 @@ int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *
     if (used)
         return scim_error_set(err, 409, "uniqueness",
                               "uidNumber %u was already handed out (uids are never reused)", uid);
+    /* After 'scimctl high-water adopt' the ledger below the adopted mark is lost: any id up
+     * to it may have been someone's, so none of them can be claimed. */
+    char floor_buf[32];
+    if (store_meta_get(db, "uid_claim_floor", floor_buf, sizeof(floor_buf)) == 1 &&
+        (uint64_t)uid <= strtoull(floor_buf, NULL, 10))
+        return scim_error_set(err, 409, "uniqueness",
+                              "uidNumber %u is at or below %s, the high-water mark adopted after a "
+                              "database restore: it may have belonged to a deleted user",
+                              uid, floor_buf);
     if (id_taken_on_host(uid))
         return scim_error_set(err, 409, "uniqueness",
                               "uidNumber %u is already used by an account or group on this host", uid);

@@ -33,6 +33,10 @@ int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *
 int identity_allocate_gid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
                           const char *name, uint32_t *gid_out, struct scim_error *err);
 
+/* A group's gid by name through the host's NSS, growing the buffer on ERANGE: 1 found,
+ * 0 not found, -1 when NSS failed (callers fail closed). */
+int identity_host_group_gid(const char *name, uint32_t *gid);
+
 /* Marks the ledger entry of a deleted resource (the id stays reserved forever). */
 int identity_release(sqlite3 *db, const char *owner, struct scim_error *err);
 

@@ -1,6 +1,5 @@
 #include "roles.h"
 
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,14 +94,17 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
         return scim_error_set(c->err, 409, "uniqueness",
                               "role '%.128s' maps to group name '%s', which is already %s", value,
                               name, what);
-    char buf[16384];
-    struct group gr, *grp = NULL;
-    if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp &&
-        !(grp->gr_gid >= c->cfg->gid_min && grp->gr_gid <= c->cfg->gid_max))
+    uint32_t local_gid = 0;
+    int found = identity_host_group_gid(name, &local_gid);
+    if (found < 0)
+        return scim_error_set(c->err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", name);
+    if (found && !(local_gid >= c->cfg->gid_min && local_gid <= c->cfg->gid_max))
         return scim_error_set(c->err, 409, "uniqueness",
                               "role '%.128s' would shadow the local group '%s' (gid %u); map it "
                               "explicitly in [roles] (e.g. %s = %s) if its holders belong there",
-                              value, name, (unsigned)grp->gr_gid, value, name);
+                              value, name, (unsigned)local_gid, value, name);
     uint32_t gid;
     char owner[LOGIN_NAME_BUF + 8];
     snprintf(owner, sizeof(owner), "role:%s", name);
@@ -128,26 +130,32 @@ int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
     return each_role(doc, cfg->max_name_length, sync_one, &c) != 0 ? -1 : 0;
 }
 
-struct export_ctx {
-    const struct scimd_config *cfg;
-    int (*fn)(void *, const struct role_target *);
-    void *ctx;
-};
-
-static int export_one(void *arg, const char *value, const char *name, const char *why)
-{
-    struct export_ctx *c = arg;
-    if (why)
-        return 0; /* refused at the door; only reachable if the rules changed since */
-    const char *local = mapped_group(c->cfg, value, name);
-    struct role_target t = { .group_name = local ? local : name, .mapped_local = local != NULL };
-    return c->fn(c->ctx, &t);
-}
-
-int roles_for_export(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
+int roles_for_export(const struct scimd_config *cfg, const char *values,
                      int (*fn)(void *ctx, const struct role_target *t), void *ctx)
 {
-    (void)db;
-    struct export_ctx c = { .cfg = cfg, .fn = fn, .ctx = ctx };
-    return each_role(doc, cfg->max_name_length, export_one, &c);
+    const char *p = values ? values : "";
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+        char value[1024], name[LOGIN_NAME_BUF];
+        const char *why = NULL;
+        if (n > 0 && n < sizeof(value)) {
+            memcpy(value, p, n);
+            value[n] = '\0';
+            /* Names that fail the rules were refused at the door: skip rather than fail the
+             * whole export if the rules changed since. */
+            if (scim_name_group_from_display(value, cfg->max_name_length, name, sizeof(name),
+                                             &why) == 0) {
+                const char *local = mapped_group(cfg, value, name);
+                struct role_target t = { .group_name = local ? local : name,
+                                         .mapped_local = local != NULL };
+                int r = fn(ctx, &t);
+                if (r != 0)
+                    return r;
+            }
+        }
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+    return 0;
 }

@@ -20,8 +20,9 @@ struct role_target {
 int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err);
 
-/* Export path: calls fn for each role of doc (unknown and invalid ones are skipped). */
-int roles_for_export(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
+/* Export path: calls fn for each role in values (one role value per line, as the users
+ * table's roles column holds them); invalid ones are skipped. */
+int roles_for_export(const struct scimd_config *cfg, const char *values,
                      int (*fn)(void *ctx, const struct role_target *t), void *ctx);
 
 /* Whether a role group of this name was ever created (its name stays taken). */

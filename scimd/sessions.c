@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,24 +33,28 @@ static int logind_terminate(uint32_t uid)
     return r;
 }
 
-/* True when any of the real, effective, saved or filesystem uids is uid. */
+/* True when a live process (not a zombie waiting to be reaped) has uid as any of its real,
+ * effective, saved or filesystem uids. */
 static bool process_has_uid(const char *proc_root, const char *pid, uint32_t uid)
 {
     char path[512], line[256];
     snprintf(path, sizeof(path), "%s/%s/status", proc_root, pid);
     FILE *f = fopen(path, "re");
-    bool match = false;
+    bool match = false, dead = false;
     if (!f)
         return false;
     while (fgets(line, sizeof(line), f)) {
+        char state;
         unsigned long r, e, s, fs;
+        if (sscanf(line, "State: %c", &state) == 1)
+            dead = state == 'Z' || state == 'X';
         if (sscanf(line, "Uid: %lu %lu %lu %lu", &r, &e, &s, &fs) == 4) {
             match = r == uid || e == uid || s == uid || fs == uid;
             break;
         }
     }
     fclose(f);
-    return match;
+    return match && !dead;
 }
 
 static int kill_all(uint32_t uid, const char *proc_root)
@@ -81,8 +86,8 @@ static int kill_all(uint32_t uid, const char *proc_root)
 
 int sessions_terminate(uint32_t uid, const char *login, const char *proc_root)
 {
-    if (uid < 1000)
-        return -1; /* never, whatever the store says */
+    if (uid < 1000 || uid == 65534 || uid == 65535 || uid == UINT32_MAX)
+        return -1; /* never system or special ids, whatever the store says */
     /* logind runs only where systemd booted the host and the system bus is up. */
     if (access("/run/systemd/seats", F_OK) == 0 &&
         access("/run/dbus/system_bus_socket", F_OK) == 0 && logind_terminate(uid) == 0) {

@@ -259,6 +259,10 @@ static int adopt_fn(sqlite3 *db, void *arg, struct scim_error *err)
     snprintf(buf, sizeof(buf), "%" PRIu64, a->gid);
     if (store_meta_set(db, "gid_hwm", buf) < 0)
         return scim_error_set(err, 500, NULL, "cannot store gid_hwm");
+    /* The ledger below the adopted mark is unknown: IdP-chosen uids may not go there. */
+    snprintf(buf, sizeof(buf), "%" PRIu64, a->uid);
+    if (store_meta_set(db, "uid_claim_floor", buf) < 0)
+        return scim_error_set(err, 500, NULL, "cannot store uid_claim_floor");
     return 0;
 }
 

@@ -95,6 +95,57 @@ int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct sci
     return users_repo_find_by_key(db, "id", id, row, err);
 }
 
+/* passwd fields must not carry ':' or line breaks; IdP display names may. */
+static void sanitize(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == ':' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+}
+
+char *users_gecos_new(const json_t *doc)
+{
+    const char *display = json_string_value(json_object_get(doc, "displayName"));
+    const json_t *name = json_object_get(doc, "name");
+    const char *formatted = json_string_value(json_object_get(name, "formatted"));
+    const char *given = json_string_value(json_object_get(name, "givenName"));
+    const char *family = json_string_value(json_object_get(name, "familyName"));
+    char *out = NULL;
+    if (display && *display)
+        out = strdup(display);
+    else if (formatted && *formatted)
+        out = strdup(formatted);
+    else if (asprintf(&out, "%s%s%s", given ? given : "", given && family ? " " : "",
+                      family ? family : "") < 0)
+        out = NULL;
+    if (out)
+        sanitize(out);
+    return out;
+}
+
+/* values of a multi-valued attribute (one per line; values with line breaks are left out,
+ * an ssh key or role name never has one). */
+static char *values_new(const json_t *arr)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(arr, i, item) {
+        const char *v = json_string_value(json_object_get(item, "value"));
+        if (v && *v && !strpbrk(v, "\r\n"))
+            fprintf(f, "%s\n", v);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
 {
     char *doc = json_dumps(row->doc, JSON_COMPACT);
@@ -124,7 +175,22 @@ static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
         sqlite3_bind_null(s, 11);
     sqlite3_bind_int64(s, 12, row->password_day);
     sqlite3_bind_text(s, 13, doc, -1, SQLITE_TRANSIENT);
+    char *gecos = users_gecos_new(row->doc);
+    char *roles = values_new(json_object_get(row->doc, "roles"));
+    char *keys = values_new(
+        json_object_get(json_object_get(row->doc, SCIM_URN_LINUX_USER), "sshPublicKeys"));
+    int ret = gecos && roles && keys ? 0 : -1;
+    sqlite3_bind_text(s, 14, gecos ? gecos : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 15, roles ? roles : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 16, keys ? keys : "", -1, SQLITE_TRANSIENT);
+    free(gecos);
+    free(roles);
+    free(keys);
     free(key);
+    if (ret < 0) {
+        free(doc);
+        return -1;
+    }
     *doc_out = doc;
     return 0;
 }
@@ -163,8 +229,9 @@ int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error
 {
     return exec_row(db,
                     "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
-                    " uid, version, created, modified, password_hash, password_day, doc)"
-                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    " uid, version, created, modified, password_hash, password_day, doc, gecos,"
+                    " roles, ssh_keys)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                     row, err, "create user");
 }
 
@@ -173,8 +240,8 @@ int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error
     return exec_row(db,
                     "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
                     " external_id = ?5, active = ?6, uid = ?7, version = ?8, created = ?9,"
-                    " modified = ?10, password_hash = ?11, password_day = ?12, doc = ?13"
-                    " WHERE id = ?1",
+                    " modified = ?10, password_hash = ?11, password_day = ?12, doc = ?13,"
+                    " gecos = ?14, roles = ?15, ssh_keys = ?16 WHERE id = ?1",
                     row, err, "update user");
 }
 

@@ -41,6 +41,10 @@ int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row);
     "id, user_name, login, external_id, active, uid, version, created, modified, password_hash," \
     " password_day, doc"
 
+/* The passwd gecos for a doc: displayName, else name.formatted, else given + family name;
+ * ':' and control characters become spaces. */
+char *users_gecos_new(const json_t *doc);
+
 /* The lower-cased uniqueness key of a userName (case-insensitive, RFC 7643 §4.1.1). */
 char *users_name_key_new(const char *user_name);
 
