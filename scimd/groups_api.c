@@ -21,6 +21,7 @@
 #include "render_cache.h"
 #include "scim_names.h"
 #include "server.h"
+#include "field_strings.h"
 
 enum group_op { G_CREATE, G_REPLACE, G_PATCH, G_DELETE };
 
@@ -97,21 +98,11 @@ static json_t *take_members(json_t *res)
 
 static int set_fields(struct group_row *row, json_t *doc, const char *name)
 {
-    const char *display = json_string_value(json_object_get(doc, "displayName"));
-    const char *ext = json_string_value(json_object_get(doc, "externalId"));
-    char *d = strdup(display), *n = strdup(name), *e = ext ? strdup(ext) : NULL;
-    if (!d || !n || (ext && !e)) {
-        free(d);
-        free(n);
-        free(e);
+    char **const fields[] = { &row->display_name, &row->name, &row->external_id };
+    const char *const values[] = { json_string_value(json_object_get(doc, "displayName")), name,
+                                   json_string_value(json_object_get(doc, "externalId")) };
+    if (strings_replace_all(fields, values, 3) < 0)
         return -1;
-    }
-    free(row->display_name);
-    free(row->name);
-    free(row->external_id);
-    row->display_name = d;
-    row->name = n;
-    row->external_id = e;
     json_decref(row->doc);
     row->doc = json_incref(doc);
     return 0;

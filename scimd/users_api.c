@@ -22,6 +22,7 @@
 #include "render_cache.h"
 #include "roles.h"
 #include "server.h"
+#include "field_strings.h"
 #include "sessions.h"
 #include "users_repo.h"
 
@@ -110,22 +111,10 @@ out:
 
 static int set_doc_fields(struct user_row *row, json_t *doc, const char *login)
 {
-    char *user_name = strdup(json_str(doc, "userName"));
-    char *login_copy = strdup(login);
-    const char *ext = json_str(doc, "externalId");
-    char *ext_copy = ext ? strdup(ext) : NULL;
-    if (!user_name || !login_copy || (ext && !ext_copy)) {
-        free(user_name);
-        free(login_copy);
-        free(ext_copy);
+    char **const fields[] = { &row->user_name, &row->login, &row->external_id };
+    const char *const values[] = { json_str(doc, "userName"), login, json_str(doc, "externalId") };
+    if (strings_replace_all(fields, values, 3) < 0)
         return -1;
-    }
-    free(row->user_name);
-    free(row->login);
-    free(row->external_id);
-    row->user_name = user_name;
-    row->login = login_copy;
-    row->external_id = ext_copy;
     row->active = active_of(doc);
     json_decref(row->doc);
     row->doc = json_incref(doc);
