@@ -948,6 +948,14 @@ class IdentityRules(ScimTestCase):
             self.assertRefused(self.post(user_name), "userName %r" % user_name, mentions)
             self.assertNotStored(user_name)
 
+    def test_long_non_ascii_names_get_well_formed_errors(self):
+        # The detail quotes the name; cutting it must not split a UTF-8 sequence.
+        for n in (100, 251, 252, 253, 600):
+            for ch in ("\u00f6", "\U0001f600", "\u4e2d"):
+                user_name = ch * n + "@example.com"
+                self.assertRefused(self.post(user_name), "%d x U+%04X" % (n, ord(ch)))
+        self.assertEqual(self.api.get("/Users").status, 200)
+
     def test_longest_valid_login_name(self):
         name = ("y" * 64) + "@example.com"
         self.assertUserResource(self.post(name), 201, "64-byte login name")
