@@ -1,9 +1,9 @@
-/* Known bugs in scimd/, one per meson test (`test-core-known-bugs NAME`), registered with
- * should_fail: each test asserts the correct behaviour, so it fails today (meson reports
- * "expected fail") and turns into "unexpected pass" the day the bug is fixed — then move it
- * into the suite's regular tests and drop its entry from meson.build.
- * (cmocka 1.1.5 prints skip() as "not ok # SKIP", which meson counts as a failure, so these
- * cannot simply be skipped.) */
+/* Regression tests for bugs these tests found in scimd/, one per meson test
+ * (`test-core-regressions NAME`). Each "BUG name:" comment describes the bug as found; each
+ * test asserts the correct behaviour. A newly found bug is added here and registered with
+ * should_fail : true (meson then reports "expected fail"; "unexpected pass" once it is fixed,
+ * when the flag is dropped). cmocka 1.1.5 prints skip() as "not ok # SKIP", which meson counts
+ * as a failure, so known bugs cannot simply be skipped. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -415,7 +415,7 @@ static const struct {
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s BUG\n", argv[0]);
+        fprintf(stderr, "usage: %s NAME\n", argv[0]);
         return 2;
     }
     for (size_t i = 0; i < sizeof(bugs) / sizeof(bugs[0]); i++) {
@@ -430,6 +430,6 @@ int main(int argc, char **argv)
             return 0;
         }
     }
-    fprintf(stderr, "unknown bug '%s'\n", argv[1]);
+    fprintf(stderr, "unknown regression test '%s'\n", argv[1]);
     return 2;
 }
