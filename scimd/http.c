@@ -251,7 +251,9 @@ static void fill_base_url(struct scimd_server *srv, struct MHD_Connection *conn,
               (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
             host_ok = false; /* a Host header must not inject into meta.location */
     if (!host_ok) {
-        snprintf(fallback, sizeof(fallback), "%s:%u", srv->cfg->listen_host, srv->port);
+        bool v6 = strchr(srv->cfg->listen_host, ':') != NULL;
+        snprintf(fallback, sizeof(fallback), "%s%s%s:%u", v6 ? "[" : "", srv->cfg->listen_host,
+                 v6 ? "]" : "", srv->port);
         host = fallback;
     }
     snprintf(req->base_url, sizeof(req->base_url), "%s://%s%s", srv->tls ? "https" : "http", host,
@@ -473,7 +475,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
+                                                             va_list ap)
 {
     char buf[512];
     vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -277,6 +277,8 @@ void store_reader_put(struct store *st, sqlite3 *db)
     for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
         if (sqlite3_stmt_busy(s))
             sqlite3_reset(s);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_lock(&st->pool_mu);
     if (st->pool_n < MAX_POOLED_READERS) {
         st->pool[st->pool_n++] = db;
