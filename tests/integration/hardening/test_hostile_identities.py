@@ -52,8 +52,10 @@ HOSTILE_GROUP_NAMES = (
      "\u0430dmins", "g" * 65, "a\x00b", "r\u043eot", " root ", "ROOT:", "/root/", "sudo\n"]
     + LOCAL_GROUPS + LOCAL_USERS)
 
+# "" is left out: IdP templates render an unset role as "", which scimd takes as "no role"
+# (tests/integration/scim/test_entra_users.py) - it never becomes a group.
 HOSTILE_ROLES = ["root", "sudo", "wheel", "shadow", "adm", "daemon", "a:b", "a\nb", "../x",
-                 "", "12345", "\u0430dmin", "r" * 65, " Root ", "SUDO"] + LOCAL_USERS[:5]
+                 "12345", "\u0430dmin", "r" * 65, " Root ", "SUDO"] + LOCAL_USERS[:5]
 
 ALWAYS_RESERVED = {"root", "wheel", "sudo", "adm", "shadow", "nogroup", "nobody", "daemon"}
 NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.@+-]{0,63}$")
