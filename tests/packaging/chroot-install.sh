@@ -103,7 +103,10 @@ sed -i "s/^#listen = 127.0.0.1:8080$/listen = 127.0.0.1:$port/" "$root/etc/scimd
 check "scimd --check-config accepts the shipped configuration" in_root scimd --check-config
 token=$(in_root scimctl token create chroot-test) || die "scimctl token create failed in the chroot"
 bearer=$(sed -n 's/^bearer: //p' <<< "$token")
-in_root scimd -c /etc/scimd/scimd.conf > "$work/scimd.log" 2>&1 &
+# exec all the way down, so $! is scimd itself (a backgrounded function would leave the
+# daemon running after cleanup killed only the subshell).
+(exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin scimd -c /etc/scimd/scimd.conf) \
+    > "$work/scimd.log" 2>&1 &
 scimd_pid=$!
 up() {
     for _ in $(seq 1 100); do

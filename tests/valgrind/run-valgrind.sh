@@ -19,7 +19,9 @@ export SCIM_NSS_CACHE="$dir/nss.cache" SCIM_SHADOW_CACHE="$dir/shadow.cache"
 memcheck="valgrind -q --tool=memcheck --error-exitcode=99 --leak-check=full
           --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
           --track-origins=yes --suppressions=$VALGRIND_SUPP"
-helgrind="valgrind -q --tool=helgrind --error-exitcode=99 --suppressions=$VALGRIND_SUPP"
+# --fair-sched: valgrind runs one thread at a time; without a fair lock a reader spinning on
+# the module's trylock can starve the thread holding it for minutes.
+helgrind="valgrind -q --tool=helgrind --fair-sched=yes --error-exitcode=99 --suppressions=$VALGRIND_SUPP"
 
 n=0
 failed=0
