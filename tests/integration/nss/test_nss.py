@@ -344,7 +344,10 @@ def t_helgrind_readers_during_replacements():
         nss, shadow, stop = (os.path.join(d, n) for n in ("nss.cache", "shadow.cache", "stop"))
         E.write(desc, nss=nss, shadow=shadow)
         reader = subprocess.Popen(
-            ["valgrind", "--tool=helgrind", "-q", "--error-exitcode=99", READER_LOOP,
+            # --fair-sched: valgrind serialises threads; without it a reader spinning on the
+            # module's trylock can starve the holder for minutes on a loaded host.
+            ["valgrind", "--tool=helgrind", "--fair-sched=yes", "-q", "--error-exitcode=99",
+             READER_LOOP,
              "alice", str(ALICE_UID), "ops", stop, "3"],
             env=E.env(nss, shadow), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_ready(stop, reader)
