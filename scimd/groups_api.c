@@ -260,26 +260,11 @@ static void respond_group(struct scimd_server *srv, struct http_request *req,
         return http_error_from(resp, &err);
     json_t *res = group_row_to_resource(db, row, req->base_url, !members_excluded(attrs, excl));
     store_reader_put(srv->store, db);
-    json_t *projected = res ? scim_resource_project(res, &scim_rt_group, attrs, excl) : NULL;
+    json_t *projected = res ? listing_project(res, &scim_rt_group, attrs, excl) : NULL;
     json_decref(res);
     if (!projected)
         return http_error(resp, 500, NULL, "cannot render group");
-    char etag[32];
-    users_etag(row->version, etag);
-    resp->status = status;
-    resp->json = projected;
-    resp->etag = strdup(etag);
-    if (status == 200 && strcmp(req->method, "GET") == 0 &&
-        http_etag_matches(http_header(req, "If-None-Match"), row->version)) {
-        json_decref(resp->json);
-        resp->json = NULL;
-        resp->status = 304;
-    }
-    if (status == 201) {
-        char loc[700];
-        snprintf(loc, sizeof(loc), "%s/Groups/%s", req->base_url, row->id);
-        resp->location = strdup(loc);
-    }
+    http_respond_resource(req, resp, status, projected, row->version, "Groups", row->id);
 }
 
 static void run_group_write(struct scimd_server *srv, struct http_request *req,

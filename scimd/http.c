@@ -64,12 +64,38 @@ json_t *http_json_body(const struct http_request *req, struct scim_error *err)
     return body;
 }
 
+void http_etag_format(int64_t version, char buf[32])
+{
+    snprintf(buf, 32, "W/\"%lld\"", (long long)version);
+}
+
+void http_respond_resource(const struct http_request *req, struct http_response *resp, int status,
+                           json_t *res, int64_t version, const char *endpoint, const char *id)
+{
+    char etag[32];
+    http_etag_format(version, etag);
+    resp->status = status;
+    resp->json = res;
+    resp->etag = strdup(etag);
+    if (status == 200 && strcmp(req->method, "GET") == 0 &&
+        http_etag_matches(http_header(req, "If-None-Match"), version)) {
+        json_decref(resp->json); /* RFC 9110 §13.1.2: not modified, no body */
+        resp->json = NULL;
+        resp->status = 304;
+    }
+    if (status == 201) {
+        char loc[700];
+        snprintf(loc, sizeof(loc), "%s/%s/%s", req->base_url, endpoint, id);
+        resp->location = strdup(loc);
+    }
+}
+
 bool http_etag_matches(const char *header, int64_t version)
 {
     if (!header)
         return false;
     char weak[32], strong[32];
-    snprintf(weak, sizeof(weak), "W/\"%lld\"", (long long)version);
+    http_etag_format(version, weak);
     snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
     const char *p = header;
     while (*p) {

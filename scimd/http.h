@@ -42,6 +42,14 @@ struct http_response {
 const char *http_query(const struct http_request *req, const char *name);
 const char *http_header(const struct http_request *req, const char *name);
 
+/* W/"version": the ETag and meta.version of a resource. */
+void http_etag_format(int64_t version, char buf[32]);
+
+/* Answers with a rendered resource (stolen): body, ETag, 304 instead of the body for a GET
+ * whose If-None-Match names the version, and Location base_url/endpoint/id on 201. */
+void http_respond_resource(const struct http_request *req, struct http_response *resp, int status,
+                           json_t *res, int64_t version, const char *endpoint, const char *id);
+
 /* Whether an If-Match / If-None-Match value names version: "*", W/"n" or "n", in a
  * comma-separated list. NULL never matches. */
 bool http_etag_matches(const char *header, int64_t version);

@@ -44,16 +44,20 @@ int listing_parse(const struct http_request *req, struct listing *out, struct sc
     return 0;
 }
 
+json_t *listing_project(json_t *res, const struct scim_resource_type *rt, const char *attributes,
+                        const char *excluded_attributes)
+{
+    if (!attributes && !excluded_attributes)
+        return json_incref(res);
+    return scim_resource_project(res, rt, attributes, excluded_attributes);
+}
+
 void listing_add(const struct listing *l, const struct scim_resource_type *rt, json_t *page,
                  int64_t *total, json_t *res)
 {
     (*total)++;
     if (*total >= l->start_index && (int64_t)json_array_size(page) < l->count) {
-        /* Without attributes/excludedAttributes there is nothing to drop (stored docs hold
-         * no password): skip the copy. */
-        json_t *p = (l->attributes || l->excluded_attributes)
-                        ? scim_resource_project(res, rt, l->attributes, l->excluded_attributes)
-                        : json_incref(res);
+        json_t *p = listing_project(res, rt, l->attributes, l->excluded_attributes);
         if (p)
             json_array_append_new(page, p);
     }

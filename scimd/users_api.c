@@ -429,36 +429,13 @@ static void respond_user(struct scimd_server *srv, struct http_request *req,
     if (db)
         users_attach_groups(db, res, row->id, req->base_url);
     store_reader_put(srv->store, db);
-    const char *attrs = http_query(req, "attributes");
-    const char *excl = http_query(req, "excludedAttributes");
-    /* The stored doc never holds a password, so without a projection there is nothing to
-     * remove: skip the copy on the hot path. */
-    json_t *projected = !res ? NULL
-                        : (attrs || excl) ? scim_resource_project(res, &scim_rt_user, attrs, excl)
-                                          : json_incref(res);
+    json_t *projected = res ? listing_project(res, &scim_rt_user, http_query(req, "attributes"),
+                                              http_query(req, "excludedAttributes"))
+                            : NULL;
     json_decref(res);
     if (!projected)
         return http_error(resp, 500, NULL, "cannot render user");
-    char etag[32];
-    users_etag(row->version, etag);
-    resp->status = status;
-    resp->json = projected;
-    resp->etag = strdup(etag);
-    if (status == 200 && strcmp(req->method, "GET") == 0 &&
-        http_etag_matches(http_header(req, "If-None-Match"), row->version)) {
-        json_decref(resp->json); /* RFC 9110 §13.1.2: not modified, no body */
-        resp->json = NULL;
-        resp->status = 304;
-    }
-    if (status == 201) {
-        const char *loc = json_string_value(json_object_get(json_object_get(projected, "meta"), "location"));
-        char buf[700];
-        if (!loc) {
-            snprintf(buf, sizeof(buf), "%s/Users/%s", req->base_url, row->id);
-            loc = buf;
-        }
-        resp->location = strdup(loc);
-    }
+    http_respond_resource(req, resp, status, projected, row->version, "Users", row->id);
 }
 
 static void run_write(struct scimd_server *srv, struct http_request *req, struct user_write *w,
@@ -527,21 +504,17 @@ static void get_user(struct scimd_server *srv, struct http_request *req, const c
     struct user_row row = { 0 };
     bool plain = !http_query(req, "attributes") && !http_query(req, "excludedAttributes");
     int64_t version = 0;
-    char etag[32];
 
     if (plain && srv->render_cache) {
         char *body = render_cache_get(srv->render_cache, id, req->base_url, &version);
         if (body) {
-            users_etag(version, etag);
-            resp->etag = strdup(etag);
-            if (http_etag_matches(http_header(req, "If-None-Match"), version)) {
+            http_respond_resource(req, resp, 200, NULL, version, "Users", id);
+            if (resp->status == 200) {
+                resp->text = body;
+                resp->content_type = "application/scim+json";
+            } else {
                 free(body);
-                resp->status = 304;
-                return;
             }
-            resp->status = 200;
-            resp->text = body;
-            resp->content_type = "application/scim+json";
             return;
         }
     }

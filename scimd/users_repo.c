@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "http.h"
 #include "proto/schema.h"
 #include "store.h"
 
@@ -271,7 +272,7 @@ char *users_name_key_new(const char *user_name)
 
 void users_etag(int64_t version, char buf[32])
 {
-    snprintf(buf, 32, "W/\"%lld\"", (long long)version);
+    http_etag_format(version, buf);
 }
 
 json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
