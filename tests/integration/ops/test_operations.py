@@ -120,8 +120,23 @@ class NativeTls(unittest.TestCase):
 class SessionTermination(unittest.TestCase):
     def _run_as(self, uid):
         # A real process running as the SCIM user's uid (no NSS entry needed to exist).
-        return subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid,
+        proc = subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid,
                                  "--clear-groups", "sleep", "300"])
+        # setpriv changes uid some time after fork; a request sent before that would find
+        # only a root process, and on a fast machine it does.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with open("/proc/%d/status" % proc.pid) as f:
+                    uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+                if all(int(u) == uid for u in uids):
+                    return proc
+            except (OSError, IndexError):
+                pass
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait()
+        self.fail("setpriv did not switch to uid %d within 10 s" % uid)
 
     def _user_with_process(self, s):
         api = s.client()
@@ -135,7 +150,6 @@ class SessionTermination(unittest.TestCase):
             s.start()
             api, user, proc = self._user_with_process(s)
             try:
-                time.sleep(0.2)
                 self.assertIsNone(proc.poll(), "the user's process should be running")
                 t0 = time.monotonic()
                 status, _, _ = api.patch_ops("/Users/" + user["id"],
