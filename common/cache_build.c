@@ -73,8 +73,14 @@ static int build_gidlists(const struct scim_cache_snapshot *snap, struct nss_par
     return 0;
 }
 
+/* Per-field previous values: repeats (one shell for everyone, homes without %u, no keys)
+ * cost one memcmp instead of a copy. */
+struct user_fields_prev {
+    struct scim_cache_strref gecos, home, shell, keys;
+};
+
 static int join_keys(const struct scim_cache_user *u, struct nss_parts *p, size_t *cap,
-                     struct scim_cache_strref *ref)
+                     struct user_fields_prev *prev, struct scim_cache_strref *ref)
 {
     size_t need = 1;
     for (size_t k = 0; k < u->n_ssh_keys; k++)
@@ -94,21 +100,32 @@ static int join_keys(const struct scim_cache_user *u, struct nss_parts *p, size_
         memcpy(p->keys + len, u->ssh_keys[k], l);
         len += l;
     }
-    return cache_strtab_add(&p->st, p->keys, len, ref);
+    return cache_strtab_add_repeat(&p->st, p->keys, len, &prev->keys, ref);
+}
+
+static int add_field(struct strtab *st, const char *s, struct scim_cache_strref *prev,
+                     struct scim_cache_strref *ref)
+{
+    return cache_strtab_add_repeat(st, s ? s : "", s ? strlen(s) : 0, prev, ref);
 }
 
 static int build_users(const struct scim_cache_snapshot *snap, struct nss_parts *p)
 {
     size_t keys_cap = 0;
+    struct user_fields_prev prev = {0};
+    /* A typical user needs ~60 bytes of strings; one early reservation saves the doublings. */
+    int rc = cache_strtab_reserve(&p->st, snap->n_users * 64);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < snap->n_users; i++) {
         const struct scim_cache_user *u = &snap->users[i];
         struct scim_cache_user_rec *r = &p->users[i];
-        int rc;
-        if ((rc = cache_strtab_add_str(&p->st, u->name, &r->name)) < 0 ||
-            (rc = cache_strtab_add_str(&p->st, u->gecos, &r->gecos)) < 0 ||
-            (rc = cache_strtab_add_str(&p->st, u->home, &r->home)) < 0 ||
-            (rc = cache_strtab_add_str(&p->st, u->shell, &r->shell)) < 0 ||
-            (rc = join_keys(u, p, &keys_cap, &r->ssh_keys)) < 0)
+        /* Names are unique (validated), so de-duplicating them could only cost time. */
+        if ((rc = cache_strtab_push(&p->st, u->name, strlen(u->name), &r->name)) < 0 ||
+            (rc = add_field(&p->st, u->gecos, &prev.gecos, &r->gecos)) < 0 ||
+            (rc = add_field(&p->st, u->home, &prev.home, &r->home)) < 0 ||
+            (rc = add_field(&p->st, u->shell, &prev.shell, &r->shell)) < 0 ||
+            (rc = join_keys(u, p, &keys_cap, &prev, &r->ssh_keys)) < 0)
             return rc;
         r->uid = u->uid;
         r->gid = u->gid;
@@ -176,9 +193,16 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
         /* Each group gets its own contiguous copy of its members' names: getgrnam of a
          * 10k-member group then streams through memory instead of missing cache on
          * every name. */
+        size_t bytes = 0;
+        for (size_t m = 0; m < in->n_members; m++)
+            bytes += p->users[in->member_user_idx[m]].name.len + 1;
+        /* Reserved first, so copying from the table itself never reads a moved buffer. */
+        if ((rc = cache_strtab_reserve(&p->st, bytes)) < 0)
+            return rc;
         for (size_t m = 0; m < in->n_members; m++) {
-            const char *name = snap->users[in->member_user_idx[m]].name;
-            if ((rc = cache_strtab_push(&p->st, name, strlen(name), &p->members[fill++])) < 0)
+            struct scim_cache_strref name = p->users[in->member_user_idx[m]].name;
+            if ((rc = cache_strtab_push(&p->st, p->st.data + name.off, name.len,
+                                        &p->members[fill++])) < 0)
                 return rc;
         }
     }
@@ -279,13 +303,17 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         rc = -ENOMEM;
         goto out;
     }
+    struct scim_cache_strref prev_pw = {0};
+    if ((rc = cache_strtab_reserve(&st, nu * 16)) < 0)
+        goto out;
     for (size_t i = 0; i < nu; i++) {
         const struct scim_cache_user *u = &snap->users[i];
         struct scim_cache_shadow_rec *r = &recs[i];
         const char *pw;
+        /* Hashes never repeat, but "*" (no synced password) usually does, user after user. */
         if ((rc = shadow_passwd(u, &locked, &cap, &pw)) < 0 ||
-            (rc = cache_strtab_add_str(&st, u->name, &r->name)) < 0 ||
-            (rc = cache_strtab_add_str(&st, pw, &r->passwd)) < 0)
+            (rc = cache_strtab_push(&st, u->name, strlen(u->name), &r->name)) < 0 ||
+            (rc = cache_strtab_add_repeat(&st, pw, strlen(pw), &prev_pw, &r->passwd)) < 0)
             goto out;
         r->lstchg = (int32_t)u->last_change_day;
         r->min = r->max = r->warn = r->inact = -1;

@@ -46,21 +46,31 @@ void cache_strtab_free(struct strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
+int cache_strtab_reserve(struct strtab *t, size_t more)
+{
+    if (more > UINT32_MAX || t->len + more > UINT32_MAX)
+        return -E2BIG;
+    if (t->len + more <= t->cap)
+        return 0;
+    size_t cap = t->cap;
+    while (cap < t->len + more)
+        cap *= 2;
+    char *d = realloc(t->data, cap);
+    if (!d)
+        return -ENOMEM;
+    t->data = d;
+    t->cap = cap;
+    return 0;
+}
+
 /* Appends without de-duplication. */
 int cache_strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
 {
-    if (len > UINT32_MAX - 1 || t->len + len + 1 > UINT32_MAX)
+    if (len > UINT32_MAX - 1)
         return -E2BIG;
-    if (t->len + len + 1 > t->cap) {
-        size_t cap = t->cap;
-        while (cap < t->len + len + 1)
-            cap *= 2;
-        char *d = realloc(t->data, cap);
-        if (!d)
-            return -ENOMEM;
-        t->data = d;
-        t->cap = cap;
-    }
+    int rc = cache_strtab_reserve(t, len + 1);
+    if (rc < 0)
+        return rc;
     memcpy(t->data + t->len, s, len);
     t->data[t->len + len] = '\0';
     *ref = (struct scim_cache_strref){(uint32_t)t->len, (uint32_t)len};
@@ -90,6 +100,23 @@ int cache_strtab_add(struct strtab *t, const char *s, size_t len, struct scim_ca
     if (++t->n_used * 2 > t->n_slots)
         return cache_strtab_grow_slots(t);
     return 0;
+}
+
+int cache_strtab_add_repeat(struct strtab *t, const char *s, size_t len,
+                            struct scim_cache_strref *prev, struct scim_cache_strref *ref)
+{
+    if (len == 0) {
+        *ref = (struct scim_cache_strref){0, 0};
+        return 0;
+    }
+    if (prev->len == len && memcmp(t->data + prev->off, s, len) == 0) {
+        *ref = *prev;
+        return 0;
+    }
+    int rc = cache_strtab_push(t, s, len, ref);
+    if (rc == 0)
+        *prev = *ref;
+    return rc;
 }
 
 int cache_strtab_add_str(struct strtab *t, const char *s, struct scim_cache_strref *ref)

@@ -1,5 +1,8 @@
-/* String table builder for cache images (shells and homes repeat 100k times, so
- * cache_strtab_add de-duplicates; cache_strtab_push appends a fresh copy). */
+/* String table builder for cache images. Shells (and homes without %u) repeat 100k times,
+ * names never do: cache_strtab_add de-duplicates through a hash table (for the few strings
+ * that repeat anywhere, like group names), cache_strtab_add_repeat only against the previous
+ * value of the same field (cheap, and catches the 100k-times repeats), and
+ * cache_strtab_push appends a fresh copy. */
 #ifndef SCIM_CACHE_STRTAB_H
 #define SCIM_CACHE_STRTAB_H
 
@@ -29,6 +32,12 @@ void cache_strtab_free(struct strtab *t);
 int cache_strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref);
 /* Append unless the same bytes are already in the table. */
 int cache_strtab_add(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref);
+/* Reuses *prev when s has the same bytes, else pushes; *prev becomes the result either way.
+ * Start with *prev = {0, 0} (the empty string). */
+int cache_strtab_add_repeat(struct strtab *t, const char *s, size_t len,
+                            struct scim_cache_strref *prev, struct scim_cache_strref *ref);
+/* Grows the data buffer once for at least `more` further bytes. */
+int cache_strtab_reserve(struct strtab *t, size_t more);
 /* cache_strtab_add of a C string; NULL adds "". */
 int cache_strtab_add_str(struct strtab *t, const char *s, struct scim_cache_strref *ref);
 

@@ -1,5 +1,5 @@
 /* Writer-side identity rules: the cache refuses what NSS must never serve, even if the
- * daemon's own checks missed it. Duplicate detection sorts copies of the keys. */
+ * daemon's own checks missed it. Duplicates are found with hash sets, in one pass. */
 #include "cache_validate.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cache_internal.h"
+#include "scim_hash.h"
 #include "scim_names.h"
 
 static bool field_ok(const char *s, const char *forbidden)
@@ -96,95 +97,110 @@ static int check_group(const struct scim_cache_group *g, size_t i, size_t n_user
     return 0;
 }
 
-struct key {
-    const char *name; /* NULL for id keys */
-    uint32_t id;
+/* Open-addressing sets of record numbers, keyed by name or id: one pass, no sorting. A slot
+ * holds record + 1; records are users first (0..n_users-1), then groups. */
+struct uniq_set {
+    uint32_t *slots;
+    size_t mask;
 };
 
-static int cmp_name_key(const void *a, const void *b)
+static int uniq_init(struct uniq_set *set, size_t n)
 {
-    return strcmp(((const struct key *)a)->name, ((const struct key *)b)->name);
+    size_t size = 16;
+    while (size < n * 2)
+        size *= 2;
+    set->slots = calloc(size, sizeof(*set->slots));
+    set->mask = size - 1;
+    return set->slots ? 0 : -ENOMEM;
 }
 
-static int cmp_id_key(const void *a, const void *b)
+static const char *record_name(const struct scim_cache_snapshot *snap, uint32_t r)
 {
-    uint32_t x = ((const struct key *)a)->id, y = ((const struct key *)b)->id;
-    return x < y ? -1 : x > y;
+    return r < snap->n_users ? snap->users[r].name : snap->groups[r - snap->n_users].name;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static uint32_t record_id(const struct scim_cache_snapshot *snap, uint32_t r)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    return r < snap->n_users ? snap->users[r].uid : snap->groups[r - snap->n_users].gid;
+}
+
+/* Inserts record r; returns the record already holding the same key, or UINT32_MAX. */
+static uint32_t uniq_insert(struct uniq_set *set, const struct scim_cache_snapshot *snap,
+                            uint32_t r, bool by_name)
+{
+    const char *name = by_name ? record_name(snap, r) : NULL;
+    uint32_t id = by_name ? 0 : record_id(snap, r);
+    uint64_t h = by_name ? scim_hash_bytes(0, name, strlen(name)) : scim_hash_u32(0, id);
+    for (size_t b = h & set->mask;; b = (b + 1) & set->mask) {
+        uint32_t other = set->slots[b];
+        if (other == 0) {
+            set->slots[b] = r + 1;
+            return UINT32_MAX;
+        }
+        other--;
+        if (by_name ? strcmp(record_name(snap, other), name) == 0
+                    : record_id(snap, other) == id)
+            return other;
+    }
 }
 
 /* Users' private groups share the group namespace, so user names and gids count as groups. */
+static int check_unique_keys(const struct scim_cache_snapshot *snap, bool by_name, char *err,
+                             size_t errlen)
+{
+    struct uniq_set set;
+    size_t n = snap->n_users + snap->n_groups;
+    int rc = 0;
+    if (uniq_init(&set, n) < 0)
+        return scim_cache_seterr(err, errlen, -ENOMEM, "out of memory");
+    for (uint32_t r = 0; r < n; r++) {
+        if (uniq_insert(&set, snap, r, by_name) == UINT32_MAX)
+            continue;
+        if (r < snap->n_users)
+            rc = by_name ? scim_cache_seterr(err, errlen, -EINVAL, "duplicate user name %s",
+                                             record_name(snap, r))
+                         : scim_cache_seterr(err, errlen, -EINVAL, "duplicate uid %u",
+                                             record_id(snap, r));
+        else
+            rc = by_name ? scim_cache_seterr(err, errlen, -EINVAL,
+                                             "duplicate group name %s (groups and users' "
+                                             "private groups share one namespace)",
+                                             record_name(snap, r))
+                         : scim_cache_seterr(err, errlen, -EINVAL,
+                                             "duplicate gid %u (groups and users' private "
+                                             "groups)",
+                                             record_id(snap, r));
+        break;
+    }
+    free(set.slots);
+    return rc;
+}
+
 static int check_unique(const struct scim_cache_snapshot *snap, char *err, size_t errlen)
 {
-    size_t n = snap->n_users + snap->n_groups;
-    struct key *keys = calloc(n ? n : 1, sizeof(*keys));
-    uint32_t *members = NULL;
-    int rc = 0;
-    if (!keys)
+    int rc = check_unique_keys(snap, true, err, errlen);
+    if (rc < 0 || (rc = check_unique_keys(snap, false, err, errlen)) < 0)
+        return rc;
+    /* One mark per user, cleared after each group: O(members) for all groups together. */
+    uint8_t *seen = calloc(snap->n_users ? snap->n_users : 1, 1);
+    if (!seen)
         return scim_cache_seterr(err, errlen, -ENOMEM, "out of memory");
-
-    for (size_t i = 0; i < snap->n_users; i++)
-        keys[i] = (struct key){snap->users[i].name, snap->users[i].uid};
-    qsort(keys, snap->n_users, sizeof(*keys), cmp_name_key);
-    for (size_t i = 1; i < snap->n_users; i++)
-        if (strcmp(keys[i - 1].name, keys[i].name) == 0) {
-            rc = scim_cache_seterr(err, errlen, -EINVAL, "duplicate user name %s", keys[i].name);
-            goto out;
-        }
-    qsort(keys, snap->n_users, sizeof(*keys), cmp_id_key);
-    for (size_t i = 1; i < snap->n_users; i++)
-        if (keys[i - 1].id == keys[i].id) {
-            rc = scim_cache_seterr(err, errlen, -EINVAL, "duplicate uid %u", keys[i].id);
-            goto out;
-        }
-
-    for (size_t i = 0; i < snap->n_groups; i++)
-        keys[snap->n_users + i] = (struct key){snap->groups[i].name, snap->groups[i].gid};
-    qsort(keys, n, sizeof(*keys), cmp_name_key);
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(keys[i - 1].name, keys[i].name) == 0) {
-            rc = scim_cache_seterr(err, errlen, -EINVAL,
-                                   "duplicate group name %s (groups and users' private groups "
-                                   "share one namespace)",
-                                   keys[i].name);
-            goto out;
-        }
-    qsort(keys, n, sizeof(*keys), cmp_id_key);
-    for (size_t i = 1; i < n; i++)
-        if (keys[i - 1].id == keys[i].id) {
-            rc = scim_cache_seterr(err, errlen, -EINVAL,
-                                   "duplicate gid %u (groups and users' private groups)",
-                                   keys[i].id);
-            goto out;
-        }
-
-    for (size_t i = 0; i < snap->n_groups; i++) {
+    for (size_t i = 0; i < snap->n_groups && rc == 0; i++) {
         const struct scim_cache_group *g = &snap->groups[i];
-        if (g->n_members < 2)
-            continue;
-        free(members);
-        members = malloc(g->n_members * sizeof(*members));
-        if (!members) {
-            rc = scim_cache_seterr(err, errlen, -ENOMEM, "out of memory");
-            goto out;
-        }
-        memcpy(members, g->member_user_idx, g->n_members * sizeof(*members));
-        qsort(members, g->n_members, sizeof(*members), cmp_u32);
-        for (size_t m = 1; m < g->n_members; m++)
-            if (members[m - 1] == members[m]) {
+        size_t m = 0;
+        for (; m < g->n_members; m++) {
+            uint32_t u = g->member_user_idx[m];
+            if (seen[u]) {
                 rc = scim_cache_seterr(err, errlen, -EINVAL, "group %s lists user %s twice",
-                                       g->name, snap->users[members[m]].name);
-                goto out;
+                                       g->name, snap->users[u].name);
+                break;
             }
+            seen[u] = 1;
+        }
+        for (size_t k = 0; k < m; k++)
+            seen[g->member_user_idx[k]] = 0;
     }
-out:
-    free(members);
-    free(keys);
+    free(seen);
     return rc;
 }
 
