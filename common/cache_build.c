@@ -16,6 +16,7 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The sections point into the image being built; only the strings and scratch are owned. */
 struct nss_parts {
     struct strtab st;
     struct scim_cache_user_rec *users;
@@ -30,21 +31,12 @@ struct nss_parts {
 static void nss_parts_free(struct nss_parts *p)
 {
     cache_strtab_free(&p->st);
-    free(p->users);
-    free(p->groups);
-    free(p->gidlists);
-    free(p->members);
-    free(p->uname);
-    free(p->uid);
-    free(p->gname);
-    free(p->gid);
     free(p->gid_fill);
     free(p->keys);
 }
 
 /* Distributes each group's gid to its members' lists: count, prefix-sum, fill, sort. */
-static int build_gidlists(const struct scim_cache_snapshot *snap, struct nss_parts *p,
-                          size_t *n_total)
+static int build_gidlists(const struct scim_cache_snapshot *snap, struct nss_parts *p)
 {
     size_t total = 0;
     p->gid_fill = calloc(snap->n_users + 1, sizeof(uint32_t));
@@ -58,18 +50,12 @@ static int build_gidlists(const struct scim_cache_snapshot *snap, struct nss_par
         p->gid_fill[u] = (uint32_t)total;
         total += p->users[u].gids_count;
     }
-    if (total > UINT32_MAX)
-        return -E2BIG;
-    p->gidlists = calloc(total ? total : 1, sizeof(uint32_t));
-    if (!p->gidlists)
-        return -ENOMEM;
     for (size_t g = 0; g < snap->n_groups; g++)
         for (size_t m = 0; m < snap->groups[g].n_members; m++)
             p->gidlists[p->gid_fill[snap->groups[g].member_user_idx[m]]++] = snap->groups[g].gid;
     for (size_t u = 0; u < snap->n_users; u++)
         qsort(p->gidlists + p->users[u].gids_first, p->users[u].gids_count, sizeof(uint32_t),
               cmp_u32);
-    *n_total = total;
     return 0;
 }
 
@@ -164,17 +150,9 @@ static void seal_group(struct nss_parts *p, struct scim_cache_group_rec *r)
     r->crc = scim_crc32c_update(crc, s + r->name.off, r->name.len);
 }
 
-static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts *p,
-                        size_t *n_members_total)
+static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts *p)
 {
-    size_t nu = snap->n_users, total = 0;
-    for (size_t g = 0; g < snap->n_groups; g++)
-        total += snap->groups[g].n_members;
-    if (total > UINT32_MAX)
-        return -E2BIG;
-    p->members = calloc(total ? total : 1, sizeof(*p->members));
-    if (!p->members)
-        return -ENOMEM;
+    size_t nu = snap->n_users;
     for (size_t i = 0; i < nu; i++) /* private groups first: group index == user index */
         p->groups[i] = (struct scim_cache_group_rec){.name = p->users[i].name,
                                                      .gid = p->users[i].gid,
@@ -206,31 +184,47 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
                 return rc;
         }
     }
-    *n_members_total = total;
     return 0;
 }
+
+enum { NSS_USERS, NSS_GROUPS, NSS_GIDLISTS, NSS_MEMBERS, NSS_UNAME, NSS_UID, NSS_GNAME,
+       NSS_GID, NSS_FIXED_SECTIONS };
 
 static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint8_t **out,
                      size_t *out_len)
 {
     struct nss_parts p = {0};
-    size_t nu = snap->n_users, ng = nu + snap->n_groups, n_gids = 0, n_members = 0;
+    struct cache_image im = {0};
+    size_t nu = snap->n_users, ng = nu + snap->n_groups, n_memberships = 0;
     uint32_t su = cache_index_size(nu), sg = cache_index_size(ng);
+    /* Every membership is one gid in its user's list and one name in its group's list. */
+    for (size_t g = 0; g < snap->n_groups; g++)
+        n_memberships += snap->groups[g].n_members;
+    if (n_memberships > UINT32_MAX)
+        return -E2BIG;
+    const struct sect_in fixed[NSS_FIXED_SECTIONS] = {
+        [NSS_USERS] = {SCIM_SECT_USERS, sizeof(*p.users), (uint32_t)nu, NULL},
+        [NSS_GROUPS] = {SCIM_SECT_GROUPS, sizeof(*p.groups), (uint32_t)ng, NULL},
+        [NSS_GIDLISTS] = {SCIM_SECT_GIDLISTS, sizeof(uint32_t), (uint32_t)n_memberships, NULL},
+        [NSS_MEMBERS] = {SCIM_SECT_MEMBERS, sizeof(*p.members), (uint32_t)n_memberships, NULL},
+        [NSS_UNAME] = {SCIM_SECT_USER_NAME_INDEX, sizeof(*p.uname), su, NULL},
+        [NSS_UID] = {SCIM_SECT_USER_ID_INDEX, sizeof(*p.uid), su, NULL},
+        [NSS_GNAME] = {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg, NULL},
+        [NSS_GID] = {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg, NULL},
+    };
     int rc = cache_strtab_init(&p.st);
-    if (rc < 0)
+    if (rc < 0 || (rc = cache_image_begin(&im, fixed, NSS_FIXED_SECTIONS)) < 0)
         goto out;
-    p.users = calloc(nu ? nu : 1, sizeof(*p.users));
-    p.groups = calloc(ng ? ng : 1, sizeof(*p.groups));
-    p.uname = calloc(su, sizeof(*p.uname));
-    p.uid = calloc(su, sizeof(*p.uid));
-    p.gname = calloc(sg, sizeof(*p.gname));
-    p.gid = calloc(sg, sizeof(*p.gid));
-    if (!p.users || !p.groups || !p.uname || !p.uid || !p.gname || !p.gid) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    if ((rc = build_users(snap, &p)) < 0 || (rc = build_gidlists(snap, &p, &n_gids)) < 0 ||
-        (rc = build_groups(snap, &p, &n_members)) < 0)
+    p.users = cache_image_at(&im, NSS_USERS);
+    p.groups = cache_image_at(&im, NSS_GROUPS);
+    p.gidlists = cache_image_at(&im, NSS_GIDLISTS);
+    p.members = cache_image_at(&im, NSS_MEMBERS);
+    p.uname = cache_image_at(&im, NSS_UNAME);
+    p.uid = cache_image_at(&im, NSS_UID);
+    p.gname = cache_image_at(&im, NSS_GNAME);
+    p.gid = cache_image_at(&im, NSS_GID);
+    if ((rc = build_users(snap, &p)) < 0 || (rc = build_gidlists(snap, &p)) < 0 ||
+        (rc = build_groups(snap, &p)) < 0)
         goto out;
     seal_users(nu, &p);
     for (size_t g = 0; g < ng; g++)
@@ -247,20 +241,10 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in sects[] = {
-        {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len, p.st.data},
-        {SCIM_SECT_USERS, sizeof(*p.users), (uint32_t)nu, p.users},
-        {SCIM_SECT_GROUPS, sizeof(*p.groups), (uint32_t)ng, p.groups},
-        {SCIM_SECT_GIDLISTS, sizeof(uint32_t), (uint32_t)n_gids, p.gidlists},
-        {SCIM_SECT_MEMBERS, sizeof(*p.members), (uint32_t)n_members, p.members},
-        {SCIM_SECT_USER_NAME_INDEX, sizeof(*p.uname), su, p.uname},
-        {SCIM_SECT_USER_ID_INDEX, sizeof(*p.uid), su, p.uid},
-        {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg, p.gname},
-        {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg, p.gid},
-    };
-    rc = cache_image_assemble(SCIM_CACHE_MAGIC_NSS, snap, seed, sects, sizeof(sects) / sizeof(sects[0]), out,
-                  out_len);
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len, p.st.data};
+    rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_NSS, snap, seed, &strings, out, out_len);
 out:
+    cache_image_free(&im);
     nss_parts_free(&p);
     return rc;
 }
@@ -293,16 +277,21 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
                         size_t *out_len)
 {
     struct strtab st;
+    struct cache_image im = {0};
     size_t nu = snap->n_users, cap = 0;
     uint32_t size = cache_index_size(nu);
-    struct scim_cache_shadow_rec *recs = calloc(nu ? nu : 1, sizeof(*recs));
-    struct scim_cache_slot *idx = calloc(size, sizeof(*idx));
+    struct scim_cache_shadow_rec *recs;
+    struct scim_cache_slot *idx;
     char *locked = NULL;
+    const struct sect_in fixed[] = {
+        {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu, NULL},
+        {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size, NULL},
+    };
     int rc = cache_strtab_init(&st);
-    if (rc < 0 || !recs || !idx) {
-        rc = -ENOMEM;
+    if (rc < 0 || (rc = cache_image_begin(&im, fixed, 2)) < 0)
         goto out;
-    }
+    recs = cache_image_at(&im, 0);
+    idx = cache_image_at(&im, 1);
     struct scim_cache_strref prev_pw = {0};
     if ((rc = cache_strtab_reserve(&st, nu * 16)) < 0)
         goto out;
@@ -331,16 +320,11 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in sects[] = {
-        {SCIM_SECT_STRINGS, 1, (uint32_t)st.len, st.data},
-        {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu, recs},
-        {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size, idx},
-    };
-    rc = cache_image_assemble(SCIM_CACHE_MAGIC_SHADOW, snap, seed, sects, 3, out, out_len);
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)st.len, st.data};
+    rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_SHADOW, snap, seed, &strings, out, out_len);
 out:
+    cache_image_free(&im);
     cache_strtab_free(&st);
-    free(recs);
-    free(idx);
     free(locked);
     return rc;
 }

@@ -46,47 +46,79 @@ static size_t align_up(size_t n)
     return (n + SCIM_CACHE_ALIGN - 1) & ~(size_t)(SCIM_CACHE_ALIGN - 1);
 }
 
-int cache_image_assemble(const char *magic, const struct scim_cache_snapshot *snap, uint64_t seed,
-                    const struct sect_in *in, uint32_t n, uint8_t **out, size_t *out_len)
+int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t n)
 {
-    uint32_t header_size = (uint32_t)(sizeof(struct scim_cache_header) +
-                                      n * sizeof(struct scim_cache_section));
-    size_t total = align_up(header_size);
-    for (uint32_t i = 0; i < n; i++)
-        total = align_up(total + (size_t)in[i].count * in[i].entry_size);
-    uint8_t *img = calloc(1, total);
-    if (!img)
+    memset(im, 0, sizeof(*im));
+    if (n + 1 > SCIM_CACHE_MAX_SECTIONS)
+        return -E2BIG;
+    im->n = n;
+    im->header_size = (uint32_t)(sizeof(struct scim_cache_header) +
+                                 (n + 1) * sizeof(struct scim_cache_section));
+    size_t off = align_up(im->header_size);
+    for (uint32_t i = 0; i < n; i++) {
+        im->in[i] = in[i];
+        im->off[i] = off;
+        off = align_up(off + (size_t)in[i].count * in[i].entry_size);
+    }
+    im->fixed_len = off;
+    im->img = calloc(1, off);
+    return im->img ? 0 : -ENOMEM;
+}
+
+void *cache_image_at(const struct cache_image *im, uint32_t i)
+{
+    return im->img + im->off[i];
+}
+
+void cache_image_free(struct cache_image *im)
+{
+    free(im->img);
+    im->img = NULL;
+}
+
+int cache_image_finish(struct cache_image *im, const char *magic,
+                       const struct scim_cache_snapshot *snap, uint64_t seed,
+                       const struct sect_in *tail, uint8_t **out, size_t *out_len)
+{
+    size_t tail_len = (size_t)tail->count * tail->entry_size;
+    /* No padding after the last section: a truncated file then always cuts into a section. */
+    size_t total = im->fixed_len + tail_len;
+    /* Large blocks are mmap'd by malloc, so growing them moves pages, not bytes. */
+    uint8_t *img = realloc(im->img, total);
+    if (!img) {
+        cache_image_free(im);
         return -ENOMEM;
+    }
+    im->img = img;
+    memcpy(img + im->fixed_len, tail->data, tail_len);
+    im->in[im->n] = *tail;
+    im->off[im->n] = im->fixed_len;
 
     struct scim_cache_header *h = (struct scim_cache_header *)img;
     struct scim_cache_section *tab = (struct scim_cache_section *)(img + sizeof(*h));
     memcpy(h->magic, magic, SCIM_CACHE_MAGIC_LEN);
     h->version = SCIM_CACHE_VERSION;
     h->byte_order = SCIM_CACHE_BYTE_ORDER;
-    h->header_size = header_size;
-    h->section_count = n;
+    h->header_size = im->header_size;
+    h->section_count = im->n + 1;
     h->generation = snap->generation;
     h->uid_hwm = snap->uid_hwm;
     h->created = snap->created ? snap->created : (int64_t)time(NULL);
     h->file_size = total;
     h->hash_seed = seed;
-
-    size_t off = align_up(header_size);
-    for (uint32_t i = 0; i < n; i++) {
-        size_t len = (size_t)in[i].count * in[i].entry_size;
-        tab[i] = (struct scim_cache_section){.type = in[i].type,
-                                             .count = in[i].count,
-                                             .offset = off,
+    for (uint32_t i = 0; i <= im->n; i++) {
+        size_t len = (size_t)im->in[i].count * im->in[i].entry_size;
+        tab[i] = (struct scim_cache_section){.type = im->in[i].type,
+                                             .count = im->in[i].count,
+                                             .offset = im->off[i],
                                              .length = len,
-                                             .entry_size = in[i].entry_size};
-        if (len)
-            memcpy(img + off, in[i].data, len);
-        tab[i].crc = scim_crc32c(img + off, len);
-        off = align_up(off + len);
+                                             .entry_size = im->in[i].entry_size,
+                                             .crc = scim_crc32c(img + im->off[i], len)};
     }
-    h->header_crc = scim_cache_header_crc(img, header_size);
+    h->header_crc = scim_cache_header_crc(img, im->header_size);
     *out = img;
     *out_len = total;
+    im->img = NULL;
     return 0;
 }
 

@@ -232,9 +232,26 @@ int scim_cache_open(struct scim_cache *c, const char *path, enum scim_cache_file
     return rc;
 }
 
+int scim_cache_open_image(struct scim_cache *c, const uint8_t *buf, size_t len,
+                          enum scim_cache_file kind, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    if (kind != SCIM_CACHE_FILE_NSS && kind != SCIM_CACHE_FILE_SHADOW)
+        return scim_cache_seterr(err, errlen, -EINVAL, "unknown cache file kind");
+    c->base = buf;
+    c->size = len;
+    c->kind = kind;
+    c->hdr = (const struct scim_cache_header *)buf;
+    c->borrowed = true;
+    int rc = check_header(c, err, errlen);
+    if (rc < 0)
+        memset(c, 0, sizeof(*c));
+    return rc;
+}
+
 void scim_cache_close(struct scim_cache *c)
 {
-    if (c->base)
+    if (c->base && !c->borrowed)
         munmap((void *)c->base, c->size);
     memset(c, 0, sizeof(*c));
 }

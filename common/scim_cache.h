@@ -111,6 +111,7 @@ struct scim_cache {
     off_t st_size;
     int64_t mtime_sec;
     long mtime_nsec;
+    bool borrowed; /* opened over a caller's buffer: close does not unmap */
 };
 
 /* Opens path read-only (O_CLOEXEC), checks trust (unless SCIM_CACHE_OPEN_UNTRUSTED),
@@ -121,6 +122,10 @@ int scim_cache_open(struct scim_cache *c, const char *path, enum scim_cache_file
 /* Same, from an open fd (not closed; trust is checked on it too unless UNTRUSTED). */
 int scim_cache_open_fd(struct scim_cache *c, int fd, enum scim_cache_file kind,
                        unsigned flags, char *err, size_t errlen);
+/* Same header and section checks over an image in memory (the writer's own, before it
+ * publishes it); c borrows buf, which must outlive it. */
+int scim_cache_open_image(struct scim_cache *c, const uint8_t *buf, size_t len,
+                          enum scim_cache_file kind, char *err, size_t errlen);
 void scim_cache_close(struct scim_cache *c);
 
 /* True once a writer replaced this file (one byte read from the mapping). */

@@ -66,6 +66,14 @@ static const char schema_v1[] =
     "  PRIMARY KEY(group_id, user_id)) WITHOUT ROWID;"
     "CREATE INDEX group_members_user ON group_members(user_id);";
 
+/* v2: the exporter reads every user in uid order. Through the uid UNIQUE index that is one
+ * random table lookup per user, each pulling in a page of JSON documents it does not need
+ * (91 MB of pages at 100k users). This index covers the export's columns, so the export
+ * walks ~15 MB in order instead. Adding an index rewrites nothing: no backup needed. */
+static const char schema_v2[] =
+    "CREATE INDEX users_export ON users("
+    "  uid, login, active, password_hash, password_day, gecos, roles, ssh_keys);";
+
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
     int ret = -1;
@@ -93,9 +101,19 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
     }
     /* Version 0 is a new, empty database: no backup needed. Later versions will VACUUM INTO
      * PATH.bak-vN before altering tables. */
-    if (version == 0 && (sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK ||
-                         sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, &msg) != SQLITE_OK)) {
+    if (version == 0 && sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot create schema: %s", path, msg ? msg : "?");
+        goto out;
+    }
+    if (version < 2 && sqlite3_exec(db, schema_v2, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema to version 2: %s", path,
+                 msg ? msg : "?");
+        goto out;
+    }
+    if (version < STORE_SCHEMA_VERSION &&
+        sqlite3_exec(db, "PRAGMA user_version = " STORE_SCHEMA_VERSION_STR, NULL, NULL, &msg) !=
+            SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot record schema version: %s", path, msg ? msg : "?");
         goto out;
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {

@@ -4,8 +4,9 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION_STR "2"
 
-/* Creates or migrates the schema; copies the database to PATH.bak-vN before migrating an
- * existing one. */
+/* Creates or migrates the schema in one transaction. v1 -> v2 only adds an index; a future
+ * migration that alters tables copies the database to PATH.bak-vN first. */
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);

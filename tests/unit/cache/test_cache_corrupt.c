@@ -314,6 +314,37 @@ static void test_bad_counts(void **state)
     }
 }
 
+/* The writer checks its image in memory before publishing it: the same checks as a file. */
+static void test_image_in_memory_checked_like_a_file(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        uint8_t *img = fresh(kinds[k], &len);
+        struct scim_cache c;
+        char err[256];
+        assert_int_equal(scim_cache_open_image(&c, img, len, kinds[k], err, sizeof(err)), 0);
+        assert_int_equal(scim_cache_verify_mapped(&c, err, sizeof(err)), 0);
+        scim_cache_close(&c);
+        img[0] ^= 0xff; /* still ours after close: nothing was unmapped */
+        img[0] ^= 0xff;
+
+        assert_int_equal(scim_cache_open_image(&c, img, len - 1, kinds[k], err, sizeof(err)),
+                         -EBADMSG);
+        assert_int_equal(scim_cache_open_image(&c, img, len, 99, err, sizeof(err)), -EINVAL);
+
+        /* One flipped bit in the last section (the strings) passes the header checks and
+         * fails the full verification. */
+        uint32_t nsect = ((struct scim_cache_header *)img)->section_count;
+        const struct scim_cache_section sect = *fx_section(img, nsect - 1);
+        img[sect.offset + sect.length / 2] ^= 0x10;
+        assert_int_equal(scim_cache_open_image(&c, img, len, kinds[k], err, sizeof(err)), 0);
+        assert_int_equal(scim_cache_verify_mapped(&c, err, sizeof(err)), -EBADMSG);
+        assert_non_null(strstr(err, "checksum"));
+        scim_cache_close(&c);
+    }
+}
+
 static void test_flipped_section_bytes(void **state)
 {
     (void)state;
@@ -402,16 +433,19 @@ static size_t add_unknown_section(uint8_t *out, const uint8_t *in, size_t len, u
     memcpy(out, in, table_end);
     memset(out + table_end, 0, 64);
     memcpy(out + ((table_end + shift + 7) & ~(size_t)7), in + data_start, len - data_start);
-    size_t new_len = len + shift + (size_t)((length + 7) & ~7ull);
+    /* The file may end unaligned (after its strings); the new section starts aligned. */
+    size_t at = (len + shift + 7) & ~(size_t)7;
+    size_t new_len = at + (size_t)length;
+    memset(out + len + shift, 0, at - (len + shift));
     struct scim_cache_header *nh = (struct scim_cache_header *)out;
     /* existing sections move by the size of one table entry */
     for (uint32_t i = 0; i < nh->section_count; i++)
         fx_section(out, i)->offset += shift;
     struct scim_cache_section *s = fx_section(out, nh->section_count);
     *s = (struct scim_cache_section){.type = type, .count = (uint32_t)length,
-                                     .offset = len + shift, .length = length, .entry_size = 1};
-    memset(out + len + shift, 0xA5, (size_t)length);
-    s->crc = scim_crc32c(out + len + shift, (size_t)length);
+                                     .offset = at, .length = length, .entry_size = 1};
+    memset(out + at, 0xA5, (size_t)length);
+    s->crc = scim_crc32c(out + at, (size_t)length);
     nh->section_count++;
     nh->header_size += (uint32_t)shift;
     nh->file_size = new_len;
@@ -652,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_forbidden_ids_refused),
         cmocka_unit_test(test_damaged_ssh_keys),
         cmocka_unit_test(test_index_pathologies),
+        cmocka_unit_test(test_image_in_memory_checked_like_a_file),
         cmocka_unit_test(test_trust),
         cmocka_unit_test(test_tools_on_garbage),
     };

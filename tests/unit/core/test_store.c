@@ -21,6 +21,7 @@
 
 #include "core_fixture.h"
 #include "store.h"
+#include "store_schema.h"
 
 #define N_THREADS 8
 #define N_WRITES 25
@@ -475,6 +476,59 @@ static void test_open_errors_and_reopen(void **state)
     assert_int_equal(thread, 7);
 }
 
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* A version-1 database (before the export index) is upgraded in place, data kept. */
+static void test_schema_v1_is_upgraded(void **state)
+{
+    struct fx *f = *state;
+    char err[512] = "";
+    struct store *st = NULL;
+    char *path = core_path(f->dir, "v1.db");
+    assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
+    store_close(st);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX users_export; PRAGMA user_version = 1;"
+                                      "INSERT INTO meta VALUES('kept', 'yes');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
+    store_close(st);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(scalar(db, "PRAGMA user_version"), 2);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'users_export'"),
+                     1);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM meta WHERE key = 'kept'"), 1);
+    /* The exporter's scan must walk the covering index, not the table. */
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT login, uid, active, "
+                                        "password_hash, password_day, gecos, roles, ssh_keys "
+                                        "FROM users ORDER BY uid",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    const char *plan = (const char *)sqlite3_column_text(s, 3);
+    assert_non_null(strstr(plan, "COVERING INDEX users_export"));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(path);
+}
+
 /* Open descriptors of this process on path. */
 static int fds_open_to(const char *path)
 {
@@ -594,6 +648,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_exists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_v1_is_upgraded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_releases_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files_are_private, setup, teardown),
