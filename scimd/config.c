@@ -25,6 +25,7 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->metrics_auth = true;
     cfg->auth_failure_limit = 20;
     cfg->auth_failure_ban = 60;
+    cfg->render_cache_size = 40u * 1024 * 1024;
     cfg->database = strdup(SCIMD_DB_PATH);
     cfg->busy_timeout_ms = 5000;
     cfg->cache_path = strdup(SCIMD_NSS_CACHE_PATH);

@@ -27,6 +27,7 @@ struct scimd_config {
     bool metrics_auth;
     unsigned auth_failure_limit; /* per address per minute; 0 disables */
     unsigned auth_failure_ban;   /* seconds */
+    size_t render_cache_size;    /* bytes of rendered GET bodies kept; 0 disables the cache */
 
     /* [store] */
     char *database;

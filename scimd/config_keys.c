@@ -36,6 +36,7 @@ static const struct key_def keys[] = {
     { "server", "metrics_auth", K_BOOL, OFF(metrics_auth), 0, 0, 0 },
     UINTK("server", "auth_failure_limit", auth_failure_limit, 0, 1000000),
     UINTK("server", "auth_failure_ban", auth_failure_ban, 1, 86400),
+    UINTK("server", "render_cache_size", render_cache_size, 0, 1024ull * 1024 * 1024),
     { "store", "database", K_PATH, OFF(database), 0, 0, 0 },
     UINTK("store", "busy_timeout", busy_timeout_ms, 0, 600000),
     { "cache", "path", K_PATH, OFF(cache_path), 0, 0, 0 },

@@ -16,8 +16,9 @@
 #include "ratelimit.h"
 #include "render_cache.h"
 
-/* ~10 MB of rendered users at most: well inside the RSS budget at 100k users. */
-#define RENDER_CACHE_ENTRIES 16384
+/* The least a cached rendering of a user costs (entry, key, compact body, table slot): the
+ * entry bound only sizes the hash table, the byte budget is what binds. */
+#define RENDER_CACHE_MIN_ENTRY_BYTES 256
 #include "server.h"
 #include "startup_checks.h"
 #include "store.h"
@@ -122,8 +123,10 @@ int main(int argc, char **argv)
     }
 
     srv.ratelimit = ratelimit_new(cfg.auth_failure_limit, cfg.auth_failure_ban);
-    srv.render_cache = render_cache_new(RENDER_CACHE_ENTRIES);
-    if (!srv.ratelimit || !srv.render_cache) {
+    if (cfg.render_cache_size)
+        srv.render_cache = render_cache_new(cfg.render_cache_size / RENDER_CACHE_MIN_ENTRY_BYTES,
+                                            cfg.render_cache_size);
+    if (!srv.ratelimit || (cfg.render_cache_size && !srv.render_cache)) {
         log_err("out of memory");
         goto out;
     }

@@ -122,6 +122,7 @@ static void test_defaults(void **state)
     assert_true(c->max_connections > 0);
     assert_true(c->connection_timeout > 0);
     assert_true(c->max_body_size >= 1024);
+    assert_int_equal(c->render_cache_size, 40u * 1024 * 1024);
     assert_true(c->export_max_delay_ms >= c->export_delay_ms);
     /* The shipped defaults must pass the daemon's own start-up checks. */
     check_ok(f);
@@ -151,6 +152,7 @@ static void test_every_key(void **state)
         "metrics_auth = false\n"
         "auth_failure_limit = 0\n"
         "auth_failure_ban = 86400\n"
+        "render_cache_size = 0\n"
         "  [store]  \n"
         "database=/srv/scim/db.sqlite\n"
         "busy_timeout = 250\n"
@@ -191,6 +193,7 @@ static void test_every_key(void **state)
     assert_false(c->metrics_auth);
     assert_int_equal(c->auth_failure_limit, 0);
     assert_int_equal(c->auth_failure_ban, 86400);
+    assert_int_equal(c->render_cache_size, 0); /* no render cache */
     assert_string_equal(c->database, "/srv/scim/db.sqlite");
     assert_int_equal(c->busy_timeout_ms, 250);
     assert_string_equal(c->cache_path, "/srv/scim/nss.cache");
@@ -315,6 +318,8 @@ static void test_integer_errors(void **state)
     expect_error(f, "[server]\nmax_body_size = 1023\n", 2, "max_body_size");
     expect_error(f, "[server]\nconnection_timeout = 3601\n", 2, "connection_timeout");
     expect_error(f, "[server]\nauth_failure_ban = 0\n", 2, "auth_failure_ban");
+    expect_error(f, "[server]\nrender_cache_size = 1073741825\n", 2, "render_cache_size");
+    expect_error(f, "[server]\nrender_cache_size = 40M\n", 2, "render_cache_size: expected an integer");
     expect_error(f, "[store]\nbusy_timeout = 600001\n", 2, "busy_timeout");
     expect_error(f, "[cache]\nexport_delay = 60001\n", 2, "export_delay");
     expect_error(f, "[accounts]\nuid_min = 999\n", 2, "uid_min");
