@@ -36,13 +36,46 @@ static const char *keep(struct account_snapshot *snap, char *s)
     return s;
 }
 
-static char *home_new(const char *tmpl, const char *login)
+/* Strings and key lists live in 256 KiB chunks: 100k users' five strings each would
+ * otherwise cost half a million malloc/free pairs per export. */
+#define ARENA_CHUNK (256 * 1024)
+
+static void *arena_alloc(struct account_snapshot *snap, size_t n, size_t align)
+{
+    size_t pad = (align - ((uintptr_t)snap->arena_pos & (align - 1))) & (align - 1);
+    if (!snap->arena_pos || pad + n > snap->arena_left) {
+        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        char *chunk = malloc(size); /* malloc's alignment covers every align asked here */
+        if (!chunk || !keep(snap, chunk))
+            return NULL;
+        snap->arena_pos = chunk;
+        snap->arena_left = size;
+        pad = 0;
+    }
+    void *p = snap->arena_pos + pad;
+    snap->arena_pos += pad + n;
+    snap->arena_left -= pad + n;
+    return p;
+}
+
+static const char *arena_strdup(struct account_snapshot *snap, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = arena_alloc(snap, n, 1);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *home_new(struct account_snapshot *snap, const char *tmpl, const char *login)
 {
     size_t cap = strlen(tmpl) + 1;
     for (const char *p = tmpl; *p; p++)
         if (p[0] == '%' && p[1] == 'u')
             cap += strlen(login);
-    char *out = malloc(cap);
+    char *out = arena_alloc(snap, cap, 1);
     if (!out)
         return NULL;
     char *o = out;
@@ -115,7 +148,7 @@ static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const
     }
     uint32_t gid = known_gid ? known_gid : resolve_gid(db, name, kind);
     if (gid == 0) {
-        const char *kept = keep(ls->snap, strdup(name));
+        const char *kept = arena_strdup(ls->snap, name);
         e.key = (char *)kept;
         e.data = (void *)(uintptr_t)SIZE_MAX;
         if (!kept || !hsearch_r(e, ENTER, &found, &ls->names))
@@ -137,7 +170,7 @@ static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const
         ls->groups = g;
         ls->cap_groups = cap;
     }
-    const char *kept = keep(ls->snap, strdup(name));
+    const char *kept = arena_strdup(ls->snap, name);
     if (!kept)
         return NULL;
     size_t i = ls->n_groups++;
@@ -190,24 +223,27 @@ static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errl
         }
         struct scim_cache_user *u = &snap->users[snap->cache.n_users];
         memset(u, 0, sizeof(*u));
-        u->name = keep(snap, strdup((const char *)sqlite3_column_text(s, 0)));
+        u->name = arena_strdup(snap, (const char *)sqlite3_column_text(s, 0));
         u->uid = u->gid = (uint32_t)sqlite3_column_int64(s, 1);
         u->active = sqlite3_column_int(s, 2) != 0;
         const char *hash = (const char *)sqlite3_column_text(s, 3);
-        u->password_hash = hash ? keep(snap, strdup(hash)) : NULL;
+        u->password_hash = hash ? arena_strdup(snap, hash) : NULL;
         u->last_change_day = sqlite3_column_int64(s, 4);
-        u->gecos = keep(snap, strdup((const char *)sqlite3_column_text(s, 5)));
-        u->home = u->name ? keep(snap, home_new(ls->cfg->home, u->name)) : NULL;
+        u->gecos = arena_strdup(snap, (const char *)sqlite3_column_text(s, 5));
+        u->home = u->name ? home_new(snap, ls->cfg->home, u->name) : NULL;
         u->shell = ls->cfg->shell;
+        if (!u->name || !u->gecos || !u->home || (hash && !u->password_hash))
+            goto oom;
         /* SSH keys: one per line in the column (written from our extension). */
         const char *keys = (const char *)sqlite3_column_text(s, 7);
         if (keys && *keys) {
-            char *copy = (char *)keep(snap, strdup(keys));
+            char *copy = (char *)arena_strdup(snap, keys);
             size_t nk = 0;
             for (const char *p = copy; p && *p; p++)
                 nk += *p == '\n';
-            const char **ptrs = copy ? calloc(nk + 1, sizeof(*ptrs)) : NULL;
-            if (!ptrs || !keep(snap, (char *)ptrs))
+            const char **ptrs =
+                copy ? arena_alloc(snap, (nk + 1) * sizeof(*ptrs), _Alignof(const char *)) : NULL;
+            if (!ptrs)
                 goto oom;
             char *save = NULL;
             for (char *k = strtok_r(copy, "\n", &save); k; k = strtok_r(NULL, "\n", &save))

@@ -16,8 +16,10 @@ struct account_snapshot {
     /* owned storage behind cache's pointers */
     struct scim_cache_user *users;
     struct scim_cache_group *groups;
-    char **strings;
+    char **strings; /* malloc'd blocks: arena chunks */
     size_t n_strings, cap_strings;
+    char *arena_pos;
+    size_t arena_left;
     const char **key_ptrs;
     uint32_t **member_lists;
     size_t n_member_lists;
