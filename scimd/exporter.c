@@ -25,6 +25,7 @@ struct exporter {
     pthread_cond_t cv;
     bool pending, stopping, failing;
     struct timespec first, last; /* first and last notification of the pending burst */
+    struct timespec last_end;    /* when the last export finished */
 };
 
 static int64_t ms_since(const struct timespec *t)
@@ -32,6 +33,11 @@ static int64_t ms_since(const struct timespec *t)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static int64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 static int64_t cpu_ms_since(const struct timespec *t)
@@ -95,8 +101,12 @@ static void *exporter_main(void *arg)
             pthread_cond_wait(&ex->cv, &ex->mu);
         if (!ex->pending && ex->stopping)
             break;
-        /* Coalesce: wait for export_delay of quiet, but never past export_max_delay. */
-        while (!ex->stopping) {
+        /* A change after a quiet spell (the lone deactivation an admin waits on) is exported
+         * at once. Changes that arrive meanwhile coalesce: export_delay of quiet, but never
+         * past export_max_delay. */
+        bool leading = !ex->failing &&
+                       ms_between(&ex->last_end, &ex->first) >= (int64_t)cfg->export_delay_ms;
+        while (!ex->stopping && !leading) {
             int64_t quiet = ms_since(&ex->last), age = ms_since(&ex->first);
             int64_t delay = ex->failing ? RETRY_MS : (int64_t)cfg->export_delay_ms;
             if (quiet >= delay || age >= (int64_t)cfg->export_max_delay_ms)
@@ -116,6 +126,7 @@ static void *exporter_main(void *arg)
         int r = exporter_run_once(ex->srv, err, sizeof(err));
 
         pthread_mutex_lock(&ex->mu);
+        clock_gettime(CLOCK_MONOTONIC, &ex->last_end);
         if (r < 0) {
             /* The change is durable in SQLite; keep the old cache and try again. */
             log_err("cache: export failed, keeping the previous cache and retrying: %s", err);
@@ -153,6 +164,7 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
         clock_gettime(CLOCK_MONOTONIC, &ex->first);
         ex->last = ex->first;
     }
+    clock_gettime(CLOCK_MONOTONIC, &ex->last_end);
     int e = pthread_create(&ex->thread, NULL, exporter_main, ex);
     if (e != 0) {
         snprintf(err, errlen, "cannot start exporter thread: %s", strerror(e));

@@ -1,6 +1,6 @@
-/* The cache exporter (exporter.c): bursts of changes coalesce into few exports, a steady
- * stream still exports every export_max_delay, stop flushes, and a failed export is retried
- * until it succeeds. Exports are counted by the cache generation, which grows by one each. */
+/* The cache exporter (exporter.c): a lone change after a quiet spell is exported at once,
+ * bursts of changes coalesce into few exports, a steady stream still exports every
+ * export_max_delay, stop flushes, and a failed export is retried until it succeeds. Exports are counted by the cache generation, which grows by one each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +124,31 @@ static void test_burst_coalesced(void **state)
     exporter_stop(ex);
 }
 
+/* A change after quiet is not held back by export_delay (a deactivation must reach PAM as
+ * fast as an export can run); the burst that follows it still coalesces. */
+static void test_lone_change_exported_at_once(void **state)
+{
+    struct fx *f = *state;
+    f->cfg.export_delay_ms = 2000; /* far beyond what one export takes */
+    f->cfg.export_max_delay_ms = 4000;
+    struct exporter *ex = start(f);
+    uint64_t g0 = generation(f->cfg.cache_path);
+    usleep(2100 * 1000); /* quiet for longer than export_delay */
+    int64_t t0 = now_ms();
+    exporter_notify(ex);
+    while (generation(f->cfg.cache_path) == g0 && now_ms() - t0 < 1500)
+        usleep(2000);
+    if (generation(f->cfg.cache_path) != g0 + 1)
+        fail_msg("a lone change after quiet waited %lld ms (export_delay is 2000 ms)",
+                 (long long)(now_ms() - t0));
+    /* Right behind it, changes wait for export_delay of quiet again. */
+    exporter_notify(ex);
+    usleep(500 * 1000);
+    assert_int_equal(generation(f->cfg.cache_path), g0 + 1);
+    exporter_stop(ex); /* flushes the pending change */
+    assert_int_equal(generation(f->cfg.cache_path), g0 + 2);
+}
+
 static void test_stream_exports_by_max_delay(void **state)
 {
     struct fx *f = *state;
@@ -186,6 +211,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_burst_coalesced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lone_change_exported_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_exports_by_max_delay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_flushes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_export_is_retried, setup, teardown),
