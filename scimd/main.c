@@ -1,6 +1,7 @@
 /* scimd: the SCIM 2.0 provisioning daemon. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,13 @@ int main(int argc, char **argv)
     char err[1024];
     struct scimd_config cfg;
     struct scimd_server srv = { .cfg = &cfg };
+
+    /* Each export briefly needs tens of MB. A fixed mmap threshold keeps those blocks out of
+     * the heap (glibc otherwise raises it after the first free, and the next export's
+     * buffers then stay in a thread's arena), and few arenas keep the request threads'
+     * small blocks from spreading over one heap each. */
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    mallopt(M_ARENA_MAX, 4);
 
     while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
         switch (opt) {
