@@ -24,8 +24,9 @@ struct exporter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool pending, stopping, failing;
+    bool notified;    /* any notification yet */
+    bool after_quiet; /* the pending burst began export_delay or more after the one before */
     struct timespec first, last; /* first and last notification of the pending burst */
-    struct timespec last_end;    /* when the last export finished */
 };
 
 static int64_t ms_since(const struct timespec *t)
@@ -104,8 +105,7 @@ static void *exporter_main(void *arg)
         /* A change after a quiet spell (the lone deactivation an admin waits on) is exported
          * at once. Changes that arrive meanwhile coalesce: export_delay of quiet, but never
          * past export_max_delay. */
-        bool leading = !ex->failing &&
-                       ms_between(&ex->last_end, &ex->first) >= (int64_t)cfg->export_delay_ms;
+        bool leading = !ex->failing && ex->after_quiet;
         while (!ex->stopping && !leading) {
             int64_t quiet = ms_since(&ex->last), age = ms_since(&ex->first);
             int64_t delay = ex->failing ? RETRY_MS : (int64_t)cfg->export_delay_ms;
@@ -126,12 +126,12 @@ static void *exporter_main(void *arg)
         int r = exporter_run_once(ex->srv, err, sizeof(err));
 
         pthread_mutex_lock(&ex->mu);
-        clock_gettime(CLOCK_MONOTONIC, &ex->last_end);
         if (r < 0) {
             /* The change is durable in SQLite; keep the old cache and try again. */
             log_err("cache: export failed, keeping the previous cache and retrying: %s", err);
             if (!ex->pending) {
                 ex->pending = true;
+                ex->after_quiet = false;
                 clock_gettime(CLOCK_MONOTONIC, &ex->first);
                 ex->last = ex->first;
             }
@@ -164,7 +164,6 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
         clock_gettime(CLOCK_MONOTONIC, &ex->first);
         ex->last = ex->first;
     }
-    clock_gettime(CLOCK_MONOTONIC, &ex->last_end);
     int e = pthread_create(&ex->thread, NULL, exporter_main, ex);
     if (e != 0) {
         snprintf(err, errlen, "cannot start exporter thread: %s", strerror(e));
@@ -181,13 +180,18 @@ void exporter_notify(struct exporter *ex)
 {
     if (!ex)
         return;
+    struct timespec now;
     pthread_mutex_lock(&ex->mu);
-    clock_gettime(CLOCK_MONOTONIC, &ex->last);
+    clock_gettime(CLOCK_MONOTONIC, &now);
     if (!ex->pending) {
         ex->pending = true;
-        ex->first = ex->last;
+        ex->first = now;
+        ex->after_quiet = !ex->notified || ms_between(&ex->last, &now) >=
+                                               (int64_t)ex->srv->cfg->export_delay_ms;
         pthread_cond_signal(&ex->cv);
     }
+    ex->last = now;
+    ex->notified = true;
     pthread_mutex_unlock(&ex->mu);
 }
 
