@@ -20,9 +20,22 @@ int identity_login_name(const struct scimd_config *cfg, const char *user_name,
 int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err);
 
 /* Allocates the next never-used uid for the SCIM resource `owner` inside the current write,
- * skipping ids any NSS service resolves; records it in the ledger and the high-water mark. */
+ * skipping ids any NSS service resolves; records it in the ledger and the high-water mark.
+ * Uses a fresh verdict of identity_preprobe_uid for the id it picks, else asks NSS itself;
+ * 503 (nothing written) when NSS fails. */
 int identity_allocate_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
                           const char *login, uint32_t *uid_out, struct scim_error *err);
+
+/* On a request thread, before queueing a write that allocates a uid: asks the host's NSS
+ * about one id just above the last allocated uid and keeps the verdict (for about a second)
+ * so the writer need not. Does nothing before the first allocation of the process or when
+ * enough ids ahead are known; a failed lookup leaves no verdict. */
+void identity_preprobe_uid(const struct scimd_config *cfg);
+
+/* Tests: how long a pre-probed verdict counts (default 1000 ms), and how many ids the
+ * allocator had to probe itself since start. */
+void identity_preprobe_set_ttl_ms(unsigned ms);
+uint64_t identity_inline_probes(void);
 
 /* Takes a uid the IdP chose ([accounts] accept_idp_ids): refused if it was ever handed out or
  * the host resolves it. The caller checked the range. */

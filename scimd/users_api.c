@@ -488,6 +488,9 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
         http_error_from(resp, &err);
         return;
     }
+    /* The uid's host probe runs here, in parallel with other requests, not in the writer. */
+    if (!requested_uid)
+        identity_preprobe_uid(srv->cfg);
     struct user_write w = { .op = OP_CREATE, .body = doc, .login = login, .password_hash = hash,
                             .requested_uid = requested_uid };
     run_write(srv, req, &w, resp, 201);

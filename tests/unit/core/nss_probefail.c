@@ -1,0 +1,54 @@
+/* libnss_probefail.so.2: an NSS service that cannot answer, for test_preprobe.c. Lookups of
+ * ids PROBEFAIL_LO..PROBEFAIL_HI and of the name "probefail" fail the way an unreachable LDAP
+ * or sssd does (UNAVAIL, errno EIO); everything else is "not found", so the services before
+ * it in nsswitch.conf decide. */
+#include <errno.h>
+#include <grp.h>
+#include <nss.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <string.h>
+
+#define PROBEFAIL_LO 1700000050u
+#define PROBEFAIL_HI 1700000059u
+
+enum nss_status _nss_probefail_getpwuid_r(uid_t, struct passwd *, char *, size_t, int *);
+enum nss_status _nss_probefail_getgrgid_r(gid_t, struct group *, char *, size_t, int *);
+enum nss_status _nss_probefail_getpwnam_r(const char *, struct passwd *, char *, size_t, int *);
+enum nss_status _nss_probefail_getgrnam_r(const char *, struct group *, char *, size_t, int *);
+
+static enum nss_status answer(int fail, int *errnop)
+{
+    if (!fail)
+        return NSS_STATUS_NOTFOUND;
+    *errnop = EIO;
+    return NSS_STATUS_UNAVAIL;
+}
+
+enum nss_status _nss_probefail_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+                                          int *errnop)
+{
+    (void)pw, (void)buf, (void)len;
+    return answer(uid >= PROBEFAIL_LO && uid <= PROBEFAIL_HI, errnop);
+}
+
+enum nss_status _nss_probefail_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
+                                          int *errnop)
+{
+    (void)gr, (void)buf, (void)len;
+    return answer(gid >= PROBEFAIL_LO && gid <= PROBEFAIL_HI, errnop);
+}
+
+enum nss_status _nss_probefail_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+                                          size_t len, int *errnop)
+{
+    (void)pw, (void)buf, (void)len;
+    return answer(strcmp(name, "probefail") == 0, errnop);
+}
+
+enum nss_status _nss_probefail_getgrnam_r(const char *name, struct group *gr, char *buf,
+                                          size_t len, int *errnop)
+{
+    (void)gr, (void)buf, (void)len;
+    return answer(strcmp(name, "probefail") == 0, errnop);
+}
