@@ -42,7 +42,7 @@ int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
     row->password_hash = dup_col(s, 9);
     row->password_day = sqlite3_column_int64(s, 10);
     const char *doc = (const char *)sqlite3_column_text(s, 11);
-    row->doc = doc ? json_loads(doc, 0, NULL) : NULL;
+    row->doc = doc ? json_loadb(doc, (size_t)sqlite3_column_bytes(s, 11), 0, NULL) : NULL;
     if (!row->user_name || !row->login || !row->doc) {
         user_row_clear(row);
         return -1;
@@ -275,9 +275,20 @@ void users_etag(int64_t version, char buf[32])
     http_etag_format(version, buf);
 }
 
+/* A copy of the member key of obj, put in its place: changing it leaves row->doc alone. */
+static json_t *own_member(json_t *obj, const char *key)
+{
+    json_t *copy = json_copy(json_object_get(obj, key));
+    if (copy && json_object_set_new(obj, key, copy) < 0)
+        return NULL;
+    return copy;
+}
+
 json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
 {
-    json_t *res = json_deep_copy(row->doc);
+    /* Shallow: of the doc's values only the two changed below are copied; a deep copy of
+     * every attribute was a sizeable share of rendering a user. */
+    json_t *res = json_copy(row->doc);
     if (!res)
         return NULL;
     char location[700], etag[32];
@@ -286,12 +297,13 @@ json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
     json_object_set_new(res, "id", json_string(row->id));
     /* The account's real ids, read back in our extension (never taken from the stored doc). */
     json_t *ext = json_object_get(res, SCIM_URN_LINUX_USER);
-    if (!ext) {
+    if (json_is_object(ext)) {
+        ext = own_member(res, SCIM_URN_LINUX_USER);
+    } else if (!ext) {
         ext = json_object();
         json_object_set_new(res, SCIM_URN_LINUX_USER, ext);
-        json_t *schemas = json_object_get(res, "schemas");
-        if (json_is_array(schemas))
-            json_array_append_new(schemas, json_string(SCIM_URN_LINUX_USER));
+        if (json_is_array(json_object_get(res, "schemas")))
+            json_array_append_new(own_member(res, "schemas"), json_string(SCIM_URN_LINUX_USER));
     }
     json_object_set_new(ext, "uidNumber", json_integer(row->uid));
     json_object_set_new(ext, "gidNumber", json_integer(row->uid));

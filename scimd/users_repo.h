@@ -48,7 +48,9 @@ char *users_gecos_new(const json_t *doc);
 /* The lower-cased uniqueness key of a userName (case-insensitive, RFC 7643 §4.1.1). */
 char *users_name_key_new(const char *user_name);
 
-/* The SCIM resource: doc + id + meta (location under base_url). New reference. */
+/* The SCIM resource: doc + id + meta (location under base_url). New reference; it shares
+ * the doc's attribute values (not its top level), so change those only on row->doc or on
+ * copies. */
 json_t *user_row_to_resource(const struct user_row *row, const char *base_url);
 
 /* W/"<version>" */
