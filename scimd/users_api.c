@@ -420,12 +420,15 @@ static int prehash_patch_password(const json_t *patch, char **hash_out, struct s
     return 0;
 }
 
+/* with_groups false: the user was created by this request, under an id nobody knew before,
+ * so no group can list it yet and there is nothing to read. */
 static void respond_user(struct scimd_server *srv, struct http_request *req,
-                         struct http_response *resp, int status, const struct user_row *row)
+                         struct http_response *resp, int status, const struct user_row *row,
+                         bool with_groups)
 {
     struct scim_error err;
     json_t *res = user_row_to_resource(row, req->base_url);
-    sqlite3 *db = res ? store_reader_get(srv->store, &err) : NULL;
+    sqlite3 *db = res && with_groups ? store_reader_get(srv->store, &err) : NULL;
     if (db)
         users_attach_groups(db, res, row->id, req->base_url);
     store_reader_put(srv->store, db);
@@ -467,7 +470,7 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
         resp->status = 204;
         return;
     }
-    respond_user(srv, req, resp, ok_status, &w->row);
+    respond_user(srv, req, resp, ok_status, &w->row, w->op != OP_CREATE);
 }
 
 static void list_users(struct scimd_server *srv, struct http_request *req,
@@ -530,7 +533,7 @@ static void get_user(struct scimd_server *srv, struct http_request *req, const c
     else if (r == 0)
         http_error(resp, 404, NULL, "no user with id '%s'", id);
     else
-        respond_user(srv, req, resp, 200, &row);
+        respond_user(srv, req, resp, 200, &row, true);
     if (r == 1 && plain && srv->render_cache && resp->status == 200 && resp->json) {
         char *body = json_dumps(resp->json, JSON_COMPACT);
         if (body) {

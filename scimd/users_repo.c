@@ -199,11 +199,12 @@ static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
 static int exec_row(sqlite3 *db, const char *sql, const struct user_row *row,
                     struct scim_error *err, const char *what)
 {
-    sqlite3_stmt *s = NULL;
+    /* Every create and update runs one of these in the writer: kept prepared. */
+    sqlite3_stmt *s = store_stmt(db, sql);
     char *doc = NULL;
     int ret = -1;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    if (!s)
         goto sql_error;
     if (bind_row(s, row, &doc) < 0) {
         scim_error_set(err, 500, NULL, "%s: cannot encode user", what);
@@ -221,8 +222,8 @@ sql_error:
     else
         store_sqlite_error(db, rc, err, what);
 out:
+    store_stmt_done(s);
     free(doc);
-    sqlite3_finalize(s);
     return ret;
 }
 
@@ -248,13 +249,13 @@ int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error
 
 int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "DELETE FROM users WHERE id = ?", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
+    sqlite3_stmt *s = store_stmt(db, "DELETE FROM users WHERE id = ?");
+    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    if (s) {
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
+        store_stmt_done(s);
     }
-    sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return store_sqlite_error(db, rc, err, "delete user");
     return 0;
