@@ -311,7 +311,7 @@ static void must(struct fx *f, enum what what, const char *owner, const char *na
 {
     struct scim_error err = { 0 };
     if (run(f, what, owner, name, NULL, &err) != 0)
-        fail_msg("ledger op %d on %s: %s", what, owner, err.detail);
+        fail_msg("ledger op %d on %s: %s", what, owner ? owner : "(none)", err.detail);
 }
 
 static int64_t query_int(struct fx *f, const char *sql)
