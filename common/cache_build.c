@@ -99,10 +99,7 @@ static int build_users(const struct scim_cache_snapshot *snap, struct nss_parts 
 {
     size_t keys_cap = 0;
     struct user_fields_prev prev = {0};
-    /* A typical user needs ~60 bytes of strings; one early reservation saves the doublings. */
-    int rc = cache_strtab_reserve(&p->st, snap->n_users * 64);
-    if (rc < 0)
-        return rc;
+    int rc;
     for (size_t i = 0; i < snap->n_users; i++) {
         const struct scim_cache_user *u = &snap->users[i];
         struct scim_cache_user_rec *r = &p->users[i];
@@ -187,6 +184,31 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
     return 0;
 }
 
+static size_t str_bound(const char *s)
+{
+    return (s ? strlen(s) : 0) + 1;
+}
+
+/* The most string bytes the NSS image can need: every string stored once, as if nothing
+ * repeated. The strings are built in place in that room, then the image shrinks to fit. */
+static size_t nss_strings_bound(const struct scim_cache_snapshot *snap)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < snap->n_users; i++) {
+        const struct scim_cache_user *u = &snap->users[i];
+        n += str_bound(u->name) + str_bound(u->gecos) + str_bound(u->home) +
+             str_bound(u->shell) + 1;
+        for (size_t k = 0; k < u->n_ssh_keys; k++)
+            n += str_bound(u->ssh_keys[k]);
+    }
+    for (size_t g = 0; g < snap->n_groups; g++) {
+        n += str_bound(snap->groups[g].name);
+        for (size_t m = 0; m < snap->groups[g].n_members; m++)
+            n += str_bound(snap->users[snap->groups[g].member_user_idx[m]].name);
+    }
+    return n;
+}
+
 enum { NSS_USERS, NSS_GROUPS, NSS_GIDLISTS, NSS_MEMBERS, NSS_UNAME, NSS_UID, NSS_GNAME,
        NSS_GID, NSS_FIXED_SECTIONS };
 
@@ -212,8 +234,11 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         [NSS_GNAME] = {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg, NULL},
         [NSS_GID] = {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg, NULL},
     };
-    int rc = cache_strtab_init(&p.st);
-    if (rc < 0 || (rc = cache_image_begin(&im, fixed, NSS_FIXED_SECTIONS)) < 0)
+    size_t strings_cap = nss_strings_bound(snap);
+    int rc = cache_image_begin(&im, fixed, NSS_FIXED_SECTIONS, strings_cap);
+    if (rc < 0 ||
+        (rc = cache_strtab_init_fixed(&p.st, cache_image_at(&im, NSS_FIXED_SECTIONS),
+                                      strings_cap)) < 0)
         goto out;
     p.users = cache_image_at(&im, NSS_USERS);
     p.groups = cache_image_at(&im, NSS_GROUPS);
@@ -241,11 +266,11 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len, p.st.data};
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len, NULL};
     rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_NSS, snap, seed, &strings, out, out_len);
 out:
+    nss_parts_free(&p); /* before the image: the strings live in it */
     cache_image_free(&im);
-    nss_parts_free(&p);
     return rc;
 }
 
@@ -287,14 +312,19 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu, NULL},
         {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size, NULL},
     };
-    int rc = cache_strtab_init(&st);
-    if (rc < 0 || (rc = cache_image_begin(&im, fixed, 2)) < 0)
+    /* Room for every name and password once, plus the '!' of a locked one. */
+    size_t strings_cap = 1;
+    for (size_t i = 0; i < nu; i++)
+        strings_cap += str_bound(snap->users[i].name) +
+                       str_bound(snap->users[i].password_hash ? snap->users[i].password_hash
+                                                              : "*") + 1;
+    memset(&st, 0, sizeof(st));
+    int rc = cache_image_begin(&im, fixed, 2, strings_cap);
+    if (rc < 0 || (rc = cache_strtab_init_fixed(&st, cache_image_at(&im, 2), strings_cap)) < 0)
         goto out;
     recs = cache_image_at(&im, 0);
     idx = cache_image_at(&im, 1);
     struct scim_cache_strref prev_pw = {0};
-    if ((rc = cache_strtab_reserve(&st, nu * 16)) < 0)
-        goto out;
     for (size_t i = 0; i < nu; i++) {
         const struct scim_cache_user *u = &snap->users[i];
         struct scim_cache_shadow_rec *r = &recs[i];
@@ -320,12 +350,24 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)st.len, st.data};
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)st.len, NULL};
     rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_SHADOW, snap, seed, &strings, out, out_len);
 out:
+    cache_strtab_free(&st); /* before the image: the strings live in it */
     cache_image_free(&im);
-    cache_strtab_free(&st);
     free(locked);
+    return rc;
+}
+
+int cache_build_image(const struct scim_cache_snapshot *snap, enum scim_cache_file kind,
+                      uint8_t **out, size_t *out_len, char *errbuf, size_t errlen)
+{
+    bool nss = kind == SCIM_CACHE_FILE_NSS;
+    int rc = nss ? build_nss(snap, cache_new_seed(), out, out_len)
+                 : build_shadow(snap, cache_new_seed(), out, out_len);
+    if (rc < 0)
+        scim_cache_seterr(errbuf, errlen, rc, "building %s cache: %s", nss ? "nss" : "shadow",
+                          strerror(-rc));
     return rc;
 }
 
@@ -338,14 +380,12 @@ int scim_cache_build(const struct scim_cache_snapshot *snap, uint8_t **nss_out,
     int rc = scim_cache_validate_snapshot(snap, errbuf, errlen);
     if (rc < 0)
         goto out;
-    if (nss_out && (rc = build_nss(snap, cache_new_seed(), &nss, &nl)) < 0) {
-        scim_cache_seterr(errbuf, errlen, rc, "building nss cache: %s", strerror(-rc));
+    if (nss_out &&
+        (rc = cache_build_image(snap, SCIM_CACHE_FILE_NSS, &nss, &nl, errbuf, errlen)) < 0)
         goto out;
-    }
-    if (shadow_out && (rc = build_shadow(snap, cache_new_seed(), &shadow, &sl)) < 0) {
-        scim_cache_seterr(errbuf, errlen, rc, "building shadow cache: %s", strerror(-rc));
+    if (shadow_out &&
+        (rc = cache_build_image(snap, SCIM_CACHE_FILE_SHADOW, &shadow, &sl, errbuf, errlen)) < 0)
         goto out;
-    }
     if (nss_out) {
         *nss_out = nss;
         *nss_len = nl;

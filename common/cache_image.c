@@ -46,7 +46,8 @@ static size_t align_up(size_t n)
     return (n + SCIM_CACHE_ALIGN - 1) & ~(size_t)(SCIM_CACHE_ALIGN - 1);
 }
 
-int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t n)
+int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t n,
+                      size_t tail_cap)
 {
     memset(im, 0, sizeof(*im));
     if (n + 1 > SCIM_CACHE_MAX_SECTIONS)
@@ -61,7 +62,11 @@ int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t
         off = align_up(off + (size_t)in[i].count * in[i].entry_size);
     }
     im->fixed_len = off;
-    im->img = calloc(1, off);
+    im->off[n] = off;
+    im->tail_cap = tail_cap;
+    if (tail_cap > SIZE_MAX - off)
+        return -E2BIG;
+    im->img = calloc(1, off + tail_cap);
     return im->img ? 0 : -ENOMEM;
 }
 
@@ -81,18 +86,16 @@ int cache_image_finish(struct cache_image *im, const char *magic,
                        const struct sect_in *tail, uint8_t **out, size_t *out_len)
 {
     size_t tail_len = (size_t)tail->count * tail->entry_size;
-    /* No padding after the last section: a truncated file then always cuts into a section. */
+    if (tail_len > im->tail_cap)
+        return -E2BIG;
+    /* No padding after the last section: a truncated file then always cuts into a section.
+     * Shrinking a large (mmap'd) block gives pages back without copying. */
     size_t total = im->fixed_len + tail_len;
-    /* Large blocks are mmap'd by malloc, so growing them moves pages, not bytes. */
     uint8_t *img = realloc(im->img, total);
-    if (!img) {
-        cache_image_free(im);
-        return -ENOMEM;
-    }
-    im->img = img;
-    memcpy(img + im->fixed_len, tail->data, tail_len);
+    if (img)
+        im->img = img;
+    img = im->img; /* a failed shrink leaves the larger block, still valid */
     im->in[im->n] = *tail;
-    im->off[im->n] = im->fixed_len;
 
     struct scim_cache_header *h = (struct scim_cache_header *)img;
     struct scim_cache_section *tab = (struct scim_cache_section *)(img + sizeof(*h));

@@ -18,28 +18,35 @@ void cache_index_put_name(struct scim_cache_slot *slots, uint32_t size, uint64_t
                     const char *name, uint32_t idx);
 void cache_index_put_id(struct scim_cache_slot *slots, uint32_t size, uint64_t seed, uint32_t id,
                   uint32_t idx);
-/* An image built in place: the fixed-size sections live in their final place from the
- * start, so nothing is copied and no second copy of a 30 MB file is ever held. Only the
- * last section (the strings, whose size is known at the end) is appended by finish. */
+/* An image built in place: every section lives in its final place from the start, so
+ * nothing is copied and no second copy of a 30 MB file is ever held. The last section (the
+ * strings, whose exact size is known only at the end) gets an upper bound of room, and
+ * finish shrinks the image to what it used. */
 struct cache_image {
     uint8_t *img;
     size_t fixed_len; /* header, table and fixed sections, aligned */
+    size_t tail_cap;
     uint32_t header_size, n;
     struct sect_in in[SCIM_CACHE_MAX_SECTIONS];
     size_t off[SCIM_CACHE_MAX_SECTIONS];
 };
 
 /* Lays out header, section table and in[0..n-1] (8-aligned) in one zeroed allocation, plus
- * room for the tail section to come. 0 or -ENOMEM / -E2BIG. */
-int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t n);
-/* Where section i is built. */
+ * tail_cap bytes for the last section. 0 or -ENOMEM / -E2BIG. */
+int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t n,
+                      size_t tail_cap);
+/* Where section i is built; i == n is the tail. */
 void *cache_image_at(const struct cache_image *im, uint32_t i);
-/* Appends tail (copied) as the last section, fills in header, table and checksums and
- * hands the image to *out. On error (-ENOMEM) the image is freed. */
+/* Closes the image with the tail section of tail->count entries (already built at
+ * cache_image_at(im, n); tail->data is ignored), fills in header, table and checksums and
+ * hands the image to *out. */
 int cache_image_finish(struct cache_image *im, const char *magic,
                        const struct scim_cache_snapshot *snap, uint64_t seed,
                        const struct sect_in *tail, uint8_t **out, size_t *out_len);
 void cache_image_free(struct cache_image *im);
+/* One image of a snapshot already validated (scim_cache_validate_snapshot). */
+int cache_build_image(const struct scim_cache_snapshot *snap, enum scim_cache_file kind,
+                      uint8_t **out, size_t *out_len, char *errbuf, size_t errlen);
 /* Random per-file seed for the index hashes. */
 uint64_t cache_new_seed(void);
 

@@ -39,9 +39,23 @@ int cache_strtab_init(struct strtab *t)
     return cache_strtab_grow_slots(t);
 }
 
+int cache_strtab_init_fixed(struct strtab *t, char *buf, size_t cap)
+{
+    memset(t, 0, sizeof(*t));
+    if (cap < 1)
+        return -E2BIG;
+    t->data = buf;
+    t->cap = cap;
+    t->borrowed = true;
+    t->data[0] = '\0';
+    t->len = 1;
+    return cache_strtab_grow_slots(t);
+}
+
 void cache_strtab_free(struct strtab *t)
 {
-    free(t->data);
+    if (!t->borrowed)
+        free(t->data);
     free(t->slots);
     memset(t, 0, sizeof(*t));
 }
@@ -52,6 +66,8 @@ int cache_strtab_reserve(struct strtab *t, size_t more)
         return -E2BIG;
     if (t->len + more <= t->cap)
         return 0;
+    if (t->borrowed)
+        return -E2BIG;
     size_t cap = t->cap;
     while (cap < t->len + more)
         cap *= 2;

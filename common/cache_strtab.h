@@ -21,12 +21,16 @@ struct strtab_slot {
 struct strtab {
     char *data;
     size_t len, cap;
+    bool borrowed; /* data is the caller's, of fixed size: never grown or freed */
     struct strtab_slot *slots;
     size_t n_slots, n_used;
 };
 
 /* 0 or -ENOMEM; offset 0 is the empty string. */
 int cache_strtab_init(struct strtab *t);
+/* Same over the caller's buffer of cap bytes (cap >= 1), which the table never grows:
+ * appending past it is -E2BIG. */
+int cache_strtab_init_fixed(struct strtab *t, char *buf, size_t cap);
 void cache_strtab_free(struct strtab *t);
 /* Append without de-duplication. 0, -ENOMEM or -E2BIG (table past 4 GiB). */
 int cache_strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref);

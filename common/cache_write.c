@@ -1,7 +1,9 @@
 /* Publishing cache files: verify the image, temp file, fsync, read back, chmod/chown, rename,
  * fsync the directory, then flag the replaced file so mapped readers notice at once.
  * Files are only ever replaced by rename: truncating a mapped file would SIGBUS readers. */
+#include "cache_image.h"
 #include "cache_internal.h"
+#include "cache_validate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,8 +194,6 @@ static void mark_superseded(int fd)
 int scim_cache_write(const char *nss_path, const char *shadow_path,
                      const struct scim_cache_snapshot *snap, char *errbuf, size_t errlen)
 {
-    uint8_t *nss = NULL, *shadow = NULL;
-    size_t nss_len = 0, shadow_len = 0;
     struct pending files[2] = {
         {.path = shadow_path, .kind = SCIM_CACHE_FILE_SHADOW, .mode = 0640, .fd = -1, .old_fd = -1},
         {.path = nss_path, .kind = SCIM_CACHE_FILE_NSS, .mode = 0644, .fd = -1, .old_fd = -1},
@@ -206,16 +206,22 @@ int scim_cache_write(const char *nss_path, const char *shadow_path,
         return scim_cache_seterr(errbuf, errlen, -EINVAL,
                                  "nss and shadow cache paths must differ (%s)", nss_path);
     pthread_once(&shadow_gid_once, lookup_shadow_gid);
-    rc = scim_cache_build(snap, &nss, &nss_len, &shadow, &shadow_len, errbuf, errlen);
-    if (rc < 0)
-        goto out;
-    files[0].img = shadow;
-    files[0].len = shadow_len;
-    files[1].img = nss;
-    files[1].len = nss_len;
-    for (int i = 0; i < 2; i++)
-        if ((rc = prepare(&files[i], snap, errbuf, errlen)) < 0)
+    if ((rc = scim_cache_validate_snapshot(snap, errbuf, errlen)) < 0)
+        return rc;
+    /* One image at a time: each is built, checked, written and read back, then freed before
+     * the next is built, so an export never holds both. */
+    for (int i = 0; i < 2; i++) {
+        uint8_t *img = NULL;
+        if ((rc = cache_build_image(snap, files[i].kind, &img, &files[i].len, errbuf,
+                                    errlen)) < 0)
             goto out;
+        files[i].img = img;
+        rc = prepare(&files[i], snap, errbuf, errlen);
+        files[i].img = NULL;
+        free(img);
+        if (rc < 0)
+            goto out;
+    }
     /* Shadow first: a deactivation locks the password before NSS shows the flag. */
     for (int i = 0; i < 2; i++) {
         if (rename(files[i].tmp, files[i].path) < 0) {
@@ -245,7 +251,5 @@ out:
             unlink(f->tmp);
         free(f->tmp);
     }
-    free(nss);
-    free(shadow);
     return rc;
 }

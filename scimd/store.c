@@ -101,7 +101,7 @@ static int open_connection(const char *path, unsigned busy_ms, bool reader, sqli
     /* Up to one reader per connection: a small page cache each keeps RSS bounded at high
      * concurrency (the OS page cache holds the database anyway). */
     const char *pragmas = reader ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA cache_size=-512;"
+                                   " PRAGMA cache_size=-128;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    " PRAGMA foreign_keys=ON;";
     if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
