@@ -9,9 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <sqlite3.h>
 
 #include "store.h"
 
@@ -111,4 +116,73 @@ bool core_contains(const unsigned char *hay, size_t len, const char *needle)
     if (n == 0 || n > len)
         return false;
     return memmem(hay, len, needle, n) != NULL;
+}
+
+struct core_ledger_fx *core_ledger_fx_new(uint32_t lo)
+{
+    struct core_ledger_fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->dir = core_mkdtemp();
+    f->st = core_store_open(f->dir, "scimd.db", true);
+    scimd_config_init(&f->cfg);
+    f->cfg.uid_min = lo;
+    f->cfg.uid_max = lo + 99;
+    f->cfg.gid_min = lo + 1000;
+    f->cfg.gid_max = lo + 1099;
+    return f;
+}
+
+void core_ledger_fx_free(struct core_ledger_fx *f)
+{
+    store_close(f->st);
+    scimd_config_free(&f->cfg);
+    core_rmdir(f->dir);
+    free(f);
+}
+
+int64_t core_query_int(struct store *st, const char *sql)
+{
+    struct scim_error err = { 0 };
+    sqlite3 *db = store_reader_get(st, &err);
+    assert_non_null(db);
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    store_reader_put(st, db);
+    return v;
+}
+
+int core_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+bool core_private_ns(const char *unchecked)
+{
+    if (unshare(CLONE_NEWNS) != 0) {
+        print_message("# unshare(CLONE_NEWNS): %s: %s not checked (needs root)\n",
+                      strerror(errno), unchecked);
+        return false;
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        fail_msg("make / private: %s", strerror(errno));
+    return true;
+}
+
+void core_bind_file(const char *dir, const char *name, const char *text, const char *target)
+{
+    char *path = core_write(dir, name, text, strlen(text));
+    if (mount(path, target, NULL, MS_BIND, NULL) != 0)
+        fail_msg("bind %s over %s: %s", path, target, strerror(errno));
+    free(path);
+}
+
+void core_hide_nscd(void)
+{
+    struct stat sb;
+    if (stat("/run/nscd", &sb) == 0 && mount("tmpfs", "/run/nscd", "tmpfs", 0, NULL) != 0)
+        fail_msg("hide nscd: %s", strerror(errno));
 }

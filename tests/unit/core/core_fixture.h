@@ -4,6 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "../../../scimd/config.h" /* not the build's generated config.h */
 
 struct store;
 
@@ -25,5 +28,28 @@ struct store *core_store_open(const char *dir, const char *name, bool writer_thr
 
 /* True when needle occurs anywhere in the len bytes of hay. */
 bool core_contains(const unsigned char *hay, size_t len, const char *needle);
+
+/* A store with a writer thread in a temp dir, and a config whose uid range is
+ * [lo, lo + 99] and gid range [lo + 1000, lo + 1099]: the identity and ledger tests. */
+struct core_ledger_fx {
+    char *dir;
+    struct store *st;
+    struct scimd_config cfg;
+};
+struct core_ledger_fx *core_ledger_fx_new(uint32_t lo);
+void core_ledger_fx_free(struct core_ledger_fx *f);
+
+/* The first column of the first row of sql (-1 when there is none), on a pooled reader. */
+int64_t core_query_int(struct store *st, const char *sql);
+
+/* Host-lookup tests: a private mount namespace in which files are bound over /etc's and
+ * nscd is hidden. core_private_ns() returns false (after a TAP note naming what goes
+ * unchecked) when the namespace cannot be made, e.g. without root. */
+bool core_private_ns(const char *unchecked);
+void core_bind_file(const char *dir, const char *name, const char *text, const char *target);
+void core_hide_nscd(void);
+
+/* qsort comparator for uint32_t. */
+int core_cmp_u32(const void *a, const void *b);
 
 #endif

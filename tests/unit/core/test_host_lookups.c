@@ -28,26 +28,13 @@
 static char *etc_dir;
 static bool have_namespace;
 
-static void bind_file(const char *dir, const char *name, const char *text, const char *target)
-{
-    char *path = core_write(dir, name, text, strlen(text));
-    if (mount(path, target, NULL, MS_BIND, NULL) != 0)
-        fail_msg("bind %s over %s: %s", path, target, strerror(errno));
-    free(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     etc_dir = core_mkdtemp();
-    if (unshare(CLONE_NEWNS) != 0) {
-        print_message("# unshare(CLONE_NEWNS): %s: host lookups not checked (needs root)\n",
-                      strerror(errno));
+    if (!core_private_ns("host lookups"))
         return 0;
-    }
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        fail_msg("make / private: %s", strerror(errno));
-    bind_file(etc_dir, "passwd",
+    core_bind_file(etc_dir, "passwd",
               "root:x:0:0:root:/root:/bin/bash\n"
               "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
               "svc:x:1500:1500::/srv:/usr/sbin/nologin\n"
@@ -62,13 +49,11 @@ static int group_setup(void **state)
     for (int i = 0; i < 3000; i++)
         n += (size_t)snprintf(group + n, cap - n, "%smember%04d", i ? "," : "", i);
     snprintf(group + n, cap - n, "\nnogroup:x:65534:\n");
-    bind_file(etc_dir, "group", group, "/etc/group");
+    core_bind_file(etc_dir, "group", group, "/etc/group");
     free(group);
-    bind_file(etc_dir, "nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n",
+    core_bind_file(etc_dir, "nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n",
               "/etc/nsswitch.conf");
-    struct stat sb;
-    if (stat("/run/nscd", &sb) == 0 && mount("tmpfs", "/run/nscd", "tmpfs", 0, NULL) != 0)
-        fail_msg("hide nscd: %s", strerror(errno));
+    core_hide_nscd();
     have_namespace = true;
     return 0;
 }

@@ -21,34 +21,16 @@
 /* A range no Debian host resolves (above the default subuid/subgid blocks, below systemd's). */
 #define LO 1700000000u
 
-struct fx {
-    char *dir;
-    struct store *st;
-    struct scimd_config cfg;
-};
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dir = core_mkdtemp();
-    f->st = core_store_open(f->dir, "scimd.db", true);
-    scimd_config_init(&f->cfg);
-    f->cfg.uid_min = LO;
-    f->cfg.uid_max = LO + 99;
-    f->cfg.gid_min = LO + 1000;
-    f->cfg.gid_max = LO + 1099;
-    *state = f;
+    *state = core_ledger_fx_new(LO);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    store_close(f->st);
-    scimd_config_free(&f->cfg);
-    core_rmdir(f->dir);
-    free(f);
+    core_ledger_fx_free(*state);
     return 0;
 }
 
@@ -80,7 +62,7 @@ static void expect_login_refused(const struct scimd_config *cfg, const char *use
 
 static void test_login_localpart(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     f->cfg.login_name = LOGIN_NAME_LOCALPART;
     expect_login(&f->cfg, "alice@example.com", "alice");
     expect_login(&f->cfg, "Test_User_0f8fad5b-d9cb-469f-a165-70867728950e@contoso.com",
@@ -136,7 +118,7 @@ static void test_login_localpart(void **state)
 
 static void test_login_username(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     f->cfg.login_name = LOGIN_NAME_USERNAME;
     expect_login(&f->cfg, "Test_User_0f8fad5b-d9cb-469f-a165-70867728950e@contoso.com",
                  "test_user_0f8fad5b-d9cb-469f-a165-70867728950e@contoso.com");
@@ -208,7 +190,7 @@ static char *local_group_only(void)
 
 static void test_check_host(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     expect_host_refused(&f->cfg, "root", "local account (uid 0)");
     expect_host_refused(&f->cfg, "nobody", "local account");
     expect_host_refused(&f->cfg, "bin", "local account");
@@ -286,7 +268,7 @@ static int ledger_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return -1;
 }
 
-static int run(struct fx *f, enum what what, const char *owner, const char *name, uint32_t *id,
+static int run(struct core_ledger_fx *f, enum what what, const char *owner, const char *name, uint32_t *id,
                struct scim_error *err)
 {
     struct ledger_op op = { .cfg = &f->cfg, .what = what, .owner = owner, .name = name,
@@ -298,7 +280,7 @@ static int run(struct fx *f, enum what what, const char *owner, const char *name
     return r;
 }
 
-static uint32_t alloc_uid(struct fx *f, const char *owner)
+static uint32_t alloc_uid(struct core_ledger_fx *f, const char *owner)
 {
     uint32_t id = 0;
     struct scim_error err = { 0 };
@@ -307,28 +289,19 @@ static uint32_t alloc_uid(struct fx *f, const char *owner)
     return id;
 }
 
-static void must(struct fx *f, enum what what, const char *owner, const char *name)
+static void must(struct core_ledger_fx *f, enum what what, const char *owner, const char *name)
 {
     struct scim_error err = { 0 };
     if (run(f, what, owner, name, NULL, &err) != 0)
         fail_msg("ledger op %d on %s: %s", what, owner ? owner : "(none)", err.detail);
 }
 
-static int64_t query_int(struct fx *f, const char *sql)
+static int64_t query_int(struct core_ledger_fx *f, const char *sql)
 {
-    struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(f->st, &err);
-    assert_non_null(db);
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    store_reader_put(f->st, db);
-    return v;
+    return core_query_int(f->st, sql);
 }
 
-static void meta(struct fx *f, const char *key, char *buf, size_t len)
+static void meta(struct core_ledger_fx *f, const char *key, char *buf, size_t len)
 {
     struct scim_error err = { 0 };
     sqlite3 *db = store_reader_get(f->st, &err);
@@ -339,7 +312,7 @@ static void meta(struct fx *f, const char *key, char *buf, size_t len)
 
 static void test_allocate_sequential_never_reused(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     assert_int_equal(alloc_uid(f, "user-a"), LO);
     assert_int_equal(alloc_uid(f, "user-b"), LO + 1);
     assert_int_equal(alloc_uid(f, "user-c"), LO + 2);
@@ -378,7 +351,7 @@ static void test_allocate_sequential_never_reused(void **state)
 
 static void test_allocate_respects_hwm(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     assert_int_equal(alloc_uid(f, "user-a"), LO);
     /* A higher mark (from the guard file or the cache) wins over the ledger. */
     must(f, SET_HWM, "uid_hwm", "1700000040");
@@ -397,7 +370,7 @@ static void test_allocate_respects_hwm(void **state)
 
 static void test_allocate_exhaustion(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     f->cfg.uid_max = LO + 2;
     assert_int_equal(alloc_uid(f, "u1"), LO);
     assert_int_equal(alloc_uid(f, "u2"), LO + 1);
@@ -427,7 +400,7 @@ static void test_allocate_exhaustion(void **state)
 
 static void test_allocate_top_of_id_space(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     /* The highest legal range ends at 4294967294: allocation stops there, never wraps to 0. */
     f->cfg.uid_min = 4294967292u;
     f->cfg.uid_max = 4294967294u;
@@ -446,14 +419,14 @@ static void test_allocate_top_of_id_space(void **state)
 
 static int64_t local_id(void);
 
-static int claim(struct fx *f, const char *owner, uint32_t uid, struct scim_error *err)
+static int claim(struct core_ledger_fx *f, const char *owner, uint32_t uid, struct scim_error *err)
 {
     return run(f, CLAIM_UID, owner, owner, &uid, err);
 }
 
 static void test_claim_uid(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     struct scim_error err = { 0 };
     /* An IdP-chosen uid ([accounts] accept_idp_ids, an LDAP migration) is ledgered like an
      * allocated one and raises the mark: later allocations go above it. */
@@ -486,7 +459,7 @@ static void test_claim_uid(void **state)
 
 static void test_claim_host_id(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     int64_t x = local_id();
     if (x < 0) {
         print_message("# no local user or group with 1000 <= id < 65534: not checked\n");
@@ -500,7 +473,7 @@ static void test_claim_host_id(void **state)
 }
 
 struct alloc_thread {
-    struct fx *f;
+    struct core_ledger_fx *f;
     uint32_t ids[10];
     int failures;
 };
@@ -518,15 +491,9 @@ static void *alloc_main(void *arg)
     return NULL;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void test_allocate_concurrently(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     /* Allocations from many request threads meet in the writer's batches: each gets its own
      * id, none is handed out twice, none skipped. */
     struct alloc_thread t[8];
@@ -542,7 +509,7 @@ static void test_allocate_concurrently(void **state)
         assert_int_equal(t[i].failures, 0);
         memcpy(all + 10 * i, t[i].ids, sizeof(t[i].ids));
     }
-    qsort(all, 80, sizeof(all[0]), cmp_u32);
+    qsort(all, 80, sizeof(all[0]), core_cmp_u32);
     for (uint32_t i = 0; i < 80; i++)
         assert_int_equal(all[i], LO + i);
     assert_int_equal(query_int(f, "SELECT count(DISTINCT owner) FROM id_ledger"), 80);
@@ -567,7 +534,7 @@ static int64_t local_id(void)
 
 static void test_allocate_skips_host_ids(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     int64_t x = local_id();
     if (x < 0) {
         /* cmocka 1.1.5 prints a skip as "not ok ... # SKIP", which meson counts as a failure. */

@@ -38,33 +38,19 @@ static const char passwd_base[] =
     "taken3:x:1700000003:1500::/home/t:/bin/bash\n"
     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 
-static void bind_file(const char *name, const char *text, const char *target)
-{
-    char *path = core_write(etc_dir, name, text, strlen(text));
-    if (mount(path, target, NULL, MS_BIND, NULL) != 0)
-        fail_msg("bind %s over %s: %s", path, target, strerror(errno));
-    free(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     etc_dir = core_mkdtemp();
-    if (unshare(CLONE_NEWNS) != 0) {
-        print_message("# unshare(CLONE_NEWNS): %s: pre-probing not checked (needs root)\n",
-                      strerror(errno));
+    if (!core_private_ns("pre-probing"))
         return 0;
-    }
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        fail_msg("make / private: %s", strerror(errno));
-    bind_file("passwd", passwd_base, "/etc/passwd");
-    bind_file("group", "root:x:0:\ntaken4:x:1700000004:\nnogroup:x:65534:\n", "/etc/group");
+    core_bind_file(etc_dir, "passwd", passwd_base, "/etc/passwd");
+    core_bind_file(etc_dir, "group", "root:x:0:\ntaken4:x:1700000004:\nnogroup:x:65534:\n",
+                   "/etc/group");
     /* libnss_probefail.so.2 is found through LD_LIBRARY_PATH (set by meson). */
-    bind_file("nsswitch.conf", "passwd: files probefail\ngroup: files probefail\n",
-              "/etc/nsswitch.conf");
-    struct stat sb;
-    if (stat("/run/nscd", &sb) == 0 && mount("tmpfs", "/run/nscd", "tmpfs", 0, NULL) != 0)
-        fail_msg("hide nscd: %s", strerror(errno));
+    core_bind_file(etc_dir, "nsswitch.conf", "passwd: files probefail\ngroup: files probefail\n",
+                   "/etc/nsswitch.conf");
+    core_hide_nscd();
     have_namespace = true;
     return 0;
 }
@@ -76,35 +62,17 @@ static int group_teardown(void **state)
     return 0;
 }
 
-struct fx {
-    char *dir;
-    struct store *st;
-    struct scimd_config cfg;
-};
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dir = core_mkdtemp();
-    f->st = core_store_open(f->dir, "scimd.db", true);
-    scimd_config_init(&f->cfg);
-    f->cfg.uid_min = LO;
-    f->cfg.uid_max = LO + 99;
-    f->cfg.gid_min = LO + 1000;
-    f->cfg.gid_max = LO + 1099;
     identity_preprobe_set_ttl_ms(1000);
-    *state = f;
+    *state = core_ledger_fx_new(LO);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    store_close(f->st);
-    scimd_config_free(&f->cfg);
-    core_rmdir(f->dir);
-    free(f);
+    core_ledger_fx_free(*state);
     identity_preprobe_set_ttl_ms(1000);
     return 0;
 }
@@ -134,7 +102,7 @@ static int op_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return -1;
 }
 
-static int run(struct fx *f, enum what what, uint32_t *id, const char *hwm,
+static int run(struct core_ledger_fx *f, enum what what, uint32_t *id, const char *hwm,
                struct scim_error *err)
 {
     struct op op = { .cfg = &f->cfg, .what = what, .id = id ? *id : 0, .hwm = hwm };
@@ -145,7 +113,7 @@ static int run(struct fx *f, enum what what, uint32_t *id, const char *hwm,
     return r;
 }
 
-static uint32_t alloc(struct fx *f)
+static uint32_t alloc(struct core_ledger_fx *f)
 {
     uint32_t id = 0;
     struct scim_error err = { 0 };
@@ -154,23 +122,14 @@ static uint32_t alloc(struct fx *f)
     return id;
 }
 
-static int64_t query_int(struct fx *f, const char *sql)
+static int64_t query_int(struct core_ledger_fx *f, const char *sql)
 {
-    struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(f->st, &err);
-    assert_non_null(db);
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    store_reader_put(f->st, db);
-    return v;
+    return core_query_int(f->st, sql);
 }
 
 static void test_writer_uses_verdicts(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     if (!have_namespace)
         return;
     /* Nothing is known before the first allocation: the writer asks NSS itself. */
@@ -197,7 +156,7 @@ static void test_writer_uses_verdicts(void **state)
 
 static void test_probes_stay_ahead_and_in_range(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     if (!have_namespace)
         return;
     f->cfg.uid_min = LO + 10;
@@ -227,7 +186,7 @@ static void test_probes_stay_ahead_and_in_range(void **state)
 
 static void test_stale_verdict_is_probed_again(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     if (!have_namespace)
         return;
     f->cfg.uid_min = LO + 20;
@@ -239,7 +198,7 @@ static void test_stale_verdict_is_probed_again(void **state)
     char *passwd = NULL;
     assert_true(asprintf(&passwd, "%slate:x:1700000021:1500::/home/late:/bin/bash\n",
                          passwd_base) > 0);
-    bind_file("passwd-late", passwd, "/etc/passwd");
+    core_bind_file(etc_dir, "passwd-late", passwd, "/etc/passwd");
     free(passwd);
     usleep(120 * 1000);
     /* The verdicts are stale: the writer asks again, skips LO+21 and hands out LO+22. */
@@ -260,7 +219,7 @@ static void expect_503(struct scim_error *err, const char *what)
 
 static void test_nss_failure_fails_closed(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     if (!have_namespace)
         return;
     struct scim_error err = { 0 };
@@ -290,7 +249,7 @@ static void test_nss_failure_fails_closed(void **state)
 }
 
 struct worker {
-    struct fx *f;
+    struct core_ledger_fx *f;
     uint32_t ids[10];
     int failures;
 };
@@ -307,15 +266,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void test_concurrent_requests(void **state)
 {
-    struct fx *f = *state;
+    struct core_ledger_fx *f = *state;
     if (!have_namespace)
         return;
     /* As on a busy server: every request probes ahead, then queues its allocation. Each id is
@@ -336,7 +289,7 @@ static void test_concurrent_requests(void **state)
         assert_int_equal(w[i].failures, 0);
         memcpy(all + 10 * i, w[i].ids, sizeof(w[i].ids));
     }
-    qsort(all, 80, sizeof(all[0]), cmp_u32);
+    qsort(all, 80, sizeof(all[0]), core_cmp_u32);
     for (uint32_t i = 0; i < 80; i++)
         assert_int_equal(all[i], LO + 101 + i);
 }
