@@ -168,12 +168,6 @@ static int build_groups(const struct scim_cache_snapshot *snap, struct nss_parts
         /* Each group gets its own contiguous copy of its members' names: getgrnam of a
          * 10k-member group then streams through memory instead of missing cache on
          * every name. */
-        size_t bytes = 0;
-        for (size_t m = 0; m < in->n_members; m++)
-            bytes += p->users[in->member_user_idx[m]].name.len + 1;
-        /* Reserved first, so copying from the table itself never reads a moved buffer. */
-        if ((rc = cache_strtab_reserve(&p->st, bytes)) < 0)
-            return rc;
         for (size_t m = 0; m < in->n_members; m++) {
             struct scim_cache_strref name = p->users[in->member_user_idx[m]].name;
             if ((rc = cache_strtab_push(&p->st, p->st.data + name.off, name.len,
@@ -225,19 +219,19 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
     if (n_memberships > UINT32_MAX)
         return -E2BIG;
     const struct sect_in fixed[NSS_FIXED_SECTIONS] = {
-        [NSS_USERS] = {SCIM_SECT_USERS, sizeof(*p.users), (uint32_t)nu, NULL},
-        [NSS_GROUPS] = {SCIM_SECT_GROUPS, sizeof(*p.groups), (uint32_t)ng, NULL},
-        [NSS_GIDLISTS] = {SCIM_SECT_GIDLISTS, sizeof(uint32_t), (uint32_t)n_memberships, NULL},
-        [NSS_MEMBERS] = {SCIM_SECT_MEMBERS, sizeof(*p.members), (uint32_t)n_memberships, NULL},
-        [NSS_UNAME] = {SCIM_SECT_USER_NAME_INDEX, sizeof(*p.uname), su, NULL},
-        [NSS_UID] = {SCIM_SECT_USER_ID_INDEX, sizeof(*p.uid), su, NULL},
-        [NSS_GNAME] = {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg, NULL},
-        [NSS_GID] = {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg, NULL},
+        [NSS_USERS] = {SCIM_SECT_USERS, sizeof(*p.users), (uint32_t)nu},
+        [NSS_GROUPS] = {SCIM_SECT_GROUPS, sizeof(*p.groups), (uint32_t)ng},
+        [NSS_GIDLISTS] = {SCIM_SECT_GIDLISTS, sizeof(uint32_t), (uint32_t)n_memberships},
+        [NSS_MEMBERS] = {SCIM_SECT_MEMBERS, sizeof(*p.members), (uint32_t)n_memberships},
+        [NSS_UNAME] = {SCIM_SECT_USER_NAME_INDEX, sizeof(*p.uname), su},
+        [NSS_UID] = {SCIM_SECT_USER_ID_INDEX, sizeof(*p.uid), su},
+        [NSS_GNAME] = {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg},
+        [NSS_GID] = {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg},
     };
     size_t strings_cap = nss_strings_bound(snap);
     int rc = cache_image_begin(&im, fixed, NSS_FIXED_SECTIONS, strings_cap);
     if (rc < 0 ||
-        (rc = cache_strtab_init_fixed(&p.st, cache_image_at(&im, NSS_FIXED_SECTIONS),
+        (rc = cache_strtab_init(&p.st, cache_image_at(&im, NSS_FIXED_SECTIONS),
                                       strings_cap)) < 0)
         goto out;
     p.users = cache_image_at(&im, NSS_USERS);
@@ -266,7 +260,7 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len, NULL};
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)p.st.len};
     rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_NSS, snap, seed, &strings, out, out_len);
 out:
     nss_parts_free(&p); /* before the image: the strings live in it */
@@ -301,7 +295,7 @@ static int shadow_passwd(const struct scim_cache_user *u, char **buf, size_t *ca
 static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, uint8_t **out,
                         size_t *out_len)
 {
-    struct strtab st;
+    struct strtab st = {0};
     struct cache_image im = {0};
     size_t nu = snap->n_users, cap = 0;
     uint32_t size = cache_index_size(nu);
@@ -309,8 +303,8 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
     struct scim_cache_slot *idx;
     char *locked = NULL;
     const struct sect_in fixed[] = {
-        {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu, NULL},
-        {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size, NULL},
+        {SCIM_SECT_SHADOW, sizeof(*recs), (uint32_t)nu},
+        {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(*idx), size},
     };
     /* Room for every name and password once, plus the '!' of a locked one. */
     size_t strings_cap = 1;
@@ -318,9 +312,8 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         strings_cap += str_bound(snap->users[i].name) +
                        str_bound(snap->users[i].password_hash ? snap->users[i].password_hash
                                                               : "*") + 1;
-    memset(&st, 0, sizeof(st));
     int rc = cache_image_begin(&im, fixed, 2, strings_cap);
-    if (rc < 0 || (rc = cache_strtab_init_fixed(&st, cache_image_at(&im, 2), strings_cap)) < 0)
+    if (rc < 0 || (rc = cache_strtab_init(&st, cache_image_at(&im, 2), strings_cap)) < 0)
         goto out;
     recs = cache_image_at(&im, 0);
     idx = cache_image_at(&im, 1);
@@ -350,7 +343,7 @@ static int build_shadow(const struct scim_cache_snapshot *snap, uint64_t seed, u
         rc = -E2BIG;
         goto out;
     }
-    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)st.len, NULL};
+    const struct sect_in strings = {SCIM_SECT_STRINGS, 1, (uint32_t)st.len};
     rc = cache_image_finish(&im, SCIM_CACHE_MAGIC_SHADOW, snap, seed, &strings, out, out_len);
 out:
     cache_strtab_free(&st); /* before the image: the strings live in it */

@@ -7,9 +7,9 @@
 
 #include "scim_cache.h"
 
+/* A section's type and size; its bytes are built in place (cache_image_at). */
 struct sect_in {
     uint32_t type, entry_size, count;
-    const void *data;
 };
 
 /* Slots for n records: a power of two, at least 2n and at least 8. */
@@ -38,7 +38,7 @@ int cache_image_begin(struct cache_image *im, const struct sect_in *in, uint32_t
 /* Where section i is built; i == n is the tail. */
 void *cache_image_at(const struct cache_image *im, uint32_t i);
 /* Closes the image with the tail section of tail->count entries (already built at
- * cache_image_at(im, n); tail->data is ignored), fills in header, table and checksums and
+ * cache_image_at(im, n)), fills in header, table and checksums and
  * hands the image to *out. */
 int cache_image_finish(struct cache_image *im, const char *magic,
                        const struct scim_cache_snapshot *snap, uint64_t seed,

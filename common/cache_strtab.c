@@ -1,4 +1,4 @@
-/* The string table builder: append with or without de-duplication. */
+/* The string table builder over a fixed buffer: append with or without de-duplication. */
 #include "cache_strtab.h"
 
 #include <errno.h>
@@ -27,66 +27,29 @@ static int cache_strtab_grow_slots(struct strtab *t)
     return 0;
 }
 
-int cache_strtab_init(struct strtab *t)
-{
-    memset(t, 0, sizeof(*t));
-    t->cap = 4096;
-    t->data = malloc(t->cap);
-    if (!t->data)
-        return -ENOMEM;
-    t->data[0] = '\0'; /* offset 0 is the empty string */
-    t->len = 1;
-    return cache_strtab_grow_slots(t);
-}
-
-int cache_strtab_init_fixed(struct strtab *t, char *buf, size_t cap)
+int cache_strtab_init(struct strtab *t, char *buf, size_t cap)
 {
     memset(t, 0, sizeof(*t));
     if (cap < 1)
         return -E2BIG;
     t->data = buf;
     t->cap = cap;
-    t->borrowed = true;
-    t->data[0] = '\0';
+    t->data[0] = '\0'; /* offset 0 is the empty string */
     t->len = 1;
     return cache_strtab_grow_slots(t);
 }
 
 void cache_strtab_free(struct strtab *t)
 {
-    if (!t->borrowed)
-        free(t->data);
     free(t->slots);
     memset(t, 0, sizeof(*t));
-}
-
-int cache_strtab_reserve(struct strtab *t, size_t more)
-{
-    if (more > UINT32_MAX || t->len + more > UINT32_MAX)
-        return -E2BIG;
-    if (t->len + more <= t->cap)
-        return 0;
-    if (t->borrowed)
-        return -E2BIG;
-    size_t cap = t->cap;
-    while (cap < t->len + more)
-        cap *= 2;
-    char *d = realloc(t->data, cap);
-    if (!d)
-        return -ENOMEM;
-    t->data = d;
-    t->cap = cap;
-    return 0;
 }
 
 /* Appends without de-duplication. */
 int cache_strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref)
 {
-    if (len > UINT32_MAX - 1)
+    if (len + 1 > t->cap - t->len || t->len + len + 1 > UINT32_MAX)
         return -E2BIG;
-    int rc = cache_strtab_reserve(t, len + 1);
-    if (rc < 0)
-        return rc;
     memcpy(t->data + t->len, s, len);
     t->data[t->len + len] = '\0';
     *ref = (struct scim_cache_strref){(uint32_t)t->len, (uint32_t)len};

@@ -18,21 +18,20 @@ struct strtab_slot {
     bool used;
 };
 
+/* data is the caller's buffer (inside the image being built): never grown, moved or freed, so
+ * strings may be pushed from the table itself. */
 struct strtab {
     char *data;
     size_t len, cap;
-    bool borrowed; /* data is the caller's, of fixed size: never grown or freed */
     struct strtab_slot *slots;
     size_t n_slots, n_used;
 };
 
-/* 0 or -ENOMEM; offset 0 is the empty string. */
-int cache_strtab_init(struct strtab *t);
-/* Same over the caller's buffer of cap bytes (cap >= 1), which the table never grows:
- * appending past it is -E2BIG. */
-int cache_strtab_init_fixed(struct strtab *t, char *buf, size_t cap);
+/* Over buf of cap bytes (cap >= 1); offset 0 is the empty string. 0, -E2BIG or -ENOMEM. */
+int cache_strtab_init(struct strtab *t, char *buf, size_t cap);
+/* Frees the de-duplication slots (not the buffer). */
 void cache_strtab_free(struct strtab *t);
-/* Append without de-duplication. 0, -ENOMEM or -E2BIG (table past 4 GiB). */
+/* Append without de-duplication. 0, -ENOMEM or -E2BIG (past cap, or past 4 GiB). */
 int cache_strtab_push(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref);
 /* Append unless the same bytes are already in the table. */
 int cache_strtab_add(struct strtab *t, const char *s, size_t len, struct scim_cache_strref *ref);
@@ -40,8 +39,6 @@ int cache_strtab_add(struct strtab *t, const char *s, size_t len, struct scim_ca
  * Start with *prev = {0, 0} (the empty string). */
 int cache_strtab_add_repeat(struct strtab *t, const char *s, size_t len,
                             struct scim_cache_strref *prev, struct scim_cache_strref *ref);
-/* Grows the data buffer once for at least `more` further bytes. */
-int cache_strtab_reserve(struct strtab *t, size_t more);
 /* cache_strtab_add of a C string; NULL adds "". */
 int cache_strtab_add_str(struct strtab *t, const char *s, struct scim_cache_strref *ref);
 
