@@ -61,8 +61,6 @@ static int check_image(const struct pending *f, const struct scim_cache_snapshot
                        char *err, size_t errlen)
 {
     struct scim_cache c;
-    if (f->len < sizeof(struct scim_cache_header))
-        return scim_cache_seterr(err, errlen, -EIO, "image shorter than a header");
     int rc = scim_cache_open_image(&c, f->img, f->len, f->kind, err, errlen);
     if (rc < 0)
         return rc;

@@ -29,23 +29,16 @@ struct exporter {
     struct timespec first, last; /* first and last notification of the pending burst */
 };
 
-static int64_t ms_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 static int64_t ms_between(const struct timespec *a, const struct timespec *b)
 {
     return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
-static int64_t cpu_ms_since(const struct timespec *t)
+static int64_t ms_since(clockid_t clock, const struct timespec *t)
 {
     struct timespec now;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+    clock_gettime(clock, &now);
+    return ms_between(t, &now);
 }
 
 static void deadline_after(const struct timespec *t, int64_t ms, struct timespec *out)
@@ -73,20 +66,22 @@ int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
         metrics_export_done(0, 0, false);
         goto out;
     }
-    metrics_export_done(snap.cache.generation, (double)ms_since(&t0) / 1e3, true);
+    int64_t wall_ms = ms_since(CLOCK_MONOTONIC, &t0);
+    int64_t cpu_ms = ms_since(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+    metrics_export_done(snap.cache.generation, (double)wall_ms / 1e3, true);
     char hwm_path[4096];
     if (hwm_file_path(srv->cfg, hwm_path, sizeof(hwm_path)) < 0 ||
         hwm_file_write(hwm_path, snap.cache.uid_hwm, snap.gid_hwm) < 0)
         log_warn("cache: cannot update the high-water guard file %s: %s", hwm_path, strerror(errno));
     log_info("cache: exported generation %llu (%zu users, %zu groups) in %lld ms (%lld ms CPU)",
              (unsigned long long)snap.cache.generation, snap.cache.n_users, snap.cache.n_groups,
-             (long long)ms_since(&t0), (long long)cpu_ms_since(&cpu0));
+             (long long)wall_ms, (long long)cpu_ms);
     if (srv->cfg->invalidate_nscd)
         nscd_invalidate();
     ret = 0;
 out:
     account_snapshot_free(&snap);
-    /* An export of 100k users briefly needs ~150 MB; give it back to the system instead of
+    /* An export of 100k users briefly needs ~40 MB; give it back to the system instead of
      * keeping it in malloc's free lists until the next one. */
     malloc_trim(0);
     return ret;
@@ -107,7 +102,8 @@ static void *exporter_main(void *arg)
          * past export_max_delay. */
         bool leading = !ex->failing && ex->after_quiet;
         while (!ex->stopping && !leading) {
-            int64_t quiet = ms_since(&ex->last), age = ms_since(&ex->first);
+            int64_t quiet = ms_since(CLOCK_MONOTONIC, &ex->last);
+            int64_t age = ms_since(CLOCK_MONOTONIC, &ex->first);
             int64_t delay = ex->failing ? RETRY_MS : (int64_t)cfg->export_delay_ms;
             if (quiet >= delay || age >= (int64_t)cfg->export_max_delay_ms)
                 break;

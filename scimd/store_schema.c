@@ -110,9 +110,10 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
                  msg ? msg : "?");
         goto out;
     }
+    char set_version[40];
+    snprintf(set_version, sizeof(set_version), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
     if (version < STORE_SCHEMA_VERSION &&
-        sqlite3_exec(db, "PRAGMA user_version = " STORE_SCHEMA_VERSION_STR, NULL, NULL, &msg) !=
-            SQLITE_OK) {
+        sqlite3_exec(db, set_version, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot record schema version: %s", path, msg ? msg : "?");
         goto out;
     }

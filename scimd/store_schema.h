@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #define STORE_SCHEMA_VERSION 2
-#define STORE_SCHEMA_VERSION_STR "2"
 
 /* Creates or migrates the schema in one transaction. v1 -> v2 only adds an index; a future
  * migration that alters tables copies the database to PATH.bak-vN first. */
