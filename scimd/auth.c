@@ -147,7 +147,7 @@ void auth_free(struct auth *a)
 {
     if (!a)
         return;
-    sqlite3_close(a->db);
+    store_connection_close(a->db); /* store_meta_get caches a statement on it */
     free(a->epoch_path);
     free(a->tokens);
     pthread_mutex_destroy(&a->mu);

@@ -261,37 +261,6 @@ static int64_t query_int(sqlite3 *db, const char *sql, int64_t lo, int64_t hi, i
     return v;
 }
 
-static int meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
-{
-    sqlite3_stmt *s = store_stmt(db, "SELECT value FROM meta WHERE key = ?");
-    int ret = -1;
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        ret = 0;
-    } else if (rc == SQLITE_ROW) {
-        snprintf(buf, buflen, "%s", (const char *)sqlite3_column_text(s, 0));
-        ret = 1;
-    }
-    store_stmt_done(s);
-    return ret;
-}
-
-static int meta_set(sqlite3 *db, const char *key, const char *value)
-{
-    sqlite3_stmt *s = store_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
-                                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    store_stmt_done(s);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* The next never-used id of the range: above every ledger entry and the high-water mark,
  * skipping ids another NSS service (local files, sssd, LDAP) already resolves. */
 static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, const char *hwm_key,
@@ -304,7 +273,7 @@ static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, con
         query_int(db, "SELECT MAX(id) FROM id_ledger WHERE id BETWEEN ? AND ?", lo, hi, -1);
     if (ledger_max >= next)
         next = ledger_max + 1;
-    if (meta_get(db, hwm_key, buf, sizeof(buf)) == 1 && atoll(buf) >= next)
+    if (store_meta_get(db, hwm_key, buf, sizeof(buf)) == 1 && atoll(buf) >= next)
         next = atoll(buf) + 1;
     for (; next <= hi; next++) {
         bool preprobed;
@@ -340,7 +309,7 @@ static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, con
         return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err,
                                   "id ledger");
     snprintf(buf, sizeof(buf), "%lld", (long long)next);
-    if (meta_set(db, hwm_key, buf) < 0)
+    if (store_meta_set(db, hwm_key, buf) < 0)
         return store_sqlite_error(db, sqlite3_errcode(db), err, "id high-water mark");
     *out = (uint32_t)next;
     return 0;

@@ -116,9 +116,7 @@ fail:
     return -1;
 }
 
-/* Cached statements (store_stmt) stay prepared on a connection: finalize them first, or
- * sqlite3_close refuses and leaks the connection. */
-static void close_connection(sqlite3 *db)
+void store_connection_close(sqlite3 *db)
 {
     if (!db)
         return;
@@ -297,7 +295,7 @@ void store_reader_put(struct store *st, sqlite3 *db)
         db = NULL;
     }
     pthread_mutex_unlock(&st->pool_mu);
-    close_connection(db);
+    store_connection_close(db);
 }
 
 sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
@@ -343,42 +341,37 @@ int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
     return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "lookup");
 }
 
+/* Kept prepared (store_stmt): the writer reads and raises the high-water marks on every
+ * allocation. */
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = store_stmt(db, "SELECT value FROM meta WHERE key = ?");
     int ret = -1;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
-        goto out;
+    if (!s)
+        return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         ret = 0;
-        goto out;
+    } else if (rc == SQLITE_ROW) {
+        snprintf(buf, buflen, "%s", (const char *)sqlite3_column_text(s, 0));
+        ret = 1;
     }
-    if (rc != SQLITE_ROW)
-        goto out;
-    snprintf(buf, buflen, "%s", (const char *)sqlite3_column_text(s, 0));
-    ret = 1;
-out:
-    sqlite3_finalize(s);
+    store_stmt_done(s);
     return ret;
 }
 
 int store_meta_set(sqlite3 *db, const char *key, const char *value)
 {
-    sqlite3_stmt *s = NULL;
-    int ret = -1;
-    if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
-                               " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
+    sqlite3_stmt *s = store_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
+                                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!s)
+        return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_DONE)
-        ret = 0;
-out:
-    sqlite3_finalize(s);
-    return ret;
+    int rc = sqlite3_step(s);
+    store_stmt_done(s);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
@@ -433,8 +426,8 @@ void store_close(struct store *st)
         pthread_join(st->writer, NULL);
     }
     for (size_t i = 0; i < st->pool_n; i++)
-        close_connection(st->pool[i]);
-    close_connection(st->wdb);
+        store_connection_close(st->pool[i]);
+    store_connection_close(st->wdb);
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->pool_mu);
     pthread_cond_destroy(&st->work_cv);

@@ -35,12 +35,16 @@ void store_reader_put(struct store *st, sqlite3 *db);
  * Return it with store_stmt_done, never sqlite3_finalize. */
 sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
 void store_stmt_done(sqlite3_stmt *s);
+/* Closes a connection that may hold cached statements: finalizes them first, or
+ * sqlite3_close refuses and leaks the connection. */
+void store_connection_close(sqlite3 *db);
 
 /* 1 if sql (with one or two text parameters) returns a row, 0 if none, -1 with err set. */
 int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
                      struct scim_error *err);
 
-/* Helpers for the key/value meta table (used inside write fns or on a reader). */
+/* Helpers for the key/value meta table (used inside write fns or on a reader); their
+ * statements are cached on the connection (store_stmt). */
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */
 int store_meta_set(sqlite3 *db, const char *key, const char *value);
 

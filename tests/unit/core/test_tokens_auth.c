@@ -452,7 +452,7 @@ static void test_only_hmac_stored(void **state)
     assert_int_equal(sqlite3_column_bytes(s, 0), 32);
     assert_memory_equal(sqlite3_column_blob(s, 0), want, 32);
     sqlite3_finalize(s);
-    sqlite3_close(db);
+    store_connection_close(db); /* tokens_hmac_key cached a statement on it */
 
     /* Nowhere in the files either: not in the WAL while scimd runs, not in the database after. */
     char *wal = core_path(f->dir, "scimd.db-wal");
