@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render_body.h"
+#include "scim_hash.h"
 
 /* Lock striping: the thread pool's readers rarely meet on one mutex. A stripe holds at least
  * this many entries, so small caches (and their tests) have one stripe and exact CLOCK order. */
@@ -53,18 +54,6 @@ struct render_cache {
     struct stripe *stripes;
 };
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    /* FNV's low bits mix poorly; the stripe and the slot both come from this value. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 struct key {
     const char *id, *base_url;
     size_t id_len, base_len;
@@ -79,7 +68,7 @@ static bool make_key(struct key *k, const char *id, const char *base_url)
     k->base_len = strlen(base_url);
     if (k->id_len == 0 || k->id_len > UINT8_MAX)
         return false;
-    k->id_hash = hash_bytes(id, k->id_len);
+    k->id_hash = scim_hash_bytes(0, id, k->id_len);
     return true;
 }
 
@@ -374,9 +363,11 @@ void render_cache_invalidate(struct render_cache *rc, const char *id)
         pthread_mutex_lock(&st->lock);
         atomic_fetch_add(&rc->generation, 1);
         for (int b = 0; b < MAX_BASES; b++) {
+            if (!st->bases[b].refs)
+                continue;
             bool found;
-            size_t i = st->bases[b].refs ? probe(st, &k, b, &found) : 0;
-            if (st->bases[b].refs && found)
+            size_t i = probe(st, &k, b, &found);
+            if (found)
                 remove_at(st, i);
         }
         pthread_mutex_unlock(&st->lock);
