@@ -18,7 +18,10 @@
 
 #include <sqlite3.h>
 
+#include <jansson.h>
+
 #include "store.h"
+#include "users_repo.h"
 
 char *core_mkdtemp(void)
 {
@@ -185,4 +188,54 @@ void core_hide_nscd(void)
     struct stat sb;
     if (stat("/run/nscd", &sb) == 0 && mount("tmpfs", "/run/nscd", "tmpfs", 0, NULL) != 0)
         fail_msg("hide nscd: %s", strerror(errno));
+}
+
+char *core_capture_stderr(void (*fn)(void *arg), void *arg, size_t *len)
+{
+    char *dir = core_mkdtemp();
+    char *path = core_path(dir, "stderr");
+    FILE *capture = fopen(path, "w+e");
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(capture), fileno(stderr)) >= 0);
+    fn(arg);
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    fclose(capture);
+    unsigned char *text = core_read(path, len);
+    assert_non_null(text);
+    char *out = strndup((const char *)text, *len);
+    assert_non_null(out);
+    free(text);
+    free(path);
+    core_rmdir(dir);
+    return out;
+}
+
+int core_insert_user(sqlite3 *db, const char *login, uint32_t uid, bool active, char *id_out,
+                     struct scim_error *err)
+{
+    struct user_row u;
+    memset(&u, 0, sizeof(u));
+    if (users_new_id(u.id) < 0)
+        return scim_error_set(err, 500, NULL, "no id");
+    if (id_out)
+        memcpy(id_out, u.id, sizeof(u.id));
+    char name[64];
+    snprintf(name, sizeof(name), "%s@example.com", login);
+    u.user_name = strdup(name);
+    u.login = strdup(login);
+    u.active = active;
+    u.uid = uid;
+    u.version = 1;
+    snprintf(u.created, sizeof(u.created), "2026-11-24T00:00:00.000Z");
+    snprintf(u.modified, sizeof(u.modified), "2026-11-24T00:00:00.000Z");
+    u.password_day = 20000;
+    u.doc = json_pack("{s:s}", "userName", name);
+    int r = users_repo_insert(db, &u, err);
+    user_row_clear(&u);
+    return r;
 }

@@ -9,6 +9,7 @@
 #include "../../../scimd/config.h" /* not the build's generated config.h */
 
 struct store;
+typedef struct sqlite3 sqlite3;
 
 /* A fresh private temp directory; core_rmdir removes it and every file in it (no subdirs). */
 char *core_mkdtemp(void);
@@ -48,6 +49,16 @@ int64_t core_query_int(struct store *st, const char *sql);
 bool core_private_ns(const char *unchecked);
 void core_bind_file(const char *dir, const char *name, const char *text, const char *target);
 void core_hide_nscd(void);
+
+/* Runs fn(arg) with fd 2 redirected to a temp file; returns what it wrote (malloc'd,
+ * NUL-terminated, *len bytes before the NUL). */
+char *core_capture_stderr(void (*fn)(void *arg), void *arg, size_t *len);
+
+/* Inserts a minimal user (userName "<login>@example.com", uid, active) inside a write fn;
+ * its new SCIM id goes to id_out unless NULL. 0 or -1 with err set. */
+struct scim_error;
+int core_insert_user(sqlite3 *db, const char *login, uint32_t uid, bool active, char *id_out,
+                     struct scim_error *err);
 
 /* qsort comparator for uint32_t. */
 int core_cmp_u32(const void *a, const void *b);

@@ -57,36 +57,24 @@ static void test_changed_attributes(void **state)
     json_decref(n);
 }
 
-static void test_log_line(void **state)
+static void write_two_records(void *arg)
 {
-    (void)state;
-    char *dir = core_mkdtemp();
-    char *path = core_path(dir, "stderr");
-    FILE *capture = fopen(path, "w+e");
-    assert_non_null(capture);
-    fflush(stderr);
-    int saved = dup(fileno(stderr));
-    assert_true(dup2(fileno(capture), fileno(stderr)) >= 0);
+    (void)arg;
     audit_log("abcdefghijkmnpqr", "patch", "User", "2819c223-7f76-453a-919d-413861904646", "alice",
               "active,password");
     audit_log(NULL, "create", "Group", "g1", NULL, NULL);
-    fflush(stderr);
-    dup2(saved, fileno(stderr));
-    close(saved);
-    fclose(capture);
+}
+
+static void test_log_line(void **state)
+{
+    (void)state;
     size_t len = 0;
-    unsigned char *text = core_read(path, &len);
-    assert_non_null(text);
-    char *s = strndup((const char *)text, len);
+    char *s = core_capture_stderr(write_two_records, NULL, &len);
     assert_non_null(strstr(s, "audit: token=abcdefghijkmnpqr action=patch resource=User "
                               "id=2819c223-7f76-453a-919d-413861904646 name=alice "
                               "changed=[active,password]\n"));
     assert_non_null(strstr(s, "audit: token=- action=create resource=Group id=g1 name=- changed=[]\n"));
     free(s);
-    free(text);
-    unlink(path);
-    free(path);
-    core_rmdir(dir);
 }
 
 int main(void)

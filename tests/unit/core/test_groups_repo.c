@@ -51,25 +51,7 @@ static int in_write(struct fx *f, step_fn fn, void *arg, struct scim_error *err)
 static int add_user(sqlite3 *db, char id[SCIM_ID_LEN + 1], const char *login, uint32_t uid,
                     struct scim_error *err)
 {
-    struct user_row u;
-    memset(&u, 0, sizeof(u));
-    if (users_new_id(u.id) < 0)
-        return scim_error_set(err, 500, NULL, "no id");
-    memcpy(id, u.id, sizeof(u.id));
-    char name[64];
-    snprintf(name, sizeof(name), "%s@example.com", login);
-    u.user_name = strdup(name);
-    u.login = strdup(login);
-    u.active = true;
-    u.uid = uid;
-    u.version = 1;
-    snprintf(u.created, sizeof(u.created), "2026-11-24T00:00:00.000Z");
-    snprintf(u.modified, sizeof(u.modified), "2026-11-24T00:00:00.000Z");
-    u.password_day = 20000;
-    u.doc = json_pack("{s:s}", "userName", name);
-    int r = users_repo_insert(db, &u, err);
-    user_row_clear(&u);
-    return r;
+    return core_insert_user(db, login, uid, true, id, err);
 }
 
 static int users_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)

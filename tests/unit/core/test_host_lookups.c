@@ -52,7 +52,7 @@ static int group_setup(void **state)
     core_bind_file(etc_dir, "group", group, "/etc/group");
     free(group);
     core_bind_file(etc_dir, "nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n",
-              "/etc/nsswitch.conf");
+                   "/etc/nsswitch.conf");
     core_hide_nscd();
     have_namespace = true;
     return 0;

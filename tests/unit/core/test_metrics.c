@@ -23,27 +23,10 @@ static int insert_users_fn(sqlite3 *db, void *ctx, struct scim_error *err)
 {
     (void)ctx;
     static const char *const logins[] = { "a", "b", "c" };
-    for (int i = 0; i < 3; i++) {
-        struct user_row u;
-        memset(&u, 0, sizeof(u));
-        if (users_new_id(u.id) < 0)
-            return scim_error_set(err, 500, NULL, "no id");
-        char name[32];
-        snprintf(name, sizeof(name), "%s@example.com", logins[i]);
-        u.user_name = strdup(name);
-        u.login = strdup(logins[i]);
-        u.active = i != 1; /* b is deactivated */
-        u.uid = 1700000000u + (uint32_t)i;
-        u.version = 1;
-        snprintf(u.created, sizeof(u.created), "2026-11-24T00:00:00.000Z");
-        snprintf(u.modified, sizeof(u.modified), "2026-11-24T00:00:00.000Z");
-        u.password_day = 20000;
-        u.doc = json_pack("{s:s}", "userName", name);
-        int r = users_repo_insert(db, &u, err);
-        user_row_clear(&u);
-        if (r < 0)
+    for (int i = 0; i < 3; i++)
+        if (core_insert_user(db, logins[i], 1700000000u + (uint32_t)i, i != 1 /* b inactive */,
+                             NULL, err) < 0)
             return -1;
-    }
     return 0;
 }
 

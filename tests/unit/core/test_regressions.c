@@ -288,37 +288,26 @@ static void bug_sessions_special_uids(void **state)
  * writes a second line "audit: token=abcdefghijkmnpqr action=delete ..." that journald stores
  * as its own entry, indistinguishable from a real audit record (http.c's request line too).
  * log_msg should escape control bytes (\n as "\\n", others as \xNN) so one call is one line. */
-static void bug_log_injection(void **state)
+static void log_forged_url(void *arg)
 {
-    (void)state;
-    char *dir = core_mkdtemp();
-    char *path = core_path(dir, "stderr");
-    FILE *capture = fopen(path, "w+e");
-    assert_non_null(capture);
-    fflush(stderr);
-    int saved = dup(fileno(stderr));
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(capture), fileno(stderr)) >= 0);
+    (void)arg;
     log_msg(LOG_WARNING, "auth: refused %s %s: %s", "GET",
             "/scim/v2/Users\naudit: token=abcdefghijkmnpqr action=delete resource=User id=x",
             "missing credentials");
-    fflush(stderr);
-    dup2(saved, fileno(stderr));
-    close(saved);
-    fclose(capture);
+}
+
+static void bug_log_injection(void **state)
+{
+    (void)state;
     size_t len = 0;
-    unsigned char *text = core_read(path, &len);
-    unlink(path);
-    free(path);
-    core_rmdir(dir);
-    assert_non_null(text);
+    char *text = core_capture_stderr(log_forged_url, NULL, &len);
     size_t lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
-    bool forged = core_contains(text, len, "\naudit:");
+    bool forged = core_contains((const unsigned char *)text, len, "\naudit:");
     if (lines != 1 || forged)
         fail_msg("one log call wrote %zu lines%s: %.*s", lines,
-                 forged ? ", one of them a forged audit record" : "", (int)len, (const char *)text);
+                 forged ? ", one of them a forged audit record" : "", (int)len, text);
     free(text);
 }
 
