@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "store.h"
 
 void group_row_clear(struct group_row *row)
@@ -251,7 +252,7 @@ json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const ch
         return NULL;
     char location[700], etag[32];
     snprintf(location, sizeof(location), "%s/Groups/%s", base_url, row->id);
-    users_etag(row->version, etag);
+    http_etag_format(row->version, etag);
     json_object_set_new(res, "id", json_string(row->id));
     if (with_members) {
         sqlite3_stmt *s = NULL;

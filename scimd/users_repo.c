@@ -271,11 +271,6 @@ char *users_name_key_new(const char *user_name)
     return key;
 }
 
-void users_etag(int64_t version, char buf[32])
-{
-    http_etag_format(version, buf);
-}
-
 /* A copy of the member key of obj, put in its place: changing it leaves row->doc alone. */
 static json_t *own_member(json_t *obj, const char *key)
 {
@@ -294,7 +289,7 @@ json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
         return NULL;
     char location[700], etag[32];
     snprintf(location, sizeof(location), "%s/Users/%s", base_url, row->id);
-    users_etag(row->version, etag);
+    http_etag_format(row->version, etag);
     json_object_set_new(res, "id", json_string(row->id));
     /* The account's real ids, read back in our extension (never taken from the stored doc). */
     json_t *ext = json_object_get(res, SCIM_URN_LINUX_USER);

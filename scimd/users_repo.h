@@ -53,8 +53,6 @@ char *users_name_key_new(const char *user_name);
  * copies. */
 json_t *user_row_to_resource(const struct user_row *row, const char *base_url);
 
-/* W/"<version>" */
-void users_etag(int64_t version, char buf[32]);
 
 /* A random version-4 UUID. */
 int users_new_id(char out[SCIM_ID_LEN + 1]);

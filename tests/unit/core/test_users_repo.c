@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
+#include "http.h"
 #include "store.h"
 #include "users_repo.h"
 
@@ -57,13 +58,13 @@ static void test_etag(void **state)
 {
     (void)state;
     char buf[32];
-    users_etag(0, buf);
+    http_etag_format(0, buf);
     assert_string_equal(buf, "W/\"0\"");
-    users_etag(1, buf);
+    http_etag_format(1, buf);
     assert_string_equal(buf, "W/\"1\"");
-    users_etag(42, buf);
+    http_etag_format(42, buf);
     assert_string_equal(buf, "W/\"42\"");
-    users_etag(INT64_MAX, buf);
+    http_etag_format(INT64_MAX, buf);
     assert_string_equal(buf, "W/\"9223372036854775807\"");
 }
 
