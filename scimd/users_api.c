@@ -421,12 +421,12 @@ static int prehash_patch_password(const json_t *patch, char **hash_out, struct s
 }
 
 /* with_groups false: the user was created by this request, under an id nobody knew before,
- * so no group can list it yet and there is nothing to read. */
-/* reader: a connection the caller already holds for the groups lookup, or NULL to take one
- * (a GET miss reuses its own: one pool round trip instead of two). */
-static void respond_user_with(struct scimd_server *srv, struct http_request *req,
-                              struct http_response *resp, int status,
-                              const struct user_row *row, bool with_groups, sqlite3 *reader)
+ * so no group can list it yet and there is nothing to read. reader: a connection the caller
+ * already holds for the groups lookup, or NULL to take one (a GET miss reuses its own: one
+ * pool round trip instead of two). */
+static void respond_user(struct scimd_server *srv, struct http_request *req,
+                         struct http_response *resp, int status, const struct user_row *row,
+                         bool with_groups, sqlite3 *reader)
 {
     struct scim_error err;
     json_t *res = user_row_to_resource(row, req->base_url);
@@ -443,13 +443,6 @@ static void respond_user_with(struct scimd_server *srv, struct http_request *req
     if (!projected)
         return http_error(resp, 500, NULL, "cannot render user");
     http_respond_resource(req, resp, status, projected, row->version, "Users", row->id);
-}
-
-static void respond_user(struct scimd_server *srv, struct http_request *req,
-                         struct http_response *resp, int status, const struct user_row *row,
-                         bool with_groups)
-{
-    respond_user_with(srv, req, resp, status, row, with_groups, NULL);
 }
 
 static void run_write(struct scimd_server *srv, struct http_request *req, struct user_write *w,
@@ -481,7 +474,7 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
         resp->status = 204;
         return;
     }
-    respond_user(srv, req, resp, ok_status, &w->row, w->op != OP_CREATE);
+    respond_user(srv, req, resp, ok_status, &w->row, w->op != OP_CREATE, NULL);
 }
 
 static void list_users(struct scimd_server *srv, struct http_request *req,
@@ -543,7 +536,7 @@ static void get_user(struct scimd_server *srv, struct http_request *req, const c
     else if (r == 0)
         http_error(resp, 404, NULL, "no user with id '%s'", id);
     else
-        respond_user_with(srv, req, resp, 200, &row, true, db);
+        respond_user(srv, req, resp, 200, &row, true, db);
     store_reader_put(srv->store, db);
     if (r == 1 && plain && srv->render_cache && resp->status == 200 && resp->json) {
         char *body = json_dumps(resp->json, JSON_COMPACT);
