@@ -7,8 +7,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+# The integration tests need root (mount namespaces, PAM, sshd).
 if [ "$(id -u)" -ne 0 ]; then
-    echo "test.sh: the integration tests need root (mount namespaces, PAM, sshd); run with sudo" >&2
+    if command -v sudo >/dev/null; then
+        exec sudo -E bash "$0" "$@"
+    fi
+    echo "test.sh: the integration tests need root (mount namespaces, PAM, sshd), and sudo is not installed: run it as root" >&2
     exit 2
 fi
 
