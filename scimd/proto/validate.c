@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "json_util.h"
+#include "ssh_key.h"
 #include "value.h"
 
 static int put_attr(json_t *dst, const struct scim_attr *a, const json_t *v, const char *name,
@@ -188,6 +189,9 @@ int scim_resource_validate(json_t *res, const struct scim_resource_type *rt,
         if (o && check_required(o, rt->extensions[i], err) != 0)
             goto out;
     }
+    /* sshPublicKeys reach sshd's authorized_keys: only plain keys (ssh_key.h). */
+    if (rt == &scim_rt_user && scim_user_ssh_keys_check(out, err) != 0)
+        goto out;
     if (scim_resource_fix_schemas(out, rt) != 0 || json_object_clear(res) != 0 ||
         json_object_update(res, out) != 0) {
         scim_error_set(err, 500, NULL, "out of memory");

@@ -9,6 +9,8 @@
 
 #define ENT SCIM_URN_ENTERPRISE_USER
 #define LNX SCIM_URN_LINUX_USER
+/* A real key: sshPublicKeys values must be plain public keys (ssh_key.h). */
+#define ED_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN080GsNXQsWRjbanLGtuDSaXS06lcnlUtP7QA1zfFo2"
 #define OPS(...) "{\"schemas\": [\"" SCIM_URN_PATCH_OP "\"], \"Operations\": [" __VA_ARGS__ "]}"
 
 static json_t *load(const char *fixture_or_json)
@@ -466,11 +468,11 @@ static void test_extensions(void **state)
     u = patch_ok(&scim_rt_user, "{\"userName\": \"a\"}",
                  OPS("{\"op\": \"add\", \"path\": \"" ENT "\", \"value\": {\"department\": \"D\"}},"
                      "{\"op\": \"add\", \"path\": \"" LNX ":sshPublicKeys\", \"value\": "
-                     "[{\"value\": \"ssh-ed25519 AAAA a@b\"}]},"
+                     "[{\"value\": \"" ED_KEY " a@b\"}]},"
                      "{\"op\": \"replace\", \"value\": {\"" LNX "\": {\"uidNumber\": 1879048300}}}"));
     assert_json(u, "{\"schemas\": [\"" SCIM_URN_USER "\", \"" ENT "\", \"" LNX "\"],"
                    " \"userName\": \"a\", \"" ENT "\": {\"department\": \"D\"},"
-                   " \"" LNX "\": {\"sshPublicKeys\": [{\"value\": \"ssh-ed25519 AAAA a@b\"}],"
+                   " \"" LNX "\": {\"sshPublicKeys\": [{\"value\": \"" ED_KEY " a@b\"}],"
                    " \"uidNumber\": 1879048300}}");
     /* removing the last attribute of an extension removes it from schemas too */
     apply_to(u, &scim_rt_user, OPS("{\"op\": \"remove\", \"path\": \"department\"}"));

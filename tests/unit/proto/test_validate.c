@@ -7,6 +7,8 @@
 
 #define ENT SCIM_URN_ENTERPRISE_USER
 #define LNX SCIM_URN_LINUX_USER
+/* A real key: sshPublicKeys values must be plain public keys (ssh_key.h). */
+#define ED_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN080GsNXQsWRjbanLGtuDSaXS06lcnlUtP7QA1zfFo2"
 
 /* Validates `in` and compares with `want` (JSON text). */
 static void validates_to(const struct scim_resource_type *rt, const char *in, const char *want)
@@ -178,10 +180,10 @@ static void test_shapes_and_unassigned(void **state)
                  " \"" LNX "\": {\"uidNumber\": 1879048201}}");
     validates_to(&scim_rt_user,
                  "{\"userName\": \"a\", \"" LNX "\": {\"sshPublicKeys\": [{\"value\": "
-                 "\"ssh-ed25519 AAAA k\", \"primary\": \"True\"}], \"gidNumber\": 5000},"
+                 "\"" ED_KEY " k\", \"primary\": \"True\"}], \"gidNumber\": 5000},"
                  " \"x509Certificates\": [{\"value\": \"MIIDQzCCAqygAwIBAgICEAAw\\nDQYJ==\"}]}",
                  "{\"schemas\": [\"" SCIM_URN_USER "\", \"" LNX "\"], \"userName\": \"a\","
-                 " \"" LNX "\": {\"sshPublicKeys\": [{\"value\": \"ssh-ed25519 AAAA k\","
+                 " \"" LNX "\": {\"sshPublicKeys\": [{\"value\": \"" ED_KEY " k\","
                  " \"primary\": true}], \"gidNumber\": 5000},"
                  " \"x509Certificates\": [{\"value\": \"MIIDQzCCAqygAwIBAgICEAAw\\nDQYJ==\"}]}");
 }
