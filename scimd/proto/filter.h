@@ -21,7 +21,10 @@ struct scim_filter;
  * (emails[type eq "work" and value co "@example.com"]) and, beyond the RFC grammar, a value
  * path's sub-attribute compared (emails[type eq "work"].value eq "x": one element matches
  * both), URN-qualified names, literals
- * true/false/null, numbers and JSON strings. Errors -> 400 invalidFilter naming the offset.
+ * true/false/null, numbers and JSON strings. A value may also come unquoted (userName sw O,
+ * meta.created gt 2015-10-10T14:38:21): a token that is wholly a number, true, false or null
+ * keeps that meaning, any other is a string; one holding ( [ " ' \ or a control character,
+ * or that is and/or/not, is refused. Errors -> 400 invalidFilter naming the offset.
  * Semantics: comparisons are case-insensitive unless the attribute is caseExact; dateTime
  * compares chronologically; a multi-valued attribute matches if any value matches, and "ne"
  * matches when no value equals; "eq null" means "not present". A complex attribute compared

@@ -365,25 +365,110 @@ static json_t *parse_number(struct parser *p)
     return json_real(d);
 }
 
+/* Length of the JSON number at s[0..n) if it spans all of it, else 0 (no side effects). */
+static size_t number_span(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0') {
+        i++;
+    } else if (i < n && is_digit(s[i])) {
+        while (i < n && is_digit(s[i]))
+            i++;
+    } else {
+        return 0;
+    }
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    return i == n ? n : 0;
+}
+
+/* Where an unquoted value starting at p->pos ends: at whitespace, at the ')' or ']' that
+ * closes its group, or at the end of the filter. */
+static size_t bare_end(const struct parser *p)
+{
+    size_t i = p->pos;
+
+    while (i < p->len && p->s[i] != ' ' && p->s[i] != '\t' && p->s[i] != '\n' &&
+           p->s[i] != '\r' && p->s[i] != ')' && p->s[i] != ']')
+        i++;
+    return i;
+}
+
+/* An unquoted value (userName sw O, meta.created gt 2015-10-10T14:38:21) as a string: clients
+ * send them and other SCIM servers take them. Only where the reading is certain: a logical
+ * operator, a bracket, a quote of either kind or a backslash would leave the reader guessing
+ * (a group, a string, an escape), so those need the quoted form. */
+static json_t *parse_bare(struct parser *p, size_t end)
+{
+    size_t start = p->pos, n = end - start;
+
+    for (size_t i = start; i < end; i++) {
+        unsigned char c = (unsigned char)p->s[i];
+        if (c < 0x20 || c == 0x7f) {
+            fail_at(p, i, "control character in a value");
+            return NULL;
+        }
+        if (c == '(' || c == '[' || c == '"' || c == '\'' || c == '\\') {
+            fail_at(p, i, "'%c' in an unquoted value: put the value in double quotes", c);
+            return NULL;
+        }
+    }
+    if (scim_streq_ci_n(p->s + start, n, "and") || scim_streq_ci_n(p->s + start, n, "or") ||
+        scim_streq_ci_n(p->s + start, n, "not")) {
+        fail_at(p, start, "'%.*s' is a logical operator, not a value: quote it to compare "
+                "with the word", (int)n, p->s + start);
+        return NULL;
+    }
+    json_t *out = json_stringn(p->s + start, n);
+    if (!out) {
+        fail_at(p, start, "value is not valid UTF-8");
+        return NULL;
+    }
+    p->pos = end;
+    return out;
+}
+
 static json_t *parse_literal(struct parser *p)
 {
     char c = peek(p);
 
     if (c == '"')
         return parse_string(p);
-    if (c == '-' || is_digit(c))
+    size_t end = bare_end(p), n = end - p->pos;
+    if (n == 0) {
+        if (at_end(p))
+            fail_at(p, p->pos, "expected a value but the filter ended");
+        else
+            fail_at(p, p->pos, "expected a value (string, number, true, false or null)");
+        return NULL;
+    }
+    /* Whole-token keywords and numbers keep their JSON meaning (an unquoted true is the
+     * boolean); anything else is a string. */
+    if (number_span(p->s + p->pos, n))
         return parse_number(p);
-    if (keyword(p, "true"))
+    if (scim_streq_ci_n(p->s + p->pos, n, "true") && keyword(p, "true"))
         return json_true();
-    if (keyword(p, "false"))
+    if (scim_streq_ci_n(p->s + p->pos, n, "false") && keyword(p, "false"))
         return json_false();
-    if (keyword(p, "null"))
+    if (scim_streq_ci_n(p->s + p->pos, n, "null") && keyword(p, "null"))
         return json_null();
-    if (at_end(p))
-        fail_at(p, p->pos, "expected a value but the filter ended");
-    else
-        fail_at(p, p->pos, "expected a value (string, number, true, false or null)");
-    return NULL;
+    return parse_bare(p, end);
 }
 
 static const struct {

@@ -166,6 +166,27 @@ static const struct match_case user_cases[] = {
     {"name.formatted eq \"Ms. Barbara J Jensen, III\"", true},
     {"nickName eq \"Babs\\\"\"", false},
     {"title eq \"Tour\\/Guide\"", false},
+    /* unquoted values where the grammar leaves no doubt (clients send them) */
+    {"userName sw O", false},
+    {"userName sw BJEN", true},
+    {"userName eq bjensen@example.com", true},
+    {"(userName eq bjensen@example.com)", true},
+    {"nickName eq babs and title pr", true},
+    {"name.familyName eq Jensen and (emails.value co example.com or emails.value co "
+     "example.org)", true},
+    {"name.familyName eq Employee and (emails.value co example.com or emails.value co "
+     "example.org)", false},
+    {"meta.created gt 2015-10-10T14:38:21", false},
+    {"meta.created gt 2010-01-23T04:56:21", true},
+    {"meta.created ge 2010-01-23T04:56:22Z", true},
+    {"emails[type eq work and value co @example.com]", true},
+    {"emails[type eq home].value ew jensen.org", true},
+    {"roles[primary eq True].value eq administrator", true},
+    {"userName eq -", false},
+    {"userName eq truex", false},
+    {"userName ne null", true},
+    {"active eq TRUE", true},
+    {"(uidNumber eq 1879048200)", true},
 };
 
 static void test_user_filters(void **state)
@@ -189,6 +210,9 @@ static const struct match_case group_cases[] = {
     {"meta.resourceType eq \"Group\"", true},
     {"members.$ref pr", false},
     {"members[$ref pr or type eq \"User\"]", true},
+    {"members[value eq 2819c223-7f76-453a-919d-413861904646]", true},
+    {"members[value eq 2819C223-7F76-453A-919D-413861904646]", false},
+    {"displayName sw TOUR and members[display sw Mandy]", true},
 };
 
 static void test_group_filters(void **state)
@@ -223,7 +247,7 @@ static const char *const malformed_user[] = {
     "userName pr)", "((userName pr)", "userName pr))", "()", "( )", "userName xx \"a\"",
     "userName === \"a\"", "userName eq\"a\"\"", "userName eqq \"a\"",
     "nope eq \"a\"", "name.nope eq \"a\"", "emails.value.x eq \"a\"", "userName eq 'x'",
-    "userName eq x", "userName eq \"a\" garbage", "userName eq \"a\" userName eq \"b\"",
+    "userName eq \"a\" garbage", "userName eq \"a\" userName eq \"b\"",
     "userName eq \"\\q\"", "userName eq \"\\u12\"", "userName eq \"\\u12zz\"",
     "userName eq \"\\ud800\"", "userName eq \"\\udc00\"", "userName eq \"\\ud800\\u0041\"",
     "userName eq \"\\u0000\"", "userName eq \"tab\there\"", "userName eq \"a\\\"",
@@ -249,6 +273,15 @@ static const char *const malformed_user[] = {
     "password pr", SCIM_URN_ENTERPRISE_USER " eq \"x\"", SCIM_URN_ENTERPRISE_USER ":nope pr",
     "urn:bogus:attr eq \"x\"", "members pr", "userName pr or", "userName pr and not",
     "emails[type eq \"work\"]]", "userName\teq", "userName eq \"a\" \x01",
+    /* unquoted values that would leave the reader guessing */
+    "userName eq and", "userName eq OR", "userName eq not", "userName eq and and title pr",
+    "userName eq (x)", "userName eq a(b", "userName eq a[b", "userName eq a\"b",
+    "userName eq a\"", "userName eq 'x'", "userName eq a\\b", "userName eq )",
+    "userName eq ]", "emails[type eq ]", "userName eq a)b", "userName eq a]b",
+    "userName eq a)", "title eq Tour Guide", "userName eq a\x01" "b", "userName eq a\x7f",
+    "userName eq \xff", "externalId eq 701984", "userName eq null)",
+    "meta.created gt 2015-10-10T14:38:21x", "uidNumber eq 5x", "active eq yes",
+    "emails[type eq work", "not (userName eq x",
 };
 
 static void test_malformed(void **state)
@@ -279,6 +312,14 @@ static void test_error_names_position(void **state)
 
     assert_null(scim_filter_parse("userName zz \"a\"", &scim_rt_user, &err));
     assert_non_null(strstr(err.detail, "unknown operator 'zz'"));
+
+    /* refused unquoted values say what to do */
+    assert_null(scim_filter_parse("userName eq and", &scim_rt_user, &err));
+    assert_non_null(strstr(err.detail, "'and' is a logical operator"));
+    assert_non_null(strstr(err.detail, "offset 12"));
+    assert_null(scim_filter_parse("userName eq ab(c", &scim_rt_user, &err));
+    assert_non_null(strstr(err.detail, "'(' in an unquoted value: put the value in double "
+                                       "quotes at offset 14"));
 }
 
 static char *repeat_wrap(const char *open, const char *core, const char *close, int n)
