@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "filter.h"
 #include "json_util.h"
 
 #define ALL_SUBS UINT64_MAX
@@ -14,12 +15,18 @@
 struct pick {
     bool all;
     uint64_t subs; /* bit i: sub-attribute i of the attribute */
+    /* attributes=emails[type eq "work"]: only the values some filter matches, unless the
+     * attribute was also named plainly (then every value). */
+    struct scim_filter **where;
+    size_t n_where;
+    bool plain;
 };
 
 /* Picks for every attribute of every schema of rt; schema i's attributes start at off[i]. */
 struct picks {
     struct pick *p;
     size_t off[8];
+    size_t total;
     bool given; /* the list was present and non-empty */
 };
 
@@ -37,33 +44,137 @@ static size_t schema_index(const struct scim_resource_type *rt, const struct sci
     return 0;
 }
 
-static void pick_token(struct picks *pk, const struct scim_resource_type *rt, const char *tok,
-                       size_t len)
+/* Index of the ']' closing the '[' at s[open], skipping quoted strings; len if none. */
+static size_t closing_bracket(const char *s, size_t len, size_t open)
 {
+    bool quoted = false;
+
+    for (size_t i = open + 1; i < len; i++) {
+        if (quoted && s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && s[i] == ']')
+            return i;
+    }
+    return len;
+}
+
+/* A value path (emails[type eq "work"] or emails[type eq "work"].value) names its attribute
+ * (or that sub-attribute). For `attributes` its filter also narrows the values returned;
+ * a filter that does not parse leaves the attribute whole. Anything else is ignored, like
+ * an unknown name. */
+static int pick_value_path(struct picks *pk, const struct scim_resource_type *rt,
+                           const char *tok, size_t len, size_t open, bool filtering)
+{
+    const struct scim_schema *s = NULL;
+    const struct scim_attr *parent = NULL, *sub = NULL;
+    const struct scim_attr *a = scim_attr_resolve_n(rt, tok, open, &s, &parent);
+    size_t close = closing_bracket(tok, len, open);
+
+    if (!a || parent || a->type != SCIM_T_COMPLEX || close == len)
+        return 0;
+    if (close + 1 < len) {
+        if (tok[close + 1] != '.' ||
+            !(sub = scim_attr_find_n(a->sub, a->n_sub, tok + close + 2, len - close - 2)))
+            return 0;
+    }
+    struct pick *pick = &pk->p[pk->off[schema_index(rt, s)] + (size_t)(a - s->attrs)];
+    size_t si = sub ? (size_t)(sub - a->sub) : 0;
+    if (!sub)
+        pick->all = true;
+    else if (si < 64)
+        pick->subs |= UINT64_C(1) << si;
+    if (!filtering || !a->multi_valued)
+        return 0;
+    struct scim_error err = {0};
+    struct scim_filter *f = scim_filter_parse_element(tok + open + 1, close - open - 1, rt, a,
+                                                      &err);
+    if (!f) {
+        pick->plain = true;
+        return err.status == 500 ? -1 : 0;
+    }
+    struct scim_filter **where = realloc(pick->where, (pick->n_where + 1) * sizeof(*where));
+    if (!where) {
+        scim_filter_free(f);
+        return -1;
+    }
+    pick->where = where;
+    pick->where[pick->n_where++] = f;
+    return 0;
+}
+
+static int pick_token(struct picks *pk, const struct scim_resource_type *rt, const char *tok,
+                      size_t len, bool filtering)
+{
+    const char *open = memchr(tok, '[', len);
+
+    if (open)
+        return pick_value_path(pk, rt, tok, len, (size_t)(open - tok), filtering);
     for (size_t i = 0; i <= rt->n_extensions; i++) {
         const struct scim_schema *s = schema_at(rt, i);
         if (scim_streq_ci_n(tok, len, s->urn)) {
-            for (size_t j = 0; j < s->n_attrs; j++)
+            for (size_t j = 0; j < s->n_attrs; j++) {
                 pk->p[pk->off[i] + j].all = true;
-            return;
+                pk->p[pk->off[i] + j].plain = true;
+            }
+            return 0;
         }
     }
     const struct scim_schema *s = NULL;
     const struct scim_attr *parent = NULL;
     const struct scim_attr *a = scim_attr_resolve_n(rt, tok, len, &s, &parent);
     if (!a)
-        return; /* unknown names are ignored (RFC 7644 §3.4.2.5 leaves it open) */
+        return 0; /* unknown names are ignored (RFC 7644 §3.4.2.5 leaves it open) */
     size_t base = pk->off[schema_index(rt, s)];
     if (parent) {
         size_t si = (size_t)(a - parent->sub);
         if (si < 64)
             pk->p[base + (size_t)(parent - s->attrs)].subs |= UINT64_C(1) << si;
+        pk->p[base + (size_t)(parent - s->attrs)].plain = true;
     } else {
         pk->p[base + (size_t)(a - s->attrs)].all = true;
+        pk->p[base + (size_t)(a - s->attrs)].plain = true;
     }
+    return 0;
 }
 
-static int picks_init(struct picks *pk, const struct scim_resource_type *rt, const char *list)
+/* End of the list item starting at s: the next ',' outside brackets and quoted strings. */
+static const char *item_end(const char *s)
+{
+    bool quoted = false;
+    int depth = 0;
+
+    for (; *s; s++) {
+        if (quoted && *s == '\\' && s[1])
+            s++;
+        else if (*s == '"')
+            quoted = !quoted;
+        else if (!quoted && *s == '[')
+            depth++;
+        else if (!quoted && *s == ']' && depth > 0)
+            depth--;
+        else if (!quoted && depth == 0 && *s == ',')
+            break;
+    }
+    return s;
+}
+
+static void picks_free(struct picks *pk)
+{
+    if (!pk->p)
+        return;
+    for (size_t i = 0; i < pk->total; i++) {
+        for (size_t j = 0; j < pk->p[i].n_where; j++)
+            scim_filter_free(pk->p[i].where[j]);
+        free(pk->p[i].where);
+    }
+    free(pk->p);
+    pk->p = NULL;
+}
+
+static int picks_init(struct picks *pk, const struct scim_resource_type *rt, const char *list,
+                      bool filtering)
 {
     size_t total = 0;
 
@@ -77,18 +188,18 @@ static int picks_init(struct picks *pk, const struct scim_resource_type *rt, con
     pk->p = calloc(total, sizeof(*pk->p));
     if (!pk->p)
         return -1;
+    pk->total = total;
     for (const char *s = list; s && *s;) {
         while (*s == ' ' || *s == ',')
             s++;
-        const char *e = s;
-        while (*e && *e != ',')
-            e++;
+        const char *e = item_end(s);
         const char *t = e;
         while (t > s && t[-1] == ' ')
             t--;
         if (t > s) {
             pk->given = true;
-            pick_token(pk, rt, s, (size_t)(t - s));
+            if (pick_token(pk, rt, s, (size_t)(t - s), filtering) < 0)
+                return -1;
         }
         s = e;
     }
@@ -138,6 +249,30 @@ static json_t *keep_subs(const struct scim_attr *a, const json_t *v, uint64_t ma
     return o;
 }
 
+/* The values of multi-valued v that one of the pick's filters matches; NULL if none. */
+static json_t *matching_values(const struct pick *inc, const json_t *v)
+{
+    json_t *arr = json_array();
+    size_t i;
+    json_t *x;
+
+    if (!arr)
+        return NULL;
+    json_array_foreach(v, i, x) {
+        for (size_t j = 0; j < inc->n_where; j++) {
+            if (scim_filter_match_element(inc->where[j], x)) {
+                json_array_append(arr, x);
+                break;
+            }
+        }
+    }
+    if (json_array_size(arr) == 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 static bool is_meta(const struct scim_resource_type *rt, const struct scim_attr *a)
 {
     return a == scim_attr_find(rt->core->attrs, rt->core->n_attrs, "meta");
@@ -168,6 +303,12 @@ static json_t *project_attr(const struct scim_resource_type *rt, const struct sc
     mask &= ~exc->subs;
     if (a->type != SCIM_T_COMPLEX)
         return json_deep_copy(v);
+    if (inc_given && inc->n_where && !inc->plain && json_is_array(v)) {
+        json_t *some = matching_values(inc, v);
+        json_t *out = some ? keep_subs(a, some, mask) : NULL;
+        json_decref(some);
+        return out;
+    }
     return keep_subs(a, v, mask);
 }
 
@@ -232,11 +373,12 @@ json_t *scim_resource_project(const json_t *res, const struct scim_resource_type
 
     if (!json_is_object(res) || !rt)
         return NULL;
-    if (picks_init(&inc, rt, attributes) == 0 && picks_init(&exc, rt, excluded_attributes) == 0)
+    if (picks_init(&inc, rt, attributes, true) == 0 &&
+        picks_init(&exc, rt, excluded_attributes, false) == 0)
         out = project_object(rt, 0, res, &inc, &exc);
     if (out)
         drop_missing_extensions(out, rt);
-    free(inc.p);
-    free(exc.p);
+    picks_free(&inc);
+    picks_free(&exc);
     return out;
 }

@@ -36,7 +36,9 @@ int scim_resource_fix_schemas(json_t *res, const struct scim_resource_type *rt);
  * returned=always attributes (schemas, id, userName / displayName) are kept, returned=never
  * (password) always removed, meta kept unless excluded. Lists are comma-separated attribute
  * paths: sub-attributes ("name.givenName", "emails.value"), URN-qualified names and whole
- * extension URNs work. Either list may be NULL (or empty). Unknown names are ignored.
+ * extension URNs work, and so do value paths (emails[type eq "work"], ...].value), which name
+ * their attribute; in `attributes` their filter also keeps only the values it matches.
+ * Either list may be NULL (or empty). Unknown names are ignored.
  * Returns NULL only when out of memory or res is not an object. */
 json_t *scim_resource_project(const json_t *res, const struct scim_resource_type *rt,
                               const char *attributes, const char *excluded_attributes);

@@ -332,6 +332,50 @@ static void test_project(void **state)
     assert_json(json_object_get(p, "emails"),
                 "[{\"type\": \"work\", \"primary\": true}, {\"type\": \"home\"}]");
     json_decref(p);
+
+    /* value paths name their attribute; in attributes their filter keeps matching values */
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq \"work\"]", NULL);
+    assert_json(json_object_get(p, "emails"),
+                "[{\"value\": \"bjensen@example.com\", \"type\": \"work\", \"primary\": true}]");
+    assert_null(json_object_get(p, "name"));
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user, " EMAILS[type eq \"work\"].value ,nickName",
+                              NULL);
+    assert_json(json_object_get(p, "emails"), "[{\"value\": \"bjensen@example.com\"}]");
+    assert_string_equal(json_string_value(json_object_get(p, "nickName")), "Babs");
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user,
+                              "emails[type eq home or primary eq true].type,name.givenName", NULL);
+    assert_json(json_object_get(p, "emails"), "[{\"type\": \"work\"}, {\"type\": \"home\"}]");
+    json_decref(p);
+    /* a ',' or ']' inside the brackets' quoted strings does not end the item */
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq \"a,]b\"],nickName", NULL);
+    assert_null(json_object_get(p, "emails"));
+    assert_non_null(json_object_get(p, "nickName"));
+    json_decref(p);
+    /* named plainly as well: every value */
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq \"work\"],emails.type", NULL);
+    assert_true(json_equal(json_object_get(p, "emails"), json_object_get(user, "emails")));
+    json_decref(p);
+    /* a filter that does not parse leaves the attribute whole; a broken path is ignored */
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq],nickName", NULL);
+    assert_true(json_equal(json_object_get(p, "emails"), json_object_get(user, "emails")));
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq \"work\",nickName", NULL);
+    assert_null(json_object_get(p, "emails"));
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user, "emails[type eq \"work\"]x,nickName", NULL);
+    assert_null(json_object_get(p, "emails"));
+    assert_non_null(json_object_get(p, "nickName"));
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user, NULL, "emails[type eq \"work\"]");
+    assert_null(json_object_get(p, "emails"));
+    assert_non_null(json_object_get(p, "name"));
+    json_decref(p);
+    p = scim_resource_project(user, &scim_rt_user, NULL, "emails[type eq \"work\"].value");
+    assert_json(json_object_get(p, "emails"),
+                "[{\"type\": \"work\", \"primary\": true}, {\"type\": \"home\"}]");
+    json_decref(p);
     json_decref(user);
 
     json_t *group = fixture("group_sample.json");
