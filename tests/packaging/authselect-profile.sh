@@ -54,6 +54,11 @@ check "with-group-merging merges files into the group result" \
 for f in system-auth password-auth fingerprint-auth smartcard-auth; do
     check "$f: pam_scim in the account phase" grep -qE '^account[[:space:]].*pam_scim\.so' "$dir/$f"
     check "$f: pam_unix account check stays" grep -qE '^account[[:space:]]+required[[:space:]]+pam_unix\.so' "$dir/$f"
+    # pam_scim decides first (default=die), so a deactivated user gets its message, not
+    # pam_unix's "Your account has expired".
+    check "$f: pam_scim runs before pam_unix and stops the stack on a denial" \
+        awk '/^account.*pam_scim\.so/ { s = NR; die = /default=die/ } /^account.*pam_unix\.so/ { u = NR }
+             END { exit !(s && u && s < u && die) }' "$dir/$f"
 done
 
 finish

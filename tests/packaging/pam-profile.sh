@@ -37,13 +37,24 @@ install -m 0644 "$src/packaging/pam-configs/scim" "$src/packaging/pam-configs/sc
 
 check "pam-auth-update --package succeeds" pam-auth-update --package
 check "common-account gains the pam_scim line" \
-    grep -qE '^account[[:space:]]+\[success=ok new_authtok_reqd=ok ignore=ignore user_unknown=ignore default=bad\][[:space:]]+pam_scim\.so[[:space:]]*$' \
+    grep -qE '^account[[:space:]]+\[success=ok new_authtok_reqd=ok ignore=ignore user_unknown=ignore default=die\][[:space:]]+pam_scim\.so[[:space:]]*$' \
     /etc/pam.d/common-account
-# The line follows pam_unix's primary block and pam_permit, so it runs for every user.
+# pam_scim decides first: a deactivated SCIM user is refused with pam_scim's message
+# (default=die) before pam_unix could refuse the expired shadow entry with its own, and a
+# user pam_scim does not manage (PAM_IGNORE) goes on to pam_unix as before.
 order() {
-    awk '/pam_permit.so/ { p = NR } /pam_scim.so/ { s = NR } END { exit !(p && s > p) }' /etc/pam.d/common-account
+    awk '/^account.*pam_scim\.so/ { s = NR } /^account.*pam_unix\.so/ { u = NR }
+         /^account.*pam_deny\.so/ { d = NR } END { exit !(s && u && s < u && u < d) }' /etc/pam.d/common-account
 }
-check "pam_scim runs after the primary account block" order
+check "pam_scim runs before pam_unix, in the primary account block" order
+# pam_unix's success=N must still jump over pam_deny exactly (pam-auth-update counts the
+# primary lines), so a user pam_unix accepts lands on pam_permit, not pam_deny.
+jump_lands() {
+    awk '/^account/ { k++; line[k] = $0 }
+         /^account.*pam_unix\.so/ { match($0, /success=[0-9]+/); n = substr($0, RSTART + 8, RLENGTH - 8); u = k }
+         END { exit !(u && line[u + n + 1] ~ /pam_permit\.so/) }' /etc/pam.d/common-account
+}
+check "pam_unix's success jump lands on pam_permit" jump_lands
 check "scim-mkhomedir is off by default (common-session unchanged)" \
     cmp -s "$tmp/before/common-session" /etc/pam.d/common-session
 for f in common-auth common-password; do

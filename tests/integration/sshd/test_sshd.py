@@ -8,6 +8,8 @@ our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build
   1. keys in AuthorizedKeysFile, PAM alone gates (pam_scim, then pam_unix only, then
      UsePAM no: the locked, expired shadow entry nss_scim serves refuses it on its own);
   2. AuthorizedKeysCommand `scimctl authorized-keys %u` as user nobody;
+  3. Debian's common-* as the real pam-auth-update builds them with our profile, for sshd
+     and (pamtester) the login service: the refusal is pam_scim's, with its message;
 and a password login (keyboard-interactive) through pam_scim's auth phase.
 Needs root, unshare, openssh-server and openssh-client."""
 import os
@@ -27,6 +29,9 @@ import scimharness as h  # noqa: E402
 import scimns  # noqa: E402
 
 MSG = "account deactivated by your identity provider; contact your administrator"
+# pam_unix's own refusal of the expired shadow entry (pamtester adds pam_strerror's
+# "user account has expired" to whichever module refused).
+UNIX_EXPIRED = "Your account has expired"
 URN_LINUX = "urn:scimd:params:scim:schemas:extension:linux:1.0:User"
 SSHD = "/usr/sbin/sshd"  # sshd re-executes itself: it must be started by absolute path
 REFUSAL_DEADLINE = 10.0
@@ -453,6 +458,101 @@ class SshdGate(unittest.TestCase):
         self.assertNotIn("Accepted keyboard-interactive", log)
         self.set_active(True)
         self.assertTrue(self.ssh_password(self.PASSWORD).ok, "reactivated user refused")
+
+    # -- set-up 3: Debian's stock stacks, as pam-auth-update builds them -------------
+    def debian_common_stacks(self):
+        """The common-* files the real pam-auth-update writes from the host's stock
+        profiles plus our packaging/pam-configs/scim, built on copies of its inputs in a
+        private mount namespace (the host's /etc/pam.d is never written)."""
+        out = os.path.join(self.dir, "debian-pam")
+        os.makedirs(out, exist_ok=True)
+        profile = os.path.join(HERE, "..", "..", "..", "packaging", "pam-configs", "scim")
+        script = "\n".join([
+            "set -e",
+            'T=$(mktemp -d); trap \'rm -rf "$T"\' EXIT',
+            "for d in /etc/pam.d /var/lib/pam /usr/share/pam-configs /var/cache/debconf; do",
+            '  mkdir -p "$T$d"; if [ -d "$d" ]; then cp -a "$d/." "$T$d/"; fi',
+            '  mkdir -p "$d"; mount --bind "$T$d" "$d"',
+            "done",
+            'install -m 0644 "$1" /usr/share/pam-configs/scim',
+            "pam-auth-update --force --package >/dev/null 2>&1",
+            'cp /etc/pam.d/common-* "$2/"',
+        ])
+        p = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", "-c",
+                            script, "stack", profile, out], capture_output=True, text=True,
+                           timeout=60, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        self.assertEqual(p.returncode, 0, "pam-auth-update failed:\n" + p.stderr)
+        stacks = {}
+        for name in os.listdir(out):
+            if name.startswith("common-") and not name.endswith(".pam-old"):
+                with open(os.path.join(out, name)) as f:
+                    stacks[name] = f.read()
+        return stacks
+
+    def install_debian_stacks(self, ns):
+        """common-* into NS's /etc/pam.d with pam_scim pointed at this test's caches (the
+        control flags and line order are pam-auth-update's), and Debian's login service."""
+        stacks = self.debian_common_stacks()
+        account = stacks["common-account"]
+        self.assertRegex(account, r"(?m)^account\s.*pam_scim\.so",
+                         "pam-auth-update left pam_scim out of common-account:\n" + account)
+        opts = self.scim_account_line().split(None, 2)[2]
+        for name, text in stacks.items():
+            ns.write_pam(name, text.replace("pam_scim.so", opts))
+        # The account phase of Debian's login service is common-account alone; the host's
+        # own file is used when it has one.
+        login = "/etc/pam.d/login"
+        if os.path.exists(login):
+            with open(login) as f:
+                ns.write_pam("login", f.read())
+        else:
+            ns.write_pam("login", "@include common-auth\n@include common-account\n"
+                         "@include common-session\n@include common-password\n")
+        return account
+
+    def test_6_debian_stock_stack_says_why(self):
+        """With common-account as pam-auth-update builds it, a deactivated user is refused
+        by pam_scim, with its message and log line, not by pam_unix's "Your account has
+        expired"; local and active SCIM users still log in."""
+        if not shutil.which("pam-auth-update") or not shutil.which("pamtester"):
+            self.skipTest("pam-auth-update (libpam-runtime) or pamtester not installed")
+        account = self.install_debian_stacks(self.ns)
+        self.ns.write_pam("sshd", "auth     required pam_deny.so\n@include common-account\n"
+                          "session  required pam_permit.so\npassword required pam_deny.so\n")
+        self.sshd.start(["UsePAM yes", "AuthorizedKeysFile %s/keys/%%u" % self.dir])
+        self.assertBothWork("active, Debian common-account")
+
+        logns = scimns.Namespace(self.scimd.cache_path, self.scimd.shadow_path,
+                                 local_users=[self.local], syslog=True,
+                                 workdir=tempfile.mkdtemp(prefix="scim-ns-log-"))
+        try:
+            self.install_debian_stacks(logns)
+            for user in (self.login, self.local.name):
+                p = logns.run(["pamtester", "login", user, "acct_mgmt"])
+                self.assertEqual(p.returncode, 0, "login acct_mgmt of active %s:\n%s%s"
+                                 % (user, p.stdout, p.stderr))
+
+            self.set_active(False)
+            p = self.assertRefused(self.login, self.scim_key, "deactivated, Debian stack")
+            self.assertIn(MSG, p.stderr, "sshd: pam_scim's message should reach the client "
+                          "(common-account:\n%s):\n%s" % (account, p.stderr))
+            self.assertNotIn(UNIX_EXPIRED, p.stderr, "pam_unix answered first")
+            self.assertLogin(self.local.name, self.local_key, "local user, Debian stack")
+
+            logns.read_log()
+            p = logns.run(["pamtester", "login", self.login, "acct_mgmt"])
+            self.assertNotEqual(p.returncode, 0, "login acct_mgmt let a deactivated user in")
+            self.assertIn(MSG, p.stdout + p.stderr, "login: pam_scim's message:\n%s%s"
+                          % (p.stdout, p.stderr))
+            self.assertNotIn(UNIX_EXPIRED, p.stdout + p.stderr, "pam_unix answered first")
+            log = "".join(logns.read_log())
+            self.assertIn("denied %s (uid %d): account deactivated by the identity provider"
+                          % (self.login, self.uid), log)
+            p = logns.run(["pamtester", "login", self.local.name, "acct_mgmt"])
+            self.assertEqual(p.returncode, 0, "login acct_mgmt of the local user:\n%s%s"
+                             % (p.stdout, p.stderr))
+        finally:
+            logns.cleanup()
 
 
 def require_environment():
