@@ -4,16 +4,13 @@
 #include "pam_scim.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <security/pam_ext.h>
 
-#define GR_BUF_MAX (4 * 1024 * 1024)
+#include "host_nss.h"
 
 static bool has_gid(const struct scim_cache_user_view *u, uint32_t gid)
 {
@@ -52,41 +49,21 @@ static int in_cache_group(const struct scim_cache *c, const struct scim_cache_us
     return s.found;
 }
 
-/* 1 member, 0 not, -ENOENT no such group, other negative: NSS error. */
-static int in_local_group(const struct scim_cache_user_view *u, const char *group)
+/* 1 member, 0 not a member, -1 the host cannot tell (*nss_err set; host_nss.h: any NSS failure,
+ * ENOENT from an LDAP module included, is never "no such group"); *missing when the host
+ * positively has no such group. */
+static int in_local_group(const struct scim_cache_user_view *u, const char *group,
+                          bool *missing, int *nss_err)
 {
-    struct group gr, *res = NULL;
-    size_t len = 16384;
-    char *buf = NULL;
-    int rc;
-
-    for (;;) {
-        char *nbuf = realloc(buf, len);
-        if (!nbuf) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        buf = nbuf;
-        int e = getgrnam_r(group, &gr, buf, len, &res);
-        if (e == ERANGE && len < GR_BUF_MAX) {
-            len *= 2;
-            continue;
-        }
-        if (e != 0) {
-            rc = -e;
-            goto out;
-        }
-        break;
-    }
-    if (!res) {
-        rc = -ENOENT;
-        goto out;
-    }
-    rc = has_gid(u, (uint32_t)res->gr_gid);
-    for (char **m = res->gr_mem; !rc && m && *m; m++)
+    struct host_nss_entry e;
+    enum host_nss_answer ans = host_nss_lookup(HOST_NSS_GRNAM, group, 0, &e, nss_err);
+    *missing = ans == HOST_NSS_NOT_FOUND;
+    if (ans != HOST_NSS_FOUND)
+        return *missing ? 0 : -1;
+    int rc = has_gid(u, (uint32_t)e.gr.gr_gid);
+    for (char **m = e.gr.gr_mem; !rc && m && *m; m++)
         rc = strcmp(*m, u->name) == 0;
-out:
-    free(buf);
+    host_nss_entry_free(&e);
     return rc;
 }
 
@@ -107,15 +84,15 @@ int pam_scim_group_check(pam_handle_t *pamh, const struct pam_scim_options *opts
                 pam_syslog(pamh, LOG_ERR, "require_group=%s: member list of the group is "
                            "corrupt in %s", group, opts->cache_path);
         } else if (rc == -ENOENT) {
-            rc = in_local_group(&lk->user, group);
-            if (rc == -ENOENT) {
+            bool missing = false;
+            int nss_err = 0;
+            rc = in_local_group(&lk->user, group, &missing, &nss_err);
+            if (missing)
                 pam_syslog(pamh, LOG_ERR, "require_group=%s: no such group in %s or NSS",
                            group, opts->cache_path);
-                rc = 0;
-            } else if (rc < 0) {
-                pam_syslog(pamh, LOG_ERR, "require_group=%s: group lookup failed: %s", group,
-                           strerror(-rc));
-            }
+            else if (rc < 0)
+                pam_syslog(pamh, LOG_ERR, "require_group=%s: the host's name service cannot "
+                           "tell (getgrnam failed: %s)", group, strerror(nss_err));
         } else {
             pam_syslog(pamh, LOG_ERR, "require_group=%s: group record is corrupt in %s",
                        group, opts->cache_path);

@@ -5,64 +5,25 @@
  * (getpwnam_r). NSS may itself be broken, since nss_scim reads the same unusable cache, so:
  *   - the name resolves to a uid inside uid_min..uid_max  -> a SCIM user: refuse;
  *   - the name resolves to a uid outside the range        -> not ours: ignore (logged);
- *   - the name does not resolve, or NSS fails             -> refuse. Every login path
+ *   - the name does not resolve, or NSS cannot tell       -> refuse. Every login path
  *     (sshd, login, su) needs the passwd entry anyway, so a name nothing resolves cannot
  *     log in whatever we answer; refusing it costs nothing and covers SCIM users whose
  *     entries vanished with the cache.
  * With a usable cache that lacks the name, a uid in the SCIM range means a deleted or
  * renamed SCIM user still visible through a stale name service cache (nscd, sssd): also
- * refused. Local users never have uids in the range (scimd refuses to start if they do). */
+ * refused, and so is a name the host's NSS cannot tell about (host_nss.h: any failure, ENOENT
+ * from an LDAP module included, is "cannot tell", never "unknown"). Local users never have
+ * uids in the range (scimd refuses to start if they do). */
 #include "pam_scim.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <security/pam_ext.h>
 
-#define PW_BUF_MAX (1024 * 1024)
-
-/* 1 resolved (uid set), 0 unknown name, -1 NSS error. */
-static int nss_uid_of(const char *user, uint32_t *uid, int *err)
-{
-    struct passwd pw, *res = NULL;
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t len = hint > 0 ? (size_t)hint : 4096;
-    char *buf = NULL;
-    int rc = -1;
-
-    for (;;) {
-        char *nbuf = realloc(buf, len);
-        if (!nbuf) {
-            *err = ENOMEM;
-            goto out;
-        }
-        buf = nbuf;
-        int e = getpwnam_r(user, &pw, buf, len, &res);
-        if (e == ERANGE && len < PW_BUF_MAX) {
-            len *= 2;
-            continue;
-        }
-        if (e != 0) {
-            *err = e;
-            goto out;
-        }
-        break;
-    }
-    if (res) {
-        *uid = (uint32_t)res->pw_uid;
-        rc = 1;
-    } else {
-        rc = 0;
-    }
-out:
-    free(buf);
-    return rc;
-}
+#include "host_nss.h"
 
 static bool in_range(const struct pam_scim_options *opts, uint32_t uid)
 {
@@ -74,8 +35,9 @@ static void classify_without_cache(const struct pam_scim_options *opts, const ch
                                    struct pam_scim_lookup *lk)
 {
     int err = 0;
-    int rc = nss_uid_of(user, &lk->nss_uid, &err);
+    int rc = host_nss_id(HOST_NSS_PWNAM, user, 0, &lk->nss_uid, &err);
     lk->has_nss_uid = rc == 1;
+    lk->nss_err = rc < 0 ? err : 0;
     if (rc == 1 && !in_range(opts, lk->nss_uid))
         lk->verdict = PAM_SCIM_UNAVAILABLE_OTHER;
     else
@@ -127,7 +89,16 @@ void pam_scim_lookup(pam_handle_t *pamh, const struct pam_scim_options *opts,
     }
 
     int nss_err = 0;
-    lk->has_nss_uid = nss_uid_of(user, &lk->nss_uid, &nss_err) == 1;
+    rc = host_nss_id(HOST_NSS_PWNAM, user, 0, &lk->nss_uid, &nss_err);
+    lk->has_nss_uid = rc == 1;
+    if (rc < 0) {
+        /* The cache does not know the name and the host cannot say whose it is: it may be a
+         * SCIM uid a name service cache still holds. A name nothing resolves cannot log in
+         * anyway, so refusing costs nothing. */
+        lk->nss_err = nss_err;
+        lk->verdict = PAM_SCIM_NSS_CANNOT_TELL;
+        return;
+    }
     if (lk->has_nss_uid && in_range(opts, lk->nss_uid))
         lk->verdict = PAM_SCIM_STALE_ID;
     else
@@ -154,9 +125,17 @@ void pam_scim_log_unavailable(pam_handle_t *pamh, const struct pam_scim_options 
             pam_syslog(pamh, LOG_ERR, "denying %s (uid %u, in the SCIM range %u-%u): "
                        "cache unusable: %s", user, lk->nss_uid, opts->uid_min, opts->uid_max,
                        lk->why);
+        else if (lk->nss_err)
+            pam_syslog(pamh, LOG_ERR, "denying %s (the host's name service cannot tell its "
+                       "uid, may be a SCIM user): cache unusable: %s", user, lk->why);
         else
             pam_syslog(pamh, LOG_ERR, "denying %s (name not resolvable, may be a SCIM user): "
                        "cache unusable: %s", user, lk->why);
+        break;
+    case PAM_SCIM_NSS_CANNOT_TELL:
+        pam_syslog(pamh, LOG_ERR, "denying %s: not in %s, and the host's name service cannot "
+                   "tell its uid (getpwnam failed: %s), so it may be a SCIM user", user,
+                   opts->cache_path, strerror(lk->nss_err));
         break;
     case PAM_SCIM_UNAVAILABLE_OTHER:
         pam_syslog(pamh, LOG_WARNING, "ignoring %s (uid %u, outside the SCIM range %u-%u): "

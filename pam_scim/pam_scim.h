@@ -55,6 +55,7 @@ enum pam_scim_verdict {
     PAM_SCIM_STALE_ID,           /* cache fine, user absent, but NSS gives a SCIM-range uid */
     PAM_SCIM_UNAVAILABLE_SCIM,   /* cache unusable; user is (or may be) a SCIM user */
     PAM_SCIM_UNAVAILABLE_OTHER,  /* cache unusable; user resolves to a uid outside the range */
+    PAM_SCIM_NSS_CANNOT_TELL,    /* cache fine, user absent, NSS failed: refused like STALE_ID */
 };
 
 /* The result of looking one user up. While `cache_open`, `user` borrows from `cache`;
@@ -66,6 +67,7 @@ struct pam_scim_lookup {
     struct scim_cache_user_view user; /* valid for ACTIVE and DEACTIVATED */
     uint32_t nss_uid;                  /* from getpwnam, when has_nss_uid */
     bool has_nss_uid;
+    int nss_err;                       /* errno of a failed getpwnam (the host cannot tell) */
     char why[256];                     /* why the cache could not be used, for the log */
 };
 

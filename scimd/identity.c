@@ -1,14 +1,13 @@
 #include "identity.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "host_nss.h"
 #include "scim_names.h"
 #include "store.h"
 
@@ -40,62 +39,10 @@ static bool ours(const struct scimd_config *cfg, uint32_t id)
     return (id >= cfg->uid_min && id <= cfg->uid_max) || (id >= cfg->gid_min && id <= cfg->gid_max);
 }
 
-enum lookup { LOOKUP_PWNAM, LOOKUP_GRNAM, LOOKUP_PWUID, LOOKUP_GRGID };
-
-/* One NSS lookup that grows its buffer on ERANGE (an LDAP "domain users" group easily passes
- * 16 KiB). Returns 1 found (*id_out set), 0 not found, -1 when NSS failed: callers fail
- * closed, since "could not ask" must never read as "free". */
-static int host_lookup(enum lookup kind, const char *name, uint32_t id, uint32_t *id_out)
-{
-    size_t size = 16384;
-    char *buf = NULL;
-    int ret = -1;
-    for (;;) {
-        char *grown = realloc(buf, size);
-        if (!grown)
-            goto out;
-        buf = grown;
-        struct passwd pw, *pwp = NULL;
-        struct group gr, *grp = NULL;
-        int e;
-        switch (kind) {
-        case LOOKUP_PWNAM:
-            e = getpwnam_r(name, &pw, buf, size, &pwp);
-            break;
-        case LOOKUP_PWUID:
-            e = getpwuid_r(id, &pw, buf, size, &pwp);
-            break;
-        case LOOKUP_GRNAM:
-            e = getgrnam_r(name, &gr, buf, size, &grp);
-            break;
-        default:
-            e = getgrgid_r(id, &gr, buf, size, &grp);
-            break;
-        }
-        if (e == ERANGE && size < 64u * 1024 * 1024) {
-            size *= 4;
-            continue;
-        }
-        /* "Not found" is 0 with a NULL result (some modules say ENOENT or ESRCH); anything
-         * else is a failure. */
-        if (e == 0 || e == ENOENT || e == ESRCH) {
-            if (pwp)
-                *id_out = pwp->pw_uid;
-            else if (grp)
-                *id_out = grp->gr_gid;
-            ret = (pwp || grp) ? 1 : 0;
-        }
-        break;
-    }
-out:
-    free(buf);
-    return ret;
-}
-
 int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err)
 {
     uint32_t id = 0;
-    int r = host_lookup(LOOKUP_PWNAM, login, 0, &id);
+    int r = host_nss_id(HOST_NSS_PWNAM, login, 0, &id, NULL);
     if (r < 0)
         return scim_error_set(err, 503, NULL,
                               "cannot check whether login name '%s' exists on this host (the name "
@@ -105,7 +52,7 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
                               "login name '%s' already belongs to a local account (uid %u) on "
                               "this host; SCIM users never shadow local accounts",
                               login, (unsigned)id);
-    r = host_lookup(LOOKUP_GRNAM, login, 0, &id);
+    r = host_nss_id(HOST_NSS_GRNAM, login, 0, &id, NULL);
     if (r < 0)
         return scim_error_set(err, 503, NULL,
                               "cannot check whether group '%s' exists on this host (the name "
@@ -120,7 +67,7 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
 
 int identity_host_group_gid(const char *name, uint32_t *gid)
 {
-    return host_lookup(LOOKUP_GRNAM, name, 0, gid);
+    return host_nss_id(HOST_NSS_GRNAM, name, 0, gid, NULL);
 }
 
 /* 1 when the host resolves id as a user or a group, 0 when both lookups positively say
@@ -128,10 +75,10 @@ int identity_host_group_gid(const char *name, uint32_t *gid)
 static int host_id_state(uint32_t id)
 {
     uint32_t unused;
-    int pw = host_lookup(LOOKUP_PWUID, NULL, id, &unused);
+    int pw = host_nss_id(HOST_NSS_PWUID, NULL, id, &unused, NULL);
     if (pw != 0)
         return pw;
-    return host_lookup(LOOKUP_GRGID, NULL, id, &unused);
+    return host_nss_id(HOST_NSS_GRGID, NULL, id, &unused, NULL);
 }
 
 /* ---- pre-probed ids ----

@@ -1,8 +1,9 @@
 /* libnss_probefail.so.2: an NSS service that cannot answer, for test_preprobe.c and the
  * accounts integration tests. Lookups of the ids in $PROBEFAIL_IDS ("LO-HI", default
  * 1700000050-1700000059) and of the name "probefail" fail the way an unreachable LDAP or sssd
- * does (UNAVAIL, errno EIO); everything else is "not found", so the services before it in
- * nsswitch.conf decide. */
+ * does: UNAVAIL with errno EIO by default; $PROBEFAIL_ERRNO=ENOENT gives UNAVAIL with ENOENT
+ * (what libnss-ldapd answers while nslcd is down), =EAGAIN gives TRYAGAIN with EAGAIN.
+ * Everything else is "not found", so the services before it in nsswitch.conf decide. */
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
@@ -31,7 +32,12 @@ static enum nss_status answer(int fail, int *errnop)
 {
     if (!fail)
         return NSS_STATUS_NOTFOUND;
-    *errnop = EIO;
+    const char *how = getenv("PROBEFAIL_ERRNO");
+    if (how && strcmp(how, "EAGAIN") == 0) {
+        *errnop = EAGAIN;
+        return NSS_STATUS_TRYAGAIN;
+    }
+    *errnop = how && strcmp(how, "ENOENT") == 0 ? ENOENT : EIO;
     return NSS_STATUS_UNAVAIL;
 }
 
