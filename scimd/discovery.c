@@ -60,7 +60,7 @@ void discovery_resource_types(struct scimd_server *srv, struct http_request *req
 {
     if (id) {
         for (size_t i = 0; i < N_TYPES; i++) {
-            if (strcmp(served_types[i]->id, id) == 0) {
+            if (strcasecmp(served_types[i]->id, id) == 0) { /* like the endpoint names */
                 resp->status = 200;
                 resp->json = scim_resource_type_to_json(served_types[i], req->base_url);
                 return;

@@ -257,7 +257,9 @@ json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const ch
     if (with_members) {
         sqlite3_stmt *s = NULL;
         json_t *members = json_array();
-        if (sqlite3_prepare_v2(db, "SELECT m.user_id, u.user_name FROM group_members m"
+        /* display is what clients show for a member: its displayName, else its userName. */
+        if (sqlite3_prepare_v2(db, "SELECT m.user_id, COALESCE(NULLIF(json_extract(u.doc,"
+                                   " '$.displayName'), ''), u.user_name) FROM group_members m"
                                    " JOIN users u ON u.id = m.user_id WHERE m.group_id = ?",
                                -1, &s, NULL) == SQLITE_OK) {
             sqlite3_bind_text(s, 1, row->id, -1, SQLITE_STATIC);

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include <string.h>
+#include <strings.h>
 
 static bool method_is(const struct http_request *req, const char *m)
 {
@@ -17,6 +18,20 @@ static void method_not_allowed(struct http_response *resp, const char *allow, co
 {
     http_error(resp, 405, NULL, "method %s is not allowed here (allowed: %s)", method, allow);
     resp->allow = allow;
+}
+
+/* Endpoint names match in any case, as attribute names do: clients send /users and
+ * /serviceproviderconfig, and other SCIM servers accept them. Ids after them stay exact. */
+static void canonical_collection(char *coll)
+{
+    static const char *const names[] = { "Users", "Groups", "ServiceProviderConfig",
+                                         "ResourceTypes", "Schemas", "Bulk" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(coll, names[i]) == 0) {
+            strcpy(coll, names[i]); /* same length as what it replaces */
+            return;
+        }
+    }
 }
 
 /* Splits "/Users/abc" into collection "Users" and item "abc" (no further segments). */
@@ -104,6 +119,8 @@ void router_dispatch(struct scimd_server *srv, struct http_request *req,
     char coll[32];
     const char *item = NULL;
     bool routable = split_path(req->path, coll, sizeof(coll), &item);
+    if (routable)
+        canonical_collection(coll);
     if (routable && strcmp(coll, "Users") == 0)
         req->route = item ? ROUTE_USER : ROUTE_USERS;
     else if (routable && strcmp(coll, "Groups") == 0)

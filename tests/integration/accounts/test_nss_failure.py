@@ -5,7 +5,10 @@ core unit tests) after files; that service answers "unavailable" for a few uids 
 name "probefail", the way an unreachable LDAP server or sssd does. A POST whose next uid the
 host cannot be asked about answers 503 and changes nothing (no user, no ledger entry, the
 high-water mark where it was), also when retried (no id is skipped or handed out unasked);
-the same for a login name the host cannot be asked about. Needs root (unshare, bind mount).
+the same for a login name the host cannot be asked about. The service fails three ways in
+turn: UNAVAIL with errno EIO, UNAVAIL with ENOENT (what libnss-ldapd answers while nslcd is
+down: glibc hands that ENOENT back, and it must not read as "not found"), and TRYAGAIN with
+EAGAIN. Needs root (unshare, bind mount).
 """
 
 import os
@@ -36,8 +39,19 @@ def setUpModule():
 
 
 class NameServiceFailure(ScimTestCase):
+    """libnss_probefail failing with UNAVAIL, errno EIO."""
     instance_kwargs = {"extra": {"accounts": {"uid_min": str(FIRST)}},
                        "etc_files": {"nsswitch.conf": NSSWITCH}}
+    probefail_errno = "EIO"
+
+    @classmethod
+    def setUpClass(cls):
+        # scimd inherits the environment: the failure mode of the service it will load.
+        os.environ["PROBEFAIL_ERRNO"] = cls.probefail_errno
+        try:
+            super().setUpClass()
+        finally:
+            os.environ.pop("PROBEFAIL_ERRNO", None)
 
     def store_state(self):
         db = sqlite3.connect("file:%s?mode=ro" % self.scimd.db_path, uri=True)
@@ -76,6 +90,16 @@ class NameServiceFailure(ScimTestCase):
         self.assertNotStored("probefail@example.com")
         self.assertEqual(self.store_state(), before)
         self.scimd.assert_running()
+
+
+class NameServiceFailureEnoent(NameServiceFailure):
+    """UNAVAIL with errno ENOENT, as libnss-ldapd answers while nslcd is down."""
+    probefail_errno = "ENOENT"
+
+
+class NameServiceFailureEagain(NameServiceFailure):
+    """TRYAGAIN with errno EAGAIN."""
+    probefail_errno = "EAGAIN"
 
 
 if __name__ == "__main__":
