@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct token_entry {
     char id[TOKEN_ID_LEN + 1];
@@ -23,7 +24,7 @@ struct auth {
     struct stat epoch_st;
     bool epoch_seen;
     int64_t data_version;
-    char epoch[32];
+    struct timespec store_checked; /* CLOCK_MONOTONIC of the last data_version read */
     bool loaded;
     unsigned char secret[32];
     bool have_secret;
@@ -88,28 +89,43 @@ static bool same_file_state(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Asking SQLite on every request costs a read transaction (tens of microseconds under load):
- * instead scimctl replaces the epoch file after each token change, and one stat(2) per
- * request tells whether to reload. The store's epoch stays the source of truth. */
+/* How long a change made to the store by any route (sqlite3 CLI, a restored backup, another
+ * instance sharing it) may go unnoticed. */
+#define STORE_CHECK_NS 1000000000LL
+
+static bool store_check_due(const struct auth *a, struct timespec *now)
+{
+    clock_gettime(CLOCK_MONOTONIC, now);
+    int64_t ns = (int64_t)(now->tv_sec - a->store_checked.tv_sec) * 1000000000LL +
+                 (now->tv_nsec - a->store_checked.tv_nsec);
+    return ns >= STORE_CHECK_NS;
+}
+
+/* The store is the truth: every second, PRAGMA data_version on this long-lived connection
+ * tells whether anyone committed since the last look (one cheap read, no table scan), and
+ * the token table is reloaded if so. Between those looks one stat(2) per request of the
+ * epoch file scimctl replaces after each token change is the fast path: scimctl's
+ * revocations apply to the next request. */
 static int refresh(struct auth *a)
 {
     struct stat st;
+    struct timespec now;
     bool have = stat(a->epoch_path, &st) == 0;
-    if (a->loaded && have == a->epoch_seen && (!have || same_file_state(&st, &a->epoch_st)))
+    bool file_same = have == a->epoch_seen && (!have || same_file_state(&st, &a->epoch_st));
+    if (a->loaded && file_same && !store_check_due(a, &now))
         return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    /* Read the version before the table: a commit in between is seen by the next check. */
     int64_t v = data_version(a->db);
     if (v < 0)
         return -1;
-    char epoch[32] = "0";
-    if (store_meta_get(a->db, "token_epoch", epoch, sizeof(epoch)) < 0)
-        return -1;
-    if (!a->loaded || strcmp(epoch, a->epoch) != 0) {
+    if (!a->loaded || !file_same || v != a->data_version) {
         if (reload(a) < 0)
             return -1;
-        memcpy(a->epoch, epoch, sizeof(epoch));
         a->loaded = true;
     }
     a->data_version = v;
+    a->store_checked = now;
     a->epoch_seen = have;
     if (have)
         a->epoch_st = st;

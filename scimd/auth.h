@@ -1,5 +1,6 @@
 /* Request authentication: Basic id:key or Bearer base64(id:key), checked against an in-memory
- * copy of the token table that is reloaded when scimctl changes it. */
+ * copy of the token table that is reloaded when scimctl changes it (epoch file) and within a
+ * second of any other change to the store. */
 #pragma once
 
 #include <stddef.h>

@@ -99,6 +99,12 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        /* The id ranges against this host too: a config that cannot start is not OK. */
+        if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0) {
+            log_err("%s", err);
+            scimd_config_free(&cfg);
+            return 1;
+        }
         printf("%s: configuration OK\n", config_path);
         scimd_config_free(&cfg);
         return 0;

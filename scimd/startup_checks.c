@@ -90,6 +90,81 @@ static int check_subid_file(const struct scimd_config *cfg, const char *path, ch
     return ret;
 }
 
+/* The pool useradd hands subordinate ids out of (login.defs(5)), shadow's defaults when
+ * the file or a key is absent. */
+struct subid_pool {
+    const char *kind; /* "UID" or "GID" */
+    unsigned long long min, max, count;
+};
+
+static void login_defs_value(const char *line, const char *key, unsigned long long *out)
+{
+    size_t n = strlen(key);
+    if (strncmp(line, key, n) != 0 || (line[n] != ' ' && line[n] != '\t'))
+        return;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(line + n, &end, 0);
+    if (errno == 0 && end != line + n)
+        *out = v;
+}
+
+static int read_login_defs(const char *path, struct subid_pool pools[2], char *err, size_t errlen)
+{
+    pools[0] = (struct subid_pool){ "UID", 100000, 600100000, 65536 };
+    pools[1] = (struct subid_pool){ "GID", 100000, 600100000, 65536 };
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        const char *p = line + strspn(line, " \t");
+        for (size_t i = 0; i < 2; i++) {
+            char key[16];
+            snprintf(key, sizeof(key), "SUB_%s_MIN", pools[i].kind);
+            login_defs_value(p, key, &pools[i].min);
+            snprintf(key, sizeof(key), "SUB_%s_MAX", pools[i].kind);
+            login_defs_value(p, key, &pools[i].max);
+            snprintf(key, sizeof(key), "SUB_%s_COUNT", pools[i].kind);
+            login_defs_value(p, key, &pools[i].count);
+        }
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* Empty /etc/subuid and /etc/subgid say nothing about tomorrow: the next useradd hands out a
+ * block from login.defs' pool, and ids there that scimd also hands out would give a local
+ * user's containers a SCIM user's files. The files' presence is not asked: installing
+ * uidmap or podman creates them later. SUB_*_COUNT 0 turns the handing out off. */
+static int check_subid_pools(const struct scimd_config *cfg, const char *path, char *err,
+                             size_t errlen)
+{
+    struct subid_pool pools[2];
+    if (read_login_defs(path, pools, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < 2; i++) {
+        const struct subid_pool *p = &pools[i];
+        if (p->count == 0 || p->min > p->max)
+            continue;
+        bool overlap = (p->min <= cfg->uid_max && p->max >= cfg->uid_min) ||
+                       (p->min <= cfg->gid_max && p->max >= cfg->gid_min);
+        if (overlap) {
+            snprintf(err, errlen,
+                     "%s: useradd hands out subordinate %ss from SUB_%s_MIN..SUB_%s_MAX = "
+                     "%llu-%llu (shadow's defaults where unset), which overlaps scimd's id "
+                     "ranges (uid %u-%u, gid %u-%u); choose [accounts] ranges outside it, or "
+                     "move the pool in %s (or set SUB_%s_COUNT 0 if no one uses subordinate ids)",
+                     path, p->kind, p->kind, p->kind, p->min, p->max, cfg->uid_min,
+                     cfg->uid_max, cfg->gid_min, cfg->gid_max, path, p->kind);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, char *err,
                          size_t errlen)
 {
@@ -103,7 +178,9 @@ int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, c
         if (r < 0)
             return -1;
     }
-    return 0;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/etc/login.defs", root);
+    return check_subid_pools(cfg, path, err, errlen);
 }
 
 int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen)

@@ -8,8 +8,10 @@
 #include "config.h"
 #include "store.h"
 
-/* Refuses ranges that overlap a local user or group id (/etc/passwd, /etc/group) or a
- * range in /etc/subuid or /etc/subgid. root_dir prefixes the paths (tests); NULL = "/". */
+/* Refuses ranges that overlap a local user or group id (/etc/passwd, /etc/group), a
+ * range in /etc/subuid or /etc/subgid, or the pool useradd takes new subordinate ids from
+ * (SUB_UID_MIN..SUB_UID_MAX, SUB_GID_MIN..SUB_GID_MAX in /etc/login.defs, shadow's
+ * 100000..600100000 when unset). root_dir prefixes the paths (tests); NULL = "/". */
 int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, char *err,
                          size_t errlen);
 

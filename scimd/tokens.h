@@ -30,10 +30,11 @@ int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen);
 int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create);
 void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
                  unsigned char out[TOKEN_HMAC_LEN]);
-/* Bumps the epoch scimd watches to reload its token table. */
+/* Bumps the token_epoch row (a record of token changes; scimd notices any commit to the store
+ * through PRAGMA data_version, whatever wrote it). */
 int tokens_bump_epoch(sqlite3 *db);
 
 /* The file scimctl replaces after each committed token change (next to the database), so a
- * running scimd notices with a stat(2). */
+ * running scimd notices at the next request with a stat(2) instead of within a second. */
 char *tokens_epoch_path_new(const char *db_path);
 int tokens_touch_epoch_file(const char *db_path);

@@ -44,12 +44,13 @@ URN_LINUX_USER = "urn:scimd:params:scim:schemas:extension:linux:1.0:User"
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 
-# A test id range clear of local ids, /etc/subuid defaults (100000..600100000 would
-# include it, so ScimdInstance checks the host's files) and systemd's reserved ranges.
-TEST_UID_MIN = 2000000
-TEST_UID_MAX = 2099999
-TEST_GID_MIN = 2100000
-TEST_GID_MAX = 2199999
+# A test id range clear of local ids, of useradd's subordinate id pool (login.defs'
+# SUB_UID_MIN..SUB_UID_MAX, 100000..600100000 by default: scimd refuses ranges inside it)
+# and of systemd's reserved ranges.
+TEST_UID_MIN = 700000000
+TEST_UID_MAX = 700099999
+TEST_GID_MIN = 700100000
+TEST_GID_MAX = 700199999
 
 STARTUP_TIMEOUT = 10.0
 LISTEN_RE = re.compile(r"listening on (https?)://([^\s/]+):(\d+)(/\S*)?")

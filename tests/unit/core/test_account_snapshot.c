@@ -97,11 +97,12 @@ static int populate_fn(sqlite3 *db, void *arg, struct scim_error *err)
 {
     struct fx *f = arg;
     json_t *alice = json_pack(
-        "{s:s, s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}], s:{s:[{s:s}, {s:s}, {s:s}]}}", "displayName",
+        "{s:s, s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}], s:{s:[{s:s}, {s:s}, {s:s}, {s:s}]}}", "displayName",
         "Alice: The\nAdmin", "roles", "value", "Linux Admins", "value", "administrator", "value",
         "linux admins", "value", "ghost", "value", "wheel-ish", SCIM_URN_LINUX_USER, "sshPublicKeys", "value",
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH1 alice@laptop", "value",
-        "ssh-rsa AAAA\ncommand=\"evil\" ssh-rsa BBBB", "value", "");
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN080GsNXQsWRjbanLGtuDSaXS06lcnlUtP7QA1zfFo2 alice@laptop", "value",
+        "ssh-rsa AAAA\ncommand=\"evil\" ssh-rsa BBBB", "value", "", "value",
+        "command=\"evil\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN080GsNXQsWRjbanLGtuDSaXS06lcnlUtP7QA1zfFo2");
     json_t *bob = json_pack("{s:{s:s, s:s}, s:[{s:s}]}", "name", "givenName", "Bob", "familyName",
                             "Builder", "roles", "value", "Linux Admins");
     json_t *carol = json_pack("{s:{s:s, s:s}}", "name", "formatted", "Carol C", "givenName", "X");
@@ -216,10 +217,10 @@ static void test_users(void **state)
     assert_false(u[0].active);
     assert_string_equal(u[2].password_hash, "$y$j9T$salt$hash");
     assert_null(u[0].password_hash);
-    /* SSH keys: one line each; a value hiding a second line (an extra key with options) and an
-     * empty value are dropped. */
+    /* SSH keys: one line each; a value hiding a second line (an extra key with options), an
+     * empty value and a stored key with options (not a plain key, ssh_key.h) are dropped. */
     assert_int_equal(u[2].n_ssh_keys, 1);
-    assert_string_equal(u[2].ssh_keys[0], "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH1 alice@laptop");
+    assert_string_equal(u[2].ssh_keys[0], "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN080GsNXQsWRjbanLGtuDSaXS06lcnlUtP7QA1zfFo2 alice@laptop");
     assert_int_equal(u[0].n_ssh_keys, 0);
     assert_int_equal(s.cache.uid_hwm, 1700000002u);
     assert_int_equal(s.gid_hwm, 1700001001u);

@@ -24,6 +24,8 @@ struct fx {
     char err[1024];
 };
 
+static void put(struct fx *f, const char *name, const char *text);
+
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -40,6 +42,9 @@ static int setup(void **state)
     f->cfg.database = core_path(f->dir, "scimd.db");
     free(f->cfg.cache_path);
     f->cfg.cache_path = core_path(f->dir, "nss.cache"); /* never written: no cache mark */
+    /* A host whose useradd pool stops below the test ranges (shadow's default pool,
+     * 100000..600100000, would contain them: see test_ranges_login_defs_pool). */
+    put(f, "login.defs", "SUB_UID_MAX 199999999\nSUB_GID_MAX 199999999\n");
     *state = f;
     return 0;
 }
@@ -90,7 +95,7 @@ static void expect_ranges_refused(struct fx *f, const char *file, const char *wh
 static void test_ranges_clear(void **state)
 {
     struct fx *f = *state;
-    /* No files at all (a minimal container): nothing to overlap. */
+    /* No passwd, group or subordinate id files (a minimal container): nothing to overlap. */
     expect_ranges_ok(f);
     put(f, "passwd", debian_passwd);
     put(f, "group", debian_group);
@@ -143,6 +148,43 @@ static void test_ranges_subordinate_ids(void **state)
     /* One block spanning both ranges. */
     put(f, "subgid", "huge:1000000:4000000000\n");
     expect_ranges_refused(f, "subgid", "'huge'");
+}
+
+/* Empty subordinate id files: the next useradd's block comes from login.defs' pool. */
+static void test_ranges_login_defs_pool(void **state)
+{
+    struct fx *f = *state;
+    put(f, "subuid", "");
+    put(f, "subgid", "");
+    /* No login.defs: shadow's defaults, 100000..600100000, contain the test ranges. */
+    char *defs = core_path(f->etc, "login.defs");
+    assert_int_equal(unlink(defs), 0);
+    free(defs);
+    expect_ranges_refused(f, "login.defs", "SUB_UID_MIN..SUB_UID_MAX = 100000-600100000");
+    /* Debian's stock file says the same. */
+    put(f, "login.defs", "# comment\nUID_MIN\t\t\t 1000\nSUB_UID_MIN\t\t   100000\n"
+                         "SUB_UID_MAX\t\t600100000\nSUB_UID_COUNT\t\t    65536\n"
+                         "SUB_GID_MIN\t\t   100000\nSUB_GID_MAX\t\t600100000\n");
+    expect_ranges_refused(f, "login.defs", "subordinate UIDs from SUB_UID_MIN..SUB_UID_MAX");
+    /* The uid pool moved away, the gid pool (hex, as login.defs allows) still overlapping
+     * the uid range. */
+    put(f, "login.defs", "SUB_UID_MAX 199999999\nSUB_GID_MIN 0xBEBC200\n");
+    expect_ranges_refused(f, "login.defs", "SUB_GID_MIN..SUB_GID_MAX = 200000000-600100000");
+    /* A pool ending right below the ranges, or starting right above them, is fine. */
+    put(f, "login.defs", "SUB_UID_MAX 199999999\nSUB_GID_MIN 200002000\n");
+    expect_ranges_ok(f);
+    /* No one hands out subordinate ids: nothing to collide with. */
+    put(f, "login.defs", "SUB_UID_COUNT 0\nSUB_GID_COUNT 0\n");
+    expect_ranges_ok(f);
+    /* A commented-out key keeps the default. */
+    put(f, "login.defs", "SUB_UID_COUNT 0\n#SUB_GID_COUNT 0\n");
+    expect_ranges_refused(f, "login.defs", "SUB_GID_MIN");
+    /* The shipped ranges sit above the default pool. */
+    struct scimd_config shipped;
+    scimd_config_init(&shipped);
+    put(f, "login.defs", "");
+    assert_int_equal(startup_check_ranges(&shipped, f->dir, f->err, sizeof(f->err)), 0);
+    scimd_config_free(&shipped);
 }
 
 static void test_hwm_file(void **state)
@@ -303,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranges_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_local_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_subordinate_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranges_login_defs_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_guard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_guard_refuses, setup, teardown),
