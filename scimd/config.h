@@ -47,6 +47,7 @@ struct scimd_config {
     char *home;   /* template, %u = login name */
     char *shell;
     bool accept_idp_ids;
+    unsigned remove_deactivated_after_days; /* 0: deactivated users are kept */
 
     /* [roles], [groups] */
     struct local_group_map *role_maps;

@@ -16,10 +16,13 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "render_cache.h"
+#include "retention.h"
 
 /* The least a cached rendering of a user costs (entry, key, compact body, table slot): the
  * entry bound only sizes the hash table, the byte budget is what binds. */
 #define RENDER_CACHE_MIN_ENTRY_BYTES 256
+/* [accounts] remove_deactivated_after counts days: an hourly sweep is exact enough. */
+#define RETENTION_INTERVAL_S 3600
 #include "server.h"
 #include "startup_checks.h"
 #include "store.h"
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
     char err[1024];
     struct scimd_config cfg;
     struct scimd_server srv = { .cfg = &cfg };
+    struct retention *retention = NULL;
 
     /* Each export briefly needs tens of MB. A fixed mmap threshold keeps those blocks out of
      * the heap (glibc otherwise raises it after the first free, and the next export's
@@ -145,6 +149,13 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* After the render cache exists: a sweep drops what it removed from it. */
+    retention = retention_start(&srv, RETENTION_INTERVAL_S, err, sizeof(err));
+    if (!retention) {
+        log_err("%s", err);
+        goto out;
+    }
+
     int listen_fd = -1;
     int nfds = sd_listen_fds(1);
     if (nfds > 1) {
@@ -174,6 +185,7 @@ int main(int argc, char **argv)
     ret = 0;
 out:
     http_stop(&srv);
+    retention_stop(retention);
     exporter_stop(srv.exporter);
     store_close(srv.store);
     auth_free(srv.auth);

@@ -8,10 +8,12 @@
 
 #include "../config.h"
 #include "config.h"
+#include "log.h"
 #include "scim_cache.h"
 #include "startup_checks.h"
 #include "store.h"
 #include "tokens.h"
+#include "user_removal.h"
 #include "users_repo.h"
 
 static void usage(FILE *out)
@@ -26,6 +28,8 @@ static void usage(FILE *out)
             "  token revoke ACCESS_ID   revoke a token; scimd refuses it on the next request\n"
             "  users list               list provisioned users (login, uid, state, userName)\n"
             "  users show ID|USERNAME|LOGIN  show one user's stored SCIM resource\n"
+            "  users delete LOGIN       delete a user now, as a SCIM DELETE would (its uid stays\n"
+            "                           reserved); a running scimd re-exports the cache\n"
             "  cache dump [PATH]        print the account cache in readable form\n"
             "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
             "  high-water show          show the uid/gid high-water marks (store, guard file)\n"
@@ -117,6 +121,58 @@ out:
     return ret;
 }
 
+struct users_delete {
+    const char *login;
+    struct user_row row;
+};
+
+static int users_delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct users_delete *d = arg;
+    int r = users_repo_find_by_key(db, "login", d->login, &d->row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return scim_error_set(err, 404, NULL,
+                              "no user with login name '%s' (see scimctl users list); nothing "
+                              "was changed", d->login);
+    return user_removal_apply(db, d->row.id, err);
+}
+
+/* Break-glass removal when the IdP cannot (or will not: Okta never sends DELETE). Asks
+ * nothing: it runs from scripts and CI. The store change is the SCIM DELETE's; the running
+ * scimd learns of it from the users epoch file and re-exports. */
+static int cmd_users_delete(const struct scimd_config *cfg, const char *login)
+{
+    struct store *st = NULL;
+    struct users_delete d = { .login = login };
+    struct scim_error e;
+    int ret = 1;
+    scim_error_clear(&e);
+    if (open_store(cfg, &st) < 0)
+        goto out;
+    if (store_write(st, users_delete_fn, &d, &e) < 0) {
+        fprintf(stderr, "scimctl: %s\n", e.detail);
+        goto out;
+    }
+    log_init("scimctl"); /* the audit line names the tool, not scimd */
+    user_removal_done(cfg, "scimctl", d.row.id, d.row.login, d.row.uid);
+    printf("deleted user %s (uid %u, id %s, userName %s); uid %u stays reserved and is never "
+           "reused\n", d.row.login, d.row.uid, d.row.id, d.row.user_name, d.row.uid);
+    if (user_removal_touch_epoch(cfg->database) < 0) {
+        fprintf(stderr, "scimctl: the user is deleted in the store, but a running scimd could "
+                        "not be told (%s.users-epoch: %s): restart scimd so the cache drops "
+                        "it\n", cfg->database, strerror(errno));
+        goto out;
+    }
+    printf("scimd re-exports the cache within a second if it is running, else when it starts\n");
+    ret = 0;
+out:
+    user_row_clear(&d.row);
+    store_close(st);
+    return ret;
+}
+
 static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
 {
     struct store *st = NULL;
@@ -126,6 +182,8 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
     int ret = 1;
     bool list = argc == 1 && strcmp(argv[0], "list") == 0;
     bool show = argc == 2 && strcmp(argv[0], "show") == 0;
+    if (argc == 2 && strcmp(argv[0], "delete") == 0)
+        return cmd_users_delete(cfg, argv[1]);
     if (!list && !show) {
         usage(stderr);
         return 2;

@@ -1,8 +1,12 @@
 #include "store_schema.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* users: one row per live SCIM user; doc holds the SCIM attributes (no id/meta/password).
  * id_ledger: every uid/gid ever handed out, never deleted, so ids are never reused (the
@@ -74,7 +78,71 @@ static const char schema_v2[] =
     "CREATE INDEX users_export ON users("
     "  uid, login, active, password_hash, password_day, gecos, roles, ssh_keys);";
 
-int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+/* v3: when each user was deactivated, for [accounts] remove_deactivated_after. Users already
+ * inactive get the migration time: when they were deactivated was never recorded, and the
+ * policy must not delete them the moment it is switched on. */
+static const char schema_v3[] =
+    "ALTER TABLE users ADD COLUMN deactivated_at TEXT;"
+    "UPDATE users SET deactivated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE active = 0;"
+    "CREATE INDEX users_deactivated ON users(deactivated_at) WHERE deactivated_at IS NOT NULL;";
+
+/* The first version whose migration alters a table (and so backs the database up first). */
+#define FIRST_ALTERING_VERSION 3
+
+static int read_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *version = sqlite3_column_int(st, 0);
+        ret = 0;
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* PATH.bak-vN: a consistent copy of the version-N database, 0600 like the database (it holds
+ * the same hashes), written to a temporary name and renamed so a crash never leaves a half
+ * copy under the final name. A copy left by an earlier failed attempt is replaced: the newest
+ * copy is the one with every change up to the upgrade. */
+static int backup_before(sqlite3 *db, const char *path, int version, char *err, size_t errlen)
+{
+    char *bak = NULL, *tmp = NULL, *sql = NULL, *msg = NULL;
+    int ret = -1;
+    if (asprintf(&bak, "%s.bak-v%d", path, version) < 0 || asprintf(&tmp, "%s.tmp", bak) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create the pre-upgrade backup: %s", tmp, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    sql = sqlite3_mprintf("VACUUM INTO %Q", tmp);
+    if (!sql || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot write the pre-upgrade backup %s: %s", path, bak,
+                 msg ? msg : "out of memory");
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, bak) < 0) {
+        snprintf(err, errlen, "%s: %s", bak, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_free(msg);
+    sqlite3_free(sql);
+    free(tmp);
+    free(bak);
+    return ret;
+}
+
+static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
     int ret = -1;
     sqlite3_stmt *st = NULL;
@@ -99,14 +167,19 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
                  version, STORE_SCHEMA_VERSION);
         goto out;
     }
-    /* Version 0 is a new, empty database: no backup needed. Later versions will VACUUM INTO
-     * PATH.bak-vN before altering tables. */
+    /* Version 0 is a new, empty database: no backup needed (store_schema_migrate backed up
+     * any older database before an altering migration). */
     if (version == 0 && sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot create schema: %s", path, msg ? msg : "?");
         goto out;
     }
     if (version < 2 && sqlite3_exec(db, schema_v2, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot upgrade schema to version 2: %s", path,
+                 msg ? msg : "?");
+        goto out;
+    }
+    if (version < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema to version 3: %s", path,
                  msg ? msg : "?");
         goto out;
     }
@@ -129,4 +202,15 @@ out:
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_free(msg);
     return ret;
+}
+
+int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    int version = 0;
+    /* VACUUM INTO cannot run inside a transaction: look, back up, then migrate under the lock
+     * (which re-reads the version, in case another process migrated meanwhile). */
+    if (read_version(db, &version) == 0 && version > 0 && version < FIRST_ALTERING_VERSION &&
+        backup_before(db, path, version, err, errlen) < 0)
+        return -1;
+    return migrate_locked(db, path, err, errlen);
 }

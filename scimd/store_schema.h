@@ -4,8 +4,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
-/* Creates or migrates the schema in one transaction. v1 -> v2 only adds an index; a future
- * migration that alters tables copies the database to PATH.bak-vN first. */
+/* Creates or migrates the schema in one transaction. v1 -> v2 only adds an index; v3 adds
+ * users.deactivated_at, so a v1 or v2 database is first copied to PATH.bak-vN (0600). */
 int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);

@@ -24,6 +24,7 @@
 #include "server.h"
 #include "field_strings.h"
 #include "sessions.h"
+#include "user_removal.h"
 #include "users_repo.h"
 
 enum user_op { OP_CREATE, OP_REPLACE, OP_PATCH, OP_DELETE };
@@ -329,8 +330,7 @@ static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
     struct user_write *w = arg;
     if (load_current(db, w, err) < 0)
         return -1;
-    if (groups_touch_for_user(db, w->id, err) < 0 || users_repo_delete(db, w->id, err) < 0 ||
-        identity_release(db, w->id, err) < 0)
+    if (user_removal_apply(db, w->id, err) < 0)
         return -1;
     w->changed = true;
     return 0;

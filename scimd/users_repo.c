@@ -232,8 +232,9 @@ int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error
     return exec_row(db,
                     "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
                     " uid, version, created, modified, password_hash, password_day, doc, gecos,"
-                    " roles, ssh_keys)"
-                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    " roles, ssh_keys, deactivated_at)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                    " CASE WHEN ?6 = 0 THEN ?10 END)",
                     row, err, "create user");
 }
 
@@ -243,7 +244,11 @@ int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error
                     "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
                     " external_id = ?5, active = ?6, uid = ?7, version = ?8, created = ?9,"
                     " modified = ?10, password_hash = ?11, password_day = ?12, doc = ?13,"
-                    " gecos = ?14, roles = ?15, ssh_keys = ?16 WHERE id = ?1",
+                    " gecos = ?14, roles = ?15, ssh_keys = ?16,"
+                    /* "active" on the right is the stored value: the clock of
+                     * remove_deactivated_after starts at the true -> false change only. */
+                    " deactivated_at = CASE WHEN ?6 = 1 THEN NULL WHEN active = 1 THEN ?10"
+                    " ELSE deactivated_at END WHERE id = ?1",
                     row, err, "update user");
 }
 

@@ -31,6 +31,8 @@ void user_row_clear(struct user_row *row);
 int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err);
 int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
                            struct user_row *row, struct scim_error *err);
+/* Both keep users.deactivated_at: set to row->modified when active turns false (or a user is
+ * created inactive), cleared when it turns true, unchanged otherwise. */
 int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err);
 int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error *err);
 int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err);
