@@ -6,6 +6,10 @@
 #   run       -> scimd from the package with a token from scimctl; a SCIM POST makes
 #                `getent passwd` resolve the user inside the chroot, a deactivation locks
 #                the shadow entry
+#   refuse    -> Debian's own sshd (its stock /etc/pam.d/sshd) and login/su services
+#                with the common-account pam-auth-update built: the deactivated user is
+#                refused with pam_scim's message (not pam_unix's "Your account has
+#                expired"), a local user still logs in
 #   remove    -> nsswitch.conf and /etc/pam.d/common-* restored byte for byte
 #   purge     -> /etc/scimd gone, /var/lib/scimd (UID tombstones) kept
 # Everything happens in a private mount namespace; the host's /etc is never touched.
@@ -26,8 +30,10 @@ src=$(src_root)
 work=$(mktemp -d /tmp/scimd-chroot.XXXXXX)
 root=$work/root
 scimd_pid=
+sshd_pid=
 cleanup() {
     [ -n "$scimd_pid" ] && kill "$scimd_pid" 2>/dev/null
+    [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
     for m in "$root/proc" "$root/dev/pts" "$root/dev"; do umount -l "$m" 2>/dev/null; done
     rm -rf "$work"
 }
@@ -76,6 +82,10 @@ chmod 0755 "$root/usr/sbin/policy-rc.d"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 
 in_root apt-get update -qq > "$work/apt.log" 2>&1 || { tail "$work/apt.log" >&2; die "apt-get update in the chroot failed"; }
+# What a host that logs people in has: Debian's sshd and its PAM service; pamtester drives
+# the login service's account phase.
+in_root apt-get install -y -qq --no-install-recommends openssh-server openssh-client pamtester \
+    > "$work/apt-ssh.log" 2>&1 || { tail "$work/apt-ssh.log" >&2; die "installing openssh-server in the chroot failed"; }
 cp "$root/etc/nsswitch.conf" "$work/nsswitch.orig"
 mkdir -p "$work/pam.orig" && cp "$root"/etc/pam.d/common-* "$work/pam.orig/"
 
@@ -141,6 +151,56 @@ check "the user has a SCIM-range UID" \
     bash -c "uid=\$(chroot '$root' getent passwd chroot.alice | cut -d: -f3); [ \"\$uid\" -ge 1879048192 ]"
 check "getent group chroot.alice (private group)" in_root getent group chroot.alice
 
+# Debian's sshd on a free loopback port, with the stock /etc/pam.d/sshd (which includes
+# common-account) and keys from a root-owned directory; a local user next to the SCIM one.
+msg='account deactivated by your identity provider; contact your administrator'
+unix_msg='Your account has expired'
+in_root useradd -m -s /bin/sh -p '*' chroot.local || die "useradd in the chroot failed"
+mkdir -p "$work/client" "$root/etc/ssh/test-keys" "$root/run/sshd"
+for u in chroot.alice chroot.local; do
+    ssh-keygen -q -t ed25519 -N '' -C "$u" -f "$work/client/$u" < /dev/null || die "ssh-keygen failed"
+    install -m 0644 "$work/client/$u.pub" "$root/etc/ssh/test-keys/$u"
+done
+alice_home=$(in_root getent passwd chroot.alice | cut -d: -f6)
+[ -n "$alice_home" ] && mkdir -p "$root$alice_home" &&
+    chown "$(in_root getent passwd chroot.alice | cut -d: -f3-4)" "$root$alice_home"
+ssh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '%s\n' "Port $ssh_port" 'ListenAddress 127.0.0.1' 'HostKey /etc/ssh/ssh_host_ed25519_key' \
+    'PidFile /run/sshd-test.pid' 'UsePAM yes' 'AuthorizedKeysFile /etc/ssh/test-keys/%u' \
+    'PubkeyAuthentication yes' 'PasswordAuthentication no' 'KbdInteractiveAuthentication no' \
+    'AuthenticationMethods publickey' 'PermitRootLogin no' 'PrintMotd no' 'UseDNS no' \
+    > "$root/etc/ssh/sshd_config.test"
+(exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/sshd -D -e \
+    -f /etc/ssh/sshd_config.test) > "$work/sshd.log" 2>&1 &
+sshd_pid=$!
+ssh_up() {
+    for _ in $(seq 1 100); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $ssh_port), 1)" 2>/dev/null && return 0
+        kill -0 "$sshd_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+ssh_up || { sed 's/^/    /' "$work/sshd.log" >&2; die "sshd did not start in the chroot"; }
+# No LogLevel=ERROR: ssh shows the account phase's PAM message (sent as a banner) only at
+# its default LogLevel INFO or above.
+ssh_login() { # USER: prints the client's stderr; succeeds when the command ran as USER
+    local out
+    out=$(ssh -F /dev/null -p "$ssh_port" -i "$work/client/$1" -o IdentitiesOnly=yes \
+        -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=5 "$1@127.0.0.1" 'echo login-ok' \
+        2> "$work/ssh.err" < /dev/null)
+    cat "$work/ssh.err"
+    [ "$out" = login-ok ]
+}
+logs_in() {
+    ssh_login "$1" > /dev/null || { sed 's/^/    /' "$work/ssh.err" "$work/sshd.log" | tail -n 20 >&2; return 1; }
+}
+check "ssh: active SCIM user chroot.alice logs in (stock sshd + common-account)" logs_in chroot.alice
+check "ssh: local user logs in" logs_in chroot.local
+check "login service: active SCIM user passes the account phase" \
+    in_root pamtester login chroot.alice acct_mgmt
+
 scim PATCH "/Users/$id" '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}' > /dev/null
 locked() {
     for _ in $(seq 1 50); do
@@ -151,6 +211,41 @@ locked() {
 }
 check "deactivation locks the shadow entry (getent shadow)" locked
 check "a deactivated user still resolves (files keep their owner)" in_root getent passwd chroot.alice
+
+says_why() { # what a refusal printed: pam_scim's message and not pam_unix's
+    grep -qF "$msg" <<< "$1" && ! grep -qF "$unix_msg" <<< "$1" ||
+        { printf '    %s\n' "$1" >&2; return 1; }
+}
+refused_by_scim() {
+    local err
+    if err=$(ssh_login chroot.alice); then echo "    chroot.alice logged in" >&2; return 1; fi
+    says_why "$err"
+}
+check "ssh: deactivated chroot.alice is refused with pam_scim's message" refused_by_scim
+check "ssh: sshd logs the PAM account refusal" \
+    grep -q 'Access denied for user chroot.alice by PAM account configuration' "$work/sshd.log"
+check "ssh: local user still logs in" logs_in chroot.local
+login_refused() {
+    local out
+    if out=$(in_root pamtester login chroot.alice acct_mgmt 2>&1); then
+        echo "    pamtester login: acct_mgmt succeeded" >&2; return 1
+    fi
+    says_why "$out"
+}
+check "login service: deactivated chroot.alice refused with pam_scim's message" login_refused
+su_refused() {
+    local out
+    if out=$(in_root su -s /bin/sh -c true chroot.alice 2>&1); then
+        echo "    su succeeded" >&2; return 1
+    fi
+    says_why "$out"
+}
+check "su: deactivated chroot.alice refused with pam_scim's message" su_refused
+check "login service: local user passes the account phase" in_root pamtester login chroot.local acct_mgmt
+check "su: local user" in_root su -s /bin/sh -c true chroot.local
+kill "$sshd_pid" 2>/dev/null
+wait "$sshd_pid" 2>/dev/null
+sshd_pid=
 
 kill "$scimd_pid" 2>/dev/null
 wait "$scimd_pid" 2>/dev/null
