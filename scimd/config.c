@@ -21,6 +21,9 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->base_path = strdup("/scim/v2");
     cfg->max_connections = 256;
     cfg->connection_timeout = 30;
+    cfg->request_head_timeout = 5;
+    cfg->max_connections_per_client = 32;
+    cfg->reserved_connections = 64;
     cfg->max_body_size = 1024 * 1024;
     cfg->metrics_auth = true;
     cfg->auth_failure_limit = 20;

@@ -21,6 +21,9 @@ struct scimd_config {
     char *base_path;         /* "/scim/v2", no trailing slash */
     unsigned max_connections;
     unsigned connection_timeout; /* seconds */
+    unsigned request_head_timeout; /* seconds a new client has for a complete request head */
+    unsigned max_connections_per_client; /* per client address; 0: no limit */
+    unsigned reserved_connections; /* kept for clients that authenticated (at most half) */
     size_t max_body_size;
     char *tls_cert;
     char *tls_key;

@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include "conn_watchdog.h"
+#include "http_head.h"
 #include "log.h"
 #include "router.h"
 #include "server.h"
@@ -362,6 +363,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!cs)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &cs->start);
+        http_head_handed_over();
         conn_watchdog_head_done(srv->watchdog, conn);
         copy_for_log(cs->method, sizeof(cs->method), method);
         copy_for_log(cs->path, sizeof(cs->path), url);
@@ -386,15 +388,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             http_response_reset(&resp);
             return ret;
         }
-        /* libmicrohttpd 0.9.75 can answer only before a body is read or after all of it:
-         * a chunked body (no length to check up front) is refused before it is read. The
-         * IdPs send Content-Length. */
-        const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING);
-        if (te && strcasestr(te, "chunked")) {
-            http_error(&resp, 411, NULL,
-                       "chunked request bodies are not accepted: send Content-Length (at most "
-                       "%zu bytes)", srv->cfg->max_body_size);
+        char why[160];
+        int framing = http_head_check_framing(conn, srv->cfg->max_body_size, why, sizeof(why));
+        if (framing) {
+            http_error(&resp, framing, NULL, "%s", why);
             ret = queue(conn, cs, &resp);
             http_response_reset(&resp);
             return ret;
@@ -471,6 +468,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
     }
     router_dispatch(srv, &req, &resp);
+    if (req.authenticated)
+        conn_watchdog_trusted(srv->watchdog, conn);
     memcpy(cs->token_id, req.token_id, sizeof(cs->token_id));
     cs->route = req.route;
 
@@ -505,6 +504,10 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
                                                              va_list ap)
 {
     char buf[512];
+    va_list copy;
+    va_copy(copy, ap);
+    http_head_mhd_error(fmt, copy);
+    va_end(copy);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     size_t n = strlen(buf);
     while (n > 0 && buf[n - 1] == '\n')
@@ -588,9 +591,18 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv };
-    srv->watchdog = conn_watchdog_start(cfg->connection_timeout,
-                                        cfg->connection_timeout * 4 > 60 ? cfg->connection_timeout * 4
-                                                                         : 60);
+    /* The reserve is capped at half the slots: a new client's first request must still get
+     * in to show its token. */
+    unsigned reserve = cfg->reserved_connections < cfg->max_connections / 2
+                           ? cfg->reserved_connections
+                           : cfg->max_connections / 2;
+    struct conn_watchdog_limits limits = {
+        .head_seconds = cfg->request_head_timeout,
+        .idle_seconds = cfg->connection_timeout,
+        .body_seconds = cfg->connection_timeout * 4 > 60 ? cfg->connection_timeout * 4 : 60,
+        .max_untrusted = cfg->max_connections - reserve,
+    };
+    srv->watchdog = conn_watchdog_start(&limits);
     if (!srv->watchdog) {
         snprintf(err, errlen, "cannot start the connection watchdog");
         goto out;
@@ -602,6 +614,12 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                          2 * MAX_HEAD_BYTES + 16 * 1024, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                         cfg->max_connections_per_client, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_UNESCAPE_CALLBACK,
+                                         (intptr_t)http_head_unescape, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK,
+                                         (intptr_t)http_head_uri_seen, NULL };
     if (listen_fd >= 0)
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
     else

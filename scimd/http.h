@@ -22,6 +22,7 @@ struct http_request {
     const char *body;
     size_t body_len;
     char token_id[TOKEN_ID_LEN + 1];
+    bool authenticated;     /* set by the router when the request carried a valid token */
     char base_url[512];     /* scheme://host[:port]base_path, for meta.location */
     enum metrics_route route;
     const struct sockaddr *client;

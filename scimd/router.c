@@ -72,8 +72,10 @@ static int authenticate(struct scimd_server *srv, struct http_request *req,
 {
     const char *why = NULL;
     if (auth_verify(srv->auth, http_header(req, MHD_HTTP_HEADER_AUTHORIZATION), req->token_id,
-                    &why) == 0)
+                    &why) == 0) {
+        req->authenticated = true;
         return 0;
+    }
     metrics_auth_failure();
     unsigned banned = ratelimit_banned(srv->ratelimit, req->client);
     if (!banned) {

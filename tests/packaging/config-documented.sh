@@ -69,6 +69,9 @@ server listen 127.0.0.1:8080
 server base_path /scim/v2
 server max_connections 256
 server connection_timeout 30
+server request_head_timeout 5
+server max_connections_per_client 32
+server reserved_connections 64
 server max_body_size 1048576
 server tls_cert
 server tls_key

@@ -79,8 +79,12 @@ def raw_request(port, data, timeout=15):
 
 class HostileHttpTest(ScimTestCase):
     instance_kwargs = {"name": "hostile-http", "extra": {"server": {
-        "connection_timeout": TIMEOUT, "max_connections": MAX_CONN,
-        "auth_failure_limit": AUTH_LIMIT, "auth_failure_ban": AUTH_BAN}}}
+        "connection_timeout": TIMEOUT, "request_head_timeout": TIMEOUT,
+        "max_connections": MAX_CONN, "auth_failure_limit": AUTH_LIMIT,
+        "auth_failure_ban": AUTH_BAN,
+        # the hostile clients here share 127.0.0.1 with the well-behaved one; the
+        # per-address limit has its own test (test_http_front_door.py)
+        "max_connections_per_client": MAX_CONN}}}
 
     @classmethod
     def setUpClass(cls):
