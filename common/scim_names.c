@@ -50,18 +50,56 @@ int scim_name_validate(const char *name, size_t max_len, const char **why)
     return 0;
 }
 
-/* Kept sorted for bsearch. Users and groups share one namespace here: a SCIM group named
- * like a privileged local group (sudo, wheel, adm) must never appear next to it. */
+/* Kept sorted (strcmp order) and unique for bsearch; a unit test checks both. Users and
+ * groups share one namespace here: a SCIM group named like a privileged local group (sudo,
+ * wheel, adm) must never appear next to it, and a login named like an account a package
+ * creates later (mysql, redis, lxd) would receive that package's files when its maintainer
+ * script finds the name already resolvable. Sources: Debian base-passwd's users and groups,
+ * Fedora's setup package (uidgid), the sysusers.d entries and maintainer scripts of common
+ * daemons of both distributions: databases, web and mail servers, container and
+ * virtualisation hosts, monitoring, desktop services. systemd-* and _* are prefix rules. */
 static const char *const reserved_names[] = {
-    "_apt", "adm", "admin", "audio", "avahi", "backup", "bin", "cdrom", "chrony",
-    "crontab", "daemon", "dbus", "dialout", "dip", "disk", "docker", "fax", "floppy",
-    "ftp", "games", "gnats", "input", "irc", "kmem", "kvm", "libvirt", "list", "lp",
-    "lpadmin", "mail", "man", "messagebus", "netdev", "news", "nobody", "nogroup",
-    "nscd", "ntp", "operator", "plugdev", "polkitd", "postfix", "proxy", "render", "root",
-    "sasl", "scanner", "sgx", "shadow", "src", "ssh", "sshd", "staff", "sudo", "sync",
-    "sys", "syslog", "tape", "tss", "tty", "users", "utmp", "uucp", "video", "voice",
-    "wheel", "www-data",
+    "abrt", "adm", "admin", "alertmanager", "amavis", "apache", "asterisk", "audio", "avahi",
+    "avahi-autoipd", "backup", "bin", "bind", "bluetooth", "brlapi", "cassandra", "cdrom",
+    "ceph", "chef", "chrony", "clamav", "clamupdate", "clevis", "clickhouse", "cockpit-ws",
+    "cockpit-wsinstance", "collectd", "colord", "containerd", "corosync", "couchdb", "crontab",
+    "cups", "cups-pk-helper", "daemon", "dbus", "debian-exim", "debian-snmp", "debian-spamd",
+    "debian-tor", "dhcpcd", "dhcpd", "dialout", "dip", "disk", "dnsmasq", "docker", "dockremap",
+    "dovecot", "dovenull", "elasticsearch", "etcd", "exim", "fax", "flatpak", "floppy",
+    "fluentd", "freerad", "ftp", "fwupd-refresh", "games", "gdm", "geoclue", "git", "gitea",
+    "gitlab", "gitlab-runner", "gitlab-www", "gluster", "gnats", "gnome-initial-setup",
+    "gnome-remote-desktop", "gopher", "grafana", "haclient", "hacluster", "halt", "haproxy",
+    "hplip", "httpd", "icinga", "icingaweb2", "incus", "incus-admin", "influxdb", "input",
+    "irc", "jenkins", "jetty", "kafka", "keepalived", "kernoops", "kibana", "kmem", "kvm",
+    "landscape", "ldap", "libvirt", "libvirt-dnsmasq", "libvirt-qemu", "lightdm", "lighttpd",
+    "list", "lock", "logstash", "loki", "lp", "lpadmin", "lxc", "lxd", "mail", "mailman",
+    "mailman3", "mailnull", "man", "mariadb", "mem", "memcache", "memcached", "messagebus",
+    "microk8s", "minio", "mongod", "mongodb", "mosquitto", "munin", "mysql", "nagcmd", "nagios",
+    "named", "neo4j", "netdata", "netdev", "news", "nfsnobody", "nginx", "nm-openconnect",
+    "nm-openvpn", "nobody", "node-exporter", "node_exporter", "nogroup", "nrpe", "nscd",
+    "nslcd", "ntp", "ntpd", "ntpsec", "nut", "nvidia-persistenced", "opendkim", "opendmarc",
+    "openldap", "openntpd", "opensearch", "openvpn", "operator", "pacemaker", "passim", "pcp",
+    "pcscd", "pesign", "pipewire", "plugdev", "podman", "polkitd", "pollinate", "postdrop",
+    "postfix", "postgres", "postgrey", "printadmin", "privoxy", "prometheus", "promtail",
+    "proxy", "pulse", "pulse-access", "puppet", "qemu", "qemu-kvm", "rabbitmq", "radiusd",
+    "radvd", "redis", "render", "root", "rpc", "rpcuser", "rspamd", "rtkit", "salt",
+    "sambashare", "saned", "sanlock", "sasl", "saslauth", "scanner", "sddm", "setroubleshoot",
+    "sgx", "shadow", "shutdown", "slapd", "smmsp", "snmp", "snmptt", "sonarqube", "spamd",
+    "speech-dispatcher", "squid", "src", "ssh", "ssh_keys", "sshd", "ssl-cert", "sssd", "staff",
+    "statd", "stunnel", "stunnel4", "sudo", "sympa", "sync", "sys", "syslog", "tape", "tcpdump",
+    "td-agent", "telegraf", "tinyproxy", "tomcat", "tomcat10", "tomcat9", "tor", "tss", "tty",
+    "ulog", "unbound", "unscd", "usbmux", "usbmuxd", "users", "utempter", "utmp", "uucp",
+    "uuidd", "valkey", "varnish", "vboxsf", "vboxusers", "vector", "video", "voice", "wbpriv",
+    "wheel", "whoopsie", "wireshark", "wsdd", "www-data", "zabbix", "zookeeper",
 };
+
+#define N_RESERVED (sizeof(reserved_names) / sizeof(reserved_names[0]))
+
+const char *const *scim_name_reserved_table(size_t *n)
+{
+    *n = N_RESERVED;
+    return reserved_names;
+}
 
 static int cmp_name(const void *key, const void *elem)
 {
@@ -72,10 +110,10 @@ bool scim_name_is_reserved(const char *name)
 {
     if (!name)
         return false;
-    if (strncmp(name, "systemd-", 8) == 0)
+    /* Debian's convention for new system accounts (_apt, _chrony, _rpc) and systemd's own. */
+    if (name[0] == '_' || strncmp(name, "systemd-", 8) == 0)
         return true;
-    return bsearch(name, reserved_names, sizeof(reserved_names) / sizeof(reserved_names[0]),
-                   sizeof(reserved_names[0]), cmp_name) != NULL;
+    return bsearch(name, reserved_names, N_RESERVED, sizeof(reserved_names[0]), cmp_name) != NULL;
 }
 
 static int finish(char *out, size_t outlen, size_t max_len, const char **why)

@@ -19,9 +19,16 @@ enum scim_login_rule {
  * Returns 0, or -EINVAL with *why set to a static English reason (why may be NULL). */
 int scim_name_validate(const char *name, size_t max_len, const char **why);
 
-/* True for root and the usual system account and group names of Debian, Fedora/EL and
- * systemd (root, daemon, nobody, sudo, wheel, shadow, ...): SCIM must never serve them. */
+/* Why a reserved name is refused, for error details and logs. */
+#define SCIM_NAME_RESERVED_WHY "reserved for a system or package account"
+
+/* True for the system and package account and group names of Debian, Fedora/EL and systemd
+ * (root, sudo, wheel, mysql, redis, lxd, libvirt, ...), every systemd-* and every _* name:
+ * SCIM must never serve them. scimd adds [accounts] reserved_names on top. */
 bool scim_name_is_reserved(const char *name);
+
+/* The built-in table (sorted, unique), for tests and documentation. */
+const char *const *scim_name_reserved_table(size_t *n);
 
 /* SCIM userName -> login name: apply the rule, lower-case ASCII, validate.
  * Writes a NUL-terminated name into out (outlen bytes). Returns 0, -EINVAL (invalid, *why

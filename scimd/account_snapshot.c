@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "identity.h"
+#include "linux_names.h"
 #include "log.h"
 #include "proto/schema.h"
 #include "proto/ssh_key.h"
@@ -148,6 +149,12 @@ static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const
         return i == SIZE_MAX ? NULL : &ls->builders[i];
     }
     uint32_t gid = known_gid ? known_gid : resolve_gid(db, name, kind);
+    /* A role kept out of the Linux groups (issue 11) is not remembered as "no group": a SCIM
+     * group of the same name, read after the users, must still be served. */
+    if (gid == 0 && kind == SCIM_GROUP_ROLE) {
+        *skip = true;
+        return NULL;
+    }
     if (gid == 0) {
         const char *kept = arena_strdup(ls->snap, name);
         e.key = (char *)kept;
@@ -221,6 +228,15 @@ static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errl
             if (!grown)
                 goto oom;
             snap->users = grown;
+        }
+        const char *login = (const char *)sqlite3_column_text(s, 0);
+        const char *reserved = login ? linux_name_reserved(ls->cfg, login) : NULL;
+        if (reserved) {
+            /* Stored before the name was reserved (an upgrade, or [accounts] reserved_names):
+             * left out rather than failing the whole export in the cache writer. */
+            log_warn("cache: user '%s' is not served: the name is %s; rename the user in the "
+                     "identity provider", login, reserved);
+            continue;
         }
         struct scim_cache_user *u = &snap->users[snap->cache.n_users];
         memset(u, 0, sizeof(*u));

@@ -44,6 +44,8 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->max_name_length = 64;
     cfg->home = strdup("/home/%u");
     cfg->shell = strdup("/bin/bash");
+    cfg->max_roles_per_user = 64;
+    cfg->max_role_groups = 10000;
 }
 
 static void free_maps(struct local_group_map *maps, size_t n)
@@ -67,6 +69,7 @@ void scimd_config_free(struct scimd_config *cfg)
     free(cfg->shadow_path);
     free(cfg->home);
     free(cfg->shell);
+    free(cfg->reserved_names);
     free_maps(cfg->role_maps, cfg->n_role_maps);
     free_maps(cfg->group_maps, cfg->n_group_maps);
     memset(cfg, 0, sizeof(*cfg));

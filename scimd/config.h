@@ -50,6 +50,9 @@ struct scimd_config {
     char *home;   /* template, %u = login name */
     char *shell;
     bool accept_idp_ids;
+    char *reserved_names;        /* extra names never handed out, comma-separated; or NULL */
+    unsigned max_roles_per_user; /* more roles on one user: 400 */
+    unsigned max_role_groups;    /* role groups ever created; past it new roles stay SCIM-only */
     unsigned remove_deactivated_after_days; /* 0: deactivated users are kept */
 
     /* [roles], [groups] */

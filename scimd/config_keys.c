@@ -56,6 +56,9 @@ static const struct key_def keys[] = {
     { "accounts", "home", K_PATH, OFF(home), 0, 0, 0 },
     { "accounts", "shell", K_PATH, OFF(shell), 0, 0, 0 },
     { "accounts", "accept_idp_ids", K_BOOL, OFF(accept_idp_ids), 0, 0, 0 },
+    { "accounts", "reserved_names", K_STRING, OFF(reserved_names), 0, 0, 0 },
+    UINTK("accounts", "max_roles_per_user", max_roles_per_user, 1, 100000),
+    UINTK("accounts", "max_role_groups", max_role_groups, 1, 10000000),
     UINTK("accounts", "remove_deactivated_after", remove_deactivated_after_days, 0, 36500),
     { "sessions", "terminate_on_deactivate", K_BOOL, OFF(terminate_on_deactivate), 0, 0, 0 },
 };

@@ -14,6 +14,7 @@
 #include "identity.h"
 #include "linux_names.h"
 #include "listing.h"
+#include "name_skips.h"
 #include "proto/filter.h"
 #include "proto/patch.h"
 #include "proto/schema.h"
@@ -42,11 +43,14 @@ static const char *mapped_local(const struct scimd_config *cfg, const char *disp
     return scimd_config_map_lookup(cfg->group_maps, cfg->n_group_maps, display, name);
 }
 
-/* displayName -> Linux group name, refusing every clash (DESIGN.md, issue 5). */
+/* displayName -> Linux group name, refusing a clash with the names scimd gave (DESIGN.md,
+ * issue 5). A name the host cannot take (reserved, a local group) is no refusal: the group
+ * stays a SCIM group and *as_group is false (DESIGN.md, issue 11). */
 static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *display,
                        const char *self_id, char name[LOGIN_NAME_BUF], bool *mapped,
-                       struct scim_error *err)
+                       bool *as_group, struct scim_error *err)
 {
+    *as_group = true;
     const char *why = NULL;
     if (scim_name_group_from_display(display, cfg->max_name_length, name, LOGIN_NAME_BUF, &why) < 0)
         return scim_error_set(err, 400, "invalidValue",
@@ -63,22 +67,27 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
                               "already %s", display, name, what);
     if (*mapped)
         return 0;
-    if (scim_name_is_reserved(name))
-        return scim_error_set(err, 409, "uniqueness",
-                              "displayName '%.128s' gives the system group name '%s'; map it "
-                              "explicitly in [groups] if its members belong there", display, name);
+    const char *reserved = linux_name_reserved(cfg, name);
+    if (reserved) {
+        char because[96];
+        snprintf(because, sizeof(because), "is %s", reserved);
+        name_skip_report(false, display, name, NAME_SKIP_RESERVED, because);
+        *as_group = false;
+        return 0;
+    }
     uint32_t local_gid = 0;
     int found = identity_host_group_gid(name, &local_gid);
     if (found < 0)
         return scim_error_set(err, 503, NULL,
                               "cannot check whether group '%s' exists on this host (the name "
                               "service failed); retry later", name);
-    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max))
-        return scim_error_set(err, 409, "uniqueness",
-                              "displayName '%.128s' gives the group name '%s', which is a local "
-                              "group (gid %u) on this host; map it in [groups] (\"%s = %s\") if "
-                              "its members belong there", display, name, (unsigned)local_gid,
-                              display, name);
+    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max)) {
+        char because[96];
+        snprintf(because, sizeof(because), "is a local group (gid %u) on this host",
+                 (unsigned)local_gid);
+        name_skip_report(false, display, name, NAME_SKIP_LOCAL, because);
+        *as_group = false;
+    }
     return 0;
 }
 
@@ -114,7 +123,7 @@ static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool cre
 {
     struct group_row *row = &w->row;
     char name[LOGIN_NAME_BUF];
-    bool mapped = false;
+    bool mapped = false, as_group = true;
     json_t *members = take_members(doc);
     int ret = -1;
     audit_changed_attributes(creating ? NULL : row->doc, doc, false, w->changed_attrs,
@@ -125,13 +134,21 @@ static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool cre
     }
     const char *display = json_string_value(json_object_get(doc, "displayName"));
 
-    if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, name, &mapped, err) < 0)
+    if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, name, &mapped, &as_group,
+                    err) < 0)
         goto out;
     if (creating && users_new_id(row->id) < 0) {
         scim_error_set(err, 500, NULL, "cannot generate an id");
         goto out;
     }
-    if (!mapped && row->gid == 0 &&
+    /* Stored without a gid (like a mapped group with no mapping) it is no Linux group; a
+     * renamed group giving up its gid leaves it tombstoned in the ledger, never reused. */
+    if (!mapped && !as_group && row->gid != 0) {
+        if (identity_release(db, row->id, err) < 0)
+            goto out;
+        row->gid = 0;
+    }
+    if (!mapped && as_group && row->gid == 0 &&
         identity_allocate_gid(db, w->srv->cfg, row->id, name, &row->gid, err) < 0)
         goto out;
     if (set_fields(row, doc, name) < 0) {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "host_nss.h"
+#include "linux_names.h"
 #include "scim_names.h"
 #include "store.h"
 
@@ -27,10 +28,11 @@ int identity_login_name(const struct scimd_config *cfg, const char *user_name,
         return scim_error_set(err, 400, "invalidValue",
                               "userName '%.128s' does not give a valid Linux login name: %s",
                               user_name, why ? why : "name too long");
-    if (scim_name_is_reserved(out))
+    const char *reserved = linux_name_reserved(cfg, out);
+    if (reserved)
         return scim_error_set(err, 400, "invalidValue",
-                              "userName '%.128s' maps to the reserved system name '%s'", user_name,
-                              out);
+                              "userName '%.128s' maps to login name '%s', which is %s", user_name,
+                              out, reserved);
     return 0;
 }
 

@@ -29,6 +29,10 @@ static atomic_uint_fast64_t export_generation;
 static atomic_uint_fast64_t export_time_s;
 static atomic_uint_fast64_t export_duration_us;
 static atomic_uint_fast64_t export_failures;
+static const char *const skip_reasons[] = { "reserved", "local_group", "name_taken",
+                                            "max_role_groups" };
+#define N_SKIP (sizeof(skip_reasons) / sizeof(skip_reasons[0]))
+static atomic_uint_fast64_t not_materialized[2][N_SKIP];
 
 void metrics_request(enum metrics_route route, int status, double seconds)
 {
@@ -72,6 +76,12 @@ void metrics_export_done(uint64_t generation, double seconds, bool ok)
     atomic_store(&export_generation, generation);
     atomic_store(&export_time_s, (uint_fast64_t)time(NULL));
     atomic_store(&export_duration_us, (uint_fast64_t)(seconds * 1e6));
+}
+
+void metrics_not_materialized(bool is_role, unsigned reason)
+{
+    if (reason < N_SKIP)
+        atomic_fetch_add_explicit(&not_materialized[is_role][reason], 1, memory_order_relaxed);
 }
 
 static long long count_rows(struct scimd_server *srv, const char *sql)
@@ -144,6 +154,19 @@ char *metrics_render(struct scimd_server *srv)
             count_rows(srv, "SELECT COUNT(*) FROM users WHERE NOT active"));
     fprintf(f, "# HELP scimd_groups SCIM groups.\n# TYPE scimd_groups gauge\nscimd_groups %lld\n",
             count_rows(srv, "SELECT COUNT(*) FROM groups"));
+    fprintf(f, "# HELP scimd_role_groups Role groups ever created (each keeps its gid).\n"
+               "# TYPE scimd_role_groups gauge\nscimd_role_groups %lld\n"
+               "# HELP scimd_role_groups_limit [accounts] max_role_groups.\n"
+               "# TYPE scimd_role_groups_limit gauge\nscimd_role_groups_limit %u\n"
+               "# HELP scimd_not_materialized_total Roles and SCIM groups kept out of the Linux "
+               "groups because the host cannot take their name, by reason.\n"
+               "# TYPE scimd_not_materialized_total counter\n",
+            count_rows(srv, "SELECT COUNT(*) FROM role_groups"), srv->cfg->max_role_groups);
+    for (size_t k = 0; k < 2; k++)
+        for (size_t r = 0; r < N_SKIP; r++)
+            fprintf(f, "scimd_not_materialized_total{kind=\"%s\",reason=\"%s\"} %llu\n",
+                    k ? "role" : "group", skip_reasons[r],
+                    (unsigned long long)atomic_load(&not_materialized[k][r]));
     uint_fast64_t when = atomic_load(&export_time_s);
     fprintf(f, "# HELP scimd_cache_generation Generation of the last exported cache.\n"
                "# TYPE scimd_cache_generation gauge\nscimd_cache_generation %llu\n"

@@ -25,6 +25,8 @@ void metrics_auth_failure(void);
 /* One group commit of n changes that took seconds (fsync included). */
 void metrics_commit(size_t n, double seconds);
 void metrics_export_done(uint64_t generation, double seconds, bool ok);
+/* A role (is_role) or SCIM group kept out of the Linux groups; reason: enum name_skip_reason. */
+void metrics_not_materialized(bool is_role, unsigned reason);
 
 /* The exposition text (malloc'd). */
 char *metrics_render(struct scimd_server *srv);

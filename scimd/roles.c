@@ -7,6 +7,7 @@
 
 #include "identity.h"
 #include "linux_names.h"
+#include "name_skips.h"
 #include "scim_names.h"
 #include "store.h"
 
@@ -63,12 +64,65 @@ uint32_t roles_gid(sqlite3 *db, const char *name)
     return gid;
 }
 
+/* Whether the host can take name as a new role group. 0 yes; 1 no (*reason and why set,
+ * why in buf); -1 on error (err set: a store error, or 503 when the host's NSS failed). */
+static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const char *name,
+                             enum name_skip_reason *reason, char *buf, size_t len,
+                             struct scim_error *err)
+{
+    const char *why = linux_name_reserved(cfg, name);
+    if (why) {
+        *reason = NAME_SKIP_RESERVED;
+        snprintf(buf, len, "is %s", why);
+        return 1;
+    }
+    const char *what = NULL;
+    int clash = linux_name_taken(db, name, NULL, &what, err);
+    if (clash < 0)
+        return -1;
+    if (clash) {
+        *reason = NAME_SKIP_TAKEN;
+        snprintf(buf, len, "is already %s", what);
+        return 1;
+    }
+    uint32_t local_gid = 0;
+    int found = identity_host_group_gid(name, &local_gid);
+    if (found < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", name);
+    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max)) {
+        *reason = NAME_SKIP_LOCAL;
+        snprintf(buf, len, "is a local group (gid %u) on this host", (unsigned)local_gid);
+        return 1;
+    }
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+    int rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM role_groups", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (n < 0)
+        return store_sqlite_error(db, rc, err, "role groups");
+    if (n >= (long long)cfg->max_role_groups) {
+        *reason = NAME_SKIP_CAP;
+        snprintf(buf, len, "would be role group %lld, past [accounts] max_role_groups = %u",
+                 n + 1, cfg->max_role_groups);
+        return 1;
+    }
+    return 0;
+}
+
 struct sync_ctx {
     sqlite3 *db;
     const struct scimd_config *cfg;
     struct scim_error *err;
 };
 
+/* A role whose name the host cannot take stays in the user's SCIM data and never blocks the
+ * request (DESIGN.md); only a value that gives no valid name at all is refused. The gid is
+ * taken here, while writing a user who holds the role, so a role is never given a gid before
+ * it has a member, and a refused or failed request takes none (the write rolls back). */
 static int sync_one(void *arg, const char *value, const char *name, const char *why)
 {
     struct sync_ctx *c = arg;
@@ -82,29 +136,15 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
         return -1;
     if (taken)
         return 0;
-    if (scim_name_is_reserved(name))
-        return scim_error_set(c->err, 409, "uniqueness",
-                              "role '%.128s' maps to the system group name '%s'; map it to a local "
-                              "group explicitly in [roles] if that is intended", value, name);
-    const char *what = NULL;
-    int clash = linux_name_taken(c->db, name, NULL, &what, c->err);
-    if (clash < 0)
+    enum name_skip_reason reason;
+    char because[160];
+    int blocked = role_name_blocked(c->db, c->cfg, name, &reason, because, sizeof(because), c->err);
+    if (blocked < 0)
         return -1;
-    if (clash)
-        return scim_error_set(c->err, 409, "uniqueness",
-                              "role '%.128s' maps to group name '%s', which is already %s", value,
-                              name, what);
-    uint32_t local_gid = 0;
-    int found = identity_host_group_gid(name, &local_gid);
-    if (found < 0)
-        return scim_error_set(c->err, 503, NULL,
-                              "cannot check whether group '%s' exists on this host (the name "
-                              "service failed); retry later", name);
-    if (found && !(local_gid >= c->cfg->gid_min && local_gid <= c->cfg->gid_max))
-        return scim_error_set(c->err, 409, "uniqueness",
-                              "role '%.128s' would shadow the local group '%s' (gid %u); map it "
-                              "explicitly in [roles] (e.g. %s = %s) if its holders belong there",
-                              value, name, (unsigned)local_gid, value, name);
+    if (blocked) {
+        name_skip_report(true, value, name, reason, because);
+        return 0;
+    }
     uint32_t gid;
     char owner[LOGIN_NAME_BUF + 8];
     snprintf(owner, sizeof(owner), "role:%s", name);
@@ -123,11 +163,65 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
     return 0;
 }
 
+/* Roles the request gives (an empty value is no role). */
+static size_t count_roles(const json_t *doc)
+{
+    const json_t *roles = json_object_get(doc, "roles");
+    size_t i, n = 0;
+    const json_t *role;
+    json_array_foreach(roles, i, role) {
+        const char *value = json_string_value(json_object_get(role, "value"));
+        n += value && value[0] != '\0';
+    }
+    return n;
+}
+
 int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err)
 {
+    size_t n = count_roles(doc);
+    if (n > cfg->max_roles_per_user)
+        return scim_error_set(err, 400, "invalidValue",
+                              "%zu roles on one user; at most %u are accepted ([accounts] "
+                              "max_roles_per_user)", n, cfg->max_roles_per_user);
     struct sync_ctx c = { .db = db, .cfg = cfg, .err = err };
     return each_role(doc, cfg->max_name_length, sync_one, &c) != 0 ? -1 : 0;
+}
+
+int roles_describe(sqlite3 *db, const struct scimd_config *cfg, const char *value, char *out,
+                   size_t len)
+{
+    char name[LOGIN_NAME_BUF], because[160];
+    const char *why = NULL;
+    struct scim_error err = { 0 };
+    if (scim_name_group_from_display(value, cfg->max_name_length, name, sizeof(name), &why) < 0) {
+        snprintf(out, len, "not a Linux group: %s", why ? why : "name too long");
+        return 0;
+    }
+    const char *local = mapped_group(cfg, value, name);
+    if (local) {
+        snprintf(out, len, "mapped to the local group %s ([roles])", local);
+        return 0;
+    }
+    if (linux_name_reserved(cfg, name)) {
+        snprintf(out, len, "not a Linux group: '%s' is %s", name, linux_name_reserved(cfg, name));
+        return 0;
+    }
+    uint32_t gid = roles_gid(db, name);
+    if (gid) {
+        snprintf(out, len, "group %s (gid %u)", name, (unsigned)gid);
+        return 0;
+    }
+    enum name_skip_reason reason;
+    int r = role_name_blocked(db, cfg, name, &reason, because, sizeof(because), &err);
+    if (r < 0)
+        return -1;
+    if (r)
+        snprintf(out, len, "not a Linux group: '%s' %s", name, because);
+    else
+        snprintf(out, len, "not a Linux group yet: '%s' is free (the next write of a holder "
+                 "creates it)", name);
+    return 0;
 }
 
 int roles_for_export(const struct scimd_config *cfg, const char *values,
@@ -146,9 +240,11 @@ int roles_for_export(const struct scimd_config *cfg, const char *values,
             if (scim_name_group_from_display(value, cfg->max_name_length, name, sizeof(name),
                                              &why) == 0) {
                 const char *local = mapped_group(cfg, value, name);
+                /* A reserved name is never served, even a role group created before the name
+                 * was reserved (the cache writer would refuse the whole export). */
                 struct role_target t = { .group_name = local ? local : name,
                                          .mapped_local = local != NULL };
-                int r = fn(ctx, &t);
+                int r = local || !linux_name_reserved(cfg, name) ? fn(ctx, &t) : 0;
                 if (r != 0)
                     return r;
             }

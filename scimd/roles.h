@@ -15,8 +15,10 @@ struct role_target {
 };
 
 /* Write path: validates every role of doc and gives each new role group a gid from the group
- * range (ledgered, never reused). 400 for a role that gives no valid name, 409 when the name
- * would shadow a local group or a user's private group. */
+ * range (ledgered, never reused), while writing a user who holds it. 400 for a role that gives
+ * no valid name and for more than [accounts] max_roles_per_user roles; a role whose name the
+ * host cannot take (reserved, a local group, a name scimd gave a user or SCIM group, past
+ * [accounts] max_role_groups) stays in the doc, gets no group, and is reported (log, metrics). */
 int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err);
 
@@ -24,6 +26,11 @@ int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
  * table's roles column holds them); invalid ones are skipped. */
 int roles_for_export(const struct scimd_config *cfg, const char *values,
                      int (*fn)(void *ctx, const struct role_target *t), void *ctx);
+
+/* For scimctl: what roles[].value becomes on this host, in words ("group ops (gid 70001)",
+ * "not a Linux group: 'admin' is reserved ..."). 0, or -1 when the store or NSS failed. */
+int roles_describe(sqlite3 *db, const struct scimd_config *cfg, const char *value, char *out,
+                   size_t len);
 
 /* Whether a role group of this name was ever created (its name stays taken). */
 int roles_name_taken(sqlite3 *db, const char *name, struct scim_error *err);

@@ -12,6 +12,7 @@
 #include "scim_cache.h"
 #include "startup_checks.h"
 #include "store.h"
+#include "roles.h"
 #include "tokens.h"
 #include "user_removal.h"
 #include "users_repo.h"
@@ -225,6 +226,16 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
     json_t *res = user_row_to_resource(&row, "");
     printf("login: %s\nuid: %u\nstate: %s\npassword: %s\n", row.login, row.uid,
            row.active ? "active" : "deactivated", row.password_hash ? "set (yescrypt)" : "none");
+    /* What each role became on this host: a role whose name the host cannot take is kept in
+     * the SCIM data only, and this says why (DESIGN.md, issue 11). */
+    size_t ri;
+    json_t *role;
+    json_array_foreach(json_object_get(row.doc, "roles"), ri, role) {
+        const char *value = json_string_value(json_object_get(role, "value"));
+        char said[256];
+        if (value && value[0] && roles_describe(db, cfg, value, said, sizeof(said)) == 0)
+            printf("role: %s: %s\n", value, said);
+    }
     json_dumpf(res, stdout, JSON_INDENT(2));
     printf("\n");
     json_decref(res);
