@@ -1,4 +1,9 @@
-/* initgroups_dyn: the user's own gid list from the cache; groups are never scanned. */
+/* initgroups_dyn: the user's own gid list from the cache; groups are never scanned.
+ * glibc passes the primary gid of the account it resolved for the name. A SCIM user's is its
+ * private group (gid = uid); any other gid means the name belongs to someone else (a local,
+ * sssd or LDAP account of the same name earlier in nsswitch.conf), which gets none of the SCIM
+ * user's groups (a mapped sudo among them). (gid_t)-1 names no account: getent initgroups
+ * passes it to list a name's groups, and login programs never do (they pass pw_gid). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -52,6 +57,8 @@ enum nss_status _nss_scim_initgroups_dyn(const char *user, gid_t group, long int
         goto out;
     }
     st = nss_status_of(scim_cache_user_by_name(nss_ref_cache(&ref), user, &u), errnop);
+    if (st == NSS_STATUS_SUCCESS && group != (gid_t)-1 && u.gid != group)
+        st = NSS_STATUS_NOTFOUND;
     for (uint32_t i = 0; st == NSS_STATUS_SUCCESS && i < u.n_gids; i++) {
         gid_t gid = u.gids[i];
         if (gid == group || already_listed(*groupsp, *start, gid))

@@ -42,6 +42,7 @@ struct scimd_config {
     unsigned export_delay_ms;
     unsigned export_max_delay_ms;
     bool invalidate_nscd;
+    bool cache_nonstandard_path_ok; /* every reader was pointed at a non-default path */
 
     /* [accounts] */
     uint32_t uid_min, uid_max, gid_min, gid_max;

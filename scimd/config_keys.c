@@ -47,6 +47,7 @@ static const struct key_def keys[] = {
     UINTK("cache", "export_delay", export_delay_ms, 0, 60000),
     UINTK("cache", "export_max_delay", export_max_delay_ms, 0, 600000),
     { "cache", "invalidate_nscd", K_BOOL, OFF(invalidate_nscd), 0, 0, 0 },
+    { "cache", "nonstandard_path_ok", K_BOOL, OFF(cache_nonstandard_path_ok), 0, 0, 0 },
     UINTK("accounts", "uid_min", uid_min, 1000, UINT32_MAX - 1),
     UINTK("accounts", "uid_max", uid_max, 1000, UINT32_MAX - 1),
     UINTK("accounts", "gid_min", gid_min, 1000, UINT32_MAX - 1),

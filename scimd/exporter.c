@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "account_snapshot.h"
+#include "cache_paths.h"
 #include "log.h"
 #include "metrics.h"
 #include "nscd.h"
@@ -63,6 +64,12 @@ int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
     if (account_snapshot_load(srv, &snap, err, errlen) < 0)
         return -1;
     if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0) {
+        char hint[600];
+        size_t used = strlen(err);
+        cache_paths_readonly_hint(srv->cfg->cache_path, hint, sizeof(hint));
+        if (!hint[0])
+            cache_paths_readonly_hint(srv->cfg->shadow_path, hint, sizeof(hint));
+        snprintf(err + used, errlen - used, "%s", hint);
         metrics_export_done(0, 0, false);
         goto out;
     }

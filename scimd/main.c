@@ -10,6 +10,7 @@
 
 #include "../config.h"
 #include "auth.h"
+#include "cache_paths.h"
 #include "config.h"
 #include "exporter.h"
 #include "http.h"
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
     log_init("scimd");
     scimd_config_init(&cfg);
     if (scimd_config_load(&cfg, config_path, err, sizeof(err)) < 0 ||
-        scimd_config_check(&cfg, err, sizeof(err)) < 0) {
+        scimd_config_check(&cfg, err, sizeof(err)) < 0 ||
+        cache_paths_check(&cfg, err, sizeof(err)) < 0) {
         log_err("configuration error: %s", err);
         scimd_config_free(&cfg);
         return 1;
@@ -123,7 +125,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     if (store_open(&srv.store, cfg.database, cfg.busy_timeout_ms, true, err, sizeof(err)) < 0) {
-        log_err("store: %s", err);
+        char hint[600];
+        log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||

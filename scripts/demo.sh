@@ -23,6 +23,7 @@ database = $state/scimd.db
 [cache]
 path = $state/nss.cache
 shadow_path = $state/shadow.cache
+nonstandard_path_ok = true
 [accounts]
 login_name = localpart
 CONF

@@ -113,6 +113,9 @@ else
              }
              print line; next }
          { print }' "$conf" > "$tmp/uncommented.conf"
+    # The file documents the packaged paths; a build with another prefix (/usr/local)
+    # compiles other cache paths in, which scimd refuses without nonstandard_path_ok.
+    sed -i 's/^nonstandard_path_ok = false$/nonstandard_path_ok = true/' "$tmp/uncommented.conf"
     awk '/^\[[a-z]+\]$/ { sec = substr($0, 2, length($0) - 2); next }
          /^[a-z_]+ =/ && sec != "roles" && sec != "groups" { print sec "." $1 }' \
         "$tmp/uncommented.conf" | sort -u > "$tmp/set-keys"
@@ -125,6 +128,14 @@ else
     printf '[server]\nno_such_key = 1\n' > "$tmp/bad.conf"
     check "scimd --check-config rejects an unknown key" \
         bash -c "! '$scimd' --check-config -c '$tmp/bad.conf' 2>/dev/null"
+    # In a root-owned directory that exists: refused for the path alone.
+    printf '[cache]\npath = /etc/elsewhere-nss.cache\n' > "$tmp/badpath.conf"
+    refuses_path() {
+        local out
+        out=$("$scimd" --check-config -c "$tmp/badpath.conf" 2>&1) && return 1
+        grep -q 'nss_scim and pam_scim read only .*nonstandard_path_ok' <<<"$out"
+    }
+    check "scimd --check-config rejects a [cache] path nss_scim does not read" refuses_path
 fi
 
 finish

@@ -40,6 +40,7 @@ database = $state/scimd.db
 [cache]
 path = $state/nss.cache
 shadow_path = $state/shadow.cache
+nonstandard_path_ok = true
 export_delay = 10
 invalidate_nscd = false
 CONF

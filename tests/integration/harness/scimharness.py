@@ -353,7 +353,9 @@ class ScimdInstance:
             "server": {"listen": "127.0.0.1:0", "base_path": self.base_path,
                        "max_body_size": "1048576"},
             "store": {"database": self.db_path},
-            "cache": {"path": self.cache_path, "shadow_path": self.shadow_path},
+            # The tests point nss_scim and pam_scim at these (SCIM_NSS_CACHE, cache=).
+            "cache": {"path": self.cache_path, "shadow_path": self.shadow_path,
+                      "nonstandard_path_ok": "true"},
             "accounts": {"uid_min": str(TEST_UID_MIN), "uid_max": str(TEST_UID_MAX),
                          "gid_min": str(TEST_GID_MIN), "gid_max": str(TEST_GID_MAX),
                          "login_name": login_name},

@@ -164,5 +164,48 @@ class ScimctlUsersDelete(unittest.TestCase):
             self.assertFalse(os.path.exists(s.db_path + ".users-epoch"))
 
 
+class StatePaths(unittest.TestCase):
+    """Paths that would break a host silently are refused, and a read-only file system (what
+    ProtectSystem=strict makes of everything but /var/lib/scimd) gets the fix named."""
+
+    def test_cache_path_the_nss_module_does_not_read_is_refused(self):
+        with h.ScimdInstance(name="cache-path",
+                             extra={"cache": {"nonstandard_path_ok": "false"}}) as s:
+            for args in (("--check-config",), ()):
+                proc = subprocess.run(s.command(*args), capture_output=True, text=True,
+                                      timeout=30)
+                self.assertEqual(proc.returncode, 1, proc.stderr)
+                self.assertIn("[cache] path = %s: nss_scim and pam_scim read only"
+                              % s.cache_path, proc.stderr)
+                self.assertIn("nonstandard_path_ok = true", proc.stderr)
+            self.assertFalse(os.path.exists(s.db_path))
+
+    def test_read_only_state_directory_names_readwritepaths(self):
+        with h.ScimdInstance(name="erofs") as s:
+            # scimd in a private mount namespace where its state directory is read-only.
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+                    s.tmpdir] + s.command()
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            self.assertEqual(proc.returncode, 1, proc.stderr)
+            self.assertIn("is on a read-only file system", proc.stderr)
+            self.assertIn("ReadWritePaths=%s" % s.tmpdir, proc.stderr)
+
+    def test_read_only_cache_directory_names_readwritepaths(self):
+        with h.ScimdInstance(name="erofs-cache") as s:
+            cache_dir = os.path.join(s.tmpdir, "cache")
+            os.mkdir(cache_dir, 0o755)
+            s.sections["cache"].update(path=os.path.join(cache_dir, "nss.cache"),
+                                       shadow_path=os.path.join(cache_dir, "shadow.cache"))
+            s.write_config()
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+                    cache_dir] + s.command()
+            s.spawn(argv)
+            h.wait_until(lambda: "ReadWritePaths=%s" % cache_dir in s.log_text(),
+                         what="the export failure naming the fix")
+            self.assertIn("cache: initial export failed", s.log_text())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
