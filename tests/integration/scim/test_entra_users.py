@@ -8,6 +8,7 @@ add/remove, disable/enable, rename, delete. Entra uses the Bearer secret token.
 """
 
 import os
+import re
 import sys
 import unittest
 import uuid
@@ -329,6 +330,39 @@ class EntraRemoveOps(ScimTestCase):
         self.assertEqual([v for v in work_emails(stored) if v], [], repr(stored.get("emails")))
         self.assertEqual([v for v in primary_roles(stored) if v], [], repr(stored.get("roles")))
         self.assertEqual(stored.get("name"), {"familyName": "Fa"})
+
+
+class EntraAdminAppRole(ScimTestCase):
+    """Microsoft's documented example app role is `Admin`; admin is a system group on Debian.
+    The user is created (it used to be 409) and the role stays SCIM data: no Linux group,
+    said in the log, the metrics and `scimctl users show` (issue 11)."""
+
+    def test_admin_app_role_is_kept_but_not_a_linux_group(self):
+        name = "Admin.Role.%s@contoso.com" % uuid.uuid4().hex[:8]
+        resp = self.api.post("/Users", {
+            "schemas": [h.URN_USER], "userName": name, "active": True,
+            "roles": [{"primary": True, "type": "WindowsAzureActiveDirectoryRole",
+                       "display": "Admin", "value": "Admin"},
+                      {"primary": False, "type": "WindowsAzureActiveDirectoryRole",
+                       "display": "Reader", "value": "Reader"}]})
+        self.assertEqual(resp.status, 201, resp.describe())
+        self.assertEqual(sorted(r["value"] for r in resp.json["roles"]), ["Admin", "Reader"])
+        self.assertEqual(self.api.get("/Users/" + resp.json["id"]).status, 200)
+        login = name.split("@")[0].lower()
+        show = self.scimd.scimctl("users", "show", login).stdout
+        self.assertIn("role: Admin: not a Linux group: 'admin' is reserved for a system or "
+                      "package account", show)
+        self.assertRegex(show, r"role: Reader: group reader \(gid \d+\)")
+        h.wait_until(lambda: "is not a Linux group" in self.scimd.log_text(), timeout=5,
+                     what="the log line for role Admin")
+        metrics = self.api.request("GET", "/metrics", base=False).raw.decode()
+        self.assertRegex(metrics, r'scimd_not_materialized_total\{kind="role",'
+                                  r'reason="reserved"\} [1-9]')
+        # The cache serves the reader group with the user in it, and no admin group of ours.
+        h.wait_until(lambda: re.search(r"(?m)^  reader:x:\d+:%s " % re.escape(login),
+                                       self.scimd.scimctl("cache", "dump").stdout),
+                     timeout=15, what="group reader with %s in the cache" % login)
+        self.assertNotRegex(self.scimd.scimctl("cache", "dump").stdout, r"(?m)^  admin:")
 
 
 if __name__ == "__main__":

@@ -201,6 +201,48 @@ static void test_reserved(void **state)
     assert_false(scim_name_is_reserved(NULL));
 }
 
+/* Issue 11: names packages create later (a later `getent passwd mysql || adduser --system
+ * mysql` would hand the package's files to an IdP-controlled login) and role groups that are
+ * root-equivalent on container and virtualisation hosts. */
+static void test_reserved_package_names(void **state)
+{
+    (void)state;
+    const char *reserved[] = {"mysql", "redis", "nginx", "lxd", "sssd", "_rpc", "postfix",
+                              "microk8s", "incus-admin", "incus", "libvirt", "libvirt-qemu", "kvm",
+                              "docker", "podman", "postgres", "mariadb", "mongodb", "apache",
+                              "prometheus", "grafana", "polkitd", "avahi", "colord", "geoclue",
+                              "pulse", "rtkit", "chrony", "ntp", "tss", "dnsmasq", "_chrony",
+                              "_x", "_", "systemd-timesync", "admin"};
+    const char *fine[] = {"ops", "admins", "systemd", "mysqladmins", "redis-team", "alice",
+                          "a_b", "x_"};
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (!scim_name_is_reserved(reserved[i]))
+            fail_msg("%s should be reserved", reserved[i]);
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+        if (scim_name_is_reserved(fine[i]))
+            fail_msg("%s should not be reserved", fine[i]);
+}
+
+/* One table, searched by bsearch: it must stay sorted (strcmp order) and unique, and each
+ * entry must be a valid name (an entry that cannot be a name reserves nothing). */
+static void test_reserved_table_sorted(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const char *const *t = scim_name_reserved_table(&n);
+    assert_true(n > 200);
+    for (size_t i = 0; i < n; i++) {
+        const char *why = NULL;
+        if (scim_name_validate(t[i], 0, &why) < 0)
+            fail_msg("entry %zu '%s' is no valid name: %s", i, t[i], why);
+        if (i > 0 && strcmp(t[i - 1], t[i]) >= 0)
+            fail_msg("entries %zu '%s' and %zu '%s' are out of order or duplicated", i - 1,
+                     t[i - 1], i, t[i]);
+        if (!scim_name_is_reserved(t[i]))
+            fail_msg("entry '%s' is not found by the lookup", t[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_validate_reasons),
         cmocka_unit_test(test_group_names),
         cmocka_unit_test(test_reserved),
+        cmocka_unit_test(test_reserved_package_names),
+        cmocka_unit_test(test_reserved_table_sorted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

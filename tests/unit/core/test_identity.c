@@ -116,6 +116,32 @@ static void test_login_localpart(void **state)
     expect_login_refused(&f->cfg, "abcdefghi@example.com", "too long");
 }
 
+/* Issue 11: logins a package creates later are refused with the reason, under both rules,
+ * and [accounts] reserved_names adds to the built-in list. */
+static void test_login_package_names(void **state)
+{
+    struct core_ledger_fx *f = *state;
+    static const char *const names[] = { "mysql@contoso.com", "Redis@contoso.com", "_rpc",
+                                         "nginx@x", "lxd@x", "sssd@x", "postfix@x", "_chrony@x",
+                                         "microk8s@x", NULL };
+    for (int rule = 0; rule < 2; rule++) {
+        f->cfg.login_name = rule ? LOGIN_NAME_USERNAME : LOGIN_NAME_LOCALPART;
+        for (size_t i = 0; names[i]; i++) {
+            if (rule && strchr(names[i], '@'))
+                continue; /* the whole userName is the login under this rule */
+            expect_login_refused(&f->cfg, names[i], "reserved for a system or package account");
+        }
+    }
+    f->cfg.login_name = LOGIN_NAME_LOCALPART;
+    expect_login_refused(&f->cfg, "mysql@contoso.com", "login name 'mysql'");
+    expect_login(&f->cfg, "buildbot@contoso.com", "buildbot");
+    f->cfg.reserved_names = strdup("jenkins2, BuildBot");
+    assert_non_null(f->cfg.reserved_names);
+    expect_login_refused(&f->cfg, "buildbot@contoso.com", "[accounts] reserved_names");
+    expect_login_refused(&f->cfg, "jenkins2@contoso.com", "[accounts] reserved_names");
+    expect_login(&f->cfg, "jenkins3@contoso.com", "jenkins3");
+}
+
 static void test_login_username(void **state)
 {
     struct core_ledger_fx *f = *state;
@@ -570,6 +596,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_login_localpart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_username, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_package_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_sequential_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocate_respects_hwm, setup, teardown),

@@ -2,6 +2,7 @@
  * unless [roles] maps them onto a local group; names never shadow anything. Also
  * password_hash_new (password.c), the other per-user write-path helper. */
 #include <crypt.h>
+#include <ctype.h>
 #include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "core_fixture.h"
 #include "groups_repo.h"
+#include "name_skips.h"
 #include "password.h"
 #include "roles.h"
 #include "scim_names.h"
@@ -128,6 +130,16 @@ static void expect_refused(struct fx *f, const char *const *values, int status, 
     assert_int_equal(role_count(f), before); /* nothing stored, not even the valid roles */
 }
 
+/* The request succeeds, the valid roles get groups, and name gets none (and is reported). */
+static void expect_skipped(struct fx *f, const char *const *values, const char *name)
+{
+    struct scim_error err;
+    if (sync_roles(f, values, &err) != 0)
+        fail_msg("role '%s' blocked the request: %d %s", name, err.status, err.detail);
+    if (gid_of(f, name) != 0)
+        fail_msg("role group '%s' was created", name);
+}
+
 static void test_sync_creates_groups(void **state)
 {
     struct fx *f = *state;
@@ -179,11 +191,13 @@ static void test_sync_refusals(void **state)
     memset(long_role, 'r', 70);
     long_role[70] = '\0';
     expect_refused(f, V(long_role), 400, "too long");
-    /* System group names need an explicit [roles] mapping. */
-    expect_refused(f, V("Valid Role", "Wheel"), 409, "system group name 'wheel'");
-    expect_refused(f, V("sudo"), 409, "system group name 'sudo'");
-    expect_refused(f, V("Root"), 409, "'root'");
-
+    /* System group names are never created without an explicit [roles] mapping, and they
+     * never block the user (DESIGN.md; before issue 11 this was a 409). */
+    expect_skipped(f, V("Valid Role", "Wheel"), "wheel");
+    assert_int_not_equal(gid_of(f, "valid-role"), 0);
+    expect_skipped(f, V("sudo"), "sudo");
+    expect_skipped(f, V("Root"), "root");
+    int64_t created = role_count(f);
     /* A user's login (and private group) name. */
     struct scim_error err;
     struct user_row u;
@@ -200,7 +214,7 @@ static void test_sync_refusals(void **state)
     if (store_write(f->st, user_insert_fn, &u, &err) != 0)
         fail_msg("insert user: %s", err.detail);
     user_row_clear(&u);
-    expect_refused(f, V("OPS"), 409, "already a user's login name");
+    expect_skipped(f, V("OPS"), "ops");
 
     /* A SCIM group's Linux name. */
     struct group_row g;
@@ -216,8 +230,8 @@ static void test_sync_refusals(void **state)
     if (store_write(f->st, group_insert_fn, &g, &err) != 0)
         fail_msg("insert group: %s", err.detail);
     group_row_clear(&g);
-    expect_refused(f, V("Platform Team"), 409, "another SCIM group");
-    assert_int_equal(role_count(f), 0);
+    expect_skipped(f, V("Platform Team"), "platform-team");
+    assert_int_equal(role_count(f), created);
 }
 
 /* A local group name that is valid, not reserved and outside our ranges, or NULL. */
@@ -244,9 +258,17 @@ static void test_sync_local_groups(void **state)
         print_message("# no plain local group on this host: shadowing not checked\n");
         return;
     }
-    char want[128];
-    snprintf(want, sizeof(want), "would shadow the local group '%s'", local);
-    expect_refused(f, V(local), 409, want);
+    /* Skipped, not refused: the role stays in the user's SCIM data. */
+    expect_skipped(f, V(local), local);
+    assert_int_equal(role_count(f), 0);
+    struct scim_error derr = { 0 };
+    char said[256], want[128];
+    snprintf(want, sizeof(want), "'%s' is a local group", local);
+    sqlite3 *db = store_reader_get(f->st, &derr);
+    assert_int_equal(roles_describe(db, &f->cfg, local, said, sizeof(said)), 0);
+    store_reader_put(f->st, db);
+    if (!strstr(said, want))
+        fail_msg("scimctl would say '%s'", said);
     /* Mapped explicitly, it is allowed and creates nothing. */
     add_map(&f->cfg, local, local);
     struct scim_error err;
@@ -292,6 +314,126 @@ static void test_export(void **state)
     /* A callback's error stops the walk and is returned. */
     s.n = 8;
     assert_int_equal(roles_for_export(&f->cfg, "x1\n", collect, &s), -1);
+}
+
+/* Issue 11: names packages create later, Microsoft's example app role, and role groups
+ * privileged on container and virtualisation hosts never become role groups, never block the
+ * user, are logged once per name and are explained to scimctl. */
+static void test_sync_skips_package_names(void **state)
+{
+    struct fx *f = *state;
+    static const char *const skipped[] = { "Admin", "mysql", "_rpc", "microk8s", "incus-admin",
+                                           "libvirt", "kvm", "redis", "lxd", "docker", "Extra",
+                                           NULL };
+    free(f->cfg.reserved_names);
+    f->cfg.reserved_names = strdup("foo, extra ,bar");
+    unsigned long logged = name_skip_logged();
+    for (size_t i = 0; skipped[i]; i++) {
+        char lower[64];
+        size_t j = 0;
+        for (; skipped[i][j]; j++)
+            lower[j] = (char)tolower((unsigned char)skipped[i][j]);
+        lower[j] = '\0';
+        expect_skipped(f, V("Site Reliability", skipped[i]), lower);
+    }
+    assert_int_equal(role_count(f), 1); /* site-reliability only */
+    assert_int_equal(name_skip_logged() - logged, 11);
+    /* Once per name: the next pushes of the same users log nothing new. */
+    expect_skipped(f, V("Admin", "mysql"), "admin");
+    assert_int_equal(name_skip_logged() - logged, 11);
+
+    struct scim_error err = { 0 };
+    char said[256];
+    sqlite3 *db = store_reader_get(f->st, &err);
+    assert_int_equal(roles_describe(db, &f->cfg, "Admin", said, sizeof(said)), 0);
+    if (!strstr(said, "not a Linux group") || !strstr(said, "reserved for a system or package"))
+        fail_msg("scimctl would say '%s'", said);
+    assert_int_equal(roles_describe(db, &f->cfg, "Extra", said, sizeof(said)), 0);
+    if (!strstr(said, "[accounts] reserved_names"))
+        fail_msg("scimctl would say '%s'", said);
+    assert_int_equal(roles_describe(db, &f->cfg, "Site Reliability", said, sizeof(said)), 0);
+    assert_string_equal(said, "group site-reliability (gid 1700001000)");
+    assert_int_equal(roles_describe(db, &f->cfg, "Administrator", said, sizeof(said)), 0);
+    assert_string_equal(said, "mapped to the local group sudo ([roles])");
+    store_reader_put(f->st, db);
+
+    /* Mapped explicitly, a reserved name is the admin's choice. */
+    add_map(&f->cfg, "Admin", "sudo");
+    struct seen s = { .n = 0 };
+    assert_int_equal(roles_for_export(&f->cfg, "Admin\nmysql\nSite Reliability\n", collect, &s), 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.names[0], "sudo");
+    assert_string_equal(s.names[1], "site-reliability");
+}
+
+/* A role group created before its name was reserved (an upgrade, or reserved_names added
+ * later) is left out of the export instead of failing it in the cache writer. */
+static void test_export_skips_names_reserved_later(void **state)
+{
+    struct fx *f = *state;
+    struct scim_error err;
+    assert_int_equal(sync_roles(f, V("Warehouse", "Ops"), &err), 0);
+    assert_int_equal(role_count(f), 2);
+    free(f->cfg.reserved_names);
+    f->cfg.reserved_names = strdup("warehouse");
+    struct seen s = { .n = 0 };
+    assert_int_equal(roles_for_export(&f->cfg, "Warehouse\nOps\n", collect, &s), 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.names[0], "ops");
+}
+
+static void test_roles_per_user_cap(void **state)
+{
+    struct fx *f = *state;
+    struct scim_error err;
+    f->cfg.max_roles_per_user = 3;
+    expect_refused(f, V("r1", "r2", "r3", "r4"), 400, "at most 3");
+    expect_refused(f, V("r1", "r2", "r3", "r4"), 400, "max_roles_per_user");
+    assert_int_equal(role_count(f), 0); /* refused whole: not even r1 took a gid */
+    /* Empty values are no roles and do not count. */
+    assert_int_equal(sync_roles(f, V("r1", "", "r2", "", "r3"), &err), 0);
+    assert_int_equal(role_count(f), 3);
+
+    /* 20,000 roles in one request (the default cap is 64): refused, no gid taken. */
+    f->cfg.max_roles_per_user = 64;
+    json_t *roles = json_array();
+    for (int i = 0; i < 20000; i++) {
+        char v[32];
+        snprintf(v, sizeof(v), "flood-%d", i);
+        json_array_append_new(roles, json_pack("{s:s}", "value", v));
+    }
+    struct sync_op op = { &f->cfg, json_pack("{s:o}", "roles", roles) };
+    scim_error_clear(&err);
+    assert_int_equal(store_write(f->st, sync_fn, &op, &err), -1);
+    json_decref(op.doc);
+    assert_int_equal(err.status, 400);
+    if (!strstr(err.detail, "20000 roles") || !strstr(err.detail, "at most 64"))
+        fail_msg("detail: %s", err.detail);
+    assert_int_equal(role_count(f), 3);
+}
+
+static void test_role_groups_cap(void **state)
+{
+    struct fx *f = *state;
+    struct scim_error err;
+    f->cfg.max_role_groups = 2;
+    assert_int_equal(sync_roles(f, V("alpha"), &err), 0);
+    /* beta is the second and last; gamma is past the cap: kept as SCIM data only. */
+    expect_skipped(f, V("beta", "gamma"), "gamma");
+    assert_int_not_equal(gid_of(f, "beta"), 0);
+    assert_int_equal(role_count(f), 2);
+    /* Existing role groups keep working at the cap. */
+    assert_int_equal(sync_roles(f, V("alpha", "beta"), &err), 0);
+    sqlite3 *db = store_reader_get(f->st, &err);
+    char said[256];
+    assert_int_equal(roles_describe(db, &f->cfg, "gamma", said, sizeof(said)), 0);
+    store_reader_put(f->st, db);
+    if (!strstr(said, "max_role_groups = 2"))
+        fail_msg("scimctl would say '%s'", said);
+    /* Raised, the next write of a holder creates it. */
+    f->cfg.max_role_groups = 3;
+    assert_int_equal(sync_roles(f, V("gamma"), &err), 0);
+    assert_int_not_equal(gid_of(f, "gamma"), 0);
 }
 
 static void test_password_hash(void **state)
@@ -343,6 +485,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_local_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_skips_package_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_skips_names_reserved_later, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles_per_user_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_role_groups_cap, setup, teardown),
         cmocka_unit_test(test_password_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
