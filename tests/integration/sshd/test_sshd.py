@@ -7,7 +7,7 @@ sshd runs in a private mount namespace (scimns.Namespace): nsswitch.conf `files 
 our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build. Set-ups:
   1. keys in AuthorizedKeysFile, PAM alone gates (pam_scim, then pam_unix only, then
      UsePAM no: the locked, expired shadow entry nss_scim serves refuses it on its own);
-  2. AuthorizedKeysCommand `scimctl authorized-keys %u` as user nobody;
+  2. AuthorizedKeysCommand `scimctl authorized-keys %u %U` as user nobody;
   3. Debian's common-* as the real pam-auth-update builds them with our profile, for sshd
      and (pamtester) the login service: the refusal is pam_scim's, with its message;
 and a password login (keyboard-interactive) through pam_scim's auth phase.
@@ -15,7 +15,6 @@ Needs root, unshare, openssh-server and openssh-client."""
 import os
 import shutil
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -48,19 +47,6 @@ def keygen(path, comment):
                    check=True, stdin=subprocess.DEVNULL)
     with open(path + ".pub") as f:
         return f.read().strip()
-
-
-def safe_for_sshd(path):
-    """sshd runs an AuthorizedKeysCommand only if it and every directory above it are
-    root-owned and not group/world-writable."""
-    p = os.path.abspath(path)
-    while True:
-        st = os.stat(p)
-        if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return False
-        if p == "/":
-            return True
-        p = os.path.dirname(p)
 
 
 class Sshd:
@@ -355,22 +341,27 @@ class SshdGate(unittest.TestCase):
 
     # -- set-up 2: AuthorizedKeysCommand ----------------------------------------------
     def scimctl_for_sshd(self):
-        path = h.binary("scimctl")
-        if safe_for_sshd(path):
-            return path
+        """A root-owned wrapper in a safe directory: sshd runs the command with a minimal
+        environment, and scimctl asks the host's NSS (files scim) who the name is, so the
+        wrapper hands it the build's libnss_scim.so.2 and the instance's cache."""
         cls = type(self)
         if cls.safe_dir is None:
             cls.safe_dir = tempfile.mkdtemp(prefix="scim-sshd-bin-", dir="/run")
             os.chmod(cls.safe_dir, 0o755)
         copy = os.path.join(cls.safe_dir, "scimctl")
-        shutil.copy2(path, copy)
+        shutil.copy2(h.binary("scimctl"), copy)
         os.chmod(copy, 0o755)
-        return copy
+        wrapper = os.path.join(cls.safe_dir, "scimctl-ns")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nexport LD_LIBRARY_PATH='%s' SCIM_NSS_CACHE='%s'\n"
+                    "exec '%s' \"$@\"\n" % (scimns.nss_libdir(), self.scimd.cache_path, copy))
+        os.chmod(wrapper, 0o755)
+        return wrapper
 
-    def authorized_keys_as_nobody(self, scimctl):
-        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            scimctl, "-c", self.scimd.config_path, "authorized-keys",
-                            self.login], capture_output=True, text=True, timeout=10)
+    def authorized_keys_as_nobody(self, scimctl, *extra):
+        p = self.ns.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                         scimctl, "-c", self.scimd.config_path, "authorized-keys",
+                         self.login] + list(extra), timeout=10)
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout
 
@@ -381,10 +372,12 @@ class SshdGate(unittest.TestCase):
         # Only the keys gate here: the PAM account phase lets everyone through.
         self.pam_service(["account  required pam_permit.so"])
         self.sshd.start(["UsePAM yes", "AuthorizedKeysFile none",
-                         "AuthorizedKeysCommand %s -c %s authorized-keys %%u"
+                         "AuthorizedKeysCommand %s -c %s authorized-keys %%u %%U"
                          % (scimctl, self.scimd.config_path),
                          "AuthorizedKeysCommandUser nobody"])
         self.assertEqual(self.authorized_keys_as_nobody(scimctl).strip(), pub)
+        uid = self.ns.run(["id", "-u", self.login]).stdout.strip()
+        self.assertEqual(self.authorized_keys_as_nobody(scimctl, uid).strip(), pub)
         self.assertLogin(self.login, self.scim_key, "keys served by scimctl")
 
         self.set_active(False)
