@@ -2,6 +2,8 @@
  * again (section bounds, entry sizes, index sizes) is checked here, once per mapping. */
 #include "cache_internal.h"
 
+#include "cache_dir_trust.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -224,6 +226,12 @@ int scim_cache_open(struct scim_cache *c, const char *path, enum scim_cache_file
                     unsigned flags, char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
+    /* Once per (re)mapping, never per lookup: a few stat(2)s. */
+    if (!(flags & SCIM_CACHE_OPEN_UNTRUSTED)) {
+        int rc = scim_cache_dirs_trusted(path, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return scim_cache_seterr(err, errlen, -errno, "%s: %s", path, strerror(errno));

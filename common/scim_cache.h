@@ -114,7 +114,8 @@ struct scim_cache {
     bool borrowed; /* opened over a caller's buffer: close does not unmap */
 };
 
-/* Opens path read-only (O_CLOEXEC), checks trust (unless SCIM_CACHE_OPEN_UNTRUSTED),
+/* Opens path read-only (O_CLOEXEC), checks trust in the file and in every directory up to
+ * / (cache_dir_trust.h; both unless SCIM_CACHE_OPEN_UNTRUSTED),
  * maps it shared and read-only, closes the fd and validates the header and every section
  * bound. Records are checked later, one by one, when read. err/errlen may be NULL/0. */
 int scim_cache_open(struct scim_cache *c, const char *path, enum scim_cache_file kind,

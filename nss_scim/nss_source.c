@@ -93,12 +93,38 @@ static void drop_current(struct nss_source *src)
         map_put(m);
 }
 
+/* Generations only grow (docs/cache-format.md): a file older than one this process has
+ * mapped is an old export put back (a resurrected user), so the cache reads as unavailable
+ * until a file at least as new is in place. A thread that opened the path just before
+ * another thread mapped the file renamed over it sees an older generation too: opening
+ * again then finds the newer file, while a file put back stays there. */
+#define ROLLBACK_REOPENS 3
+
+static int open_checked(struct nss_source *src, struct scim_cache *c, const char *path)
+{
+    for (int attempt = 0;; attempt++) {
+        int rc = scim_cache_open(c, path, src->kind, 0, NULL, 0);
+        if (rc < 0)
+            return rc;
+        uint64_t gen = scim_cache_generation(c);
+        uint64_t seen = __atomic_load_n(&src->generation, __ATOMIC_RELAXED);
+        while (gen > seen && !__atomic_compare_exchange_n(&src->generation, &seen, gen, false,
+                                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+        if (gen >= seen)
+            return 0;
+        scim_cache_close(c);
+        if (attempt == ROLLBACK_REOPENS)
+            return -ESTALE;
+    }
+}
+
 static int map_new(struct nss_source *src, const char *path)
 {
     struct nss_map *m = calloc(1, sizeof(*m));
     if (!m)
         return -ENOMEM;
-    int rc = scim_cache_open(&m->cache, path, src->kind, 0, NULL, 0);
+    int rc = open_checked(src, &m->cache, path);
     if (rc < 0) {
         free(m);
         return rc;
@@ -139,7 +165,7 @@ int nss_source_acquire(struct nss_source *src, struct nss_ref *ref)
     int rc;
     memset(ref, 0, sizeof(*ref));
     if (!try_lock(src)) {
-        rc = scim_cache_open(&ref->private_cache, source_path(src), src->kind, 0, NULL, 0);
+        rc = open_checked(src, &ref->private_cache, source_path(src));
         if (rc == 0)
             ref->is_private = true;
         return rc;

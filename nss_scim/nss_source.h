@@ -22,6 +22,7 @@ struct nss_source {
     const char *default_path;
     struct nss_map *current;  /* guarded by lock */
     struct timespec last_check;
+    uint64_t generation;      /* highest generation mapped in this process (atomic) */
     uint32_t cursor[2];       /* enumeration positions, guarded by lock */
 };
 

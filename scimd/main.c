@@ -106,7 +106,8 @@ int main(int argc, char **argv)
     }
     if (check_only) {
         /* The id ranges against this host too: a config that cannot start is not OK. */
-        if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0) {
+        if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
+            startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0) {
             log_err("%s", err);
             scimd_config_free(&cfg);
             return 1;
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
+        startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||
         startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0) {
         log_err("%s", err);
         goto out;

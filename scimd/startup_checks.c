@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache_dir_trust.h"
 #include "scim_cache.h"
 
 static bool in_range(uint64_t id, uint32_t lo, uint32_t hi)
@@ -181,6 +182,22 @@ int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, c
     char path[4096];
     snprintf(path, sizeof(path), "%s/etc/login.defs", root);
     return check_subid_pools(cfg, path, err, errlen);
+}
+
+int startup_check_cache_dirs(const struct scimd_config *cfg, char *err, size_t errlen)
+{
+    const char *paths[] = { cfg->cache_path, cfg->shadow_path };
+    for (size_t i = 0; i < 2; i++) {
+        char why[1024];
+        if (scim_cache_dirs_trusted(paths[i], why, sizeof(why)) < 0) {
+            snprintf(err, errlen,
+                     "cache file %s: %s. Readers (nss_scim, pam_scim, scimctl authorized-keys) "
+                     "would refuse it; make every directory up to / root-owned and not group- "
+                     "or world-writable (or sticky)", paths[i], why);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen)

@@ -15,6 +15,10 @@
 int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, char *err,
                          size_t errlen);
 
+/* Refuses cache paths in a directory that is not root's alone up to / (cache_dir_trust.h):
+ * whoever may rename files there could put an old export back. */
+int startup_check_cache_dirs(const struct scimd_config *cfg, char *err, size_t errlen);
+
 /* The guard file next to the database: "uid_hwm N\ngid_hwm M\n". */
 int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen);
 int hwm_file_read(const char *path, uint64_t *uid_hwm, uint64_t *gid_hwm);

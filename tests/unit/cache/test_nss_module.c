@@ -377,6 +377,21 @@ static void test_replacement_and_unavailable(void **state)
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     assert_string_equal(pw.pw_shell, "/bin/zsh");
 
+    /* An older generation put back (a trusted, intact old export): unavailable, never the
+     * old data; a file at least as new as the last one mapped is served again. */
+    replace_with(M.nss, good, good_len, 0644, 0);
+    expect_unavailable();
+    free(good);
+    struct scim_cache_snapshot plain = *fx_snapshot();
+    plain.generation = 44;
+    char *g44 = fx_path(M.dir, "g44.cache"), *g44s = fx_path(M.dir, "g44.shadow");
+    assert_int_equal(scim_cache_write(g44, g44s, &plain, err, sizeof(err)), 0);
+    good = fx_read(g44, &good_len);
+    unlink(g44);
+    unlink(g44s);
+    free(g44);
+    free(g44s);
+
     /* corrupt, untrusted, group-writable, truncated, missing: unavailable, then recovery */
     uint8_t *bad = malloc(good_len);
     memcpy(bad, good, good_len);
@@ -401,7 +416,9 @@ static void test_replacement_and_unavailable(void **state)
     free(bad);
 
     /* a replacement without the flag is noticed by the periodic stat (about 1 s) */
-    assert_int_equal(scim_cache_write(M.nss, M.shadow, fx_snapshot(), err, sizeof(err)), 0);
+    plain.generation = 45;
+    snap.generation = 46;
+    assert_int_equal(scim_cache_write(M.nss, M.shadow, &plain, err, sizeof(err)), 0);
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     char *tmp = fx_path(M.dir, "quiet.tmp");
     assert_int_equal(scim_cache_write(tmp, M.shadow, &snap, err, sizeof(err)), 0);
@@ -425,7 +442,10 @@ static void test_forbidden_ids_never_returned(void **state)
     char err[256];
     uint8_t *img = NULL;
     size_t len = 0;
-    assert_int_equal(scim_cache_build(fx_snapshot(), &img, &len, NULL, NULL, err, sizeof(err)), 0);
+    /* Newer than what earlier tests mapped: this process refuses older generations. */
+    struct scim_cache_snapshot snap = *fx_snapshot();
+    snap.generation = 100;
+    assert_int_equal(scim_cache_build(&snap, &img, &len, NULL, NULL, err, sizeof(err)), 0);
     struct scim_cache_user_rec *r =
         (struct scim_cache_user_rec *)(img + fx_section_of(img, SCIM_SECT_USERS)->offset);
     r->uid = 0;
@@ -442,7 +462,8 @@ static void test_forbidden_ids_never_returned(void **state)
     assert_int_equal(M.getpwnam("bob", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     assert_int_equal(pw.pw_uid, FX_UID_BOB);
     free(img);
-    assert_int_equal(scim_cache_write(M.nss, M.shadow, fx_snapshot(), err, sizeof(err)), 0);
+    snap.generation = 101;
+    assert_int_equal(scim_cache_write(M.nss, M.shadow, &snap, err, sizeof(err)), 0);
 }
 
 static volatile int stop_readers;

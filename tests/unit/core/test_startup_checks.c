@@ -187,6 +187,23 @@ static void test_ranges_login_defs_pool(void **state)
     scimd_config_free(&shipped);
 }
 
+/* A cache directory anyone may rename files in: scimd refuses to start, naming it. */
+static void test_cache_dirs(void **state)
+{
+    struct fx *f = *state;
+    free(f->cfg.shadow_path);
+    f->cfg.shadow_path = core_path(f->dir, "shadow.cache");
+    if (startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)) != 0)
+        fail_msg("refused: %s", f->err);
+    assert_int_equal(chmod(f->dir, 0777), 0);
+    assert_int_equal(startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)), -1);
+    if (!strstr(f->err, f->dir) || !strstr(f->err, "without the sticky bit"))
+        fail_msg("refusal '%s' does not name %s", f->err, f->dir);
+    assert_int_equal(chmod(f->dir, 01777), 0);
+    assert_int_equal(startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)), 0);
+    assert_int_equal(chmod(f->dir, 0755), 0);
+}
+
 static void test_hwm_file(void **state)
 {
     struct fx *f = *state;
@@ -346,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ranges_local_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_subordinate_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_login_defs_pool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hwm_guard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_guard_refuses, setup, teardown),
