@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "name_skips.h"
 #include "server.h"
 #include "store.h"
 
@@ -29,9 +30,11 @@ static atomic_uint_fast64_t export_generation;
 static atomic_uint_fast64_t export_time_s;
 static atomic_uint_fast64_t export_duration_us;
 static atomic_uint_fast64_t export_failures;
+/* In the order of enum name_skip_reason (name_skips.h). */
 static const char *const skip_reasons[] = { "reserved", "local_group", "name_taken",
-                                            "max_role_groups" };
+                                            "max_role_groups", "invalid_name" };
 #define N_SKIP (sizeof(skip_reasons) / sizeof(skip_reasons[0]))
+_Static_assert(N_SKIP == NAME_SKIP_COUNT, "a skip reason without its metric label");
 static atomic_uint_fast64_t not_materialized[2][N_SKIP];
 
 void metrics_request(enum metrics_route route, int status, double seconds)

@@ -36,8 +36,14 @@ void name_skip_report(bool is_role, const char *value, const char *name,
                       enum name_skip_reason reason, const char *why)
 {
     metrics_not_materialized(is_role, reason);
-    if (!first_time(is_role, name, reason))
+    /* A value that gives no name is remembered by the value itself. */
+    if (!first_time(is_role, name[0] ? name : value, reason))
         return;
+    if (!name[0]) {
+        log_warn("%s '%.128s' is not a Linux group (it gives no valid Linux group name: %s); it "
+                 "stays in the SCIM data", is_role ? "role" : "group", value, why);
+        return;
+    }
     log_warn("%s '%.128s' is not a Linux group (name '%s' %s); it stays in the SCIM data, and "
              "[%s] can map it onto a local group if its %s belong there",
              is_role ? "role" : "group", value, name, why, is_role ? "roles" : "groups",

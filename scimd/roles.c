@@ -119,16 +119,18 @@ struct sync_ctx {
     struct scim_error *err;
 };
 
-/* A role whose name the host cannot take stays in the user's SCIM data and never blocks the
- * request (DESIGN.md); only a value that gives no valid name at all is refused. The gid is
- * taken here, while writing a user who holds the role, so a role is never given a gid before
- * it has a member, and a refused or failed request takes none (the write rolls back). */
+/* A role whose name the host cannot take, or that gives no valid Linux name at all (`管理者`,
+ * `12345`), stays in the user's SCIM data and never blocks the request (DESIGN.md: the IdP
+ * sends whatever the app's roles are called). The gid is taken here, while writing a user
+ * who holds the role, so a role is never given a gid before it has a member, and a refused
+ * or failed request takes none (the write rolls back). */
 static int sync_one(void *arg, const char *value, const char *name, const char *why)
 {
     struct sync_ctx *c = arg;
-    if (why)
-        return scim_error_set(c->err, 400, "invalidValue",
-                              "role '%.128s' does not give a valid Linux group name: %s", value, why);
+    if (why) {
+        name_skip_report(true, value, "", NAME_SKIP_INVALID, why);
+        return 0;
+    }
     if (mapped_group(c->cfg, value, name))
         return 0;
     int taken = roles_name_taken(c->db, name, c->err);

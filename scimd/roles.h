@@ -15,9 +15,9 @@ struct role_target {
 };
 
 /* Write path: validates every role of doc and gives each new role group a gid from the group
- * range (ledgered, never reused), while writing a user who holds it. 400 for a role that gives
- * no valid name and for more than [accounts] max_roles_per_user roles; a role whose name the
- * host cannot take (reserved, a local group, a name scimd gave a user or SCIM group, past
+ * range (ledgered, never reused), while writing a user who holds it. 400 for more than
+ * [accounts] max_roles_per_user roles; a role that gives no valid name or whose name the host
+ * cannot take (reserved, a local group, a name scimd gave a user or SCIM group, past
  * [accounts] max_role_groups) stays in the doc, gets no group, and is reported (log, metrics). */
 int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err);

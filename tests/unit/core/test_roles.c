@@ -181,16 +181,47 @@ static int group_insert_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return groups_repo_insert(db, arg, err);
 }
 
-static void test_sync_refusals(void **state)
+/* A role that gives no valid Linux group name at all (a Japanese app role, digits, 70
+ * bytes) never blocks the user either (DESIGN.md, issue 11): no group, the valid roles of
+ * the same request get theirs, logged once per value, and scimctl says why. */
+static void test_sync_skips_invalid_names(void **state)
 {
     struct fx *f = *state;
-    expect_refused(f, V("Valid Role", "!!!"), 400,
-                   "role '!!!' does not give a valid Linux group name");
-    expect_refused(f, V("12345"), 400, "all digits");
+    struct scim_error err;
     char long_role[80];
     memset(long_role, 'r', 70);
     long_role[70] = '\0';
-    expect_refused(f, V(long_role), 400, "too long");
+    unsigned long logged = name_skip_logged();
+    assert_int_equal(sync_roles(f, V("Valid Role", "!!!", "\u7ba1\u7406\u8005", "12345", "--",
+                                     long_role),
+                                &err),
+                     0);
+    assert_int_equal(role_count(f), 1);
+    assert_int_not_equal(gid_of(f, "valid-role"), 0);
+    assert_int_equal(name_skip_logged() - logged, 5);
+    /* Once per value, though none of them has a name to tell them apart. */
+    assert_int_equal(sync_roles(f, V("!!!", "\u7ba1\u7406\u8005", "12345"), &err), 0);
+    assert_int_equal(name_skip_logged() - logged, 5);
+    assert_int_equal(role_count(f), 1);
+    /* Such values still count towards max_roles_per_user. */
+    f->cfg.max_roles_per_user = 2;
+    expect_refused(f, V("Valid Role", "!!!", "12345"), 400, "3 roles on one user");
+    f->cfg.max_roles_per_user = 64;
+
+    sqlite3 *db = store_reader_get(f->st, &err);
+    char said[256];
+    assert_int_equal(roles_describe(db, &f->cfg, "12345", said, sizeof(said)), 0);
+    if (!strstr(said, "not a Linux group") || !strstr(said, "all digits"))
+        fail_msg("scimctl would say '%s'", said);
+    assert_int_equal(roles_describe(db, &f->cfg, long_role, said, sizeof(said)), 0);
+    if (!strstr(said, "not a Linux group") || !strstr(said, "too long"))
+        fail_msg("scimctl would say '%s'", said);
+    store_reader_put(f->st, db);
+}
+
+static void test_sync_refusals(void **state)
+{
+    struct fx *f = *state;
     /* System group names are never created without an explicit [roles] mapping, and they
      * never block the user (DESIGN.md; before issue 11 this was a 409). */
     expect_skipped(f, V("Valid Role", "Wheel"), "wheel");
@@ -483,6 +514,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sync_creates_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_skips_invalid_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_local_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_skips_package_names, setup, teardown),
