@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -16,6 +18,8 @@ struct tracked {
     time_t since;
     bool shut;
     bool trusted;
+    unsigned char addr[16]; /* the client address (IPv4 in the first 4 bytes) */
+    unsigned peers;         /* unauthenticated open connections from addr, this one included */
     struct tracked *prev, *next;
 };
 
@@ -27,7 +31,8 @@ struct conn_watchdog {
     struct conn_watchdog_limits limits;
     struct tracked *head;
     unsigned untrusted;            /* open, not shut, not trusted */
-    unsigned late_heads, late_bodies, evicted; /* since the last log line */
+    unsigned live;                 /* open, not shut */
+    unsigned late_heads, late_bodies, evicted, refused; /* since the last log line */
 };
 
 static time_t now_s(void)
@@ -37,14 +42,30 @@ static time_t now_s(void)
     return ts.tv_sec;
 }
 
+static bool counted(const struct tracked *t)
+{
+    return !t->shut && !t->trusted;
+}
+
+/* Caller holds wd->mu: t is about to stop counting as unauthenticated and open. */
+static void uncount(struct conn_watchdog *wd, struct tracked *t)
+{
+    if (!counted(t))
+        return;
+    wd->untrusted--;
+    for (struct tracked *o = wd->head; o; o = o->next)
+        if (o != t && counted(o) && memcmp(o->addr, t->addr, sizeof(t->addr)) == 0)
+            o->peers--;
+}
+
 /* Caller holds wd->mu. The entry is removed (under this mutex) before libmicrohttpd closes
  * the fd, so the fd is still this connection's. */
 static void shut(struct conn_watchdog *wd, struct tracked *t)
 {
     shutdown(t->fd, SHUT_RDWR);
+    uncount(wd, t);
     t->shut = true;
-    if (!t->trusted)
-        wd->untrusted--;
+    wd->live--;
 }
 
 /* One line per tick at most: a flood must not become a log flood. */
@@ -60,7 +81,10 @@ static void log_counts(struct conn_watchdog *wd)
         log_warn("http: closed %u unauthenticated connection(s) still sending their request, "
                  "to keep room for clients with a token (over %u open)",
                  wd->evicted, wd->limits.max_untrusted);
-    wd->late_heads = wd->late_bodies = wd->evicted = 0;
+    if (wd->refused)
+        log_warn("http: refused %u connection(s) from addresses already holding unauthenticated "
+                 "ones while over %u are open", wd->refused, wd->limits.max_untrusted);
+    wd->late_heads = wd->late_bodies = wd->evicted = wd->refused = 0;
 }
 
 static void *watchdog_main(void *arg)
@@ -132,22 +156,59 @@ void conn_watchdog_stop(struct conn_watchdog *wd)
     free(wd);
 }
 
-/* Caller holds wd->mu. A new connection pushed the unauthenticated ones past the cap: the
- * one that has waited longest for its own request to arrive goes. A client with a token
- * sends its head and body within milliseconds of connecting, so it is never the oldest. */
-static void make_room(struct conn_watchdog *wd, const struct tracked *fresh)
+/* Caller holds wd->mu. A new connection pushed the unauthenticated ones past the cap: one
+ * from the address holding the most of them goes (so a flood from many addresses cannot push
+ * out a client that opened one), the one that has waited longest for its own request among
+ * those. A client with a token sends its head and body within milliseconds of connecting,
+ * so it is neither. The newcomer itself may go: it is the youngest, but not exempt. */
+static void make_room(struct conn_watchdog *wd)
 {
     while (wd->untrusted > wd->limits.max_untrusted) {
-        struct tracked *oldest = NULL;
-        for (struct tracked *t = wd->head; t; t = t->next)
-            if (t != fresh && !t->shut && !t->trusted && t->phase != PROCESSING &&
-                (!oldest || t->since <= oldest->since))
-                oldest = t;
-        if (!oldest)
+        struct tracked *victim = NULL;
+        for (struct tracked *t = wd->head; t; t = t->next) /* newest first */
+            if (counted(t) && t->phase != PROCESSING &&
+                (!victim || t->peers > victim->peers ||
+                 (t->peers == victim->peers && t->since <= victim->since)))
+                victim = t;
+        if (!victim)
             return;
-        shut(wd, oldest);
+        shut(wd, victim);
         wd->evicted++;
     }
+}
+
+static void addr_key(const struct sockaddr *sa, unsigned char out[16])
+{
+    memset(out, 0, 16);
+    if (sa && sa->sa_family == AF_INET)
+        memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else if (sa && sa->sa_family == AF_INET6)
+        memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+}
+
+static void client_addr(struct MHD_Connection *conn, unsigned char out[16])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    addr_key(ci ? ci->client_addr : NULL, out);
+}
+
+enum MHD_Result conn_watchdog_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct conn_watchdog *wd = cls;
+    unsigned char key[16];
+    (void)addrlen;
+    addr_key(addr, key);
+    bool refuse = false;
+    pthread_mutex_lock(&wd->mu);
+    refuse = wd->live >= wd->limits.max_live;
+    if (wd->untrusted >= wd->limits.max_untrusted)
+        for (struct tracked *t = wd->head; t && !refuse; t = t->next)
+            refuse = counted(t) && memcmp(t->addr, key, sizeof(key)) == 0;
+    if (refuse)
+        wd->refused++;
+    pthread_mutex_unlock(&wd->mu);
+    return refuse ? MHD_NO : MHD_YES;
 }
 
 void conn_watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -163,13 +224,21 @@ void conn_watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_
         t->fd = ci->connect_fd;
         t->phase = WAITING_HEAD;
         t->since = now_s();
+        client_addr(conn, t->addr);
+        t->peers = 1;
         pthread_mutex_lock(&wd->mu);
+        for (struct tracked *o = wd->head; o; o = o->next)
+            if (counted(o) && memcmp(o->addr, t->addr, sizeof(t->addr)) == 0) {
+                o->peers++;
+                t->peers++;
+            }
         t->next = wd->head;
         if (wd->head)
             wd->head->prev = t;
         wd->head = t;
         wd->untrusted++;
-        make_room(wd, t);
+        wd->live++;
+        make_room(wd);
         pthread_mutex_unlock(&wd->mu);
         *socket_context = t;
         return;
@@ -184,8 +253,9 @@ void conn_watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_
         wd->head = t->next;
     if (t->next)
         t->next->prev = t->prev;
-    if (!t->shut && !t->trusted)
-        wd->untrusted--;
+    uncount(wd, t);
+    if (!t->shut)
+        wd->live--;
     pthread_mutex_unlock(&wd->mu);
     free(t);
     *socket_context = NULL;
@@ -227,8 +297,7 @@ void conn_watchdog_trusted(struct conn_watchdog *wd, struct MHD_Connection *conn
     if (!t)
         return;
     pthread_mutex_lock(&wd->mu);
-    if (!t->trusted && !t->shut)
-        wd->untrusted--;
+    uncount(wd, t);
     t->trusted = true;
     pthread_mutex_unlock(&wd->mu);
 }

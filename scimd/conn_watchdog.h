@@ -4,8 +4,14 @@
  * gets the slots. The watchdog gives a new client's request head head_seconds, the next head
  * on a connection that authenticated idle_seconds, each request body body_seconds from the
  * moment it may start, then shuts the socket down. It also caps connections that have not
- * authenticated yet at max_untrusted: a new connection beyond it makes the one that has waited
- * longest for its head or body close, so clients with a token always find a slot. */
+ * authenticated yet at max_untrusted: past it, a new connection from an address that already
+ * holds such connections is refused when accepted, and one from any other address makes one
+ * of the address holding the most close (the one that has waited longest for its head or
+ * body), so clients with a token always find a slot. Refusing at accept matters: a closed
+ * connection keeps its libmicrohttpd slot until its thread has cleaned up, and a flood that
+ * forced a close per connect would fill max_connections with closing ones; for the same reason
+ * the watchdog, not libmicrohttpd, enforces max_live (libmicrohttpd's own limit is set higher,
+ * room for connections that are closing). */
 #pragma once
 
 #include <microhttpd.h>
@@ -17,10 +23,14 @@ struct conn_watchdog_limits {
     unsigned idle_seconds;  /* next request head on one that has */
     unsigned body_seconds;  /* request body */
     unsigned max_untrusted; /* connections open at once that have not authenticated */
+    unsigned max_live;      /* connections open at once, closing ones aside */
 };
 
 struct conn_watchdog *conn_watchdog_start(const struct conn_watchdog_limits *limits);
 void conn_watchdog_stop(struct conn_watchdog *wd);
+
+/* Wire-up for MHD_start_daemon's accept policy (cls = the watchdog). */
+enum MHD_Result conn_watchdog_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
 
 /* Wire-up for MHD_OPTION_NOTIFY_CONNECTION (cls = the watchdog). */
 void conn_watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_context,

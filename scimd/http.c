@@ -588,7 +588,10 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     struct MHD_OptionItem opts[20];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL };
+    /* max_connections itself is enforced by the watchdog's accept policy, on connections that
+     * are not closing; this is the hard ceiling including those being closed. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 2 * cfg->max_connections,
+                                         NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv };
     /* The reserve is capped at half the slots: a new client's first request must still get
@@ -601,6 +604,7 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
         .idle_seconds = cfg->connection_timeout,
         .body_seconds = cfg->connection_timeout * 4 > 60 ? cfg->connection_timeout * 4 : 60,
         .max_untrusted = cfg->max_connections - reserve,
+        .max_live = cfg->max_connections,
     };
     srv->watchdog = conn_watchdog_start(&limits);
     if (!srv->watchdog) {
@@ -630,7 +634,8 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     }
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-    srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts,
+    srv->mhd = MHD_start_daemon(flags, 0, conn_watchdog_accept, srv->watchdog, on_request, srv,
+                                MHD_OPTION_ARRAY, opts,
                                 MHD_OPTION_END);
     if (!srv->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%u: %s", cfg->listen_host, cfg->listen_port,

@@ -83,8 +83,8 @@ class HostileHttpTest(ScimTestCase):
         "max_connections": MAX_CONN, "auth_failure_limit": AUTH_LIMIT,
         "auth_failure_ban": AUTH_BAN,
         # the hostile clients here share 127.0.0.1 with the well-behaved one; the
-        # per-address limit has its own test (test_http_front_door.py)
-        "max_connections_per_client": MAX_CONN}}}
+        # per-address limit and the reserve have their own test (test_http_front_door.py)
+        "max_connections_per_client": MAX_CONN, "reserved_connections": 0}}}
 
     @classmethod
     def setUpClass(cls):

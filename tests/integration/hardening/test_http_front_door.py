@@ -18,7 +18,7 @@ import time
 from hardening_util import h
 from scimtest import ScimTestCase, main, unique
 
-MAX_CONN = 16        # [server] max_connections
+MAX_CONN = 64        # [server] max_connections (32 kept for clients with a token)
 PER_CLIENT = 4       # [server] max_connections_per_client
 HEAD_TIMEOUT = 2     # [server] request_head_timeout
 IDLE_TIMEOUT = 30    # [server] connection_timeout
