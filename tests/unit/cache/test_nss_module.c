@@ -243,13 +243,20 @@ static void test_initgroups(void **state)
     assert_int_equal(groups[1], FX_GID_SUDO);
     assert_int_equal(groups[2], FX_GID_OPS);
     assert_int_equal(groups[3], FX_GID_DEVS);
-    /* the primary group passed in is skipped, as are gids already listed */
+    /* gids already listed are skipped */
     start = 2;
     groups[1] = FX_GID_OPS;
-    assert_int_equal(M.initgroups("alice", FX_GID_DEVS, &start, &size, &groups, 0, &e),
+    assert_int_equal(M.initgroups("alice", FX_UID_ALICE, &start, &size, &groups, 0, &e),
                      NSS_STATUS_SUCCESS);
-    assert_int_equal(start, 3);
+    assert_int_equal(start, 4);
     assert_int_equal(groups[2], FX_GID_SUDO);
+    assert_int_equal(groups[3], FX_GID_DEVS);
+    /* a caller whose primary group is not alice's private group is another account of the
+     * same name (local, LDAP): it gets none of the SCIM user's groups */
+    start = 1;
+    assert_int_equal(M.initgroups("alice", FX_GID_DEVS, &start, &size, &groups, 0, &e),
+                     NSS_STATUS_NOTFOUND);
+    assert_int_equal(start, 1);
     /* limit: never more than limit entries, and no error */
     start = 1;
     size = 1;
