@@ -10,6 +10,7 @@ Every membership change is also checked where it matters: getent -s scim group.
 """
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -190,7 +191,27 @@ class GroupNameRules(GroupTestCase):
         self.assertRefused("LINUX   OPS", 409, "uniqueness",
                            '"LINUX   OPS" gives the same Linux name as "Linux Ops"')
 
+    def not_materialized(self):
+        """scimd_not_materialized_total{kind="group"} by reason."""
+        text = self.api.request("GET", "/metrics", base=False).raw.decode()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'scimd_not_materialized_total\{kind="group",reason="(\w+)"\} (\d+)', text)}
+
+    def assertNoScimGroup(self, name, login):
+        """NSS serves no group NAME of ours: nothing, or (sudo, mapped from Linux Admins in
+        this class) the local gid without login in it."""
+        rc, out = nssenv.getent(self.scimd, "group", name)
+        if rc == 0:
+            got, gid, members = nssenv.group_fields(out.splitlines()[0])
+            self.assertLess(gid, h.TEST_GID_MIN, "scim serves a group %r: %r" % (name, out))
+            self.assertNotIn(login, members, "%s made a member of %r: %r" % (login, name, out))
+        else:
+            self.assertEqual((rc, out), (2, ""), "getent group %r" % name)
+
     def test_local_and_system_group_names(self):
+        """A system or local group name never blocks the IdP (DESIGN.md, issue 11): the group
+        is stored and answered as SCIM, and is no Linux group (absent from NSS), and the
+        metrics say why. A second group normalising to the same name is still a 409."""
         local = None
         with open("/etc/group") as f:
             for line in f:
@@ -198,10 +219,34 @@ class GroupNameRules(GroupTestCase):
                 if name not in ("root", "sudo") and name.isalpha() and name.islower():
                     local = name
                     break
-        for display in ("sudo", "root", "Root", local):
+        (member, _, member_login), = self.make_users(1, "sysname")
+        before = self.not_materialized()
+        made = []
+        for display in ("sudo", "root", local):
             if display:
-                self.assertRefused(display, 409, "uniqueness",
-                                   "%r names a local group and is not mapped" % display)
+                group = self.create_group(display, [member])
+                self.assertEqual(group["displayName"], display)
+                self.assertEqual(member_ids(group), [member])
+                made.append(group["id"])
+                resp, body = self.filter_groups('displayName eq "%s"' % display)
+                self.assertEqual([g["id"] for g in body["Resources"]], [group["id"]],
+                                 resp.describe())
+        after = self.not_materialized()
+        self.assertEqual(after.get("reserved", 0) + after.get("local_group", 0)
+                         - before.get("reserved", 0) - before.get("local_group", 0), len(made),
+                         "each kept-out group counted once in scimd_not_materialized_total")
+        self.assertGreaterEqual(after.get("reserved", 0) - before.get("reserved", 0), 2)
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "Root"})
+        self.assertScimError(resp, 409, "uniqueness", "normalises to the SCIM group root")
+        # A group pushed afterwards is served, so the export ran past the ones kept out.
+        (later, _, later_login), = self.make_users(1, "sysname")
+        made.append(self.create_group("After System Names", [later])["id"])
+        self.nss_group("after-system-names", [later_login])
+        for display in ("sudo", "root", local):
+            if display:
+                self.assertNoScimGroup(display, member_login)
+        for gid in made:  # other tests rename onto these names
+            self.assertEqual(self.api.delete("/Groups/" + gid).status, 204)
 
     def test_user_login_and_role_group_names(self):
         login = login_of(self.holder["userName"])
@@ -243,10 +288,27 @@ class GroupNameRules(GroupTestCase):
             {"op": "replace", "path": "displayName", "value": "data engineering"}])
         self.assertScimError(resp, 409, "uniqueness", "rename onto another group's name")
         self.assertEqual(self.get_group(a["id"])["displayName"], "Data Science")
+        # A local group name is no clash (DESIGN.md, issue 11): the group keeps its id and
+        # SCIM data, and gives up its Linux group; the gid stays tombstoned, never reused.
+        (member, _, login), = self.make_users(1, "scientist")
+        self.patch_group(a["id"], [{"op": "add", "path": "members", "value": [{"value": member}]}],
+                         "add a member to Data Science")
+        old_gid, _ = self.nss_group("data-science", [login])
         resp = self.api.put("/Groups/" + a["id"], {"schemas": [h.URN_GROUP],
-                                                   "displayName": "sudo"})
-        self.assertScimError(resp, 409, "uniqueness", "PUT onto a local group name")
-        self.assertEqual(self.get_group(a["id"])["displayName"], "Data Science")
+                                                   "displayName": "sudo",
+                                                   "members": [{"value": member}]})
+        self.assertGroupResource(resp, 200, "PUT onto a local group name")
+        self.assertEqual(resp.json["id"], a["id"])
+        self.assertEqual(self.get_group(a["id"])["displayName"], "sudo")
+        self.nss_absent("group", "data-science")
+        self.nss_absent("group", str(old_gid))
+        self.assertNoScimGroup("sudo", login)
+        resp = self.api.put("/Groups/" + a["id"], {"schemas": [h.URN_GROUP],
+                                                   "displayName": "Data Science",
+                                                   "members": [{"value": member}]})
+        self.assertGroupResource(resp, 200, "PUT back to Data Science")
+        new_gid, _ = self.nss_group("data-science", [login])
+        self.assertNotEqual(new_gid, old_gid, "a released gid was reused")
 
     def test_unknown_member_is_refused_and_nothing_applied(self):
         (known, _, login), = self.make_users(1, "known")

@@ -43,9 +43,11 @@ BAD_USER_NAMES = (
 
 # Group displayNames and role values become Linux group names by a rule (lower-case, each
 # run of other bytes -> '-', trimmed: "Linux Admins" -> "linux-admins"), so names with ':',
-# '/' or '\n' are normalised, not refused. What must hold: a name whose Linux form is
-# reserved, local, empty, all digits, too long or starts with '.', '+' or '@' is refused;
-# any other is stored under its safe Linux form (or refused as a duplicate of one).
+# '/' or '\n' are normalised, not refused. What must hold: a group name whose Linux form is
+# empty, all digits, too long or starts with '.', '+' or '@' is refused; one the host keeps
+# (reserved, local) is stored as SCIM data only and never served (DESIGN.md, issue 11); any
+# other is stored under its safe Linux form (or refused as a duplicate of one). No role value
+# blocks its user: one with no valid or no free Linux name just gets no group.
 HOSTILE_GROUP_NAMES = (
     ["root", "ROOT", "wheel", "sudo", "Sudo", "adm", "shadow", "nogroup", "nobody", "daemon",
      "a:b", "a\nb", "a/b", "..", "../etc", "a,b", "-x", "12345", "", "   ", "--", ".x",
@@ -68,10 +70,18 @@ def linux_group_name(display):
     return out.strip("-")
 
 
-def must_refuse_group(display):
+def invalid_group_name(display):
+    """No valid Linux name at all: a /Groups displayName like this is refused."""
     name = linux_group_name(display)
-    return (not NAME_RE.match(name) or name.isdigit() or name in ALWAYS_RESERVED
-            or name in LOCAL_USERS or name in LOCAL_GROUPS)
+    return not NAME_RE.match(name) or name.isdigit()
+
+
+def host_keeps(display):
+    """A valid Linux name the host keeps (reserved, local): SCIM data only, never served."""
+    name = linux_group_name(display)
+    return (not invalid_group_name(display)
+            and (name in ALWAYS_RESERVED or name in LOCAL_USERS or name in LOCAL_GROUPS
+                 or name.startswith("_") or name.startswith("systemd-")))
 
 
 PRIVILEGED_IDS = [0, 1, 999, 65534, 65535, 4294967295, -1, "0"]
@@ -108,6 +118,26 @@ class HostileIdentitiesTest(ScimTestCase):
                              "refused userName %r is stored:\n%s" % (user_name, resp.describe()))
         else:  # a literal the filter parser refuses cannot have matched anything either
             self.assertEqual(resp.status, 400, resp.describe())
+
+    def not_materialized(self, kind):
+        """scimd_not_materialized_total{kind=KIND} by reason."""
+        text = self.api.request("GET", "/metrics", base=False).raw.decode()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'scimd_not_materialized_total\{kind="%s",reason="(\w+)"\} (\d+)' % kind, text)}
+
+    def role_said(self, login, value):
+        """What `scimctl users show LOGIN` says role VALUE became."""
+        show = self.scimd.scimctl("users", "show", login).stdout
+        m = re.search(r"(?m)^role: %s: (.*)$" % re.escape(value), show)
+        self.assertIsNotNone(m, "scimctl users show %s says nothing of role %r:\n%s"
+                             % (login, value, show))
+        return m.group(1)
+
+    def role_gid(self, login, value):
+        said = self.role_said(login, value)
+        m = re.match(r"group \S+ \(gid (\d+)\)$", said)
+        self.assertIsNotNone(m, "role %r of %s is no group: %s" % (value, login, said))
+        return int(m.group(1))
 
     def assertNoLogin(self, login):
         if not login or "\n" in login or "\x00" in login:
@@ -162,32 +192,52 @@ class HostileIdentitiesTest(ScimTestCase):
         self.assertVictimIntact()
         self.assertEqual(getent(self.scimd.cache_path, "passwd", self.victim_login)[0], 0)
 
-    def assertSafeGroupOutcome(self, resp, display, what):
-        """Refused when the Linux form is not allowed; else stored under a safe name."""
-        if must_refuse_group(display):
-            self.assertRefused(resp, what)
-        elif resp.status >= 400:
-            self.assertRefused(resp, what)  # e.g. 409: another name normalised the same
-        else:
-            self.assertIn(resp.status, (200, 201), resp.describe())
-
     def test_04_hostile_group_names(self):
+        before_metrics = self.not_materialized("group")
+        taken, kept_out, served = set(), [], []
         for name in HOSTILE_GROUP_NAMES:
             with self.subTest(displayName=name):
+                linux = linux_group_name(name)
                 before = len(list_all(self.api, "/Groups"))
                 resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": name,
                                                  "members": [{"value": self.victim["id"]}]})
-                self.assertSafeGroupOutcome(resp, name, "POST /Groups displayName %r" % name)
-                if resp.status >= 400:
+                what = "POST /Groups displayName %r" % name
+                if invalid_group_name(name):
+                    self.assertRefused(resp, what)
+                elif linux in taken:  # another name normalised the same (or bad JSON)
+                    self.assertRefused(resp, what)
+                elif host_keeps(name):  # SCIM data only (DESIGN.md, issue 11)
+                    self.assertEqual(resp.status, 201, resp.describe())
+                    self.assertEqual(resp.json["displayName"], name)
+                    self.assertEqual([m["value"] for m in resp.json["members"]],
+                                     [self.victim["id"]])
+                    kept_out.append(linux)
+                elif resp.status >= 400:
+                    self.assertRefused(resp, what)
+                else:
+                    self.assertEqual(resp.status, 201, resp.describe())
+                    served.append(linux)
+                if resp.status < 400:
+                    taken.add(linux)
+                else:
                     self.assertEqual(len(list_all(self.api, "/Groups")), before,
                                      "a refused group was stored")
-        self.assertCacheGroupsSafe()
+        self.assertGreater(len(kept_out), 5)
+        after = self.not_materialized("group")
+        self.assertEqual(sum(after.values()) - sum(before_metrics.values()), len(kept_out),
+                         "each group kept out of NSS is counted once: %s" % after)
+        self.assertGreaterEqual(after["reserved"] - before_metrics.get("reserved", 0), 3)
+        self.assertCacheGroupsSafe(served)
+        for linux in kept_out:
+            self.assertEqual(getent(self.scimd.cache_path, "group", linux)[0], 2,
+                             "group %r kept out, yet served" % linux)
 
-    def assertCacheGroupsSafe(self):
+    def assertCacheGroupsSafe(self, expected):
+        """Waits for the groups expected in the cache, then checks every group it serves."""
         def settled():
             rc, groups = group_entries(self.scimd.cache_path)
-            return rc == 0 and len(groups) >= len(list_all(self.api, "/Groups"))
-        h.wait_until(settled, timeout=20, what="the cache to list the stored groups")
+            return rc == 0 and set(expected) <= set(groups)
+        h.wait_until(settled, timeout=20, what="the cache to list groups %s" % sorted(expected))
         rc, groups = group_entries(self.scimd.cache_path)
         for name, fields in groups.items():
             self.assertRegex(name, NAME_RE, "unsafe group name in the cache")
@@ -199,11 +249,25 @@ class HostileIdentitiesTest(ScimTestCase):
             for member in filter(None, fields[3].split(",")):
                 self.assertRegex(member, NAME_RE)
 
-    def test_05_renaming_a_group_to_a_bad_name_is_refused(self):
-        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "renamees"})
+    def test_05_renaming_a_group(self):
+        """Onto a name that gives no valid Linux name: refused, nothing changes. Onto a name
+        the host keeps: accepted (DESIGN.md, issue 11), the group stays SCIM data with its id
+        and members and gives up its Linux group; renamed back, it gets a new gid (the old one
+        stays tombstoned)."""
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "renamees",
+                                         "members": [{"value": self.victim["id"]}]})
         self.assertEqual(resp.status, 201, resp.describe())
         gid = resp.json["id"]
-        for name in ["root", "sudo", "adm", "..", "", "12345", LOCAL_USERS[0], LOCAL_GROUPS[-1]]:
+
+        def served_gid():
+            h.wait_until(lambda: getent(self.scimd.cache_path, "group", "renamees")[0] == 0,
+                         timeout=15, what="group renamees in the cache")
+            line = getent(self.scimd.cache_path, "group", "renamees")[1][0].split(":")
+            self.assertEqual(line[3], self.victim_login)
+            return int(line[2])
+
+        unix_gid = served_gid()
+        for name in ["..", "", "12345", "-", "g" * 65]:
             with self.subTest(displayName=name):
                 self.assertRefused(self.api.patch_ops("/Groups/" + gid, [
                     {"op": "replace", "path": "displayName", "value": name}]),
@@ -212,23 +276,89 @@ class HostileIdentitiesTest(ScimTestCase):
                     "schemas": [h.URN_GROUP], "displayName": name}),
                     "PUT group displayName %r" % name)
         self.assertEqual(self.api.get("/Groups/" + gid).json["displayName"], "renamees")
+        self.assertEqual(served_gid(), unix_gid)
+
+        local = next(g for g in reversed(LOCAL_GROUPS) if NAME_RE.match(g))
+        for name in ["root", "sudo", "mysql", "systemd-foo", "_rpc", LOCAL_USERS[0], local]:
+            with self.subTest(displayName=name):
+                for other in list_all(self.api, "/Groups"):  # test_04 may hold the name
+                    if other["id"] != gid and linux_group_name(other["displayName"]) == name:
+                        self.assertEqual(self.api.delete("/Groups/" + other["id"]).status, 204)
+                resp = self.api.patch_ops("/Groups/" + gid, [
+                    {"op": "replace", "path": "displayName", "value": name}])
+                self.assertIn(resp.status, (200, 204), resp.describe())
+                resp = self.api.put("/Groups/" + gid, {
+                    "schemas": [h.URN_GROUP], "displayName": name,
+                    "members": [{"value": self.victim["id"]}]})
+                self.assertEqual(resp.status, 200, resp.describe())
+                got = self.api.get("/Groups/" + gid).json
+                self.assertEqual((got["displayName"], [m["value"] for m in got["members"]]),
+                                 (name, [self.victim["id"]]))
+                h.wait_until(lambda: getent(self.scimd.cache_path, "group", "renamees")[0] == 2,
+                             timeout=15, what="group renamees to leave the cache")
+                self.assertEqual(getent(self.scimd.cache_path, "group", name)[0], 2)
+                self.assertEqual(getent(self.scimd.cache_path, "group", str(unix_gid))[0], 2)
+                resp = self.api.put("/Groups/" + gid, {
+                    "schemas": [h.URN_GROUP], "displayName": "renamees",
+                    "members": [{"value": self.victim["id"]}]})
+                self.assertEqual(resp.status, 200, resp.describe())
+                again = served_gid()
+                self.assertNotEqual(again, unix_gid, "a released gid was handed out again")
+                unix_gid = again
 
     def test_06_hostile_role_values(self):
+        """No role value blocks its user or the request (DESIGN.md, issue 11). One with a
+        valid Linux name the host does not keep becomes a role group holding the user; any
+        other stays in the user's SCIM data, out of NSS, counted in the metrics, and
+        `scimctl users show` says why."""
+        before = self.not_materialized("role")
+        served, kept = {}, []
+        # Names test_04's SCIM groups took ("a:b" -> a-b): a role of that name is kept out.
+        scim_taken = {linux_group_name(g["displayName"]) for g in list_all(self.api, "/Groups")}
         for role in HOSTILE_ROLES:
             with self.subTest(role=role):
                 name = unique("roleuser")
                 resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name,
                                                 "roles": [{"value": role, "primary": True}]})
-                self.assertSafeGroupOutcome(resp, role, "POST with role %r" % role)
-                if resp.status >= 400:
-                    self.assertUserNotStored(name)
+                self.assertEqual(resp.status, 201, "POST with role %r:\n%s"
+                                 % (role, resp.describe()))
+                self.assertEqual([r["value"] for r in resp.json["roles"]], [role])
+                if (invalid_group_name(role) or host_keeps(role)
+                        or linux_group_name(role) in scim_taken):
+                    kept.append((role, linux_group_name(role), login_of(name)))
+                else:
+                    served.setdefault(linux_group_name(role), []).append(login_of(name))
                 resp = self.api.patch_ops("/Users/" + self.victim["id"], [
                     {"op": "add", "path": "roles", "value": [{"value": role}]}])
-                self.assertSafeGroupOutcome(resp, role, "PATCH add role %r" % role)
+                self.assertIn(resp.status, (200, 204), "PATCH add role %r:\n%s"
+                              % (role, resp.describe()))
                 self.api.patch_ops("/Users/" + self.victim["id"], [
                     {"op": "remove", "path": "roles"}])
+        after = self.not_materialized("role")
+        for reason in ("reserved", "invalid_name") + (("name_taken",) if any(
+                linux in scim_taken for _, linux, _ in kept) else ()):
+            self.assertGreater(after.get(reason, 0), before.get(reason, 0), reason)
         self.assertVictimIntact()
-        self.assertCacheGroupsSafe()
+        self.assertCacheGroupsSafe(served)
+        def members(linux):
+            rc, lines = getent(self.scimd.cache_path, "group", linux)
+            return sorted(lines[0].split(":")[3].split(",")) if rc == 0 else None
+        for linux, logins in served.items():
+            h.wait_until(lambda: members(linux) == sorted(logins), timeout=15,
+                         what="role group %s holding exactly %s (has %s)"
+                         % (linux, sorted(logins), members(linux)))
+        self.assertGreater(len(kept), 5)
+        for role, linux, login in kept:
+            with self.subTest(kept=role):
+                if linux in scim_taken:  # the SCIM group's, served or not: never the holder's
+                    self.assertNotIn(login, members(linux) or [], "role %r made a member" % role)
+                elif NAME_RE.match(linux):
+                    self.assertEqual(getent(self.scimd.cache_path, "group", linux)[0], 2,
+                                     "role %r kept out, yet served" % role)
+                if role.isprintable():
+                    self.assertRegex(self.role_said(login, role), r"^not a Linux group: ")
+        login_12345 = next(login for role, _, login in kept if role == "12345")
+        self.assertIn("all digits", self.role_said(login_12345, "12345"))
 
     # -- ids --------------------------------------------------------------------------
     def test_07_uid_cannot_be_chosen_on_create(self):
@@ -308,6 +438,63 @@ class HostileIdentitiesTest(ScimTestCase):
                     rc, again = getent(self.scimd.cache_path, "group", name)
                     self.assertEqual(again, lines, "a PATCH changed the group's gid")
 
+    # -- names packages create later, role floods (issue 11) ----------------------------
+    def test_10_package_account_names_are_refused(self):
+        """A later `adduser --system mysql` (or redis, rpcbind's _rpc, a systemd unit's
+        DynamicUser) must not find an IdP-controlled account already there."""
+        for login in ("mysql", "_rpc", "redis", "systemd-foo"):
+            with self.subTest(login=login):
+                user_name = "%s@example.com" % login
+                resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": user_name,
+                                                "active": True})
+                self.assertScimError(resp, 400, "invalidValue", "POST userName %r" % user_name)
+                self.assertIn("'%s'" % login, resp.json["detail"])
+                self.assertIn("reserved for a system or package account", resp.json["detail"])
+                self.assertUserNotStored(user_name)
+                self.assertNoLogin(login)
+                resp = self.api.patch_ops("/Users/" + self.victim["id"], [
+                    {"op": "replace", "path": "userName", "value": user_name}])
+                self.assertScimError(resp, 400, "invalidValue", "rename onto %r" % user_name)
+                self.assertIn("reserved", resp.json["detail"])
+        self.assertVictimIntact()
+
+    def test_11_role_flood_is_refused_and_takes_no_gid(self):
+        """20,000 roles on one user: 400 naming [accounts] max_roles_per_user, nothing stored
+        and no gid taken (the next new role gets the gid right after the last one). Exactly
+        the cap (64) is accepted; one more is refused the same way."""
+        first = unique("capfirst")
+        self.api.create_user(first, roles=[{"value": "cap-first"}])
+        gid = self.role_gid(login_of(first), "cap-first")
+
+        def refused(n, tag):
+            user_name = unique("flood")
+            resp = self.api.post("/Users", {
+                "schemas": [h.URN_USER], "userName": user_name, "active": True,
+                "roles": [{"value": "%s-%d" % (tag, i)} for i in range(n)]})
+            self.assertScimError(resp, 400, "invalidValue", "%d roles" % n)
+            self.assertIn("%d roles on one user" % n, resp.json["detail"])
+            self.assertIn("at most 64", resp.json["detail"])
+            self.assertIn("max_roles_per_user", resp.json["detail"])
+            self.assertUserNotStored(user_name)
+
+        def next_gid(expected, tag):
+            user_name = unique(tag)
+            self.api.create_user(user_name, roles=[{"value": tag}])
+            self.assertEqual(self.role_gid(login_of(user_name), tag), expected,
+                             "a refused request took gids")
+            h.wait_until(lambda: getent(self.scimd.cache_path, "group", tag)[1][:1]
+                         == ["%s:x:%d:%s" % (tag, expected, login_of(user_name))],
+                         timeout=15, what="role group %s (gid %d) in the cache" % (tag, expected))
+
+        refused(20000, "flood")
+        next_gid(gid + 1, "cap-next")
+        at_cap = unique("atcap")
+        user = self.api.create_user(at_cap, roles=[{"value": "atcap-%d" % i} for i in range(64)])
+        self.assertEqual(len(user["roles"]), 64)
+        self.assertEqual(self.role_gid(login_of(at_cap), "atcap-63"), gid + 65)
+        refused(65, "over")
+        next_gid(gid + 66, "cap-last")
+
     # -- the invariant ----------------------------------------------------------------
     def test_99_no_entry_below_1000_ever(self):
         def settled():
@@ -347,6 +534,35 @@ class ConfiguredNameLengthTest(ScimTestCase):
                 resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP],
                                                  "displayName": "g" * n})
                 self.assertScimError(resp, 400, "invalidValue")
+
+
+class ConfiguredReservedNamesTest(ScimTestCase):
+    """[accounts] reserved_names = foo, bar-baz: refused as logins like the built-in table,
+    kept out of the Linux groups as roles (issue 11)."""
+    instance_kwargs = {"name": "reserved",
+                       "extra": {"accounts": {"reserved_names": "foo, bar-baz"}}}
+
+    def test_configured_reserved_names(self):
+        for user_name in ("foo@example.com", "Foo@x.example", "bar-baz@example.com"):
+            with self.subTest(userName=user_name):
+                resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": user_name})
+                self.assertScimError(resp, 400, "invalidValue", "POST %r" % user_name)
+                self.assertIn("[accounts] reserved_names", resp.json["detail"])
+                resp = self.api.filter_users("userName eq %s" % jstr(user_name))
+                self.assertEqual(resp.json["totalResults"], 0, resp.describe())
+                self.assertEqual(getent(self.scimd.cache_path, "passwd", login_of(user_name))[0],
+                                 2)
+        # Only the listed names: a longer one is an ordinary login.
+        user = self.api.create_user("foox@example.com", roles=[{"value": "Foo"},
+                                                               {"value": "Bar"}])
+        show = self.scimd.scimctl("users", "show", "foox").stdout
+        self.assertIn("role: Foo: not a Linux group: 'foo' is reserved by [accounts] "
+                      "reserved_names", show)
+        self.assertRegex(show, r"role: Bar: group bar \(gid \d+\)")
+        self.assertEqual(sorted(r["value"] for r in user["roles"]), ["Bar", "Foo"])
+        h.wait_until(lambda: getent(self.scimd.cache_path, "group", "bar")[0] == 0, timeout=15,
+                     what="role group bar in the cache")
+        self.assertEqual(getent(self.scimd.cache_path, "group", "foo")[0], 2)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ namespace for logins and groups.
 """
 
 import os
+import re
 import sys
 import uuid
 
@@ -242,11 +243,32 @@ class GroupNames(GroupCase):
                              msg="login 'auditors' vs group 'auditors'")
         self.assertNotStored("auditors@example.com")
 
-    def test_local_group_names_are_refused(self):
+    def test_local_group_names_are_kept_as_scim_groups_only(self):
+        """root, sudo, users: stored and answered as SCIM (DESIGN.md, issue 11), never in the
+        cache; only a name that gives no valid Linux name is refused."""
+        ids = []
         for display in ("root", "Sudo", "users"):
             resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": display})
-            self.assertScimError(resp, (400, 409), ("uniqueness", "invalidValue"),
-                                 msg="group %r is a local group" % display)
+            self.assertStatus(resp, 201, "group %r is a local group" % display)
+            self.assertEqual(resp.json["displayName"], display)
+            self.assertEqual(self.api.get("/Groups/" + resp.json["id"]).json["displayName"],
+                             display)
+            ids.append(resp.json["id"])
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "12345"})
+        self.assertScimError(resp, 400, "invalidValue", msg="all digits is no Linux name")
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "After Locals"})
+        self.assertStatus(resp, 201)
+        h.wait_until(lambda: re.search(r"(?m)^  after-locals:",
+                                       self.scimd.scimctl("cache", "dump").stdout),
+                     timeout=15, what="group after-locals in the cache")
+        dump = self.scimd.scimctl("cache", "dump").stdout
+        for name in ("root", "sudo", "users"):
+            self.assertNotRegex(dump, r"(?m)^  %s:" % name)
+        metrics = self.api.request("GET", "/metrics", base=False).raw.decode()
+        self.assertRegex(metrics, r'scimd_not_materialized_total\{kind="group",'
+                                  r'reason="reserved"\} [1-9]')
+        for gid in ids:
+            self.assertEqual(self.api.delete("/Groups/" + gid).status, 204)
 
     def test_duplicate_display_name_is_409(self):
         display = "Dup Group %s" % uuid.uuid4().hex[:6]
