@@ -44,18 +44,27 @@ static const char *mapped_local(const struct scimd_config *cfg, const char *disp
 }
 
 /* displayName -> Linux group name, refusing a clash with the names scimd gave (DESIGN.md,
- * issue 5). A name the host cannot take (reserved, a local group) is no refusal: the group
- * stays a SCIM group and *as_group is false (DESIGN.md, issue 11). */
+ * issue 5). A name the host cannot take (reserved, a local group, or no valid Linux name at
+ * all) is no refusal: the group stays a SCIM group and *as_group is false (DESIGN.md, issue
+ * 11). id: the group's own id, for the stored name of a group that gives no valid name. */
 static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *display,
-                       const char *self_id, char name[LOGIN_NAME_BUF], bool *mapped,
-                       bool *as_group, struct scim_error *err)
+                       const char *self_id, const char *id, char name[LOGIN_NAME_BUF],
+                       bool *mapped, bool *as_group, struct scim_error *err)
 {
     *as_group = true;
     const char *why = NULL;
-    if (scim_name_group_from_display(display, cfg->max_name_length, name, LOGIN_NAME_BUF, &why) < 0)
-        return scim_error_set(err, 400, "invalidValue",
-                              "displayName '%.128s' does not give a valid Linux group name: %s",
-                              display, why ? why : "name too long");
+    if (!display || display[strspn(display, " \t\r\n")] == '\0')
+        return scim_error_set(err, 400, "invalidValue", "displayName must not be blank");
+    if (scim_name_group_from_display(display, cfg->max_name_length, name, LOGIN_NAME_BUF,
+                                     &why) < 0) {
+        /* groups.name is unique: '#' and the id can never equal a valid name or another's. */
+        snprintf(name, LOGIN_NAME_BUF, "#%s", id);
+        *mapped = mapped_local(cfg, display, NULL) != NULL;
+        if (!*mapped)
+            name_skip_report(false, display, "", NAME_SKIP_INVALID, why ? why : "name too long");
+        *as_group = false;
+        return 0;
+    }
     *mapped = mapped_local(cfg, display, name) != NULL;
     const char *what = NULL;
     int r = linux_name_taken(db, name, self_id, &what, err);
@@ -134,13 +143,13 @@ static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool cre
     }
     const char *display = json_string_value(json_object_get(doc, "displayName"));
 
-    if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, name, &mapped, &as_group,
-                    err) < 0)
-        goto out;
     if (creating && users_new_id(row->id) < 0) {
         scim_error_set(err, 500, NULL, "cannot generate an id");
         goto out;
     }
+    if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, row->id, name, &mapped,
+                    &as_group, err) < 0)
+        goto out;
     /* Stored without a gid (like a mapped group with no mapping) it is no Linux group; a
      * renamed group giving up its gid leaves it tombstoned in the ledger, never reused. */
     if (!mapped && !as_group && row->gid != 0) {
