@@ -245,7 +245,7 @@ class GroupNames(GroupCase):
 
     def test_local_group_names_are_kept_as_scim_groups_only(self):
         """root, sudo, users: stored and answered as SCIM (DESIGN.md, issue 11), never in the
-        cache; only a name that gives no valid Linux name is refused."""
+        cache; nor is one that gives no valid Linux name (12345); a blank one is refused."""
         ids = []
         for display in ("root", "Sudo", "users"):
             resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": display})
@@ -255,15 +255,18 @@ class GroupNames(GroupCase):
                              display)
             ids.append(resp.json["id"])
         resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "12345"})
-        self.assertScimError(resp, 400, "invalidValue", msg="all digits is no Linux name")
+        self.assertStatus(resp, 201, "all digits is no Linux name, yet a SCIM group")
+        ids.append(resp.json["id"])
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": " "})
+        self.assertScimError(resp, 400, "invalidValue", msg="a blank displayName")
         resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "After Locals"})
         self.assertStatus(resp, 201)
         h.wait_until(lambda: re.search(r"(?m)^  after-locals:",
                                        self.scimd.scimctl("cache", "dump").stdout),
                      timeout=15, what="group after-locals in the cache")
         dump = self.scimd.scimctl("cache", "dump").stdout
-        for name in ("root", "sudo", "users"):
-            self.assertNotRegex(dump, r"(?m)^  %s:" % name)
+        for name in ("root", "sudo", "users", "12345", "#"):
+            self.assertNotRegex(dump, r"(?m)^  %s" % name)
         metrics = self.api.request("GET", "/metrics", base=False).raw.decode()
         self.assertRegex(metrics, r'scimd_not_materialized_total\{kind="group",'
                                   r'reason="reserved"\} [1-9]')
