@@ -11,7 +11,8 @@
 #                refused with pam_scim's message (not pam_unix's "Your account has
 #                expired"), a local user still logs in
 #   remove    -> nsswitch.conf and /etc/pam.d/common-* restored byte for byte
-#   purge     -> /etc/scimd gone, /var/lib/scimd (UID tombstones) kept
+#   purge     -> /etc/scimd and the caches gone; the store (UID tombstones) and the UID
+#                high-water mark kept
 # Everything happens in a private mount namespace; the host's /etc is never touched.
 # usage: chroot-install.sh [DIR_WITH_DEBS]   (default: build them from a copy of the tree)
 # Environment: SCIMD_DEBIAN_MIRROR overrides the mirror found in the apt configuration.
@@ -258,10 +259,18 @@ for f in "$work"/pam.orig/common-*; do
     check "remove restores $(basename "$f") byte for byte" cmp "$f" "$root/etc/pam.d/$(basename "$f")"
 done
 
+# What an export interrupted by a crash leaves behind; purge must take it too.
+: > "$root/var/lib/scimd/nss.cache.tmp.Xy12Zw"
+check "before purge: the caches and the UID high-water mark exist" \
+    test -s "$root/var/lib/scimd/nss.cache" -a -s "$root/var/lib/scimd/shadow.cache" -a \
+    -s "$root/var/lib/scimd/uid-high-water"
 in_root apt-get purge -y -qq libnss-scim libpam-scim scimd > "$work/purge.log" 2>&1 ||
     { tail "$work/purge.log" >&2; not_ok "apt-get purge"; }
 check "purge keeps nsswitch.conf as it was" cmp "$work/nsswitch.orig" "$root/etc/nsswitch.conf"
 check "purge removes /etc/scimd" test ! -e "$root/etc/scimd"
 check "purge keeps /var/lib/scimd and its store (UID tombstones)" test -s "$root/var/lib/scimd/scimd.db"
+check "purge keeps the UID high-water mark" test -s "$root/var/lib/scimd/uid-high-water"
+check "purge removes the caches and export temporaries" \
+    bash -c "! compgen -G '$root/var/lib/scimd/*cache*' >/dev/null"
 
 finish

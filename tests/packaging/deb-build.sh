@@ -68,6 +68,16 @@ check "scimd ships daemon, scimctl, units, config, man pages" contains scimd \
 check "scimd ships the guides" contains scimd \
     /usr/share/doc/scimd/okta.md /usr/share/doc/scimd/entra-id.md \
     /usr/share/doc/scimd/onelogin.md
+check "scimd ships the documents README.md links to" contains scimd \
+    /usr/share/doc/scimd/SECURITY.md /usr/share/doc/scimd/cache-format.md \
+    /usr/share/doc/scimd/operations.md /usr/share/doc/scimd/troubleshooting.md \
+    /usr/share/doc/scimd/architecture.md /usr/share/doc/scimd/pam_scim/README.md
+# The guides link to each other by file name (operations.md#tls): a .md.gz breaks that.
+check "no document is compressed to .md.gz" lacks scimd '\.md\.gz$'
+check "scimd ships the bash completions" contains scimd \
+    /usr/share/bash-completion/completions/scimctl /usr/share/bash-completion/completions/scimd
+check "scimd suggests sqlite3 (backups)" \
+    bash -c "dpkg-deb -f '$(deb scimd)' Suggests | grep -qw sqlite3"
 check "scimd does not own /var/lib/scimd (dpkg must never remove it)" lacks scimd '^/var/lib/scimd'
 check "libnss-scim ships the module in the multiarch libdir, AppArmor snippets" contains libnss-scim \
     "/usr/lib/$multiarch/libnss_scim.so.2" \
@@ -89,8 +99,25 @@ check "libpam-scim postinst runs pam-auth-update --package" \
     grep -q '^[[:space:]]*pam-auth-update --package$' "$tmp/ctl/libpam-scim/postinst"
 check "libpam-scim prerm removes both profiles" \
     grep -q 'pam-auth-update --package --remove scim scim-mkhomedir' "$tmp/ctl/libpam-scim/prerm"
-check "scimd postrm never deletes /var/lib/scimd" \
-    bash -c "! grep -E 'rm .*/var/lib/scimd' '$tmp/ctl/scimd/postrm'"
+check "scimd postrm never deletes /var/lib/scimd or the store" \
+    bash -c "! grep -E '(rm -[a-zA-Z]*[rR]|rmdir).*/var/lib/scimd|rm .*/var/lib/scimd/(\\*|scimd\\.db|uid-high-water)' '$tmp/ctl/scimd/postrm'"
+# Purge in a private mount namespace (tmpfs over /var/lib and /run/systemd, so neither
+# the host's state nor its systemd sees it): the caches and an interrupted export's
+# temporary files go, the store, its backups and the UID high-water mark stay.
+purge_state() {
+    unshare --mount --propagation private sh -c '
+        mount -t tmpfs tmpfs /var/lib && { [ ! -d /run/systemd ] || mount -t tmpfs tmpfs /run/systemd; } &&
+        mkdir -m 0755 /var/lib/scimd && cd /var/lib/scimd &&
+        touch scimd.db scimd.db-wal scimd.db.bak-v2 uid-high-water uid-high-water.tmp \
+            nss.cache shadow.cache nss.cache.tmp.Ab12Cd shadow.cache.tmp.Ef34Gh &&
+        DPKG_MAINTSCRIPT_PACKAGE=scimd DPKG_MAINTSCRIPT_NAME=postrm sh "$1" purge >/dev/null 2>&1 &&
+        LC_ALL=C ls -A /var/lib/scimd' _ "$tmp/ctl/scimd/postrm"
+}
+left=$(purge_state | tr '\n' ' ')
+check "scimd postrm purge keeps the store and the UID high-water mark, removes the caches" \
+    test "$left" = "scimd.db scimd.db-wal scimd.db.bak-v2 uid-high-water uid-high-water.tmp "
+[ "$left" = "scimd.db scimd.db-wal scimd.db.bak-v2 uid-high-water uid-high-water.tmp " ] ||
+    echo "    left in /var/lib/scimd: ${left:-(nothing, or postrm failed)}" >&2
 check "scimd postinst creates /var/lib/scimd" \
     grep -q 'install -d -m 0755 -o root -g root /var/lib/scimd' "$tmp/ctl/scimd/postinst"
 check "scimd enables and starts scimd.socket" grep -q "scimd.socket" "$tmp/ctl/scimd/postinst"
