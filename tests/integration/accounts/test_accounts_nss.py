@@ -248,29 +248,42 @@ class AccountLifecycle(NamespaceCase):
         self.assertEqual(gid, qa_gid, "a role name keeps its gid when it comes back")
         self.assertEqual(members, [login_of(erin["userName"])])
 
-    def test_09_hostile_role_values_store_nothing(self):
+    def test_09_hostile_role_values_never_become_groups(self):
+        """A role the host cannot take (reserved, local, no valid name) never blocks the user
+        (docs/architecture.md): it stays in the SCIM data and never reaches the group database."""
         alice_id, _ = self.need("alice")
-        before = self.get_user(alice_id).get("roles")
+        alice_login = login_of(self.get_user(alice_id)["userName"])
+        rc, out = nssenv.getent(self.scimd, "initgroups", alice_login)
+        self.assertEqual(rc, 0, out)
+        groups_before = set(out.split()[1:])
         # "" is not here: IdP templates render an unset role as "", which scimd treats as no
         # role at all (tests/integration/scim/test_entra_users.py), never as a group.
         for value in ("root", "sudo", "..", "   ", "12345", "x" * 300, "adm"):
             name = unique("hostile")
             resp = self.api.post("/Users", {"schemas": [h.URN_USER], "userName": name,
                                             "roles": [{"value": value}]})
-            self.assertStatus(resp, (400, 409), "role value %r" % value)
-            self.assertScimError(resp, resp.status, ("invalidValue", "uniqueness"),
-                                 "role value %r" % value)
-            self.assertNotStored(name)
+            self.assertStatus(resp, 201, "role value %r" % value)
+            self.assertEqual([r["value"] for r in resp.json.get("roles", [])], [value])
             resp = self.api.patch_ops("/Users/" + alice_id, [
                 {"op": "add", "path": "roles", "value": [{"value": value}]}])
-            self.assertStatus(resp, (400, 409), "PATCH adding role %r" % value)
-            self.assertEqual(self.get_user(alice_id).get("roles"), before,
-                             "a refused PATCH must leave the roles as they were")
+            self.assertStatus(resp, (200, 204), "PATCH adding role %r" % value)
+        # a role that can be a group, added last: once it resolves, the export that carried
+        # every value above has happened
+        resp = self.api.patch_ops("/Users/" + alice_id, [
+            {"op": "add", "path": "roles", "value": [{"value": "hostile-marker"}]}])
+        self.assertStatus(resp, (200, 204))
+        self.wait_ns(("group", "hostile-marker"), lambda rc, out: rc == 0, "role hostile-marker")
         rc, out = nssenv.getent(self.scimd, "group")
         names = [line.split(":")[0] for line in out.splitlines()]
-        for bad in ("root", "sudo", "adm", "..", "12345"):
+        for bad in ("root", "sudo", "adm", "..", "12345", "x" * 64):
             self.assertNotIn(bad, names)
+        marker_gid = [str(nssenv.group_fields(l)[1]) for l in out.splitlines()
+                      if l.startswith("hostile-marker:")]
         self.assertNotIn(0, [nssenv.group_fields(l)[1] for l in out.splitlines()])
+        rc, out = nssenv.getent(self.scimd, "initgroups", alice_login)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(set(out.split()[1:]), groups_before | set(marker_gid),
+                         "the refused role values gave alice no group but the marker's")
 
     def test_09b_colon_in_a_role_never_reaches_the_group_database(self):
         """Issue 5 normalises role values like group displayNames (runs outside the login

@@ -1034,7 +1034,8 @@ def _with_line(path, line):
 
 class LocalAccountsAreOffLimits(ScimTestCase):
     """A name the host already resolves (here: an account added to a private copy of
-    /etc/passwd and /etc/group, not a reserved name) is refused at the SCIM door."""
+    /etc/passwd and /etc/group, not a reserved name) is refused at the SCIM door as a login;
+    a SCIM group of that name is kept as SCIM data only."""
 
     instance_kwargs = {"etc_files": {
         "passwd": _with_line("/etc/passwd", "itestlocal:x:4242:4242::/nonexistent:/bin/false"),
@@ -1054,10 +1055,23 @@ class LocalAccountsAreOffLimits(ScimTestCase):
         self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"),
                              msg="login whose private group would shadow a local group")
         self.assertNotStored("itestlocalgrp@example.com")
+        # A SCIM group never blocks on a name the host has: it stays SCIM data without a
+        # Linux group (docs/architecture.md, identity rules).
         resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP],
                                          "displayName": "itestlocalgrp"})
-        self.assertScimError(resp, (400, 409), ("invalidValue", "uniqueness"),
-                             msg="SCIM group named like a local group")
+        self.assertStatus(resp, 201, "SCIM group named like a local group")
+        local_id = resp.json["id"]
+        resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP],
+                                         "displayName": "itest-after-local"})
+        self.assertStatus(resp, 201)
+        after_id = resp.json["id"]
+        h.wait_until(lambda: re.search(r"(?m)^  itest-after-local:",
+                                       self.scimd.scimctl("cache", "dump").stdout),
+                     timeout=15, what="group itest-after-local in the cache")
+        self.assertNotRegex(self.scimd.scimctl("cache", "dump").stdout,
+                            r"(?m)^  itestlocalgrp:", "a local group's name in the cache")
+        for gid in (local_id, after_id):
+            self.assertEqual(self.api.delete("/Groups/" + gid).status, 204)
 
     def test_rename_onto_local_user_refused(self):
         user = self.api.create_user("itest.renamer@example.com")
