@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache_dir_trust.h"
@@ -184,12 +185,34 @@ int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, c
     return check_subid_pools(cfg, path, err, errlen);
 }
 
+/* The cache's directory may not exist yet (--check-config before the package made
+ * /var/lib/scimd, or a first start that creates it): judge the deepest directory that exists,
+ * since whoever can write there decides what the missing part will hold. */
+static void existing_part(const char *path, char *out, size_t outlen)
+{
+    char dir[4096];
+    struct stat st;
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            break;
+        *slash = '\0';
+        if (stat(dir, &st) == 0)
+            break;
+    }
+    /* a file name below it: scim_cache_dirs_trusted judges a file's directories */
+    if ((size_t)snprintf(out, outlen, "%s/x", dir) >= outlen)
+        snprintf(out, outlen, "%s", path); /* too long to probe: judge the path itself */
+}
+
 int startup_check_cache_dirs(const struct scimd_config *cfg, char *err, size_t errlen)
 {
     const char *paths[] = { cfg->cache_path, cfg->shadow_path };
     for (size_t i = 0; i < 2; i++) {
-        char why[1024];
-        if (scim_cache_dirs_trusted(paths[i], why, sizeof(why)) < 0) {
+        char why[1024], probe[4096];
+        existing_part(paths[i], probe, sizeof(probe));
+        if (scim_cache_dirs_trusted(probe, why, sizeof(why)) < 0) {
             snprintf(err, errlen,
                      "cache file %s: %s. Readers (nss_scim, pam_scim, scimctl authorized-keys) "
                      "would refuse it; make every directory up to / root-owned and not group- "

@@ -202,6 +202,17 @@ static void test_cache_dirs(void **state)
     assert_int_equal(chmod(f->dir, 01777), 0);
     assert_int_equal(startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)), 0);
     assert_int_equal(chmod(f->dir, 0755), 0);
+    /* A directory still to be made (--check-config before the package made /var/lib/scimd)
+     * is judged by the deepest one that exists. */
+    free(f->cfg.shadow_path);
+    f->cfg.shadow_path = core_path(f->dir, "not/yet/shadow.cache");
+    if (startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)) != 0)
+        fail_msg("refused a directory still to be made: %s", f->err);
+    assert_int_equal(chmod(f->dir, 0775), 0);
+    assert_int_equal(startup_check_cache_dirs(&f->cfg, f->err, sizeof(f->err)), -1);
+    if (!strstr(f->err, f->dir))
+        fail_msg("refusal '%s' does not name %s", f->err, f->dir);
+    assert_int_equal(chmod(f->dir, 0755), 0);
 }
 
 static void test_hwm_file(void **state)
