@@ -1,6 +1,6 @@
 #include "config_keys.h"
 
-#include "config.h"
+#include "scimd_config.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -8,16 +8,16 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "../config.h"
-#include "auth.h"
-#include "cache_paths.h"
 #include "config.h"
-#include "exporter.h"
-#include "http.h"
+#include "http/auth.h"
+#include "accounts/cache_paths.h"
+#include "scimd_config.h"
+#include "accounts/exporter.h"
+#include "http/http.h"
 #include "log.h"
-#include "ratelimit.h"
-#include "render_cache.h"
-#include "retention.h"
+#include "http/ratelimit.h"
+#include "api/render_cache.h"
+#include "accounts/retention.h"
 
 /* The least a cached rendering of a user costs (entry, key, compact body, table slot): the
  * entry bound only sizes the hash table, the byte budget is what binds. */
@@ -25,8 +25,8 @@
 /* [accounts] remove_deactivated_after counts days: an hourly sweep is exact enough. */
 #define RETENTION_INTERVAL_S 3600
 #include "server.h"
-#include "startup_checks.h"
-#include "store.h"
+#include "accounts/startup_checks.h"
+#include "store/store.h"
 
 static void usage(FILE *out)
 {

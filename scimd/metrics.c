@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "name_skips.h"
+#include "accounts/name_skips.h"
 #include "server.h"
-#include "store.h"
+#include "store/store.h"
 
 static const char *const route_names[ROUTE_COUNT] = {
     "other", "/Users", "/Users/{id}", "/Groups", "/Groups/{id}", "discovery", "/healthz", "/metrics",

@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../config.h"
 #include "config.h"
+#include "scimd_config.h"
 #include "host_nss.h"
 #include "log.h"
 #include "scim_cache.h"
-#include "startup_checks.h"
-#include "store.h"
-#include "roles.h"
-#include "tokens.h"
-#include "user_removal.h"
-#include "users_repo.h"
+#include "accounts/startup_checks.h"
+#include "store/store.h"
+#include "accounts/roles.h"
+#include "store/tokens.h"
+#include "accounts/user_removal.h"
+#include "store/users_repo.h"
 
 static void usage(FILE *out)
 {

@@ -4,9 +4,9 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
-#include "auth.h"
-#include "config.h"
-#include "store.h"
+#include "http/auth.h"
+#include "scimd_config.h"
+#include "store/store.h"
 
 struct exporter;
 struct ratelimit;

@@ -61,20 +61,18 @@ build_target() {
     case $1 in
     filter | patch)
         # shellcheck disable=SC2086
-        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$build" \
-            "$fuzzdir/fuzz_$1.c" $proto_src "$src/scimd/scim_error.c" $jansson || return 1 ;;
+        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$build" \
+            "$fuzzdir/fuzz_$1.c" $proto_src $jansson || return 1 ;;
     resource)
         # shellcheck disable=SC2086
-        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$src/common" \
-            -I"$build" "$fuzzdir/fuzz_$1.c" $proto_src "$src/scimd/scim_error.c" \
-            "$src/common/scim_names.c" $jansson || return 1 ;;
+        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/common" \
+            -I"$build" "$fuzzdir/fuzz_$1.c" $proto_src "$src/common/scim_names.c" $jansson || return 1 ;;
     proto-filter | proto-patch)
         # the protocol engineer's own targets (tests/fuzz/proto/): projection lists and
         # sortBy paths too, and a fixed-point check of validation after PATCH
         # shellcheck disable=SC2086
-        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/scimd" -I"$build" \
-            "$fuzzdir/proto/fuzz_${1#proto-}.c" $proto_src "$src/scimd/scim_error.c" \
-            $jansson || return 1 ;;
+        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$build" \
+            "$fuzzdir/proto/fuzz_${1#proto-}.c" $proto_src $jansson || return 1 ;;
     cache)
         # shellcheck disable=SC2086
         compile cache -I"$src/common" "$fuzzdir/fuzz_cache.c" $cache_src "$crc_src" || return 1
@@ -86,8 +84,8 @@ build_target() {
         mkdir -p "$work/seeds/cache" || return 1
         "$work/bin/gen-cache-seed" "$work/seeds/cache" || return 1 ;;
     config)
-        compile config -I"$src/scimd" -I"$build/scimd" "$fuzzdir/fuzz_config.c" \
-            "$src/scimd/config.c" "$src/scimd/config_keys.c" || return 1
+        compile config -I"$src/scimd" -I"$build" "$fuzzdir/fuzz_config.c" \
+            "$src/scimd/scimd_config.c" "$src/scimd/config_keys.c" || return 1
         mkdir -p "$work/seeds/config" || return 1
         cp "$src/packaging/scimd.conf" "$work/seeds/config/packaging-scimd.conf" || return 1 ;;
     *)

@@ -1,7 +1,7 @@
 /* Shared by the scimproto libFuzzer targets: the sample resources they run against.
  * Build (not wired into meson yet), from the source root:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iscimd -Iscimd/proto \
- *     tests/fuzz/proto/fuzz_filter.c scimd/proto/\*.c scimd/scim_error.c -ljansson -o fuzz_filter
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iscimd/proto \
+ *     tests/fuzz/proto/fuzz_filter.c scimd/proto/\*.c -ljansson -o fuzz_filter
  *   mkdir -p corpus && ./fuzz_filter corpus tests/fuzz/proto/filter   (new inputs go to corpus/)
  * SCIMPROTO_FUZZ_DATA names the directory holding user_full.json and group_sample.json
  * (default: tests/unit/proto/data, relative to the working directory). */

@@ -20,8 +20,8 @@
 
 #include <jansson.h>
 
-#include "store.h"
-#include "users_repo.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 char *core_mkdtemp(void)
 {

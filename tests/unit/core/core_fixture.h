@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../../scimd/config.h" /* not the build's generated config.h */
+#include "scimd_config.h" /* not the build's generated config.h */
 
 struct store;
 typedef struct sqlite3 sqlite3;

@@ -14,14 +14,14 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "account_snapshot.h"
+#include "accounts/account_snapshot.h"
 #include "core_fixture.h"
-#include "groups_repo.h"
+#include "store/groups_repo.h"
 #include "proto/schema.h"
-#include "roles.h"
+#include "accounts/roles.h"
 #include "server.h"
-#include "store.h"
-#include "users_repo.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 #define ULO 1700000000u
 #define GLO 1700001000u

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "audit.h"
+#include "accounts/audit.h"
 #include "core_fixture.h"
 
 static void changed(const char *old_json, const char *new_json, bool password, const char *want)

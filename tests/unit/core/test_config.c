@@ -11,7 +11,7 @@
 
 /* Two headers share the name config.h: meson's generated one (paths, shipped ranges) is found
  * on the include path; scimd's is named by its path relative to this file. */
-#include "../../../scimd/config.h"
+#include "scimd_config.h"
 #include "config.h"
 #include "core_fixture.h"
 

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 
 #include "core_fixture.h"
-#include "exporter.h"
+#include "accounts/exporter.h"
 #include "scim_cache.h"
 #include "server.h"
-#include "store.h"
+#include "store/store.h"
 
 #define DELAY_MS 40
 #define MAX_DELAY_MS 250

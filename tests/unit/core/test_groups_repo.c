@@ -13,10 +13,10 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "groups_repo.h"
-#include "linux_names.h"
-#include "store.h"
-#include "users_repo.h"
+#include "store/groups_repo.h"
+#include "accounts/linux_names.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 #define BASE "https://scim.example.com/scim/v2"
 

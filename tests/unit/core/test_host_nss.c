@@ -20,8 +20,8 @@
 
 #include "core_fixture.h"
 #include "host_nss.h"
-#include "identity.h"
-#include "store.h"
+#include "accounts/identity.h"
+#include "store/store.h"
 
 #define LO 1700000000u
 #define FAILING (LO + 50) /* libnss_probefail's default failing ids: LO+50 .. LO+59 */

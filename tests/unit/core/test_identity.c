@@ -15,8 +15,8 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "identity.h"
-#include "store.h"
+#include "accounts/identity.h"
+#include "store/store.h"
 
 /* A range no Debian host resolves (above the default subuid/subgid blocks, below systemd's). */
 #define LO 1700000000u

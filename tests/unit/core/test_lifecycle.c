@@ -17,10 +17,10 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "retention.h"
-#include "store.h"
-#include "store_schema.h"
-#include "users_repo.h"
+#include "accounts/retention.h"
+#include "store/store.h"
+#include "store/store_schema.h"
+#include "store/users_repo.h"
 
 #define UID_LO 3100000
 

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "http.h"
-#include "listing.h"
+#include "http/http.h"
+#include "api/listing.h"
 #include "proto/schema.h"
 
 struct fake_conn {

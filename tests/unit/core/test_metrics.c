@@ -16,8 +16,8 @@
 #include "core_fixture.h"
 #include "metrics.h"
 #include "server.h"
-#include "store.h"
-#include "users_repo.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 static int insert_users_fn(sqlite3 *db, void *ctx, struct scim_error *err)
 {

@@ -25,8 +25,8 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "identity.h"
-#include "store.h"
+#include "accounts/identity.h"
+#include "store/store.h"
 
 #define LO 1700000000u
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "http/ratelimit.h"
 
 static time_t fake_now = 1800000000;
 

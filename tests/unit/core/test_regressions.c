@@ -28,17 +28,17 @@
 
 #include <jansson.h>
 
-#include "account_snapshot.h"
+#include "accounts/account_snapshot.h"
 #include "core_fixture.h"
-#include "http.h"
-#include "identity.h"
+#include "http/http.h"
+#include "accounts/identity.h"
 #include "log.h"
-#include "roles.h"
+#include "accounts/roles.h"
 #include "server.h"
-#include "sessions.h"
-#include "startup_checks.h"
-#include "store.h"
-#include "users_repo.h"
+#include "accounts/sessions.h"
+#include "accounts/startup_checks.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 /* Replaces /etc/group (and nsswitch.conf) for this process only: a private mount namespace,
  * made before any thread exists, with bind mounts of files in dir. */

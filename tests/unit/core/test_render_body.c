@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "render_body.h"
+#include "api/render_body.h"
 
 #define ID "5a5463e8-0644-4def-965d-e7f725c09a73"
 #define BASE "https://scim.example.com/scim/v2"

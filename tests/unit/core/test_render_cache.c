@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "render_cache.h"
+#include "api/render_cache.h"
 
 #define BASE "https://scim.example.com/scim/v2"
 #define BIG (64u * 1024 * 1024) /* a byte budget that never binds */

@@ -17,13 +17,13 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "groups_repo.h"
-#include "name_skips.h"
-#include "password.h"
-#include "roles.h"
+#include "store/groups_repo.h"
+#include "accounts/name_skips.h"
+#include "accounts/password.h"
+#include "accounts/roles.h"
 #include "scim_names.h"
-#include "store.h"
-#include "users_repo.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 #define GLO 1700001000u
 

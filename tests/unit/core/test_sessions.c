@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "core_fixture.h"
-#include "sessions.h"
+#include "accounts/sessions.h"
 
 #define UID 1700000005u
 

@@ -14,8 +14,8 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "startup_checks.h"
-#include "store.h"
+#include "accounts/startup_checks.h"
+#include "store/store.h"
 
 struct fx {
     char *dir;   /* a fake root: dir/etc/{passwd,group,subuid,subgid} */

@@ -20,8 +20,8 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "store.h"
-#include "store_schema.h"
+#include "store/store.h"
+#include "store/store_schema.h"
 
 #define N_THREADS 8
 #define N_WRITES 25

@@ -12,10 +12,10 @@
 #include <nettle/hmac.h>
 #include <sqlite3.h>
 
-#include "auth.h"
+#include "http/auth.h"
 #include "core_fixture.h"
-#include "store.h"
-#include "tokens.h"
+#include "store/store.h"
+#include "store/tokens.h"
 
 struct fx {
     char *dir;

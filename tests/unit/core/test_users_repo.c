@@ -12,9 +12,9 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "http.h"
-#include "store.h"
-#include "users_repo.h"
+#include "http/http.h"
+#include "store/store.h"
+#include "store/users_repo.h"
 
 #define N_IDS 10000
 

@@ -1,0 +1,49 @@
+#include "accounts/linux_names.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "scim_names.h"
+#include "store/store.h"
+
+static bool in_config_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, ", \t");
+        size_t n = strcspn(p, ", \t");
+        if (n == len && n > 0 && strncasecmp(p, name, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+const char *linux_name_reserved(const struct scimd_config *cfg, const char *name)
+{
+    if (scim_name_is_reserved(name))
+        return SCIM_NAME_RESERVED_WHY;
+    if (cfg && in_config_list(cfg->reserved_names, name))
+        return "reserved by [accounts] reserved_names";
+    return NULL;
+}
+
+int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
+                     struct scim_error *err)
+{
+    int r = store_row_exists(db, "SELECT 1 FROM users WHERE login = ?", name, NULL, err);
+    if (r != 0) {
+        *what = "a user's login name and private group";
+        return r;
+    }
+    r = store_row_exists(db, "SELECT 1 FROM role_groups WHERE name = ?", name, NULL, err);
+    if (r != 0) {
+        *what = "a role group";
+        return r;
+    }
+    r = store_row_exists(db, "SELECT 1 FROM groups WHERE name = ?1 AND id IS NOT ?2", name,
+               self_group_id ? self_group_id : "", err);
+    if (r != 0)
+        *what = "another SCIM group";
+    return r;
+}

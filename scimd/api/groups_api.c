@@ -1,0 +1,445 @@
+/* /Groups: POST, GET (one and list), PUT, PATCH, DELETE. A SCIM group becomes a Linux group
+ * named by normalising its displayName; it is identified by its id, so a rename keeps the
+ * gid. Members must be known users; each request is one transaction. */
+#include "api/handlers.h"
+
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "accounts/audit.h"
+#include "accounts/exporter.h"
+#include "store/groups_repo.h"
+#include "accounts/identity.h"
+#include "accounts/linux_names.h"
+#include "api/listing.h"
+#include "accounts/name_skips.h"
+#include "proto/filter.h"
+#include "proto/patch.h"
+#include "proto/schema.h"
+#include "proto/validate.h"
+#include "api/render_cache.h"
+#include "scim_names.h"
+#include "server.h"
+#include "api/field_strings.h"
+
+enum group_op { G_CREATE, G_REPLACE, G_PATCH, G_DELETE };
+
+struct group_write {
+    struct scimd_server *srv;
+    enum group_op op;
+    const char *id;
+    json_t *body;
+    const char *if_match;
+    struct group_row row;
+    bool changed;
+    char changed_attrs[512];
+};
+
+static const char *mapped_local(const struct scimd_config *cfg, const char *display,
+                                const char *name)
+{
+    return scimd_config_map_lookup(cfg->group_maps, cfg->n_group_maps, display, name);
+}
+
+/* displayName -> Linux group name, refusing a clash with the names scimd gave (DESIGN.md,
+ * issue 5). A name the host cannot take (reserved, a local group, or no valid Linux name at
+ * all) is no refusal: the group stays a SCIM group and *as_group is false (DESIGN.md, issue
+ * 11). id: the group's own id, for the stored name of a group that gives no valid name. */
+static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *display,
+                       const char *self_id, const char *id, char name[LOGIN_NAME_BUF],
+                       bool *mapped, bool *as_group, struct scim_error *err)
+{
+    *as_group = true;
+    const char *why = NULL;
+    if (!display || display[strspn(display, " \t\r\n")] == '\0')
+        return scim_error_set(err, 400, "invalidValue", "displayName must not be blank");
+    if (scim_name_group_from_display(display, cfg->max_name_length, name, LOGIN_NAME_BUF,
+                                     &why) < 0) {
+        /* groups.name is unique: '#' and the id can never equal a valid name or another's. */
+        snprintf(name, LOGIN_NAME_BUF, "#%s", id);
+        *mapped = mapped_local(cfg, display, NULL) != NULL;
+        if (!*mapped)
+            name_skip_report(false, display, "", NAME_SKIP_INVALID, why ? why : "name too long");
+        *as_group = false;
+        return 0;
+    }
+    *mapped = mapped_local(cfg, display, name) != NULL;
+    const char *what = NULL;
+    int r = linux_name_taken(db, name, self_id, &what, err);
+    if (r < 0)
+        return -1;
+    if (r)
+        return scim_error_set(err, 409, "uniqueness",
+                              "displayName '%.128s' gives the Linux group name '%s', which is "
+                              "already %s", display, name, what);
+    if (*mapped)
+        return 0;
+    const char *reserved = linux_name_reserved(cfg, name);
+    if (reserved) {
+        char because[96];
+        snprintf(because, sizeof(because), "is %s", reserved);
+        name_skip_report(false, display, name, NAME_SKIP_RESERVED, because);
+        *as_group = false;
+        return 0;
+    }
+    uint32_t local_gid = 0;
+    int found = identity_host_group_gid(name, &local_gid);
+    if (found < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", name);
+    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max)) {
+        char because[96];
+        snprintf(because, sizeof(because), "is a local group (gid %u) on this host",
+                 (unsigned)local_gid);
+        name_skip_report(false, display, name, NAME_SKIP_LOCAL, because);
+        *as_group = false;
+    }
+    return 0;
+}
+
+static bool etag_ok(const char *if_match, int64_t version)
+{
+    return !if_match || http_etag_matches(if_match, version);
+}
+
+/* Splits a validated resource into the stored doc (without members) and its members. */
+static json_t *take_members(json_t *res)
+{
+    json_t *members = json_object_get(res, "members");
+    members = members ? json_incref(members) : json_array();
+    json_object_del(res, "members");
+    return members;
+}
+
+static int set_fields(struct group_row *row, json_t *doc, const char *name)
+{
+    char **const fields[] = { &row->display_name, &row->name, &row->external_id };
+    const char *const values[] = { json_string_value(json_object_get(doc, "displayName")), name,
+                                   json_string_value(json_object_get(doc, "externalId")) };
+    if (strings_replace_all(fields, values, 3) < 0)
+        return -1;
+    json_decref(row->doc);
+    row->doc = json_incref(doc);
+    return 0;
+}
+
+/* Stores doc + members into w->row (new or existing), allocating a gid when one is needed. */
+static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool creating,
+                       struct scim_error *err)
+{
+    struct group_row *row = &w->row;
+    char name[LOGIN_NAME_BUF];
+    bool mapped = false, as_group = true;
+    json_t *members = take_members(doc);
+    int ret = -1;
+    audit_changed_attributes(creating ? NULL : row->doc, doc, false, w->changed_attrs,
+                             sizeof(w->changed_attrs));
+    if (!creating || json_array_size(members) > 0) {
+        size_t n = strlen(w->changed_attrs);
+        snprintf(w->changed_attrs + n, sizeof(w->changed_attrs) - n, "%smembers", n ? "," : "");
+    }
+    const char *display = json_string_value(json_object_get(doc, "displayName"));
+
+    if (creating && users_new_id(row->id) < 0) {
+        scim_error_set(err, 500, NULL, "cannot generate an id");
+        goto out;
+    }
+    if (derive_name(db, w->srv->cfg, display, creating ? NULL : row->id, row->id, name, &mapped,
+                    &as_group, err) < 0)
+        goto out;
+    /* Stored without a gid (like a mapped group with no mapping) it is no Linux group; a
+     * renamed group giving up its gid leaves it tombstoned in the ledger, never reused. */
+    if (!mapped && !as_group && row->gid != 0) {
+        if (identity_release(db, row->id, err) < 0)
+            goto out;
+        row->gid = 0;
+    }
+    if (!mapped && as_group && row->gid == 0 &&
+        identity_allocate_gid(db, w->srv->cfg, row->id, name, &row->gid, err) < 0)
+        goto out;
+    if (set_fields(row, doc, name) < 0) {
+        scim_error_set(err, 500, NULL, "out of memory");
+        goto out;
+    }
+    if (creating) {
+        row->version = 1;
+        store_timestamp(row->created);
+        memcpy(row->modified, row->created, sizeof(row->modified));
+        if (groups_repo_insert(db, row, err) < 0)
+            goto out;
+    } else {
+        row->version++;
+        store_timestamp(row->modified);
+        if (groups_repo_update(db, row, err) < 0)
+            goto out;
+    }
+    if (groups_repo_set_members(db, row->id, members, err) < 0)
+        goto out;
+    w->changed = true;
+    ret = 0;
+out:
+    json_decref(members);
+    return ret;
+}
+
+static int load_current(sqlite3 *db, struct group_write *w, struct scim_error *err)
+{
+    int r = groups_repo_get(db, w->id, &w->row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return scim_error_set(err, 404, NULL, "no group with id '%.64s'", w->id);
+    if (!etag_ok(w->if_match, w->row.version))
+        return scim_error_set(err, 412, NULL,
+                              "If-Match does not match the current version W/\"%lld\"",
+                              (long long)w->row.version);
+    return 0;
+}
+
+static int group_write_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct group_write *w = arg;
+    json_t *res = NULL;
+    int ret = -1;
+
+    if (w->op == G_CREATE) {
+        res = json_deep_copy(w->body);
+        ret = res ? store_group(db, w, res, true, err) : scim_error_set(err, 500, NULL, "oom");
+        goto out;
+    }
+    if (load_current(db, w, err) < 0)
+        goto out;
+    if (w->op == G_DELETE) {
+        if (groups_repo_delete(db, w->id, err) < 0 || identity_release(db, w->id, err) < 0)
+            goto out;
+        w->changed = true;
+        ret = 0;
+        goto out;
+    }
+    if (w->op == G_REPLACE) {
+        res = json_deep_copy(w->body);
+    } else {
+        /* PATCH works on the whole resource, members as {"value": id} objects. */
+        res = json_deep_copy(w->row.doc);
+        json_t *members = res ? groups_repo_members(db, w->id, err) : NULL;
+        if (!members)
+            goto out;
+        json_object_set_new(res, "members", members);
+        json_object_set_new(res, "id", json_string(w->row.id));
+        if (scim_patch_apply(res, w->body, &scim_rt_group, err) < 0)
+            goto out;
+        json_object_del(res, "id");
+        json_object_del(res, "meta");
+        if (scim_resource_validate(res, &scim_rt_group, SCIM_WRITE_REPLACE, err) < 0)
+            goto out;
+    }
+    if (!res) {
+        scim_error_set(err, 500, NULL, "out of memory");
+        goto out;
+    }
+    ret = store_group(db, w, res, false, err);
+out:
+    json_decref(res);
+    return ret;
+}
+
+static json_t *parse_group_body(const struct http_request *req, enum scim_write_mode mode,
+                                struct scim_error *err)
+{
+    json_t *body = http_json_body(req, err);
+    if (!body)
+        return NULL;
+    if (mode != (enum scim_write_mode)-1 &&
+        scim_resource_validate(body, &scim_rt_group, mode, err) < 0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+static bool members_excluded(const char *attributes, const char *excluded)
+{
+    if (excluded) {
+        const char *p = excluded;
+        while ((p = strcasestr(p, "members")) != NULL) {
+            bool start = p == excluded || p[-1] == ',' || p[-1] == ' ' || p[-1] == ':';
+            bool end = p[7] == '\0' || p[7] == ',' || p[7] == ' ';
+            if (start && end)
+                return true;
+            p += 7;
+        }
+    }
+    return attributes && !strcasestr(attributes, "members");
+}
+
+static void respond_group(struct scimd_server *srv, struct http_request *req,
+                          struct http_response *resp, int status, const struct group_row *row)
+{
+    struct scim_error err;
+    const char *attrs = http_query(req, "attributes");
+    const char *excl = http_query(req, "excludedAttributes");
+    sqlite3 *db = store_reader_get(srv->store, &err);
+    if (!db)
+        return http_error_from(resp, &err);
+    json_t *res = group_row_to_resource(db, row, req->base_url, !members_excluded(attrs, excl));
+    store_reader_put(srv->store, db);
+    json_t *projected = res ? listing_project(res, &scim_rt_group, attrs, excl) : NULL;
+    json_decref(res);
+    if (!projected)
+        return http_error(resp, 500, NULL, "cannot render group");
+    http_respond_resource(req, resp, status, projected, row->version, "Groups", row->id);
+}
+
+static void run_group_write(struct scimd_server *srv, struct http_request *req,
+                            struct group_write *w, struct http_response *resp, int ok_status)
+{
+    struct scim_error err;
+    scim_error_clear(&err);
+    w->srv = srv;
+    w->if_match = http_header(req, "If-Match");
+    if (store_write(srv->store, group_write_fn, w, &err) < 0)
+        return http_error_from(resp, &err);
+    if (w->changed) {
+        static const char *const actions[] = { "create", "replace", "patch", "delete" };
+        /* Users show their groups: a group change can alter any rendered user. */
+        render_cache_invalidate(srv->render_cache, NULL);
+        exporter_notify(srv->exporter);
+        audit_log(req->token_id, actions[w->op], "Group", w->row.id, w->row.name,
+                  w->op == G_DELETE ? "" : w->changed_attrs);
+    }
+    /* PATCH answers 204 unless the client asked for attributes (RFC 7644 §3.5.2): a
+     * 10,000-member group would otherwise travel back on every membership change. */
+    if (w->op == G_DELETE ||
+        (w->op == G_PATCH && !http_query(req, "attributes") && !http_query(req, "excludedAttributes"))) {
+        resp->status = 204;
+        return;
+    }
+    respond_group(srv, req, resp, ok_status, &w->row);
+}
+
+static void list_groups(struct scimd_server *srv, struct http_request *req,
+                        struct http_response *resp)
+{
+    struct scim_error err;
+    struct listing l;
+    struct scim_filter *f = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    json_t *page = json_array();
+    int64_t total = 0;
+    int rc;
+    scim_error_clear(&err);
+
+    if (!page || listing_parse(req, &l, &err) < 0)
+        goto fail;
+    if (l.filter && !(f = scim_filter_parse(l.filter, &scim_rt_group, &err)))
+        goto fail;
+    db = store_reader_get(srv->store, &err);
+    if (!db)
+        goto fail;
+    const char *eq;
+    if (f && (eq = scim_filter_simple_eq(f, "displayName"))) {
+        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups"
+                                    " WHERE display_name = ?1 COLLATE NOCASE", -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+    } else if (f && (eq = scim_filter_simple_eq(f, "externalId"))) {
+        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups WHERE external_id = ?",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK)
+            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
+    } else {
+        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups ORDER BY rowid", -1,
+                                &s, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        store_sqlite_error(db, rc, &err, "list groups");
+        goto fail;
+    }
+    bool with_members = f || !members_excluded(l.attributes, l.excluded_attributes);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct group_row row;
+        if (groups_repo_from_stmt(s, &row) < 0)
+            continue;
+        json_t *res = group_row_to_resource(db, &row, req->base_url, with_members);
+        group_row_clear(&row);
+        if (!res)
+            continue;
+        if (f && !scim_filter_match(f, res)) {
+            json_decref(res);
+            continue;
+        }
+        listing_add(&l, &scim_rt_group, page, &total, res);
+    }
+    if (rc != SQLITE_DONE) {
+        store_sqlite_error(db, rc, &err, "list groups");
+        goto fail;
+    }
+    resp->status = 200;
+    resp->json = listing_response(page, total, l.start_index);
+    page = NULL;
+    goto out;
+fail:
+    http_error_from(resp, &err);
+out:
+    sqlite3_finalize(s);
+    store_reader_put(srv->store, db);
+    scim_filter_free(f);
+    json_decref(page);
+}
+
+void groups_collection(struct scimd_server *srv, struct http_request *req,
+                       struct http_response *resp)
+{
+    if (strcmp(req->method, "GET") == 0)
+        return list_groups(srv, req, resp);
+    struct scim_error err;
+    json_t *body = parse_group_body(req, SCIM_WRITE_CREATE, &err);
+    if (!body)
+        return http_error_from(resp, &err);
+    struct group_write w = { .op = G_CREATE, .body = body };
+    run_group_write(srv, req, &w, resp, 201);
+    group_row_clear(&w.row);
+    json_decref(body);
+}
+
+void groups_item(struct scimd_server *srv, struct http_request *req, const char *id,
+                 struct http_response *resp)
+{
+    struct scim_error err;
+    scim_error_clear(&err);
+    if (strlen(id) > 64 || strspn(id, "0123456789abcdefABCDEF-") != strlen(id))
+        return http_error(resp, 404, NULL, "no group with id '%.64s'", id);
+    if (strcmp(req->method, "GET") == 0) {
+        struct group_row row = { 0 };
+        sqlite3 *db = store_reader_get(srv->store, &err);
+        int r = db ? groups_repo_get(db, id, &row, &err) : -1;
+        store_reader_put(srv->store, db);
+        if (r < 0)
+            http_error_from(resp, &err);
+        else if (r == 0)
+            http_error(resp, 404, NULL, "no group with id '%s'", id);
+        else
+            respond_group(srv, req, resp, 200, &row);
+        group_row_clear(&row);
+        return;
+    }
+    struct group_write w = { .id = id };
+    json_t *body = NULL;
+    if (strcmp(req->method, "DELETE") == 0) {
+        w.op = G_DELETE;
+    } else {
+        bool put = strcmp(req->method, "PUT") == 0;
+        w.op = put ? G_REPLACE : G_PATCH;
+        body = parse_group_body(req, put ? SCIM_WRITE_REPLACE : (enum scim_write_mode)-1, &err);
+        if (!body)
+            return http_error_from(resp, &err);
+        w.body = body;
+    }
+    run_group_write(srv, req, &w, resp, 200);
+    group_row_clear(&w.row);
+    json_decref(body);
+}

@@ -1,0 +1,251 @@
+#include "http/auth.h"
+
+#include <nettle/base64.h>
+#include <nettle/memops.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct token_entry {
+    char id[TOKEN_ID_LEN + 1];
+    unsigned char mac[TOKEN_HMAC_LEN];
+};
+
+struct auth {
+    pthread_mutex_t mu;
+    sqlite3 *db;
+    char *epoch_path;
+    struct stat epoch_st;
+    bool epoch_seen;
+    int64_t data_version;
+    struct timespec store_checked; /* CLOCK_MONOTONIC of the last data_version read */
+    bool loaded;
+    unsigned char secret[32];
+    bool have_secret;
+    struct token_entry *tokens;
+    size_t n_tokens;
+};
+
+static int64_t data_version(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int reload(struct auth *a)
+{
+    sqlite3_stmt *s = NULL;
+    struct token_entry *list = NULL;
+    size_t n = 0, cap = 0;
+    int ret = -1;
+
+    a->have_secret = tokens_hmac_key(a->db, a->secret, false) == 0;
+    if (sqlite3_prepare_v2(a->db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        if (!id || strlen(id) != TOKEN_ID_LEN || sqlite3_column_bytes(s, 1) != TOKEN_HMAC_LEN)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct token_entry *grown = realloc(list, cap * sizeof(*list));
+            if (!grown)
+                goto out;
+            list = grown;
+        }
+        memcpy(list[n].id, id, TOKEN_ID_LEN + 1);
+        memcpy(list[n].mac, sqlite3_column_blob(s, 1), TOKEN_HMAC_LEN);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        goto out;
+    free(a->tokens);
+    a->tokens = list;
+    a->n_tokens = n;
+    list = NULL;
+    ret = 0;
+out:
+    free(list);
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static bool same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* How long a change made to the store by any route (sqlite3 CLI, a restored backup, another
+ * instance sharing it) may go unnoticed. */
+#define STORE_CHECK_NS 1000000000LL
+
+static bool store_check_due(const struct auth *a, struct timespec *now)
+{
+    clock_gettime(CLOCK_MONOTONIC, now);
+    int64_t ns = (int64_t)(now->tv_sec - a->store_checked.tv_sec) * 1000000000LL +
+                 (now->tv_nsec - a->store_checked.tv_nsec);
+    return ns >= STORE_CHECK_NS;
+}
+
+/* The store is the truth: every second, PRAGMA data_version on this long-lived connection
+ * tells whether anyone committed since the last look (one cheap read, no table scan), and
+ * the token table is reloaded if so. Between those looks one stat(2) per request of the
+ * epoch file scimctl replaces after each token change is the fast path: scimctl's
+ * revocations apply to the next request. */
+static int refresh(struct auth *a)
+{
+    struct stat st;
+    struct timespec now;
+    bool have = stat(a->epoch_path, &st) == 0;
+    bool file_same = have == a->epoch_seen && (!have || same_file_state(&st, &a->epoch_st));
+    if (a->loaded && file_same && !store_check_due(a, &now))
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    /* Read the version before the table: a commit in between is seen by the next check. */
+    int64_t v = data_version(a->db);
+    if (v < 0)
+        return -1;
+    if (!a->loaded || !file_same || v != a->data_version) {
+        if (reload(a) < 0)
+            return -1;
+        a->loaded = true;
+    }
+    a->data_version = v;
+    a->store_checked = now;
+    a->epoch_seen = have;
+    if (have)
+        a->epoch_st = st;
+    return 0;
+}
+
+int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
+              size_t errlen)
+{
+    struct auth *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    if (sqlite3_open_v2(db_path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(a->db));
+        auth_free(a);
+        return -1;
+    }
+    sqlite3_busy_timeout(a->db, (int)busy_timeout_ms);
+    sqlite3_exec(a->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    a->epoch_path = tokens_epoch_path_new(db_path);
+    if (!a->epoch_path) {
+        snprintf(err, errlen, "out of memory");
+        auth_free(a);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+void auth_free(struct auth *a)
+{
+    if (!a)
+        return;
+    store_connection_close(a->db); /* store_meta_get caches a statement on it */
+    free(a->epoch_path);
+    free(a->tokens);
+    pthread_mutex_destroy(&a->mu);
+    explicit_bzero(a->secret, sizeof(a->secret));
+    free(a);
+}
+
+/* Decodes base64(id:key) into buf; returns the ':' position or NULL. */
+static char *decode_pair(const char *b64, char *buf, size_t buflen)
+{
+    size_t inlen = strlen(b64);
+    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
+        return NULL;
+    struct base64_decode_ctx ctx;
+    size_t outlen = buflen - 1;
+    base64_decode_init(&ctx);
+    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
+        !base64_decode_final(&ctx))
+        return NULL;
+    buf[outlen] = '\0';
+    if (strlen(buf) != outlen)
+        return NULL; /* embedded NUL */
+    return strchr(buf, ':');
+}
+
+int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_LEN + 1],
+                const char **why)
+{
+    char buf[256];
+    const char *cred;
+    int ret = -1;
+
+    *why = "missing credentials";
+    if (!authorization)
+        return -1;
+    if (strncasecmp(authorization, "Basic ", 6) == 0)
+        cred = authorization + 6;
+    else if (strncasecmp(authorization, "Bearer ", 7) == 0)
+        cred = authorization + 7;
+    else {
+        *why = "unsupported authorization scheme";
+        return -1;
+    }
+    while (*cred == ' ')
+        cred++;
+    char *colon = decode_pair(cred, buf, sizeof(buf));
+    if (!colon) {
+        *why = "malformed credentials";
+        goto out;
+    }
+    *colon = '\0';
+    const char *id = buf, *key = colon + 1;
+
+    unsigned char mac[TOKEN_HMAC_LEN];
+    pthread_mutex_lock(&a->mu);
+    if (refresh(a) < 0) {
+        pthread_mutex_unlock(&a->mu);
+        *why = "token table unavailable";
+        goto out;
+    }
+    const struct token_entry *match = NULL;
+    for (size_t i = 0; i < a->n_tokens; i++) {
+        if (strcmp(a->tokens[i].id, id) == 0) {
+            match = &a->tokens[i];
+            break;
+        }
+    }
+    if (!match || !a->have_secret) {
+        pthread_mutex_unlock(&a->mu);
+        *why = "unknown or revoked access id";
+        goto out;
+    }
+    tokens_hmac(a->secret, key, strlen(key), mac);
+    bool ok = memeql_sec(mac, match->mac, TOKEN_HMAC_LEN);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        *why = "wrong access key";
+        goto out;
+    }
+    memcpy(id_out, id, TOKEN_ID_LEN + 1);
+    ret = 0;
+out:
+    explicit_bzero(buf, sizeof(buf));
+    return ret;
+}

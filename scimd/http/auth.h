@@ -1,0 +1,19 @@
+/* Request authentication: Basic id:key or Bearer base64(id:key), checked against an in-memory
+ * copy of the token table that is reloaded when scimctl changes it (epoch file) and within a
+ * second of any other change to the store. */
+#pragma once
+
+#include <stddef.h>
+
+#include "store/tokens.h"
+
+struct auth;
+
+int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
+              size_t errlen);
+void auth_free(struct auth *a);
+
+/* 0 and the access id on success; -1 for a missing, malformed, unknown, revoked or wrong
+ * credential (the reason goes to why, never the key). */
+int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_LEN + 1],
+                const char **why);

@@ -1,0 +1,672 @@
+#include "http/http.h"
+
+#include "http/conn_watchdog.h"
+#include "http/http_head.h"
+#include "log.h"
+#include "http/router.h"
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "proto/schema.h"
+
+#define SCIM_CONTENT_TYPE "application/scim+json"
+#define MAX_HEAD_BYTES (48 * 1024)
+
+struct conn_state {
+    struct timespec start;
+    char *body;
+    size_t body_len, body_cap;
+    bool too_large;
+    bool responded;
+    int status;
+    char token_id[TOKEN_ID_LEN + 1];
+    enum metrics_route route;
+    char method[16];
+    char path[256];
+};
+
+const char *http_query(const struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *http_json_body(const struct http_request *req, struct scim_error *err)
+{
+    json_error_t jerr;
+    if (req->body_len == 0) {
+        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
+        return NULL;
+    }
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!body) {
+        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
+                       jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
+        return NULL;
+    }
+    return body;
+}
+
+void http_etag_format(int64_t version, char buf[32])
+{
+    snprintf(buf, 32, "W/\"%lld\"", (long long)version);
+}
+
+void http_respond_resource(const struct http_request *req, struct http_response *resp, int status,
+                           json_t *res, int64_t version, const char *endpoint, const char *id)
+{
+    char etag[32];
+    http_etag_format(version, etag);
+    resp->status = status;
+    resp->json = res;
+    resp->etag = strdup(etag);
+    if (status == 200 && strcmp(req->method, "GET") == 0 &&
+        http_etag_matches(http_header(req, "If-None-Match"), version)) {
+        json_decref(resp->json); /* RFC 9110 §13.1.2: not modified, no body */
+        resp->json = NULL;
+        resp->status = 304;
+    }
+    if (status == 201) {
+        char loc[700];
+        snprintf(loc, sizeof(loc), "%s/%s/%s", req->base_url, endpoint, id);
+        resp->location = strdup(loc);
+    }
+}
+
+bool http_etag_matches(const char *header, int64_t version)
+{
+    if (!header)
+        return false;
+    char weak[32], strong[32];
+    http_etag_format(version, weak);
+    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if ((len == 1 && p[0] == '*') || (len == strlen(weak) && strncmp(p, weak, len) == 0) ||
+            (len == strlen(strong) && strncmp(p, strong, len) == 0))
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+void http_response_reset(struct http_response *resp)
+{
+    json_decref(resp->json);
+    free(resp->text);
+    free(resp->location);
+    free(resp->etag);
+    memset(resp, 0, sizeof(*resp));
+}
+
+static bool utf8_valid(const unsigned char *s, size_t n);
+
+/* A detail may quote client text cut at a byte count: keep it valid UTF-8 (json_pack would
+ * refuse it and the error would go out without a body). */
+static void utf8_repair(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xf0)
+            len = 4;
+        else if (c >= 0xe0)
+            len = 3;
+        else if (c >= 0xc0)
+            len = 2;
+        if (c >= 0x80 && (i + len > n || !utf8_valid((unsigned char *)s + i, len))) {
+            s[i] = '?';
+            len = 1;
+        }
+        i += len;
+    }
+}
+
+static void set_error(struct http_response *resp, int status, const char *scim_type,
+                      const char *detail_in)
+{
+    char detail[1024];
+    snprintf(detail, sizeof(detail), "%s", detail_in);
+    utf8_repair(detail);
+    http_response_reset(resp);
+    char status_str[8];
+    snprintf(status_str, sizeof(status_str), "%d", status);
+    resp->status = status;
+    resp->json = json_pack("{s:[s], s:s, s:s}", "schemas", SCIM_URN_ERROR, "status", status_str,
+                           "detail", detail);
+    if (resp->json && scim_type)
+        json_object_set_new(resp->json, "scimType", json_string(scim_type));
+}
+
+void http_error(struct http_response *resp, int status, const char *scim_type, const char *fmt,
+                ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    set_error(resp, status, scim_type, detail);
+}
+
+void http_error_from(struct http_response *resp, const struct scim_error *err)
+{
+    set_error(resp, err->status ? err->status : 500, err->scim_type,
+              err->detail[0] ? err->detail : "internal error");
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* Strings that reach the log are cut and stripped of control bytes: a request path is
+ * attacker-chosen and must not forge log lines. */
+static void copy_for_log(char *dst, size_t dstlen, const char *src)
+{
+    size_t i = 0;
+    for (; src && *src && i + 1 < dstlen; src++)
+        dst[i++] = ((unsigned char)*src < 0x20 || *src == 0x7f) ? '?' : *src;
+    dst[i] = '\0';
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
+                             struct http_response *resp)
+{
+    char *body = NULL;
+    size_t len = 0;
+    enum MHD_Result ret = MHD_NO;
+    const char *ctype = SCIM_CONTENT_TYPE;
+
+    if (resp->json) {
+        body = json_dumps(resp->json, JSON_COMPACT);
+        if (!body) {
+            http_error(resp, 500, NULL, "cannot encode response");
+            body = json_dumps(resp->json, JSON_COMPACT);
+        }
+        len = body ? strlen(body) : 0;
+    } else if (resp->text) {
+        body = resp->text;
+        resp->text = NULL;
+        len = strlen(body);
+        ctype = resp->content_type ? resp->content_type : "text/plain; charset=utf-8";
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE
+                                                                           : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (resp->status != 204 && resp->status != 304)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (resp->location)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+    if (resp->etag)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+    if (resp->allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->www_authenticate) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"scimd\"");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"scimd\"");
+    }
+    if (resp->retry_after) {
+        char buf[16];
+        snprintf(buf, sizeof(buf), "%u", resp->retry_after);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, buf);
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    cs->status = resp->status;
+    cs->responded = true;
+    return ret;
+}
+
+static bool body_allowed(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0;
+}
+
+/* application/scim+json or application/json, with optional parameters (charset). */
+static bool content_type_ok(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strcspn(ct, "; \t");
+    return (n == strlen("application/scim+json") &&
+            strncasecmp(ct, "application/scim+json", n) == 0) ||
+           (n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0);
+}
+
+static void fill_base_url(struct scimd_server *srv, struct MHD_Connection *conn,
+                          struct http_request *req)
+{
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    char fallback[64];
+    bool host_ok = host && *host && strlen(host) < 256;
+    for (const char *p = host; host_ok && *p; p++)
+        if (!(*p == '.' || *p == '-' || *p == ':' || *p == '[' || *p == ']' || *p == '_' ||
+              (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            host_ok = false; /* a Host header must not inject into meta.location */
+    if (!host_ok) {
+        bool v6 = strchr(srv->cfg->listen_host, ':') != NULL;
+        snprintf(fallback, sizeof(fallback), "%s%s%s:%u", v6 ? "[" : "", srv->cfg->listen_host,
+                 v6 ? "]" : "", srv->port);
+        host = fallback;
+    }
+    snprintf(req->base_url, sizeof(req->base_url), "%s://%s%s", srv->tls ? "https" : "http", host,
+             srv->cfg->base_path);
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    size_t *total = cls;
+    *total += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* RFC 3629 UTF-8 without overlongs, surrogates or code points past U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Query parameters arrive percent-decoded: a %00 would silently cut a value short and
+ * invalid UTF-8 would reach filters and logs. Both are refused up front. */
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+    bool *bad = cls;
+    if (strlen(key) != key_size || !utf8_valid((const unsigned char *)key, key_size) ||
+        (value && (strlen(value) != value_size ||
+                   !utf8_valid((const unsigned char *)value, value_size)))) {
+        *bad = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct scimd_server *srv = cls;
+    struct conn_state *cs = *con_cls;
+    struct http_response resp = { 0 };
+    enum MHD_Result ret;
+
+    if (!cs) {
+        cs = calloc(1, sizeof(*cs));
+        if (!cs)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &cs->start);
+        http_head_handed_over();
+        conn_watchdog_head_done(srv->watchdog, conn);
+        copy_for_log(cs->method, sizeof(cs->method), method);
+        copy_for_log(cs->path, sizeof(cs->path), url);
+        *con_cls = cs;
+        size_t head = strlen(url);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
+        if (head > MAX_HEAD_BYTES) {
+            http_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
+                       MAX_HEAD_BYTES);
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        bool bad = !utf8_valid((const unsigned char *)url, strlen(url));
+        if (!bad)
+            MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
+        if (bad) {
+            http_error(&resp, 400, "invalidValue",
+                       "the request URL contains a NUL byte or invalid UTF-8");
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        char why[160];
+        int framing = http_head_check_framing(conn, srv->cfg->max_body_size, why, sizeof(why));
+        if (framing) {
+            http_error(&resp, framing, NULL, "%s", why);
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_size) {
+            /* Answer before reading: MHD then discards the body and closes the connection. */
+            http_error(&resp, 413, NULL, "request body exceeds %zu bytes",
+                       srv->cfg->max_body_size);
+            ret = queue(conn, cs, &resp);
+            http_response_reset(&resp);
+            return ret;
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!cs->responded && !cs->too_large) {
+            size_t n = *upload_data_size;
+            if (cs->body_len + n > srv->cfg->max_body_size) {
+                cs->too_large = true;
+                free(cs->body);
+                cs->body = NULL;
+                cs->body_len = cs->body_cap = 0;
+            } else {
+                if (cs->body_len + n + 1 > cs->body_cap) {
+                    size_t cap = cs->body_cap ? cs->body_cap : 4096;
+                    while (cap < cs->body_len + n + 1)
+                        cap *= 2;
+                    char *grown = realloc(cs->body, cap);
+                    if (!grown)
+                        return MHD_NO;
+                    cs->body = grown;
+                    cs->body_cap = cap;
+                }
+                memcpy(cs->body + cs->body_len, upload_data, n);
+                cs->body_len += n;
+                cs->body[cs->body_len] = '\0';
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (cs->responded)
+        return MHD_YES;
+    conn_watchdog_body_done(srv->watchdog, conn);
+
+    if (cs->too_large) {
+        http_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
+        goto respond;
+    }
+
+    /* HEAD is GET without a body: libmicrohttpd drops the body and keeps the headers. */
+    struct http_request req = { .conn = conn, .url = url,
+                                .method = strcmp(method, "HEAD") == 0 ? "GET" : method };
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req.client = ci ? ci->client_addr : NULL;
+    req.body = cs->body ? cs->body : "";
+    req.body_len = cs->body_len;
+    size_t blen = strlen(srv->cfg->base_path);
+    if (strncmp(url, srv->cfg->base_path, blen) == 0 && (url[blen] == '/' || url[blen] == '\0'))
+        req.path = url + blen;
+    fill_base_url(srv, conn, &req);
+
+    if (body_allowed(method) && cs->body_len > 0) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!content_type_ok(ct)) {
+            http_error(&resp, 415, NULL,
+                       "Content-Type must be application/scim+json or application/json, got '%s'",
+                       ct ? ct : "(none)");
+            goto respond;
+        }
+    }
+    router_dispatch(srv, &req, &resp);
+    if (req.authenticated)
+        conn_watchdog_trusted(srv->watchdog, conn);
+    memcpy(cs->token_id, req.token_id, sizeof(cs->token_id));
+    cs->route = req.route;
+
+respond:
+    ret = queue(conn, cs, &resp);
+    http_response_reset(&resp);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct scimd_server *srv = cls;
+    struct conn_state *cs = *con_cls;
+    conn_watchdog_request_done(srv->watchdog, conn);
+    if (!cs)
+        return;
+    double ms = elapsed_ms(&cs->start);
+    if (cs->responded) {
+        log_info("%s %s %d %.1fms token=%s", cs->method, cs->path, cs->status, ms,
+                 cs->token_id[0] ? cs->token_id : "-");
+        metrics_request(cs->route, cs->status, ms / 1e3);
+    } else
+        log_info("%s %s aborted (%d) %.1fms", cs->method, cs->path, (int)toe,
+                 elapsed_ms(&cs->start));
+    free(cs->body);
+    free(cs);
+    *con_cls = NULL;
+}
+
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
+                                                             va_list ap)
+{
+    char buf[512];
+    va_list copy;
+    va_copy(copy, ap);
+    http_head_mhd_error(fmt, copy);
+    va_end(copy);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    log_warn("http: %s", buf);
+}
+
+static int resolve_listen(const struct scimd_config *cfg, struct sockaddr_storage *ss,
+                          char *err, size_t errlen)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    const char *host = cfg->listen_host;
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(cfg->listen_port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(cfg->listen_port);
+        return 0;
+    }
+    snprintf(err, errlen, "%s: [server] listen: '%s' is not an IP address", cfg->path ? cfg->path : "",
+             cfg->listen_host);
+    return -1;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    char *buf = NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && n < 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0) {
+            buf = calloc(1, (size_t)n + 1);
+            if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+                free(buf);
+                buf = NULL;
+            }
+        }
+    }
+    if (!buf)
+        snprintf(err, errlen, "%s: cannot read", path);
+    fclose(f);
+    return buf;
+}
+
+int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen)
+{
+    const struct scimd_config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    char *cert = NULL, *key = NULL;
+    int ret = -1;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+    if (listen_fd < 0 && resolve_listen(cfg, &ss, err, errlen) < 0)
+        goto out;
+    if (listen_fd < 0 && ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (cfg->tls_cert) {
+        cert = read_file(cfg->tls_cert, err, errlen);
+        key = cert ? read_file(cfg->tls_key, err, errlen) : NULL;
+        if (!key)
+            goto out;
+        flags |= MHD_USE_TLS;
+        srv->tls = true;
+    }
+
+    struct MHD_OptionItem opts[20];
+    size_t n = 0;
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
+    /* max_connections itself is enforced by the watchdog's accept policy, on connections that
+     * are not closing; this is the hard ceiling including those being closed. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 2 * cfg->max_connections,
+                                         NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv };
+    /* The reserve is capped at half the slots: a new client's first request must still get
+     * in to show its token. */
+    unsigned reserve = cfg->reserved_connections < cfg->max_connections / 2
+                           ? cfg->reserved_connections
+                           : cfg->max_connections / 2;
+    struct conn_watchdog_limits limits = {
+        .head_seconds = cfg->request_head_timeout,
+        .idle_seconds = cfg->connection_timeout,
+        .body_seconds = cfg->connection_timeout * 4 > 60 ? cfg->connection_timeout * 4 : 60,
+        .max_untrusted = cfg->max_connections - reserve,
+        .max_live = cfg->max_connections,
+    };
+    srv->watchdog = conn_watchdog_start(&limits);
+    if (!srv->watchdog) {
+        snprintf(err, errlen, "cannot start the connection watchdog");
+        goto out;
+    }
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+                                         (intptr_t)conn_watchdog_notify, srv->watchdog };
+    /* Per-connection memory: room for a request head up to twice our own limit, so an
+     * oversized head gets our SCIM 431 rather than libmicrohttpd's HTML one. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                         2 * MAX_HEAD_BYTES + 16 * 1024, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                         cfg->max_connections_per_client, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_UNESCAPE_CALLBACK,
+                                         (intptr_t)http_head_unescape, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK,
+                                         (intptr_t)http_head_uri_seen, NULL };
+    if (listen_fd >= 0)
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+    else
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+    if (cert) {
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, cert };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, key };
+    }
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+    srv->mhd = MHD_start_daemon(flags, 0, conn_watchdog_accept, srv->watchdog, on_request, srv,
+                                MHD_OPTION_ARRAY, opts,
+                                MHD_OPTION_END);
+    if (!srv->mhd) {
+        snprintf(err, errlen, "cannot listen on %s:%u: %s", cfg->listen_host, cfg->listen_port,
+                 errno ? strerror(errno) : "libmicrohttpd refused the configuration");
+        goto out;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    srv->port = cfg->listen_port;
+    if (info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0) {
+        if (bound.ss_family == AF_INET)
+            srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        else if (bound.ss_family == AF_INET6)
+            srv->port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    }
+    ret = 0;
+out:
+    free(cert);
+    if (key)
+        explicit_bzero(key, strlen(key));
+    free(key);
+    return ret;
+}
+
+void http_stop(struct scimd_server *srv)
+{
+    if (srv->mhd) {
+        MHD_stop_daemon(srv->mhd);
+        srv->mhd = NULL;
+    }
+    conn_watchdog_stop(srv->watchdog);
+    srv->watchdog = NULL;
+}

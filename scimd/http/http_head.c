@@ -1,0 +1,152 @@
+#include "http/http_head.h"
+
+#include "http/http.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+size_t http_head_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    size_t n = MHD_http_unescape(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0')
+            s[i] = (char)0xff;
+    return n;
+}
+
+/* The socket of the request head this thread is reading, or -1 once scimd's handler has it.
+ * With one thread per connection, libmicrohttpd reads a connection's heads and logs its
+ * errors on that connection's thread. */
+static __thread int head_fd = -1;
+
+void *http_head_uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)uri;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    head_fd = ci ? ci->connect_fd : -1;
+    return NULL;
+}
+
+void http_head_handed_over(void)
+{
+    head_fd = -1;
+}
+
+/* libmicrohttpd 0.9.75 (connection.c, transmit_error_response_len) logs this, with the status
+ * as its first argument, right before it queues its own page. */
+#define MHD_ERROR_FMT "Error processing request (HTTP response code is %u"
+
+static const char *detail_for(unsigned status)
+{
+    switch (status) {
+    case 413:
+        return "Content-Length is larger than this server accepts";
+    case 414:
+        return "the request target is too long";
+    case 431:
+        return "the request line and headers are too large";
+    case 400:
+        return "malformed request head (Content-Length, Host or request line)";
+    default:
+        return "the request head was refused";
+    }
+}
+
+void http_head_mhd_error(const char *fmt, va_list ap)
+{
+    if (head_fd < 0 || strncmp(fmt, MHD_ERROR_FMT, strlen(MHD_ERROR_FMT)) != 0)
+        return;
+    va_list copy;
+    va_copy(copy, ap);
+    unsigned status = va_arg(copy, unsigned);
+    va_end(copy);
+    if (status < 400 || status > 599)
+        return;
+    struct http_response resp = { 0 };
+    http_error(&resp, (int)status, NULL, "%s", detail_for(status));
+    char *body = resp.json ? json_dumps(resp.json, JSON_COMPACT) : NULL;
+    http_response_reset(&resp);
+    if (!body)
+        return;
+    const char *reason = MHD_get_reason_phrase_for(status);
+    char head[256];
+    int hn = snprintf(head, sizeof(head),
+                      "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: "
+                      "application/scim+json\r\nCache-Control: no-store\r\n"
+                      "Content-Length: %zu\r\n\r\n",
+                      status, reason && *reason ? reason : "Error", strlen(body));
+    /* One send per piece on a socket nothing has been written to in this request: the
+     * answer is a few hundred bytes and fits the empty send buffer. Shutting down the
+     * sending side then makes libmicrohttpd's own page fail to go out (EPIPE), and it
+     * closes the connection. */
+    if (hn > 0 && (size_t)hn < sizeof(head) &&
+        send(head_fd, head, (size_t)hn, MSG_NOSIGNAL) == hn &&
+        send(head_fd, body, strlen(body), MSG_NOSIGNAL) == (ssize_t)strlen(body))
+        shutdown(head_fd, SHUT_WR);
+    head_fd = -1;
+    free(body);
+}
+
+struct framing {
+    unsigned content_lengths;
+    unsigned transfer_encodings;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_lengths++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        f->transfer_encodings++;
+    return MHD_YES;
+}
+
+int http_head_check_framing(struct MHD_Connection *conn, size_t max_body, char *why,
+                            size_t whylen)
+{
+    struct framing f = { 0 };
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    /* libmicrohttpd takes the first of several Content-Length headers: a proxy in front that
+     * takes the last would frame the body differently (request smuggling, RFC 9112 §6.3). */
+    if (f.content_lengths > 1) {
+        snprintf(why, whylen, "more than one Content-Length header");
+        return 400;
+    }
+    if (f.transfer_encodings && f.content_lengths) {
+        snprintf(why, whylen, "both Content-Length and Transfer-Encoding");
+        return 400;
+    }
+    if (f.transfer_encodings > 1) {
+        snprintf(why, whylen, "more than one Transfer-Encoding header");
+        return 400;
+    }
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (te && strcasecmp(te, "chunked") != 0) {
+        /* libmicrohttpd would read such a body to the end of the connection. */
+        snprintf(why, whylen, "unsupported Transfer-Encoding '%.64s'", te);
+        return 400;
+    }
+    /* libmicrohttpd 0.9.75 can answer only before a body is read or after all of it: a
+     * chunked body (no length to check up front) is refused before it is read. The IdPs
+     * send Content-Length. */
+    if (te) {
+        snprintf(why, whylen,
+                 "chunked request bodies are not accepted: send Content-Length (at most %zu "
+                 "bytes)", max_body);
+        return 411;
+    }
+    return 0;
+}

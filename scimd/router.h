@@ -1,9 +1,0 @@
-#pragma once
-
-#include "http.h"
-
-struct scimd_server;
-
-/* Authenticates and routes one complete request; always fills resp. */
-void router_dispatch(struct scimd_server *srv, struct http_request *req,
-                     struct http_response *resp);

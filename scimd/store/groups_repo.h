@@ -1,0 +1,49 @@
+/* Rows of the groups and group_members tables and their SCIM representation. */
+#pragma once
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/scim_error.h"
+#include "store/users_repo.h"
+
+struct group_row {
+    char id[SCIM_ID_LEN + 1];
+    char *display_name;
+    char *name;          /* Linux group name */
+    char *external_id;
+    uint32_t gid;        /* 0 while mapped onto a local group */
+    int64_t version;
+    char created[32];
+    char modified[32];
+    json_t *doc;         /* SCIM attributes without id, meta and members */
+};
+
+void group_row_clear(struct group_row *row);
+
+#define GROUPS_COLUMNS "id, display_name, name, external_id, gid, version, created, modified, doc"
+int groups_repo_from_stmt(sqlite3_stmt *s, struct group_row *row);
+/* 1 found, 0 not found, -1 error. */
+int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct scim_error *err);
+int groups_repo_insert(sqlite3 *db, const struct group_row *row, struct scim_error *err);
+int groups_repo_update(sqlite3 *db, const struct group_row *row, struct scim_error *err);
+int groups_repo_delete(sqlite3 *db, const char *id, struct scim_error *err);
+
+/* The member user ids, as a JSON array of {"value": id} (what PATCH filters match on). */
+json_t *groups_repo_members(sqlite3 *db, const char *group_id, struct scim_error *err);
+/* Replaces the stored member set with the values of members (a SCIM members array): every
+ * value must be a known user (else 400 invalidValue, nothing changed). */
+int groups_repo_set_members(sqlite3 *db, const char *group_id, const json_t *members,
+                            struct scim_error *err);
+
+/* The SCIM resource. with_members: add members (value, $ref, display, type). */
+json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const char *base_url,
+                              bool with_members);
+
+/* Adds the read-only "groups" attribute to a rendered user (omitted when empty). */
+int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url);
+
+/* Bumps version/lastModified of every group user_id belongs to (before a delete). */
+int groups_touch_for_user(sqlite3 *db, const char *user_id, struct scim_error *err);

@@ -1,0 +1,437 @@
+#include "store/store.h"
+
+#include "metrics.h"
+#include "store/store_schema.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Bounded so one batch never holds the write lock for long. */
+#define MAX_BATCH 512
+#define MAX_POOLED_READERS 128
+
+struct write_req {
+    store_write_fn fn;
+    void *ctx;
+    struct scim_error *err;
+    int result;
+    bool done;
+    struct write_req *next;
+};
+
+struct store {
+    char *path;
+    unsigned busy_timeout_ms;
+    sqlite3 *wdb;
+    bool threaded;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;
+    pthread_cond_t done_cv;
+    struct write_req *head, *tail;
+    bool stopping;
+    void (*hook)(void *);
+    void *hook_arg;
+
+    pthread_mutex_t pool_mu;
+    sqlite3 *pool[MAX_POOLED_READERS];
+    size_t pool_n;
+};
+
+void store_timestamp(char buf[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what)
+{
+    int code = rc & 0xff;
+    if (code == SQLITE_FULL)
+        return scim_error_set(err, 507, NULL,
+                              "%s: the server's disk is full; the change was not stored", what);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return scim_error_set(err, 503, NULL, "%s: the store is busy; retry", what);
+    if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code == SQLITE_CANTOPEN)
+        return scim_error_set(err, 500, NULL, "%s: storage error: %s", what,
+                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    return scim_error_set(err, 500, NULL, "%s: %s", what,
+                          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/* The store holds password hashes and token HMACs: create it 0600 whatever the umask
+ * (SQLite gives its -wal and -shm files the database's mode). */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+static int open_connection(const char *path, unsigned busy_ms, bool reader, sqlite3 **out,
+                           char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (!reader && create_private(path, err, errlen) < 0)
+        return -1;
+    char *msg = NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_busy_timeout(db, (int)busy_ms);
+    /* synchronous=FULL in WAL mode fsyncs the WAL at every commit: a 2xx means on disk. */
+    /* Up to one reader per connection: a small page cache each keeps RSS bounded at high
+     * concurrency (the OS page cache holds the database anyway). */
+    const char *pragmas = reader ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
+                                   " PRAGMA cache_size=-128;"
+                                 : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   " PRAGMA foreign_keys=ON;";
+    if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+        goto fail;
+    }
+    *out = db;
+    return 0;
+fail:
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return -1;
+}
+
+void store_connection_close(sqlite3 *db)
+{
+    if (!db)
+        return;
+    sqlite3_stmt *s;
+    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void finish_batch(struct store *st, struct write_req *batch)
+{
+    pthread_mutex_lock(&st->mu);
+    for (struct write_req *r = batch; r; r = r->next)
+        r->done = true;
+    pthread_cond_broadcast(&st->done_cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* The transaction statements of a batch run a few thousand times a second under load:
+ * kept prepared on the writer's connection instead of re-parsed by sqlite3_exec. */
+static int exec_kept(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(db, sql);
+    if (!s)
+        return sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errcode(db) : SQLITE_ERROR;
+    int rc = sqlite3_step(s);
+    store_stmt_done(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Applies a batch in one transaction, each request in its own savepoint, then one fsync'd
+ * COMMIT for all: this is the group commit. Returns whether anything changed. */
+static bool run_batch(struct store *st, struct write_req *batch)
+{
+    sqlite3 *db = st->wdb;
+    bool any_ok = false;
+    int rc = exec_kept(db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK) {
+        for (struct write_req *r = batch; r; r = r->next) {
+            store_sqlite_error(db, rc, r->err, "store");
+            r->result = -1;
+        }
+        return false;
+    }
+    for (struct write_req *r = batch; r; r = r->next) {
+        scim_error_clear(r->err);
+        rc = exec_kept(db, "SAVEPOINT w");
+        if (rc != SQLITE_OK) {
+            r->result = store_sqlite_error(db, rc, r->err, "store");
+            continue;
+        }
+        r->result = r->fn(db, r->ctx, r->err);
+        if (r->result < 0) {
+            if (r->err && r->err->status == 0)
+                scim_error_set(r->err, 500, NULL, "internal error");
+            exec_kept(db, "ROLLBACK TO w");
+        } else {
+            any_ok = true;
+        }
+        exec_kept(db, "RELEASE w");
+    }
+    rc = exec_kept(db, "COMMIT");
+    if (rc != SQLITE_OK) {
+        struct scim_error e;
+        store_sqlite_error(db, rc, &e, "commit");
+        exec_kept(db, "ROLLBACK");
+        for (struct write_req *r = batch; r; r = r->next) {
+            if (r->result == 0 && r->err)
+                *r->err = e;
+            r->result = -1;
+        }
+        return false;
+    }
+    return any_ok;
+}
+
+static void *writer_main(void *arg)
+{
+    struct store *st = arg;
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->head && !st->stopping)
+            pthread_cond_wait(&st->work_cv, &st->mu);
+        if (!st->head && st->stopping)
+            break;
+        struct write_req *batch = st->head, *last = batch;
+        size_t n = 1;
+        while (last->next && n < MAX_BATCH) {
+            last = last->next;
+            n++;
+        }
+        st->head = last->next;
+        if (!st->head)
+            st->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&st->mu);
+
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        bool changed = run_batch(st, batch);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        metrics_commit(n, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        if (changed && st->hook)
+            st->hook(st->hook_arg);
+        finish_batch(st, batch);
+
+        pthread_mutex_lock(&st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_error *err)
+{
+    struct write_req req = { .fn = fn, .ctx = ctx, .err = err };
+    if (!st->threaded) {
+        bool changed = run_batch(st, &req);
+        if (changed && st->hook)
+            st->hook(st->hook_arg);
+        return req.result;
+    }
+    pthread_mutex_lock(&st->mu);
+    if (st->stopping) {
+        pthread_mutex_unlock(&st->mu);
+        return scim_error_set(err, 503, NULL, "the server is shutting down");
+    }
+    if (st->tail)
+        st->tail->next = &req;
+    else
+        st->head = &req;
+    st->tail = &req;
+    pthread_cond_signal(&st->work_cv);
+    while (!req.done)
+        pthread_cond_wait(&st->done_cv, &st->mu);
+    pthread_mutex_unlock(&st->mu);
+    return req.result;
+}
+
+void store_set_commit_hook(struct store *st, void (*hook)(void *), void *arg)
+{
+    st->hook = hook;
+    st->hook_arg = arg;
+}
+
+sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
+{
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&st->pool_mu);
+    if (st->pool_n > 0)
+        db = st->pool[--st->pool_n];
+    pthread_mutex_unlock(&st->pool_mu);
+    if (db)
+        return db;
+    char msg[256];
+    if (open_connection(st->path, st->busy_timeout_ms, true, &db, msg, sizeof(msg)) < 0) {
+        scim_error_set(err, 500, NULL, "store: %s", msg);
+        return NULL;
+    }
+    return db;
+}
+
+void store_reader_put(struct store *st, sqlite3 *db)
+{
+    if (!db)
+        return;
+    /* A reader must not pin an old snapshot: any statement left open would keep the WAL from
+     * being checkpointed. Cached statements stay prepared, but reset. */
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+        if (sqlite3_stmt_busy(s))
+            sqlite3_reset(s);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&st->pool_mu);
+    if (st->pool_n < MAX_POOLED_READERS) {
+        st->pool[st->pool_n++] = db;
+        db = NULL;
+    }
+    pthread_mutex_unlock(&st->pool_mu);
+    store_connection_close(db);
+}
+
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
+{
+    /* A connection holds a handful of statements: a linear look costs less than preparing. */
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s)) {
+        if (!sqlite3_stmt_busy(s) && strcmp(sqlite3_sql(s), sql) == 0) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return s;
+        }
+    }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        return NULL;
+    return s;
+}
+
+void store_stmt_done(sqlite3_stmt *s)
+{
+    if (s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+}
+
+int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
+                     struct scim_error *err)
+{
+    sqlite3_stmt *s = store_stmt(db, sql);
+    int rc = SQLITE_ERROR;
+    if (s) {
+        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+        if (b)
+            sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        store_stmt_done(s);
+    }
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "lookup");
+}
+
+/* Kept prepared (store_stmt): the writer reads and raises the high-water marks on every
+ * allocation. */
+int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
+{
+    sqlite3_stmt *s = store_stmt(db, "SELECT value FROM meta WHERE key = ?");
+    int ret = -1;
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        ret = 0;
+    } else if (rc == SQLITE_ROW) {
+        snprintf(buf, buflen, "%s", (const char *)sqlite3_column_text(s, 0));
+        ret = 1;
+    }
+    store_stmt_done(s);
+    return ret;
+}
+
+int store_meta_set(sqlite3 *db, const char *key, const char *value)
+{
+    sqlite3_stmt *s = store_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
+                                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    store_stmt_done(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
+               char *err, size_t errlen)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_mutex_init(&st->pool_mu, NULL);
+    pthread_cond_init(&st->work_cv, NULL);
+    pthread_cond_init(&st->done_cv, NULL);
+    st->busy_timeout_ms = busy_timeout_ms;
+    st->path = strdup(path);
+    if (!st->path)
+        goto fail;
+    if (open_connection(path, busy_timeout_ms, false, &st->wdb, err, errlen) < 0)
+        goto fail;
+    if (store_schema_migrate(st->wdb, path, err, errlen) < 0)
+        goto fail;
+    if (writer_thread) {
+        int e = pthread_create(&st->writer, NULL, writer_main, st);
+        if (e != 0) {
+            snprintf(err, errlen, "cannot start writer thread: %s", strerror(e));
+            goto fail;
+        }
+        st->threaded = true;
+    }
+    *out = st;
+    return 0;
+fail:
+    store_close(st);
+    return -1;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    if (st->threaded) {
+        pthread_mutex_lock(&st->mu);
+        st->stopping = true;
+        pthread_cond_signal(&st->work_cv);
+        pthread_mutex_unlock(&st->mu);
+        pthread_join(st->writer, NULL);
+    }
+    for (size_t i = 0; i < st->pool_n; i++)
+        store_connection_close(st->pool[i]);
+    store_connection_close(st->wdb);
+    pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->pool_mu);
+    pthread_cond_destroy(&st->work_cv);
+    pthread_cond_destroy(&st->done_cv);
+    free(st->path);
+    free(st);
+}

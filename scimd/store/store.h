@@ -1,0 +1,55 @@
+/* The SQLite store: one writer thread that group-commits durable changes, and a pool of
+ * read connections. SQLite is the only authority; everything else is derived from it. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/scim_error.h"
+
+struct store;
+
+/* Runs inside the writer's transaction (in its own savepoint). Returns 0, or -1 with err set;
+ * on -1 everything it wrote is rolled back, the rest of the batch still commits. */
+typedef int (*store_write_fn)(sqlite3 *db, void *ctx, struct scim_error *err);
+
+/* Opens (creating and migrating if needed) the database. Starts the writer thread unless
+ * writer_thread is false (scimctl writes synchronously through the same API). */
+int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
+               char *err, size_t errlen);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* Queues fn and blocks until its change is committed and fsync'd (or failed). */
+int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_error *err);
+
+/* Called on the writer thread after each successful commit that changed something. */
+void store_set_commit_hook(struct store *st, void (*hook)(void *arg), void *arg);
+
+/* A read connection for the calling thread; give it back with store_reader_put. */
+sqlite3 *store_reader_get(struct store *st, struct scim_error *err);
+void store_reader_put(struct store *st, sqlite3 *db);
+
+/* A prepared statement kept on the connection for reuse (hot paths: lookups by id and name).
+ * Return it with store_stmt_done, never sqlite3_finalize. */
+sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
+void store_stmt_done(sqlite3_stmt *s);
+/* Closes a connection that may hold cached statements: finalizes them first, or
+ * sqlite3_close refuses and leaks the connection. */
+void store_connection_close(sqlite3 *db);
+
+/* 1 if sql (with one or two text parameters) returns a row, 0 if none, -1 with err set. */
+int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
+                     struct scim_error *err);
+
+/* Helpers for the key/value meta table (used inside write fns or on a reader); their
+ * statements are cached on the connection (store_stmt). */
+int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */
+int store_meta_set(sqlite3 *db, const char *key, const char *value);
+
+/* Maps a SQLite failure to a SCIM 5xx error (disk full -> 507 with a clear detail). */
+int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what);
+
+/* Current time as RFC 3339 UTC with milliseconds: "2026-11-24T02:33:32.123Z". */
+void store_timestamp(char buf[32]);

@@ -1,0 +1,307 @@
+#include "store/tokens.h"
+
+#include <errno.h>
+#include <nettle/base64.h>
+#include <nettle/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static int random_bytes(void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    while (n > 0) {
+        ssize_t r = getrandom(p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_decode(const char *in, unsigned char *out, size_t n)
+{
+    if (strlen(in) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(in + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
+                 unsigned char out[TOKEN_HMAC_LEN])
+{
+    struct hmac_sha256_ctx ctx;
+    hmac_sha256_set_key(&ctx, 32, secret);
+    hmac_sha256_update(&ctx, keylen, (const uint8_t *)key);
+    hmac_sha256_digest(&ctx, TOKEN_HMAC_LEN, out);
+}
+
+int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create)
+{
+    char hex[65];
+    int r = store_meta_get(db, "token_hmac_key", hex, sizeof(hex));
+    if (r == 1)
+        return hex_decode(hex, key, 32);
+    if (r < 0 || !create)
+        return -1;
+    if (random_bytes(key, 32) < 0)
+        return -1;
+    hex_encode(key, 32, hex);
+    return store_meta_set(db, "token_hmac_key", hex);
+}
+
+int tokens_bump_epoch(sqlite3 *db)
+{
+    char buf[32];
+    long long epoch = 0;
+    if (store_meta_get(db, "token_epoch", buf, sizeof(buf)) == 1)
+        epoch = atoll(buf);
+    snprintf(buf, sizeof(buf), "%lld", epoch + 1);
+    return store_meta_set(db, "token_epoch", buf);
+}
+
+struct create_ctx {
+    const char *name;
+    struct token_secret *secret;
+};
+
+static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct create_ctx *c = arg;
+    unsigned char secret[32], mac[TOKEN_HMAC_LEN];
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    char now[32];
+
+    if (tokens_hmac_key(db, secret, true) < 0) {
+        scim_error_set(err, 500, NULL, "cannot read or create the token secret");
+        goto out;
+    }
+    tokens_hmac(secret, c->secret->key, strlen(c->secret->key), mac);
+    store_timestamp(now);
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO tokens(id, name, key_hmac, created) VALUES(?,?,?,?)",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    sqlite3_bind_text(s, 1, c->secret->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 3, mac, sizeof(mac), SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    if (tokens_bump_epoch(db) < 0) {
+        scim_error_set(err, 500, NULL, "cannot update the token epoch");
+        goto out;
+    }
+    ret = 0;
+    goto out;
+sql_error:
+    store_sqlite_error(db, rc, err, "token create");
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static bool token_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64)
+        return false;
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
+                  size_t errlen)
+{
+    /* Lower-case letters and digits only: ids are typed into IdP consoles and never contain
+     * ':' (the Basic credential separator). */
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+    unsigned char raw[32];
+    struct scim_error e;
+
+    if (!token_name_ok(name)) {
+        snprintf(err, errlen, "token name must be 1-64 printable characters");
+        return -1;
+    }
+    if (random_bytes(raw, sizeof(raw)) < 0) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < TOKEN_ID_LEN; i++)
+        out->id[i] = alphabet[raw[i] & 31];
+    out->id[TOKEN_ID_LEN] = '\0';
+    if (random_bytes(raw, sizeof(raw)) < 0) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
+    }
+    struct base64_encode_ctx b64;
+    char enc[BASE64_ENCODE_LENGTH(32) + BASE64_ENCODE_FINAL_LENGTH + 1];
+    base64url_encode_init(&b64);
+    size_t n = base64_encode_update(&b64, enc, sizeof(raw), raw);
+    n += base64_encode_final(&b64, enc + n);
+    while (n > 0 && enc[n - 1] == '=')
+        n--;
+    if (n > TOKEN_KEY_LEN)
+        n = TOKEN_KEY_LEN;
+    memcpy(out->key, enc, n);
+    out->key[n] = '\0';
+
+    char pair[TOKEN_ID_LEN + 1 + TOKEN_KEY_LEN + 1];
+    snprintf(pair, sizeof(pair), "%s:%s", out->id, out->key);
+    base64_encode_raw(out->bearer, strlen(pair), (const uint8_t *)pair);
+    out->bearer[BASE64_ENCODE_RAW_LENGTH(strlen(pair))] = '\0';
+
+    struct create_ctx c = { .name = name, .secret = out };
+    if (store_write(st, create_fn, &c, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    tokens_touch_epoch_file(store_path(st));
+    return 0;
+}
+
+int tokens_list(struct store *st, FILE *out, char *err, size_t errlen)
+{
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(st, &e);
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    if (!db) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT id, name, created, last_used, revoked FROM tokens ORDER BY created",
+                           -1, &s, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    fprintf(out, "%-16s  %-24s  %-24s  %s\n", "ACCESS_ID", "NAME", "CREATED", "STATUS");
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *revoked = (const char *)sqlite3_column_text(s, 4);
+        fprintf(out, "%-16s  %-24s  %-24s  %s%s\n", sqlite3_column_text(s, 0),
+                sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+                revoked ? "revoked " : "active", revoked ? revoked : "");
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    store_reader_put(st, db);
+    return ret;
+}
+
+struct revoke_ctx {
+    const char *id;
+    int changed;
+};
+
+static int revoke_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct revoke_ctx *c = arg;
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    int ret = -1;
+    store_timestamp(now);
+    int rc = sqlite3_prepare_v2(db, "UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                                -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, c->id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    if (rc != SQLITE_DONE) {
+        store_sqlite_error(db, rc, err, "token revoke");
+        goto out;
+    }
+    c->changed = sqlite3_changes(db);
+    if (c->changed && tokens_bump_epoch(db) < 0) {
+        scim_error_set(err, 500, NULL, "cannot update the token epoch");
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen)
+{
+    struct revoke_ctx c = { .id = id };
+    struct scim_error e;
+    if (store_write(st, revoke_fn, &c, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    if (c.changed > 0 && tokens_touch_epoch_file(store_path(st)) < 0) {
+        snprintf(err, errlen, "token revoked in the store, but the running scimd could not be "
+                              "told: restart scimd to be sure");
+        return -1;
+    }
+    return c.changed > 0 ? 1 : 0;
+}
+
+char *tokens_epoch_path_new(const char *db_path)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s.token-epoch", db_path) < 0)
+        return NULL;
+    return path;
+}
+
+int tokens_touch_epoch_file(const char *db_path)
+{
+    char *path = tokens_epoch_path_new(db_path), *tmp = NULL;
+    int ret = -1;
+    FILE *f = NULL;
+    struct timespec now;
+    if (!path || asprintf(&tmp, "%s.tmp", path) < 0)
+        goto out;
+    clock_gettime(CLOCK_REALTIME, &now);
+    f = fopen(tmp, "we");
+    if (!f || fprintf(f, "%lld.%09ld %d\n", (long long)now.tv_sec, now.tv_nsec, (int)getpid()) < 0)
+        goto out;
+    if (fclose(f) != 0) {
+        f = NULL;
+        goto out;
+    }
+    f = NULL;
+    ret = rename(tmp, path);
+out:
+    if (f)
+        fclose(f);
+    if (ret < 0 && tmp)
+        unlink(tmp);
+    free(tmp);
+    free(path);
+    return ret;
+}

@@ -1,0 +1,40 @@
+/* Access tokens (DESIGN.md): an access id plus a random 256-bit key; only an HMAC-SHA-256 of
+ * the key, under a per-installation secret, is stored. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "store/store.h"
+
+#define TOKEN_ID_LEN 16
+#define TOKEN_KEY_LEN 43   /* base64url of 32 random bytes, unpadded */
+#define TOKEN_HMAC_LEN 32
+
+struct token_secret {
+    char id[TOKEN_ID_LEN + 1];
+    char key[TOKEN_KEY_LEN + 1];
+    char bearer[128];      /* base64(id:key), as Sumo Logic's docs describe */
+};
+
+int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
+                  size_t errlen);
+/* Prints "ID  NAME  CREATED  LAST-USED  STATUS" rows. */
+int tokens_list(struct store *st, FILE *out, char *err, size_t errlen);
+/* 1 revoked now, 0 no such (or already revoked) token, -1 error. */
+int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen);
+
+/* Reads the installation's HMAC secret (creating it inside a write if asked). */
+int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create);
+void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
+                 unsigned char out[TOKEN_HMAC_LEN]);
+/* Bumps the token_epoch row (a record of token changes; scimd notices any commit to the store
+ * through PRAGMA data_version, whatever wrote it). */
+int tokens_bump_epoch(sqlite3 *db);
+
+/* The file scimctl replaces after each committed token change (next to the database), so a
+ * running scimd notices at the next request with a stat(2) instead of within a second. */
+char *tokens_epoch_path_new(const char *db_path);
+int tokens_touch_epoch_file(const char *db_path);

@@ -1,0 +1,330 @@
+#include "store/users_repo.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "http/http.h"
+#include "proto/schema.h"
+#include "store/store.h"
+
+void user_row_clear(struct user_row *row)
+{
+    free(row->user_name);
+    free(row->login);
+    free(row->external_id);
+    free(row->password_hash);
+    json_decref(row->doc);
+    memset(row, 0, sizeof(*row));
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
+{
+    memset(row, 0, sizeof(*row));
+    const char *id = (const char *)sqlite3_column_text(s, 0);
+    snprintf(row->id, sizeof(row->id), "%s", id ? id : "");
+    row->user_name = dup_col(s, 1);
+    row->login = dup_col(s, 2);
+    row->external_id = dup_col(s, 3);
+    row->active = sqlite3_column_int(s, 4) != 0;
+    row->uid = (uint32_t)sqlite3_column_int64(s, 5);
+    row->version = sqlite3_column_int64(s, 6);
+    snprintf(row->created, sizeof(row->created), "%s", sqlite3_column_text(s, 7));
+    snprintf(row->modified, sizeof(row->modified), "%s", sqlite3_column_text(s, 8));
+    row->password_hash = dup_col(s, 9);
+    row->password_day = sqlite3_column_int64(s, 10);
+    const char *doc = (const char *)sqlite3_column_text(s, 11);
+    row->doc = doc ? json_loadb(doc, (size_t)sqlite3_column_bytes(s, 11), 0, NULL) : NULL;
+    if (!row->user_name || !row->login || !row->doc) {
+        user_row_clear(row);
+        return -1;
+    }
+    return 0;
+}
+
+int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
+                           struct user_row *row, struct scim_error *err)
+{
+    static const char *const columns[] = { "id", "user_name_key", "login", "external_id" };
+    static const char *const sqls[] = {
+        "SELECT " USERS_COLUMNS " FROM users WHERE id = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE login = ?",
+        "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ?",
+    };
+    const char *sql = NULL;
+    for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+        if (strcmp(columns[i], column) == 0)
+            sql = sqls[i];
+    if (!sql)
+        return scim_error_set(err, 500, NULL, "user lookup by unknown column %s", column);
+    sqlite3_stmt *s = store_stmt(db, sql);
+    int ret = -1, rc = SQLITE_ERROR;
+    if (!s)
+        goto sql_error;
+    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        ret = 0;
+        goto out;
+    }
+    if (rc != SQLITE_ROW)
+        goto sql_error;
+    if (users_repo_from_stmt(s, row) < 0) {
+        scim_error_set(err, 500, NULL, "stored user %s is unreadable", value);
+        goto out;
+    }
+    ret = 1;
+    goto out;
+sql_error:
+    store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "user lookup");
+out:
+    store_stmt_done(s);
+    return ret;
+}
+
+int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err)
+{
+    return users_repo_find_by_key(db, "id", id, row, err);
+}
+
+/* passwd fields must not carry ':' or line breaks; IdP display names may. */
+static void sanitize(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == ':' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+}
+
+char *users_gecos_new(const json_t *doc)
+{
+    const char *display = json_string_value(json_object_get(doc, "displayName"));
+    const json_t *name = json_object_get(doc, "name");
+    const char *formatted = json_string_value(json_object_get(name, "formatted"));
+    const char *given = json_string_value(json_object_get(name, "givenName"));
+    const char *family = json_string_value(json_object_get(name, "familyName"));
+    char *out = NULL;
+    if (display && *display)
+        out = strdup(display);
+    else if (formatted && *formatted)
+        out = strdup(formatted);
+    else if (asprintf(&out, "%s%s%s", given ? given : "", given && family ? " " : "",
+                      family ? family : "") < 0)
+        out = NULL;
+    if (out)
+        sanitize(out);
+    return out;
+}
+
+/* values of a multi-valued attribute (one per line; values with line breaks are left out,
+ * an ssh key or role name never has one). */
+static char *values_new(const json_t *arr)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(arr, i, item) {
+        const char *v = json_string_value(json_object_get(item, "value"));
+        if (v && *v && !strpbrk(v, "\r\n"))
+            fprintf(f, "%s\n", v);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
+{
+    char *doc = json_dumps(row->doc, JSON_COMPACT);
+    if (!doc)
+        return -1;
+    char *key = users_name_key_new(row->user_name);
+    if (!key) {
+        free(doc);
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, row->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, row->user_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, row->login, -1, SQLITE_TRANSIENT);
+    if (row->external_id)
+        sqlite3_bind_text(s, 5, row->external_id, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 5);
+    sqlite3_bind_int(s, 6, row->active ? 1 : 0);
+    sqlite3_bind_int64(s, 7, row->uid);
+    sqlite3_bind_int64(s, 8, row->version);
+    sqlite3_bind_text(s, 9, row->created, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 10, row->modified, -1, SQLITE_TRANSIENT);
+    if (row->password_hash)
+        sqlite3_bind_text(s, 11, row->password_hash, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 11);
+    sqlite3_bind_int64(s, 12, row->password_day);
+    sqlite3_bind_text(s, 13, doc, -1, SQLITE_TRANSIENT);
+    char *gecos = users_gecos_new(row->doc);
+    char *roles = values_new(json_object_get(row->doc, "roles"));
+    char *keys = values_new(
+        json_object_get(json_object_get(row->doc, SCIM_URN_LINUX_USER), "sshPublicKeys"));
+    int ret = gecos && roles && keys ? 0 : -1;
+    sqlite3_bind_text(s, 14, gecos ? gecos : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 15, roles ? roles : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 16, keys ? keys : "", -1, SQLITE_TRANSIENT);
+    free(gecos);
+    free(roles);
+    free(keys);
+    free(key);
+    if (ret < 0) {
+        free(doc);
+        return -1;
+    }
+    *doc_out = doc;
+    return 0;
+}
+
+static int exec_row(sqlite3 *db, const char *sql, const struct user_row *row,
+                    struct scim_error *err, const char *what)
+{
+    /* Every create and update runs one of these in the writer: kept prepared. */
+    sqlite3_stmt *s = store_stmt(db, sql);
+    char *doc = NULL;
+    int ret = -1;
+    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    if (!s)
+        goto sql_error;
+    if (bind_row(s, row, &doc) < 0) {
+        scim_error_set(err, 500, NULL, "%s: cannot encode user", what);
+        goto out;
+    }
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    ret = 0;
+    goto out;
+sql_error:
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        scim_error_set(err, 409, "uniqueness", "%s: userName, login name or uid already in use",
+                       what);
+    else
+        store_sqlite_error(db, rc, err, what);
+out:
+    store_stmt_done(s);
+    free(doc);
+    return ret;
+}
+
+int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+{
+    return exec_row(db,
+                    "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
+                    " uid, version, created, modified, password_hash, password_day, doc, gecos,"
+                    " roles, ssh_keys, deactivated_at)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                    " CASE WHEN ?6 = 0 THEN ?10 END)",
+                    row, err, "create user");
+}
+
+int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+{
+    return exec_row(db,
+                    "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
+                    " external_id = ?5, active = ?6, uid = ?7, version = ?8, created = ?9,"
+                    " modified = ?10, password_hash = ?11, password_day = ?12, doc = ?13,"
+                    " gecos = ?14, roles = ?15, ssh_keys = ?16,"
+                    /* "active" on the right is the stored value: the clock of
+                     * remove_deactivated_after starts at the true -> false change only. */
+                    " deactivated_at = CASE WHEN ?6 = 1 THEN NULL WHEN active = 1 THEN ?10"
+                    " ELSE deactivated_at END WHERE id = ?1",
+                    row, err, "update user");
+}
+
+int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
+{
+    sqlite3_stmt *s = store_stmt(db, "DELETE FROM users WHERE id = ?");
+    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        store_stmt_done(s);
+    }
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "delete user");
+    return 0;
+}
+
+char *users_name_key_new(const char *user_name)
+{
+    char *key = strdup(user_name);
+    if (!key)
+        return NULL;
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return key;
+}
+
+/* A copy of the member key of obj, put in its place: changing it leaves row->doc alone. */
+static json_t *own_member(json_t *obj, const char *key)
+{
+    json_t *copy = json_copy(json_object_get(obj, key));
+    if (copy && json_object_set_new(obj, key, copy) < 0)
+        return NULL;
+    return copy;
+}
+
+json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
+{
+    /* Shallow: of the doc's values only the two changed below are copied; a deep copy of
+     * every attribute was a sizeable share of rendering a user. */
+    json_t *res = json_copy(row->doc);
+    if (!res)
+        return NULL;
+    char location[700], etag[32];
+    snprintf(location, sizeof(location), "%s/Users/%s", base_url, row->id);
+    http_etag_format(row->version, etag);
+    json_object_set_new(res, "id", json_string(row->id));
+    /* The account's real ids, read back in our extension (never taken from the stored doc). */
+    json_t *ext = json_object_get(res, SCIM_URN_LINUX_USER);
+    if (json_is_object(ext)) {
+        ext = own_member(res, SCIM_URN_LINUX_USER);
+    } else if (!ext) {
+        ext = json_object();
+        json_object_set_new(res, SCIM_URN_LINUX_USER, ext);
+        if (json_is_array(json_object_get(res, "schemas")))
+            json_array_append_new(own_member(res, "schemas"), json_string(SCIM_URN_LINUX_USER));
+    }
+    json_object_set_new(ext, "uidNumber", json_integer(row->uid));
+    json_object_set_new(ext, "gidNumber", json_integer(row->uid));
+    json_object_set_new(res, "meta",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User", "created",
+                                  row->created, "lastModified", row->modified, "location",
+                                  location, "version", etag));
+    return res;
+}
+
+int users_new_id(char out[SCIM_ID_LEN + 1])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+        return -1;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, SCIM_ID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+    return 0;
+}
