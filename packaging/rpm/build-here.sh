@@ -21,10 +21,11 @@ version=$(sed -n 's/^Version:[[:space:]]*//p' "$here/scimd.spec")
 topdir="$out/rpmbuild"
 mkdir -p "$topdir"/{SOURCES,SPECS,BUILD,BUILDROOT,RPMS,SRPMS}
 
-# The source tarball %autosetup unpacks: the working tree as it is, without VCS data and
-# without anybody's build directories.
+# The source tarball %autosetup unpacks, named as `meson dist` names the release tarball:
+# the working tree as it is, without VCS data and without anybody's build directories.
 tar -C "$src" --exclude-vcs --exclude='./build*' --exclude='./debian' \
-    --transform "s,^\.,scimd-$version," -czf "$topdir/SOURCES/scimd-$version.tar.gz" .
+    --transform "s,^\.,scimd-$version," -cJf "$topdir/SOURCES/scimd-$version.tar.xz" .
+cp "$here/no-shadow-group.conf" "$topdir/SOURCES/"
 cp "$here/scimd.spec" "$topdir/SPECS/"
 
 echo "build-here.sh: rpmbuild in $topdir" >&2

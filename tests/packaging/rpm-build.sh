@@ -8,6 +8,9 @@ set -uo pipefail
 
 command -v rpmbuild >/dev/null || die "rpmbuild not found: apt-get install rpm (scripts/deps.sh)"
 src=$(src_root)
+spec=$src/packaging/rpm/scimd.spec
+# VERSION-RELEASE of the spec (%{?dist} is empty in macros.debian-build).
+vr=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")-$(sed -n 's/^Release:[[:space:]]*//p' "$spec" | sed 's/%{?dist}//')
 tmp=$(mktemp -d /tmp/scimd-rpm.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -15,11 +18,19 @@ echo "# build-here.sh $tmp"
 bash "$src/packaging/rpm/build-here.sh" "$tmp" > "$tmp/build.log" 2>&1
 rc=$?
 rpms=$tmp/rpmbuild/RPMS/$(rpm --eval '%{_arch}')
-if [ ! -f "$rpms/scimd-0.1.0-1.$(rpm --eval '%{_arch}').rpm" ]; then
+if [ ! -f "$rpms/scimd-$vr.$(rpm --eval '%{_arch}').rpm" ]; then
     grep -v "^\[[0-9]*/[0-9]*\] " "$tmp/build.log" | tail -n 40 >&2
     die "rpmbuild failed (last lines above). The packages build the whole tree: a part that does not build yet fails this test."
 fi
 ok "rpmbuild -bb --nodeps (build-here.sh)"
+# %check ran the unit suites through %meson_test (meson's summary, no failure).
+check "%check ran the unit tests" \
+    bash -c "grep -qE '^Ok:[[:space:]]+[1-9]' '$tmp/build.log' && grep -qE '^Fail:[[:space:]]+0' '$tmp/build.log' &&
+             grep -qE 'scimd:(core|proto|cache|pam) / ' '$tmp/build.log'"
+check "spec: URL and a release-tarball Source0 named as meson dist names it" \
+    bash -c "grep -qE '^URL:[[:space:]]+https://' '$spec' && grep -qE '^Source0:[[:space:]]+%\{url\}/.*%\{name\}-%\{version\}\.tar\.xz$' '$spec'"
+check "spec: no sed over the unit (a drop-in resets SupplementaryGroups=)" \
+    bash -c "! grep -qE '^[[:space:]]*sed .*(SupplementaryGroups|scimd\\.service)' '$spec'"
 check "source tree not written to" test ! -e "$src/debian"
 
 if command -v rpmlint >/dev/null; then
@@ -35,7 +46,7 @@ else
 fi
 
 arch=$(rpm --eval '%{_arch}')
-files_of() { rpm -qlp "$rpms/$1-0.1.0-1.$arch.rpm" 2>/dev/null; }
+files_of() { rpm -qlp "$rpms/$1-$vr.$arch.rpm" 2>/dev/null; }
 has() { # package path...
     local pkg=$1 list missing=()
     shift
@@ -43,6 +54,8 @@ has() { # package path...
     for p in "$@"; do grep -qxF -- "$p" <<< "$list" || missing+=("$p"); done
     [ ${#missing[@]} -eq 0 ] || { echo "    $pkg lacks: ${missing[*]}" >&2; return 1; }
 }
+check "scimd: LICENSE, bash completions" has scimd /usr/share/licenses/scimd/LICENSE \
+    /usr/share/bash-completion/completions/scimctl /usr/share/bash-completion/completions/scimd
 check "scimd: daemon, scimctl, units, config, state dir, man pages" has scimd \
     /usr/sbin/scimd /usr/bin/scimctl /usr/lib/systemd/system/scimd.service \
     /usr/lib/systemd/system/scimd.socket /etc/scimd/scimd.conf /var/lib/scimd \
@@ -53,17 +66,26 @@ check "pam-scim: pam_scim.so and the authselect profile" has pam-scim \
     /usr/lib64/security/pam_scim.so /usr/share/authselect/vendor/scim/system-auth \
     /usr/share/authselect/vendor/scim/password-auth /usr/share/authselect/vendor/scim/nsswitch.conf \
     /usr/share/authselect/vendor/scim/README
+check "pam-scim: the sssd-scim authselect profile, and the GPL of its templates" has pam-scim \
+    /usr/share/authselect/vendor/sssd-scim/system-auth /usr/share/authselect/vendor/sssd-scim/password-auth \
+    /usr/share/authselect/vendor/sssd-scim/nsswitch.conf /usr/share/authselect/vendor/sssd-scim/README \
+    /usr/share/authselect/vendor/sssd-scim/smartcard-auth /usr/share/authselect/vendor/sssd-scim/fingerprint-auth \
+    /usr/share/licenses/pam-scim/LICENSE /usr/share/licenses/pam-scim/COPYING
 check "no Debian-only files (pam-configs, AppArmor)" \
-    bash -c "! { for p in scimd nss-scim pam-scim; do rpm -qlp '$rpms/'\$p-0.1.0-1.$arch.rpm; done; } | grep -E 'pam-configs|apparmor'"
+    bash -c "! { for p in scimd nss-scim pam-scim; do rpm -qlp '$rpms/'\$p-$vr.$arch.rpm; done; } | grep -E 'pam-configs|apparmor'"
 check "scimd.conf is %config(noreplace)" \
-    bash -c "rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' '$rpms/scimd-0.1.0-1.$arch.rpm' | grep -qx 'cn /etc/scimd/scimd.conf'"
-check "Fedora unit asks for no shadow group" \
-    bash -c "cd '$tmp' && rpm2cpio '$rpms/scimd-0.1.0-1.$arch.rpm' | cpio -i --quiet --to-stdout ./usr/lib/systemd/system/scimd.service | { ! grep -q '^SupplementaryGroups='; }"
-scripts=$(rpm -qp --scripts "$rpms/scimd-0.1.0-1.$arch.rpm")
+    bash -c "rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' '$rpms/scimd-$vr.$arch.rpm' | grep -qx 'cn /etc/scimd/scimd.conf'"
+# The unit as shipped asks for the shadow group; the drop-in's empty assignment resets it.
+check "Fedora unit asks for no shadow group (drop-in resets SupplementaryGroups=)" \
+    bash -c "cd '$tmp' && rpm2cpio '$rpms/scimd-$vr.$arch.rpm' | cpio -i --quiet --to-stdout ./usr/lib/systemd/system/scimd.service.d/no-shadow-group.conf | grep -qx 'SupplementaryGroups='"
+scripts=$(rpm -qp --scripts "$rpms/scimd-$vr.$arch.rpm")
 check "scriptlets enable the socket, restart on upgrade" \
     bash -c "grep -q 'enable scimd.socket scimd.service' <<< \"\$1\" && grep -q 'try-restart scimd.service' <<< \"\$1\"" _ "$scripts"
-check "no scriptlet removes /var/lib/scimd" bash -c "! grep -E 'rm .*/var/lib/scimd' <<< \"\$1\"" _ "$scripts"
+check "no scriptlet removes /var/lib/scimd or the store" \
+    bash -c "! grep -E '(rm -[a-zA-Z]*[rR]|rmdir).*/var/lib/scimd|rm .*/var/lib/scimd/(\\*|scimd\\.db|uid-high-water)' <<< \"\$1\"" _ "$scripts"
+check "erase removes the exported caches" \
+    bash -c "grep -qE 'rm -f /var/lib/scimd/nss.cache /var/lib/scimd/shadow.cache' <<< \"\$1\"" _ "$scripts"
 check "pam-scim requires nss-scim of the same build" \
-    bash -c "rpm -qp --requires '$rpms/pam-scim-0.1.0-1.$arch.rpm' | grep -q '^nss-scim(.*) = 0.1.0-1'"
+    bash -c "rpm -qp --requires '$rpms/pam-scim-$vr.$arch.rpm' | grep -q '^nss-scim(.*) = $vr'"
 
 finish
