@@ -40,14 +40,15 @@ static inline char **nss_buf_ptrs(struct nss_buf *b, size_t n)
     return arr;
 }
 
-/* Maps a reader result (0, -ENOENT, other -errno) onto an NSS status. */
+/* Maps a reader result (0, -ENOENT, other -errno) onto an NSS status: -ENOENT is an unknown
+ * name, any other error a corrupt record (UNAVAIL, the reader's errno handed back). */
 static inline enum nss_status nss_status_of(int rc, int *errnop)
 {
     if (rc == 0)
         return NSS_STATUS_SUCCESS;
     if (rc == -ENOENT)
         return NSS_STATUS_NOTFOUND;
-    *errnop = ENOENT; /* missing, untrusted or corrupt cache */
+    *errnop = -rc;
     return NSS_STATUS_UNAVAIL;
 }
 

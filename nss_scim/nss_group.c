@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "nss_buffer.h"
+#include "nss_entry.h"
 #include "nss_scim.h"
 #include "nss_source.h"
 
@@ -37,7 +38,7 @@ static enum nss_status fill_group(const struct scim_cache *c, const struct scim_
     if (rc == -ERANGE)
         return nss_erange(errnop);
     if (rc != 0) {
-        *errnop = ENOENT;
+        *errnop = -rc; /* a corrupt member list */
         return NSS_STATUS_UNAVAIL;
     }
     mem[f.n] = NULL;
@@ -51,50 +52,30 @@ static enum nss_status fill_group(const struct scim_cache *c, const struct scim_
 enum nss_status _nss_scim_getgrnam_r(const char *name, struct group *gr, char *buf,
                                      size_t buflen, int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_group_view g;
-    enum nss_status st;
-    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_nss_source, errnop);
     /* Mapped local groups are answered by name too: with "group: files [SUCCESS=merge]
      * scim" glibc merges their SCIM members into the local group. */
-    st = nss_status_of(scim_cache_group_by_name(nss_ref_cache(&ref), name, &g), errnop);
     if (st == NSS_STATUS_SUCCESS)
-        st = fill_group(nss_ref_cache(&ref), &g, gr, buf, buflen, errnop);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+        st = nss_status_of(scim_cache_group_by_name(nss_entry_cache(&e), name, &g), errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = fill_group(nss_entry_cache(&e), &g, gr, buf, buflen, errnop);
+    return nss_entry_end(&e, st);
 }
 
 enum nss_status _nss_scim_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen,
                                      int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_group_view g;
-    enum nss_status st;
-    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_nss_source, errnop);
     /* Never a mapped local gid: the reader refuses those by gid. */
-    st = nss_status_of(scim_cache_group_by_gid(nss_ref_cache(&ref), gid, &g), errnop);
     if (st == NSS_STATUS_SUCCESS)
-        st = fill_group(nss_ref_cache(&ref), &g, gr, buf, buflen, errnop);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+        st = nss_status_of(scim_cache_group_by_gid(nss_entry_cache(&e), gid, &g), errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = fill_group(nss_entry_cache(&e), &g, gr, buf, buflen, errnop);
+    return nss_entry_end(&e, st);
 }
 
 enum nss_status _nss_scim_setgrent(int stayopen)
@@ -112,31 +93,22 @@ enum nss_status _nss_scim_endgrent(void)
 
 enum nss_status _nss_scim_getgrent_r(struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_group_view g;
-    uint32_t pos;
+    uint32_t pos = 0;
     int rc;
-    enum nss_status st;
-    if (!nss_source_cursor_get(&nss_scim_nss_source, NSS_CURSOR_GROUP, &pos) ||
-        nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
+    enum nss_status st =
+        nss_entry_begin_enum(&e, &nss_scim_nss_source, NSS_CURSOR_GROUP, &pos, errnop);
     /* Enumeration lists SCIM's own groups only: mapped local groups belong to files. */
-    while ((rc = scim_cache_group_at(nss_ref_cache(&ref), pos, &g)) == 0 &&
-           g.kind == SCIM_GROUP_MAPPED_LOCAL)
-        pos++;
-    st = nss_status_of(rc, errnop);
+    if (st == NSS_STATUS_SUCCESS) {
+        while ((rc = scim_cache_group_at(nss_entry_cache(&e), pos, &g)) == 0 &&
+               g.kind == SCIM_GROUP_MAPPED_LOCAL)
+            pos++;
+        st = nss_status_of(rc, errnop);
+    }
     if (st == NSS_STATUS_SUCCESS)
-        st = fill_group(nss_ref_cache(&ref), &g, gr, buf, buflen, errnop);
+        st = fill_group(nss_entry_cache(&e), &g, gr, buf, buflen, errnop);
     if (st == NSS_STATUS_SUCCESS)
         nss_source_cursor_set(&nss_scim_nss_source, NSS_CURSOR_GROUP, pos + 1);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "nss_buffer.h"
+#include "nss_entry.h"
 #include "nss_scim.h"
 #include "nss_source.h"
 
@@ -46,17 +47,12 @@ enum nss_status _nss_scim_initgroups_dyn(const char *user, gid_t group, long int
                                          long int *size, gid_t **groupsp, long int limit,
                                          int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_user_view u;
-    enum nss_status st;
     bool oom = false;
-    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_user_by_name(nss_ref_cache(&ref), user, &u), errnop);
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_nss_source, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_user_by_name(nss_entry_cache(&e), user, &u), errnop);
     if (st == NSS_STATUS_SUCCESS && group != (gid_t)-1 && u.gid != group)
         st = NSS_STATUS_NOTFOUND;
     for (uint32_t i = 0; st == NSS_STATUS_SUCCESS && i < u.n_gids; i++) {
@@ -66,15 +62,9 @@ enum nss_status _nss_scim_initgroups_dyn(const char *user, gid_t group, long int
         if (!append_gid(gid, start, size, groupsp, limit, &oom))
             break;
     }
-    nss_source_release(&ref);
     if (oom) {
         *errnop = ENOMEM;
         st = NSS_STATUS_TRYAGAIN;
-        goto out;
     }
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }

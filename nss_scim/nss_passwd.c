@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "nss_buffer.h"
+#include "nss_entry.h"
 #include "nss_scim.h"
 #include "nss_source.h"
 
@@ -29,47 +30,27 @@ static enum nss_status fill_passwd(const struct scim_cache_user_view *u, struct 
 enum nss_status _nss_scim_getpwnam_r(const char *name, struct passwd *pw, char *buf,
                                      size_t buflen, int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_user_view u;
-    enum nss_status st;
-    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_user_by_name(nss_ref_cache(&ref), name, &u), errnop);
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_nss_source, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_user_by_name(nss_entry_cache(&e), name, &u), errnop);
     if (st == NSS_STATUS_SUCCESS)
         st = fill_passwd(&u, pw, buf, buflen, errnop);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }
 
 enum nss_status _nss_scim_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen,
                                      int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_user_view u;
-    enum nss_status st;
-    if (nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_user_by_uid(nss_ref_cache(&ref), uid, &u), errnop);
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_nss_source, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_user_by_uid(nss_entry_cache(&e), uid, &u), errnop);
     if (st == NSS_STATUS_SUCCESS)
         st = fill_passwd(&u, pw, buf, buflen, errnop);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }
 
 enum nss_status _nss_scim_setpwent(int stayopen)
@@ -87,27 +68,16 @@ enum nss_status _nss_scim_endpwent(void)
 
 enum nss_status _nss_scim_getpwent_r(struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_user_view u;
-    uint32_t pos;
-    enum nss_status st;
-    if (!nss_source_cursor_get(&nss_scim_nss_source, NSS_CURSOR_PASSWD, &pos) ||
-        nss_source_acquire(&nss_scim_nss_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_user_at(nss_ref_cache(&ref), pos, &u), errnop);
+    uint32_t pos = 0;
+    enum nss_status st = nss_entry_begin_enum(&e, &nss_scim_nss_source, NSS_CURSOR_PASSWD, &pos, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_user_at(nss_entry_cache(&e), pos, &u), errnop);
     if (st == NSS_STATUS_SUCCESS)
         st = fill_passwd(&u, pw, buf, buflen, errnop);
     /* On ERANGE the caller retries the same entry with a bigger buffer. */
     if (st == NSS_STATUS_SUCCESS)
         nss_source_cursor_set(&nss_scim_nss_source, NSS_CURSOR_PASSWD, pos + 1);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "nss_buffer.h"
+#include "nss_entry.h"
 #include "nss_scim.h"
 #include "nss_source.h"
 
@@ -33,24 +34,14 @@ static enum nss_status fill_spwd(const struct scim_cache_shadow_view *s, struct 
 enum nss_status _nss_scim_getspnam_r(const char *name, struct spwd *sp, char *buf, size_t buflen,
                                      int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_shadow_view s;
-    enum nss_status st;
-    if (nss_source_acquire(&nss_scim_shadow_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_shadow_by_name(nss_ref_cache(&ref), name, &s), errnop);
+    enum nss_status st = nss_entry_begin(&e, &nss_scim_shadow_source, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_shadow_by_name(nss_entry_cache(&e), name, &s), errnop);
     if (st == NSS_STATUS_SUCCESS)
         st = fill_spwd(&s, sp, buf, buflen, errnop);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }
 
 enum nss_status _nss_scim_setspent(int stayopen)
@@ -68,26 +59,15 @@ enum nss_status _nss_scim_endspent(void)
 
 enum nss_status _nss_scim_getspent_r(struct spwd *sp, char *buf, size_t buflen, int *errnop)
 {
-    int saved = errno;
-    struct nss_ref ref;
+    struct nss_entry e;
     struct scim_cache_shadow_view s;
-    uint32_t pos;
-    enum nss_status st;
-    if (!nss_source_cursor_get(&nss_scim_shadow_source, NSS_CURSOR_SHADOW, &pos) ||
-        nss_source_acquire(&nss_scim_shadow_source, &ref) < 0) {
-        *errnop = ENOENT;
-        st = NSS_STATUS_UNAVAIL;
-        goto out;
-    }
-    st = nss_status_of(scim_cache_shadow_at(nss_ref_cache(&ref), pos, &s), errnop);
+    uint32_t pos = 0;
+    enum nss_status st = nss_entry_begin_enum(&e, &nss_scim_shadow_source, NSS_CURSOR_SHADOW, &pos, errnop);
+    if (st == NSS_STATUS_SUCCESS)
+        st = nss_status_of(scim_cache_shadow_at(nss_entry_cache(&e), pos, &s), errnop);
     if (st == NSS_STATUS_SUCCESS)
         st = fill_spwd(&s, sp, buf, buflen, errnop);
     if (st == NSS_STATUS_SUCCESS)
         nss_source_cursor_set(&nss_scim_shadow_source, NSS_CURSOR_SHADOW, pos + 1);
-    nss_source_release(&ref);
-out:
-    /* errnop is &errno in glibc: restore only when no error code was handed back. */
-    if (st == NSS_STATUS_SUCCESS || st == NSS_STATUS_NOTFOUND)
-        errno = saved;
-    return st;
+    return nss_entry_end(&e, st);
 }

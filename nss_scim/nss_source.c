@@ -188,13 +188,13 @@ void nss_source_release(struct nss_ref *ref)
     memset(ref, 0, sizeof(*ref));
 }
 
-bool nss_source_cursor_get(struct nss_source *src, int which, uint32_t *pos)
+int nss_source_cursor_get(struct nss_source *src, int which, uint32_t *pos)
 {
     if (!try_lock(src))
-        return false;
+        return -EBUSY;
     *pos = src->cursor[which];
     pthread_mutex_unlock(&src->lock);
-    return true;
+    return 0;
 }
 
 void nss_source_cursor_set(struct nss_source *src, int which, uint32_t pos)

@@ -46,9 +46,9 @@ static inline const struct scim_cache *nss_ref_cache(const struct nss_ref *ref)
     return ref->is_private ? &ref->private_cache : &ref->map->cache;
 }
 
-/* Enumeration cursors. get returns false if the lock cannot be taken (then the caller
- * answers UNAVAIL rather than risk a deadlock after fork). */
-bool nss_source_cursor_get(struct nss_source *src, int which, uint32_t *pos);
+/* Enumeration cursors. get returns -EBUSY if the lock cannot be taken (then the caller
+ * answers UNAVAIL rather than risk a deadlock after fork), else 0. */
+int nss_source_cursor_get(struct nss_source *src, int which, uint32_t *pos);
 void nss_source_cursor_set(struct nss_source *src, int which, uint32_t pos);
 
 enum { NSS_CURSOR_PASSWD = 0, NSS_CURSOR_GROUP = 1, NSS_CURSOR_SHADOW = 0 };

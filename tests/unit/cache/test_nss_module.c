@@ -345,7 +345,8 @@ static void replace_with(const char *path, const void *data, size_t len, unsigne
     free(tmp);
 }
 
-static void expect_unavailable(void)
+/* Every entry point answers UNAVAIL, handing back why (want) through errnop. */
+static void expect_unavailable(int want)
 {
     struct passwd pw;
     struct group gr;
@@ -354,13 +355,18 @@ static void expect_unavailable(void)
     gid_t *groups = calloc(4, sizeof(gid_t));
     int e = 0;
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(e, want);
     assert_int_equal(M.getpwuid(FX_UID_ALICE, &pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(e, want);
     assert_int_equal(M.getgrnam("ops", &gr, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(e, want);
     assert_int_equal(M.getgrgid(FX_GID_OPS, &gr, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(e, want);
     assert_int_equal(M.initgroups("alice", 1, &start, &size, &groups, 0, &e), NSS_STATUS_UNAVAIL);
+    assert_int_equal(e, want);
     M.setpwent(0);
     assert_int_equal(M.getpwent(&pw, buf, sizeof(buf), &e), NSS_STATUS_UNAVAIL);
-    assert_int_equal(e, ENOENT);
+    assert_int_equal(e, want);
     free(groups);
 }
 
@@ -387,7 +393,7 @@ static void test_replacement_and_unavailable(void **state)
     /* An older generation put back (a trusted, intact old export): unavailable, never the
      * old data; a file at least as new as the last one mapped is served again. */
     replace_with(M.nss, good, good_len, 0644, 0);
-    expect_unavailable();
+    expect_unavailable(ESTALE);
     free(good);
     struct scim_cache_snapshot plain = *fx_snapshot();
     plain.generation = 44;
@@ -404,13 +410,13 @@ static void test_replacement_and_unavailable(void **state)
     memcpy(bad, good, good_len);
     bad[100] ^= 0xff;
     replace_with(M.nss, bad, good_len, 0644, 0);
-    expect_unavailable();
+    expect_unavailable(EBADMSG);
     replace_with(M.nss, good, good_len, 0644, 65534);
-    expect_unavailable();
+    expect_unavailable(EPERM);
     replace_with(M.nss, good, good_len, 0664, 0);
-    expect_unavailable();
+    expect_unavailable(EPERM);
     replace_with(M.nss, good, good_len / 2, 0644, 0);
-    expect_unavailable();
+    expect_unavailable(EBADMSG);
     replace_with(M.nss, good, good_len, 0644, 0);
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     assert_string_equal(pw.pw_shell, "/bin/bash");
@@ -419,7 +425,7 @@ static void test_replacement_and_unavailable(void **state)
     uint8_t one = 1;
     assert_int_equal(pwrite(old, &one, 1, SCIM_CACHE_SUPERSEDED_OFFSET), 1);
     close(old);
-    expect_unavailable();
+    expect_unavailable(ENOENT);
     free(bad);
 
     /* a replacement without the flag is noticed by the periodic stat (about 1 s) */
