@@ -28,22 +28,50 @@ const char *linux_name_reserved(const struct scimd_config *cfg, const char *name
     return NULL;
 }
 
-int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
-                     struct scim_error *err)
+const char *linux_name_owner_describe(enum linux_name_owner owner)
 {
+    switch (owner) {
+    case LINUX_NAME_USER:
+        return "a user's login name and private group";
+    case LINUX_NAME_ROLE_GROUP:
+        return "a role group";
+    case LINUX_NAME_SCIM_GROUP:
+        return "another SCIM group";
+    case LINUX_NAME_FREE:
+        break;
+    }
+    return "free";
+}
+
+int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id,
+                        enum linux_name_owner *owner, struct scim_error *err)
+{
+    *owner = LINUX_NAME_FREE;
     int r = store_row_exists(db, "SELECT 1 FROM users WHERE login = ?", name, NULL, err);
     if (r != 0) {
-        *what = "a user's login name and private group";
+        if (r == 1)
+            *owner = LINUX_NAME_USER;
         return r;
     }
     r = store_row_exists(db, "SELECT 1 FROM role_groups WHERE name = ?", name, NULL, err);
     if (r != 0) {
-        *what = "a role group";
+        if (r == 1)
+            *owner = LINUX_NAME_ROLE_GROUP;
         return r;
     }
     r = store_row_exists(db, "SELECT 1 FROM groups WHERE name = ?1 AND id IS NOT ?2", name,
                self_group_id ? self_group_id : "", err);
-    if (r != 0)
-        *what = "another SCIM group";
+    if (r == 1)
+        *owner = LINUX_NAME_SCIM_GROUP;
+    return r;
+}
+
+int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
+                     struct scim_error *err)
+{
+    enum linux_name_owner owner = LINUX_NAME_FREE;
+    int r = linux_name_taken_by(db, name, self_group_id, &owner, err);
+    if (r == 1)
+        *what = linux_name_owner_describe(owner);
     return r;
 }

@@ -11,7 +11,24 @@
  * [accounts] reserved_names), as a static reason; NULL when it is not reserved. */
 const char *linux_name_reserved(const struct scimd_config *cfg, const char *name);
 
-/* 1 if taken (and *what says by what: "a user's login and private group", "a role group",
- * "a SCIM group"), 0 if free, -1 on error. self_group_id excludes one SCIM group (renames). */
+/* Who already holds a Linux name. Decisions branch on this, never on the wording of
+ * linux_name_owner_describe, so a message can change without changing a rule. */
+enum linux_name_owner {
+    LINUX_NAME_FREE = 0,
+    LINUX_NAME_USER,       /* a user's login, which is also its private group's name */
+    LINUX_NAME_ROLE_GROUP,
+    LINUX_NAME_SCIM_GROUP, /* another SCIM group than the one being renamed */
+};
+
+/* The words for owner in an error or skip message ("a role group"): the one place they live. */
+const char *linux_name_owner_describe(enum linux_name_owner owner);
+
+/* 1 if taken (and *owner says by whom), 0 if free (*owner is LINUX_NAME_FREE), -1 on error.
+ * self_group_id excludes one SCIM group (renames). */
+int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id,
+                        enum linux_name_owner *owner, struct scim_error *err);
+
+/* The former form, *what being linux_name_owner_describe's words; kept only until the
+ * handlers being restructured in parallel have moved to linux_name_taken_by. */
 int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
                      struct scim_error *err);

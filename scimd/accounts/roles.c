@@ -76,13 +76,13 @@ static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const 
         snprintf(buf, len, "is %s", why);
         return 1;
     }
-    const char *what = NULL;
-    int clash = linux_name_taken(db, name, NULL, &what, err);
+    enum linux_name_owner owner = LINUX_NAME_FREE;
+    int clash = linux_name_taken_by(db, name, NULL, &owner, err);
     if (clash < 0)
         return -1;
     if (clash) {
         *reason = NAME_SKIP_TAKEN;
-        snprintf(buf, len, "is already %s", what);
+        snprintf(buf, len, "is already %s", linux_name_owner_describe(owner));
         return 1;
     }
     uint32_t local_gid = 0;

@@ -17,6 +17,7 @@
 #include "accounts/linux_names.h"
 #include "store/store.h"
 #include "store/users_repo.h"
+#include "api/render_resource.h"
 
 #define BASE "https://scim.example.com/scim/v2"
 
@@ -402,8 +403,9 @@ static int role_group_step(sqlite3 *db, struct fx *f, void *arg, struct scim_err
 static void expect_taken(sqlite3 *db, const char *name, const char *self, const char *what)
 {
     struct scim_error err = { 0 };
-    const char *by = NULL;
-    int r = linux_name_taken(db, name, self, &by, &err);
+    enum linux_name_owner owner = LINUX_NAME_FREE;
+    int r = linux_name_taken_by(db, name, self, &owner, &err);
+    const char *by = r == 1 ? linux_name_owner_describe(owner) : NULL;
     if (!what) {
         if (r != 0)
             fail_msg("'%s' reported taken by %s", name, by ? by : "?");
