@@ -1,13 +1,13 @@
 /* The daemon's shared state, handed to every request handler. */
 #pragma once
 
-#include <microhttpd.h>
 #include <stdint.h>
 
-#include "http/auth.h"
 #include "scimd_config.h"
 #include "store/store.h"
 
+struct MHD_Daemon;
+struct auth;
 struct exporter;
 struct ratelimit;
 struct conn_watchdog;

@@ -18,8 +18,8 @@ static const struct scim_schema *const served_schemas[] = {
 #define N_TYPES (sizeof(served_types) / sizeof(served_types[0]))
 #define N_SCHEMAS (sizeof(served_schemas) / sizeof(served_schemas[0]))
 
-void discovery_service_provider_config(struct scimd_server *srv, struct http_request *req,
-                                       struct http_response *resp)
+void discovery_service_provider_config(struct scimd_server *srv, struct api_request *req,
+                                       struct api_response *resp)
 {
     char location[640];
     snprintf(location, sizeof(location), "%s/ServiceProviderConfig", req->base_url);
@@ -43,10 +43,10 @@ void discovery_service_provider_config(struct scimd_server *srv, struct http_req
         "primary", 0,
         "meta", "resourceType", "ServiceProviderConfig", "location", location);
     if (!resp->json)
-        http_error(resp, 500, NULL, "cannot build ServiceProviderConfig");
+        api_error(resp, 500, NULL, "cannot build ServiceProviderConfig");
 }
 
-static void list_of(json_t *items, struct http_response *resp)
+static void list_of(json_t *items, struct api_response *resp)
 {
     size_t n = json_array_size(items);
     resp->status = 200;
@@ -55,8 +55,8 @@ static void list_of(json_t *items, struct http_response *resp)
                            "startIndex", (json_int_t)1, "Resources", items);
 }
 
-void discovery_resource_types(struct scimd_server *srv, struct http_request *req, const char *id,
-                              struct http_response *resp)
+void discovery_resource_types(struct scimd_server *srv, struct api_request *req, const char *id,
+                              struct api_response *resp)
 {
     if (id) {
         for (size_t i = 0; i < N_TYPES; i++) {
@@ -66,7 +66,7 @@ void discovery_resource_types(struct scimd_server *srv, struct http_request *req
                 return;
             }
         }
-        return http_error(resp, 404, NULL, "no resource type '%s'", id);
+        return api_error(resp, 404, NULL, "no resource type '%s'", id);
     }
     json_t *items = json_array();
     for (size_t i = 0; i < N_TYPES; i++)
@@ -74,8 +74,8 @@ void discovery_resource_types(struct scimd_server *srv, struct http_request *req
     list_of(items, resp);
 }
 
-void discovery_schemas(struct scimd_server *srv, struct http_request *req, const char *id,
-                       struct http_response *resp)
+void discovery_schemas(struct scimd_server *srv, struct api_request *req, const char *id,
+                       struct api_response *resp)
 {
     if (id) {
         for (size_t i = 0; i < N_SCHEMAS; i++) {
@@ -85,7 +85,7 @@ void discovery_schemas(struct scimd_server *srv, struct http_request *req, const
                 return;
             }
         }
-        return http_error(resp, 404, NULL, "no schema '%s'", id);
+        return api_error(resp, 404, NULL, "no schema '%s'", id);
     }
     json_t *items = json_array();
     for (size_t i = 0; i < N_SCHEMAS; i++)

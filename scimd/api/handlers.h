@@ -1,21 +1,22 @@
 /* Request handlers per resource; each fills resp (success or SCIM error). */
 #pragma once
 
-#include "http/http.h"
+#include "api/request.h"
+#include "api/response.h"
 
 struct scimd_server;
 
-void users_collection(struct scimd_server *srv, struct http_request *req, struct http_response *resp);
-void users_item(struct scimd_server *srv, struct http_request *req, const char *id,
-                struct http_response *resp);
+void users_collection(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
+void users_item(struct scimd_server *srv, struct api_request *req, const char *id,
+                struct api_response *resp);
 
-void groups_collection(struct scimd_server *srv, struct http_request *req, struct http_response *resp);
-void groups_item(struct scimd_server *srv, struct http_request *req, const char *id,
-                 struct http_response *resp);
+void groups_collection(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
+void groups_item(struct scimd_server *srv, struct api_request *req, const char *id,
+                 struct api_response *resp);
 
-void discovery_service_provider_config(struct scimd_server *srv, struct http_request *req,
-                                       struct http_response *resp);
-void discovery_resource_types(struct scimd_server *srv, struct http_request *req, const char *id,
-                              struct http_response *resp);
-void discovery_schemas(struct scimd_server *srv, struct http_request *req, const char *id,
-                       struct http_response *resp);
+void discovery_service_provider_config(struct scimd_server *srv, struct api_request *req,
+                                       struct api_response *resp);
+void discovery_resource_types(struct scimd_server *srv, struct api_request *req, const char *id,
+                              struct api_response *resp);
+void discovery_schemas(struct scimd_server *srv, struct api_request *req, const char *id,
+                       struct api_response *resp);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "proto/schema.h"
+#include "proto/utf8.h"
 
 #define SCIM_CONTENT_TYPE "application/scim+json"
 #define MAX_HEAD_BYTES (48 * 1024)
@@ -34,150 +35,11 @@ struct conn_state {
     char path[256];
 };
 
-const char *http_query(const struct http_request *req, const char *name)
+static const char *mhd_lookup(void *transport, enum api_value_kind kind, const char *name)
 {
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-const char *http_header(const struct http_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-json_t *http_json_body(const struct http_request *req, struct scim_error *err)
-{
-    json_error_t jerr;
-    if (req->body_len == 0) {
-        scim_error_set(err, 400, "invalidSyntax", "request body is empty");
-        return NULL;
-    }
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!body) {
-        scim_error_set(err, 400, "invalidSyntax", "invalid JSON at line %d, column %d: %s",
-                       jerr.line, jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(body)) {
-        json_decref(body);
-        scim_error_set(err, 400, "invalidSyntax", "request body must be a JSON object");
-        return NULL;
-    }
-    return body;
-}
-
-void http_etag_format(int64_t version, char buf[32])
-{
-    snprintf(buf, 32, "W/\"%lld\"", (long long)version);
-}
-
-void http_respond_resource(const struct http_request *req, struct http_response *resp, int status,
-                           json_t *res, int64_t version, const char *endpoint, const char *id)
-{
-    char etag[32];
-    http_etag_format(version, etag);
-    resp->status = status;
-    resp->json = res;
-    resp->etag = strdup(etag);
-    if (status == 200 && strcmp(req->method, "GET") == 0 &&
-        http_etag_matches(http_header(req, "If-None-Match"), version)) {
-        json_decref(resp->json); /* RFC 9110 §13.1.2: not modified, no body */
-        resp->json = NULL;
-        resp->status = 304;
-    }
-    if (status == 201) {
-        char loc[700];
-        snprintf(loc, sizeof(loc), "%s/%s/%s", req->base_url, endpoint, id);
-        resp->location = strdup(loc);
-    }
-}
-
-bool http_etag_matches(const char *header, int64_t version)
-{
-    if (!header)
-        return false;
-    char weak[32], strong[32];
-    http_etag_format(version, weak);
-    snprintf(strong, sizeof(strong), "\"%lld\"", (long long)version);
-    const char *p = header;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        size_t len = n;
-        while (len > 0 && p[len - 1] == ' ')
-            len--;
-        if ((len == 1 && p[0] == '*') || (len == strlen(weak) && strncmp(p, weak, len) == 0) ||
-            (len == strlen(strong) && strncmp(p, strong, len) == 0))
-            return true;
-        p += n;
-    }
-    return false;
-}
-
-void http_response_reset(struct http_response *resp)
-{
-    json_decref(resp->json);
-    free(resp->text);
-    free(resp->location);
-    free(resp->etag);
-    memset(resp, 0, sizeof(*resp));
-}
-
-static bool utf8_valid(const unsigned char *s, size_t n);
-
-/* A detail may quote client text cut at a byte count: keep it valid UTF-8 (json_pack would
- * refuse it and the error would go out without a body). */
-static void utf8_repair(char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        size_t len = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xf0)
-            len = 4;
-        else if (c >= 0xe0)
-            len = 3;
-        else if (c >= 0xc0)
-            len = 2;
-        if (c >= 0x80 && (i + len > n || !utf8_valid((unsigned char *)s + i, len))) {
-            s[i] = '?';
-            len = 1;
-        }
-        i += len;
-    }
-}
-
-static void set_error(struct http_response *resp, int status, const char *scim_type,
-                      const char *detail_in)
-{
-    char detail[1024];
-    snprintf(detail, sizeof(detail), "%s", detail_in);
-    utf8_repair(detail);
-    http_response_reset(resp);
-    char status_str[8];
-    snprintf(status_str, sizeof(status_str), "%d", status);
-    resp->status = status;
-    resp->json = json_pack("{s:[s], s:s, s:s}", "schemas", SCIM_URN_ERROR, "status", status_str,
-                           "detail", detail);
-    if (resp->json && scim_type)
-        json_object_set_new(resp->json, "scimType", json_string(scim_type));
-}
-
-void http_error(struct http_response *resp, int status, const char *scim_type, const char *fmt,
-                ...)
-{
-    char detail[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    set_error(resp, status, scim_type, detail);
-}
-
-void http_error_from(struct http_response *resp, const struct scim_error *err)
-{
-    set_error(resp, err->status ? err->status : 500, err->scim_type,
-              err->detail[0] ? err->detail : "internal error");
+    return MHD_lookup_connection_value(transport,
+                                       kind == API_QUERY ? MHD_GET_ARGUMENT_KIND : MHD_HEADER_KIND,
+                                       name);
 }
 
 static double elapsed_ms(const struct timespec *start)
@@ -198,7 +60,7 @@ static void copy_for_log(char *dst, size_t dstlen, const char *src)
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
-                             struct http_response *resp)
+                             struct api_response *resp)
 {
     char *body = NULL;
     size_t len = 0;
@@ -208,7 +70,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
     if (resp->json) {
         body = json_dumps(resp->json, JSON_COMPACT);
         if (!body) {
-            http_error(resp, 500, NULL, "cannot encode response");
+            api_error(resp, 500, NULL, "cannot encode response");
             body = json_dumps(resp->json, JSON_COMPACT);
         }
         len = body ? strlen(body) : 0;
@@ -268,7 +130,7 @@ static bool content_type_ok(const char *ct)
 }
 
 static void fill_base_url(struct scimd_server *srv, struct MHD_Connection *conn,
-                          struct http_request *req)
+                          struct http_exchange *req)
 {
     const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
     char fallback[64];
@@ -283,7 +145,7 @@ static void fill_base_url(struct scimd_server *srv, struct MHD_Connection *conn,
                  v6 ? "]" : "", srv->port);
         host = fallback;
     }
-    snprintf(req->base_url, sizeof(req->base_url), "%s://%s%s", srv->tls ? "https" : "http", host,
+    snprintf(req->api.base_url, sizeof(req->api.base_url), "%s://%s%s", srv->tls ? "https" : "http", host,
              srv->cfg->base_path);
 }
 
@@ -295,53 +157,15 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
-/* RFC 3629 UTF-8 without overlongs, surrogates or code points past U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Query parameters arrive percent-decoded: a %00 would silently cut a value short and
  * invalid UTF-8 would reach filters and logs. Both are refused up front. */
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                  size_t key_size, const char *value, size_t value_size)
 {
     bool *bad = cls;
-    if (strlen(key) != key_size || !utf8_valid((const unsigned char *)key, key_size) ||
+    if (strlen(key) != key_size || !scim_utf8_valid((const unsigned char *)key, key_size) ||
         (value && (strlen(value) != value_size ||
-                   !utf8_valid((const unsigned char *)value, value_size)))) {
+                   !scim_utf8_valid((const unsigned char *)value, value_size)))) {
         *bad = true;
         return MHD_NO;
     }
@@ -355,7 +179,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct scimd_server *srv = cls;
     struct conn_state *cs = *con_cls;
-    struct http_response resp = { 0 };
+    struct api_response resp = { 0 };
     enum MHD_Result ret;
 
     if (!cs) {
@@ -372,38 +196,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
         if (head > MAX_HEAD_BYTES) {
-            http_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
+            api_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
                        MAX_HEAD_BYTES);
             ret = queue(conn, cs, &resp);
-            http_response_reset(&resp);
+            api_response_reset(&resp);
             return ret;
         }
-        bool bad = !utf8_valid((const unsigned char *)url, strlen(url));
+        bool bad = !scim_utf8_valid((const unsigned char *)url, strlen(url));
         if (!bad)
             MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
         if (bad) {
-            http_error(&resp, 400, "invalidValue",
+            api_error(&resp, 400, "invalidValue",
                        "the request URL contains a NUL byte or invalid UTF-8");
             ret = queue(conn, cs, &resp);
-            http_response_reset(&resp);
+            api_response_reset(&resp);
             return ret;
         }
         char why[160];
         int framing = http_head_check_framing(conn, srv->cfg->max_body_size, why, sizeof(why));
         if (framing) {
-            http_error(&resp, framing, NULL, "%s", why);
+            api_error(&resp, framing, NULL, "%s", why);
             ret = queue(conn, cs, &resp);
-            http_response_reset(&resp);
+            api_response_reset(&resp);
             return ret;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_size) {
             /* Answer before reading: MHD then discards the body and closes the connection. */
-            http_error(&resp, 413, NULL, "request body exceeds %zu bytes",
+            api_error(&resp, 413, NULL, "request body exceeds %zu bytes",
                        srv->cfg->max_body_size);
             ret = queue(conn, cs, &resp);
-            http_response_reset(&resp);
+            api_response_reset(&resp);
             return ret;
         }
         return MHD_YES;
@@ -440,18 +264,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     conn_watchdog_body_done(srv->watchdog, conn);
 
     if (cs->too_large) {
-        http_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
+        api_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
         goto respond;
     }
 
     /* HEAD is GET without a body: libmicrohttpd drops the body and keeps the headers. */
-    struct http_request req = { .conn = conn, .url = url,
-                                .method = strcmp(method, "HEAD") == 0 ? "GET" : method };
+    struct http_exchange req = {
+        .api = { .method = strcmp(method, "HEAD") == 0 ? "GET" : method,
+                 .lookup = mhd_lookup, .transport = conn },
+        .url = url,
+    };
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     req.client = ci ? ci->client_addr : NULL;
-    req.body = cs->body ? cs->body : "";
-    req.body_len = cs->body_len;
+    req.api.body = cs->body ? cs->body : "";
+    req.api.body_len = cs->body_len;
     size_t blen = strlen(srv->cfg->base_path);
     if (strncmp(url, srv->cfg->base_path, blen) == 0 && (url[blen] == '/' || url[blen] == '\0'))
         req.path = url + blen;
@@ -461,7 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!content_type_ok(ct)) {
-            http_error(&resp, 415, NULL,
+            api_error(&resp, 415, NULL,
                        "Content-Type must be application/scim+json or application/json, got '%s'",
                        ct ? ct : "(none)");
             goto respond;
@@ -470,12 +297,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     router_dispatch(srv, &req, &resp);
     if (req.authenticated)
         conn_watchdog_trusted(srv->watchdog, conn);
-    memcpy(cs->token_id, req.token_id, sizeof(cs->token_id));
+    memcpy(cs->token_id, req.api.token_id, sizeof(cs->token_id));
     cs->route = req.route;
 
 respond:
     ret = queue(conn, cs, &resp);
-    http_response_reset(&resp);
+    api_response_reset(&resp);
     return ret;
 }
 

@@ -1,6 +1,6 @@
 #include "http/http_head.h"
 
-#include "http/http.h"
+#include "api/response.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -70,10 +70,10 @@ void http_head_mhd_error(const char *fmt, va_list ap)
     va_end(copy);
     if (status < 400 || status > 599)
         return;
-    struct http_response resp = { 0 };
-    http_error(&resp, (int)status, NULL, "%s", detail_for(status));
+    struct api_response resp = { 0 };
+    api_error(&resp, (int)status, NULL, "%s", detail_for(status));
     char *body = resp.json ? json_dumps(resp.json, JSON_COMPACT) : NULL;
-    http_response_reset(&resp);
+    api_response_reset(&resp);
     if (!body)
         return;
     const char *reason = MHD_get_reason_phrase_for(status);

@@ -3,20 +3,22 @@
 #include "api/handlers.h"
 #include "log.h"
 #include "metrics.h"
+#include "http/auth.h"
 #include "http/ratelimit.h"
 #include "server.h"
 
+#include <microhttpd.h>
 #include <string.h>
 #include <strings.h>
 
-static bool method_is(const struct http_request *req, const char *m)
+static bool method_is(const struct http_exchange *req, const char *m)
 {
-    return strcmp(req->method, m) == 0;
+    return strcmp(req->api.method, m) == 0;
 }
 
-static void method_not_allowed(struct http_response *resp, const char *allow, const char *method)
+static void method_not_allowed(struct api_response *resp, const char *allow, const char *method)
 {
-    http_error(resp, 405, NULL, "method %s is not allowed here (allowed: %s)", method, allow);
+    api_error(resp, 405, NULL, "method %s is not allowed here (allowed: %s)", method, allow);
     resp->allow = allow;
 }
 
@@ -57,21 +59,22 @@ static bool split_path(const char *path, char *coll, size_t coll_len, const char
     return true;
 }
 
-static void serve_metrics(struct scimd_server *srv, struct http_response *resp)
+static void serve_metrics(struct scimd_server *srv, struct api_response *resp)
 {
     resp->status = 200;
     resp->text = metrics_render(srv);
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (!resp->text)
-        http_error(resp, 500, NULL, "cannot render metrics");
+        api_error(resp, 500, NULL, "cannot render metrics");
 }
 
 /* 0 when the request may go on; otherwise resp holds the 401 or 429. */
-static int authenticate(struct scimd_server *srv, struct http_request *req,
-                        struct http_response *resp)
+static int authenticate(struct scimd_server *srv, struct http_exchange *req,
+                        struct api_response *resp)
 {
     const char *why = NULL;
-    if (auth_verify(srv->auth, http_header(req, MHD_HTTP_HEADER_AUTHORIZATION), req->token_id,
+    if (auth_verify(srv->auth, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
+                    req->api.token_id,
                     &why) == 0) {
         req->authenticated = true;
         return 0;
@@ -85,24 +88,24 @@ static int authenticate(struct scimd_server *srv, struct http_request *req,
                      "unauthenticated requests for %u s", banned);
     }
     if (banned) {
-        http_error(resp, 429, NULL, "too many failed authentication attempts; retry in %u s",
+        api_error(resp, 429, NULL, "too many failed authentication attempts; retry in %u s",
                    banned);
         resp->retry_after = banned;
         return -1;
     }
-    log_warn("auth: refused %s %s: %s", req->method, req->url, why);
-    http_error(resp, 401, NULL, "authentication required: %s", why);
+    log_warn("auth: refused %s %s: %s", req->api.method, req->url, why);
+    api_error(resp, 401, NULL, "authentication required: %s", why);
     resp->www_authenticate = true;
     return -1;
 }
 
-void router_dispatch(struct scimd_server *srv, struct http_request *req,
-                     struct http_response *resp)
+void router_dispatch(struct scimd_server *srv, struct http_exchange *req,
+                     struct api_response *resp)
 {
     if (strcmp(req->url, "/healthz") == 0) {
         req->route = ROUTE_HEALTHZ;
         if (!method_is(req, "GET") && !method_is(req, "HEAD"))
-            return method_not_allowed(resp, "GET, HEAD", req->method);
+            return method_not_allowed(resp, "GET, HEAD", req->api.method);
         resp->status = 200;
         resp->json = json_pack("{s:s}", "status", "ok");
         return;
@@ -110,13 +113,13 @@ void router_dispatch(struct scimd_server *srv, struct http_request *req,
     if (strcmp(req->url, "/metrics") == 0) {
         req->route = ROUTE_METRICS;
         if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->method);
+            return method_not_allowed(resp, "GET", req->api.method);
         if (srv->cfg->metrics_auth && authenticate(srv, req, resp) < 0)
             return;
         return serve_metrics(srv, resp);
     }
     if (!req->path)
-        return http_error(resp, 404, NULL, "no such endpoint: the SCIM API is under %s",
+        return api_error(resp, 404, NULL, "no such endpoint: the SCIM API is under %s",
                           srv->cfg->base_path[0] ? srv->cfg->base_path : "/");
     char coll[32];
     const char *item = NULL;
@@ -134,47 +137,47 @@ void router_dispatch(struct scimd_server *srv, struct http_request *req,
     if (authenticate(srv, req, resp) < 0)
         return;
     if (!routable)
-        return http_error(resp, 404, NULL, "no such endpoint");
+        return api_error(resp, 404, NULL, "no such endpoint");
 
     if (strcmp(coll, "Users") == 0) {
         if (!item) {
             if (!method_is(req, "GET") && !method_is(req, "POST"))
-                return method_not_allowed(resp, "GET, POST", req->method);
-            return users_collection(srv, req, resp);
+                return method_not_allowed(resp, "GET, POST", req->api.method);
+            return users_collection(srv, &req->api, resp);
         }
         if (!method_is(req, "GET") && !method_is(req, "PUT") && !method_is(req, "PATCH") &&
             !method_is(req, "DELETE"))
-            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->method);
-        return users_item(srv, req, item, resp);
+            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->api.method);
+        return users_item(srv, &req->api, item, resp);
     }
     if (strcmp(coll, "Groups") == 0) {
         if (!item) {
             if (!method_is(req, "GET") && !method_is(req, "POST"))
-                return method_not_allowed(resp, "GET, POST", req->method);
-            return groups_collection(srv, req, resp);
+                return method_not_allowed(resp, "GET, POST", req->api.method);
+            return groups_collection(srv, &req->api, resp);
         }
         if (!method_is(req, "GET") && !method_is(req, "PUT") && !method_is(req, "PATCH") &&
             !method_is(req, "DELETE"))
-            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->method);
-        return groups_item(srv, req, item, resp);
+            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->api.method);
+        return groups_item(srv, &req->api, item, resp);
     }
     if (strcmp(coll, "ServiceProviderConfig") == 0 && !item) {
         if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->method);
-        return discovery_service_provider_config(srv, req, resp);
+            return method_not_allowed(resp, "GET", req->api.method);
+        return discovery_service_provider_config(srv, &req->api, resp);
     }
     if (strcmp(coll, "ResourceTypes") == 0) {
         if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->method);
-        return discovery_resource_types(srv, req, item, resp);
+            return method_not_allowed(resp, "GET", req->api.method);
+        return discovery_resource_types(srv, &req->api, item, resp);
     }
     if (strcmp(coll, "Schemas") == 0) {
         if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->method);
-        return discovery_schemas(srv, req, item, resp);
+            return method_not_allowed(resp, "GET", req->api.method);
+        return discovery_schemas(srv, &req->api, item, resp);
     }
     if (strcmp(coll, "Bulk") == 0)
-        return http_error(resp, 501, NULL, "bulk operations are not supported "
+        return api_error(resp, 501, NULL, "bulk operations are not supported "
                                            "(see /ServiceProviderConfig)");
-    http_error(resp, 404, NULL, "no such endpoint");
+    api_error(resp, 404, NULL, "no such endpoint");
 }

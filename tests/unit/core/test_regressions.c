@@ -30,7 +30,7 @@
 
 #include "accounts/account_snapshot.h"
 #include "core_fixture.h"
-#include "http/http.h"
+#include "api/response.h"
 #include "accounts/identity.h"
 #include "log.h"
 #include "accounts/roles.h"
@@ -336,11 +336,11 @@ static void bug_error_detail_utf8_cut(void **state)
     struct scim_error err = { 0 };
     assert_int_equal(identity_login_name(&cfg, name, out, &err), -1);
     scimd_config_free(&cfg);
-    struct http_response resp;
+    struct api_response resp;
     memset(&resp, 0, sizeof(resp));
-    http_error_from(&resp, &err);
+    api_error_from(&resp, &err);
     bool have_body = resp.json != NULL;
-    http_response_reset(&resp);
+    api_response_reset(&resp);
     if (!have_body)
         fail_msg("the 400 for a 127-byte + 'é' userName has no JSON body");
 }
