@@ -6,7 +6,8 @@ copies holding a local account `twin` (uid/gid 4242 or the next free id) while S
 user `twin`, with the role `administrator` mapped to the local sudo group and a role group
 `developers`, and an SSH key: files answers first, so the host's `twin` is the local account.
 It must not get the SCIM user's groups through initgroups (id, getgrouplist with its own
-primary gid), and `scimctl authorized-keys twin` must print none of the SCIM user's keys.
+primary gid), and `scim-authorized-keys twin` (and its alias `scimctl authorized-keys`, which
+must answer alike) must print none of the SCIM user's keys.
 A SCIM user no local account shadows (`real`) still gets both, also with sshd's %U; a %U
 that is not the SCIM uid gets nothing, and one that is not a number is a usage error.
 Needs root (unshare, bind mounts).
@@ -71,11 +72,18 @@ class SameName(ScimTestCase):
                               capture_output=True, text=True, timeout=60)
 
     def keys(self, local_name, local_id, *args):
-        cmd = " ".join([h.binary("scimctl"), "-c", self.scimd.config_path, "authorized-keys"] +
-                       list(args))
-        p = self.run_ns(local_name, local_id, cmd + '; echo "rc=$?"')
-        out, _, rc = p.stdout.rpartition("rc=")
-        return int(rc.strip()), out, p.stderr
+        """(rc, stdout, stderr) of sshd's helper; scimctl's alias must give the same rc and
+        stdout (its messages only name another program)."""
+        helper = os.path.join(h.build_root(), "authorized_keys", "scim-authorized-keys")
+        alias = [h.binary("scimctl"), "-c", self.scimd.config_path, "authorized-keys"]
+        answers = []
+        for cmd in ([helper], alias):
+            p = self.run_ns(local_name, local_id, " ".join(cmd + list(args)) + '; echo "rc=$?"')
+            out, _, rc = p.stdout.rpartition("rc=")
+            answers.append((int(rc.strip()), out, p.stderr))
+        self.assertEqual(answers[0][:2], answers[1][:2], "helper and scimctl alias differ: %r"
+                         % (answers,))
+        return answers[0]
 
     def test_local_twin_gets_nothing(self):
         twin, twin_uid = self.make("twin")

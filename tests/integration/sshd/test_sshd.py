@@ -7,7 +7,7 @@ sshd runs in a private mount namespace (scimns.Namespace): nsswitch.conf `files 
 our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build. Set-ups:
   1. keys in AuthorizedKeysFile, PAM alone gates (pam_scim, then pam_unix only, then
      UsePAM no: the locked, expired shadow entry nss_scim serves refuses it on its own);
-  2. AuthorizedKeysCommand `scimctl authorized-keys %u %U` as user nobody;
+  2. AuthorizedKeysCommand `scim-authorized-keys %u %U` as user nobody;
   3. Debian's common-* as the real pam-auth-update builds them with our profile, for sshd
      and (pamtester) the login service: the refusal is pam_scim's, with its message;
 and a password login (keyboard-interactive) through pam_scim's auth phase.
@@ -340,48 +340,47 @@ class SshdGate(unittest.TestCase):
         self.assertLogin(self.local.name, self.local_key, "local user, UsePAM no")
 
     # -- set-up 2: AuthorizedKeysCommand ----------------------------------------------
-    def scimctl_for_sshd(self):
+    def helper_for_sshd(self):
         """A root-owned wrapper in a safe directory: sshd runs the command with a minimal
-        environment, and scimctl asks the host's NSS (files scim) who the name is, so the
-        wrapper hands it the build's libnss_scim.so.2 and the instance's cache."""
+        environment, and scim-authorized-keys asks the host's NSS (files scim) who the name
+        is, so the wrapper hands it the build's libnss_scim.so.2 and the instance's cache."""
         cls = type(self)
         if cls.safe_dir is None:
             cls.safe_dir = tempfile.mkdtemp(prefix="scim-sshd-bin-", dir="/run")
             os.chmod(cls.safe_dir, 0o755)
-        copy = os.path.join(cls.safe_dir, "scimctl")
-        shutil.copy2(h.binary("scimctl"), copy)
+        copy = os.path.join(cls.safe_dir, "scim-authorized-keys")
+        shutil.copy2(os.path.join(h.build_root(), "authorized_keys", "scim-authorized-keys"),
+                     copy)
         os.chmod(copy, 0o755)
-        wrapper = os.path.join(cls.safe_dir, "scimctl-ns")
+        wrapper = os.path.join(cls.safe_dir, "scim-authorized-keys-ns")
         with open(wrapper, "w") as f:
             f.write("#!/bin/sh\nexport LD_LIBRARY_PATH='%s' SCIM_NSS_CACHE='%s'\n"
                     "exec '%s' \"$@\"\n" % (scimns.nss_libdir(), self.scimd.cache_path, copy))
         os.chmod(wrapper, 0o755)
         return wrapper
 
-    def authorized_keys_as_nobody(self, scimctl, *extra):
+    def authorized_keys_as_nobody(self, helper, *extra):
         p = self.ns.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                         scimctl, "-c", self.scimd.config_path, "authorized-keys",
-                         self.login] + list(extra), timeout=10)
+                         helper, self.login] + list(extra), timeout=10)
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout
 
     def test_4_authorized_keys_command(self):
-        scimctl = self.scimctl_for_sshd()
+        helper = self.helper_for_sshd()
         with open(self.scim_key + ".pub") as f:
             pub = f.read().strip()
         # Only the keys gate here: the PAM account phase lets everyone through.
         self.pam_service(["account  required pam_permit.so"])
         self.sshd.start(["UsePAM yes", "AuthorizedKeysFile none",
-                         "AuthorizedKeysCommand %s -c %s authorized-keys %%u %%U"
-                         % (scimctl, self.scimd.config_path),
+                         "AuthorizedKeysCommand %s %%u %%U" % helper,
                          "AuthorizedKeysCommandUser nobody"])
-        self.assertEqual(self.authorized_keys_as_nobody(scimctl).strip(), pub)
+        self.assertEqual(self.authorized_keys_as_nobody(helper).strip(), pub)
         uid = self.ns.run(["id", "-u", self.login]).stdout.strip()
-        self.assertEqual(self.authorized_keys_as_nobody(scimctl, uid).strip(), pub)
-        self.assertLogin(self.login, self.scim_key, "keys served by scimctl")
+        self.assertEqual(self.authorized_keys_as_nobody(helper, uid).strip(), pub)
+        self.assertLogin(self.login, self.scim_key, "keys served by scim-authorized-keys")
 
         self.set_active(False)
-        self.assertEqual(self.authorized_keys_as_nobody(scimctl), "")
+        self.assertEqual(self.authorized_keys_as_nobody(helper), "")
         p = self.assertRefused(self.login, self.scim_key, "keys withheld")
         self.assertIn("Permission denied (publickey)", p.stderr)
 
