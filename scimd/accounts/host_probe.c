@@ -1,0 +1,50 @@
+#include "accounts/host_probe.h"
+
+#include <stdbool.h>
+
+#include "host_nss.h"
+
+static bool ours(const struct scimd_config *cfg, uint32_t id)
+{
+    return (id >= cfg->uid_min && id <= cfg->uid_max) || (id >= cfg->gid_min && id <= cfg->gid_max);
+}
+
+int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err)
+{
+    uint32_t id = 0;
+    int r = host_nss_id(HOST_NSS_PWNAM, login, 0, &id, NULL);
+    if (r < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether login name '%s' exists on this host (the name "
+                              "service failed); retry later", login);
+    if (r == 1 && !ours(cfg, id))
+        return scim_error_set(err, 409, "uniqueness",
+                              "login name '%s' already belongs to a local account (uid %u) on "
+                              "this host; SCIM users never shadow local accounts",
+                              login, (unsigned)id);
+    r = host_nss_id(HOST_NSS_GRNAM, login, 0, &id, NULL);
+    if (r < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", login);
+    if (r == 1 && !ours(cfg, id))
+        return scim_error_set(err, 409, "uniqueness",
+                              "login name '%s' is already a local group (gid %u) on this host, "
+                              "so it cannot be the user's private group",
+                              login, (unsigned)id);
+    return 0;
+}
+
+int identity_host_group_gid(const char *name, uint32_t *gid)
+{
+    return host_nss_id(HOST_NSS_GRNAM, name, 0, gid, NULL);
+}
+
+int host_probe_id_state(uint32_t id)
+{
+    uint32_t unused;
+    int pw = host_nss_id(HOST_NSS_PWUID, NULL, id, &unused, NULL);
+    if (pw != 0)
+        return pw;
+    return host_nss_id(HOST_NSS_GRGID, NULL, id, &unused, NULL);
+}

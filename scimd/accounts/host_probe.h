@@ -1,0 +1,20 @@
+/* What the host's NSS (files, sssd, LDAP, ...) says about a name or an id, through the one
+ * rule of common/host_nss.c: "cannot tell" is never "free", so callers fail closed. */
+#pragma once
+
+#include <stdint.h>
+
+#include "scimd_config.h"
+#include "proto/scim_error.h"
+
+/* Refuses (409 uniqueness) a login name the host already resolves to an account or group that
+ * is not ours (an id outside our ranges): a SCIM push must never shadow a local account. */
+int identity_check_host(const struct scimd_config *cfg, const char *login, struct scim_error *err);
+
+/* A group's gid by name through the host's NSS, growing the buffer on ERANGE: 1 found,
+ * 0 not found, -1 when NSS failed (callers fail closed). */
+int identity_host_group_gid(const char *name, uint32_t *gid);
+
+/* 1 when the host resolves id as a user or a group, 0 when both lookups positively say
+ * "not found", -1 when NSS failed (callers fail closed: "could not ask" is never "free"). */
+int host_probe_id_state(uint32_t id);
