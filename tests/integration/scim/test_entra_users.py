@@ -365,5 +365,48 @@ class EntraAdminAppRole(ScimTestCase):
         self.assertNotRegex(self.scimd.scimctl("cache", "dump").stdout, r"(?m)^  admin:")
 
 
+class EntraSshKeyExtension(ScimTestCase):
+    """docs/entra-id.md maps a directory extension onto
+    `urn:...:linux:1.0:User:sshPublicKeys[primary eq "True"].value`: Entra then sends the key
+    in the extension object on create, and as a value-path PATCH on later changes."""
+
+    KEY1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9yZ2FuaXNhdGlvbi1zYW1lLW5hbWUtdGVzdC1rZXkx laptop"
+    KEY2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5IGZvciBzY2ltZCB0ZXN0cyBvbmx5 desktop"
+    PATH = h.URN_LINUX_USER + ':sshPublicKeys[primary eq "True"].value'
+
+    def keys(self, uid):
+        ext = self.get_user(uid).get(h.URN_LINUX_USER, {})
+        return [(k.get("value"), k.get("primary")) for k in ext.get("sshPublicKeys", [])]
+
+    def test_key_from_a_directory_extension(self):
+        entra = self.scimd.client(auth="bearer")
+        resp = entra.post("/Users", {
+            "schemas": [h.URN_USER, h.URN_LINUX_USER], "userName": test_user_name(),
+            "active": True, "externalId": "mailnick",
+            h.URN_LINUX_USER: {"sshPublicKeys": [{"primary": True, "value": self.KEY1}]}})
+        self.assertEqual(resp.status, 201, resp.describe())
+        uid = resp.json["id"]
+        self.assertEqual(self.keys(uid), [(self.KEY1, True)])
+        # the extension attribute changed in Entra: Replace on the value path
+        resp = entra.patch_ops("/Users/" + uid, [
+            {"op": "Replace", "path": self.PATH, "value": self.KEY2}])
+        self.assertIn(resp.status, (200, 204), resp.describe())
+        self.assertEqual(self.keys(uid), [(self.KEY2, True)])
+        # a user created without the attribute gets it later through Add
+        resp = entra.post("/Users", {"schemas": [h.URN_USER], "userName": test_user_name(),
+                                     "active": True})
+        self.assertEqual(resp.status, 201, resp.describe())
+        uid2 = resp.json["id"]
+        resp = entra.patch_ops("/Users/" + uid2, [
+            {"op": "Add", "path": self.PATH, "value": self.KEY1}])
+        self.assertIn(resp.status, (200, 204), resp.describe())
+        self.assertEqual(self.keys(uid2), [(self.KEY1, True)])
+        # a value that is not a plain public key is refused, and the stored key stays
+        resp = entra.patch_ops("/Users/" + uid2, [
+            {"op": "Replace", "path": self.PATH, "value": 'command="id" ' + self.KEY2}])
+        self.assertScimError(resp, 400, "invalidValue")
+        self.assertEqual(self.keys(uid2), [(self.KEY1, True)])
+
+
 if __name__ == "__main__":
     main()
