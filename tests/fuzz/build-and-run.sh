@@ -19,15 +19,13 @@ set -eu
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 shift 2
-targets=${*:-filter patch resource cache config proto-filter proto-patch}
+targets=${*:-filter patch resource cache config}
 seconds=${FUZZ_SECONDS:-10}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC_FUZZ:-clang}
 work=${FUZZ_WORKDIR:-$build/tests/fuzz/work}
 fuzzdir=$src/tests/fuzz
 mkdir -p "$work/bin"
-# sample resources of the tests/fuzz/proto targets
-export SCIMPROTO_FUZZ_DATA="$src/tests/unit/proto/data"
 
 if ! command -v "$cc" >/dev/null 2>&1; then
     echo "1..0 # SKIP $cc not found"
@@ -44,8 +42,7 @@ for f in "$src"/common/*.c; do
 done
 jansson=$(pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
 
-# The config parser includes "../config.h" (meson's generated one, in BUILD_ROOT):
-# reach it through a directory one level below BUILD_ROOT.
+# The config parser includes meson's generated config.h: -I"$build" reaches it.
 compile() {
     name=$1
     shift
@@ -67,12 +64,6 @@ build_target() {
         # shellcheck disable=SC2086
         compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$src/common" \
             -I"$build" "$fuzzdir/fuzz_$1.c" $proto_src "$src/common/scim_names.c" $jansson || return 1 ;;
-    proto-filter | proto-patch)
-        # the protocol engineer's own targets (tests/fuzz/proto/): projection lists and
-        # sortBy paths too, and a fixed-point check of validation after PATCH
-        # shellcheck disable=SC2086
-        compile "$1" -include stddef.h -I"$src/scimd/proto" -I"$build" \
-            "$fuzzdir/proto/fuzz_${1#proto-}.c" $proto_src $jansson || return 1 ;;
     cache)
         # shellcheck disable=SC2086
         compile cache -I"$src/common" "$fuzzdir/fuzz_cache.c" $cache_src "$crc_src" || return 1
@@ -98,8 +89,6 @@ build_target() {
 seed_dirs() {
     [ -d "$fuzzdir/$1/corpus" ] && echo "$fuzzdir/$1/corpus"
     case $1 in
-    filter | proto-filter) echo "$fuzzdir/proto/filter" ;;
-    patch | proto-patch) echo "$fuzzdir/proto/patch" ;;
     cache) echo "$work/seeds/cache" ;;
     config) echo "$work/seeds/config" ;;
     esac

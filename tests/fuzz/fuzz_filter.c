@@ -1,14 +1,17 @@
 /* libFuzzer target: SCIM filter parser (RFC 7644 §3.4.2.2) and matcher.
  * The input is a filter expression as scimd receives it after URL decoding. It is parsed
  * against the User and Group resource types; each filter that parses is matched against a
- * fixed user and group, and parsed again as an element filter of emails (as in a PATCH
- * value path), whose template is built the way PATCH builds a new element. */
+ * fixed user and group (a User filter against the group too), and parsed again as an element
+ * filter of emails (as in a PATCH value path), whose template is built the way PATCH builds a
+ * new element. The same text is also tried as attributes/excludedAttributes lists and as a
+ * sortBy path. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
 #include "fuzz_common.h"
+#include "validate.h"
 
 static json_t *sample_user, *sample_group, *empty_resource;
 
@@ -26,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void try_resource_filter(const char *text, const struct scim_resource_type *rt,
-                                const json_t *sample)
+                                const json_t *sample, const json_t *other)
 {
     struct scim_error err;
     scim_error_clear(&err);
@@ -38,6 +41,7 @@ static void try_resource_filter(const char *text, const struct scim_resource_typ
         return;
     }
     (void)scim_filter_match(f, sample);
+    (void)scim_filter_match(f, other); /* a resource of another type */
     (void)scim_filter_match(f, empty_resource); /* every attribute absent */
     const char *eq = scim_filter_simple_eq(f, rt == &scim_rt_user ? "userName" : "displayName");
     if (eq)
@@ -74,11 +78,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = fuzz_cstring(data, size);
     if (!text)
         return 0;
-    try_resource_filter(text, &scim_rt_user, sample_user);
-    try_resource_filter(text, &scim_rt_group, sample_group);
+    try_resource_filter(text, &scim_rt_user, sample_user, sample_group);
+    try_resource_filter(text, &scim_rt_group, sample_group, sample_user);
     /* element filters take (text, len): pass the raw bytes, embedded NULs included */
     try_element_filter((const char *)data, size, "emails", sample_user, &scim_rt_user);
     try_element_filter(text, strlen(text), "members", sample_group, &scim_rt_group);
+    /* the same text as projection lists and a sortBy path */
+    json_decref(scim_resource_project(sample_user, &scim_rt_user, text, text));
+    (void)scim_resource_compare(sample_user, sample_group, &scim_rt_user, text);
     free(text);
     return 0;
 }
