@@ -17,7 +17,7 @@ struct api_response {
     const char *content_type;
     char *location;         /* owned */
     char *etag;             /* owned */
-    const char *allow;
+    char allow[48];         /* the Allow header of a 405, "" for none */
     bool www_authenticate;
     unsigned retry_after;
 };

@@ -93,7 +93,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
     if (resp->etag)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
-    if (resp->allow)
+    if (resp->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
     if (resp->www_authenticate) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"scimd\"");

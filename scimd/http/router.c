@@ -8,33 +8,108 @@
 #include "server.h"
 
 #include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-static bool method_is(const struct http_exchange *req, const char *m)
+enum method {
+    M_GET = 1u << 0,
+    M_HEAD = 1u << 1,
+    M_POST = 1u << 2,
+    M_PUT = 1u << 3,
+    M_PATCH = 1u << 4,
+    M_DELETE = 1u << 5,
+};
+
+/* In the order Allow lists them. */
+static const struct {
+    enum method bit;
+    const char *name;
+} methods[] = {
+    { M_GET, "GET" },     { M_HEAD, "HEAD" },   { M_POST, "POST" },
+    { M_PUT, "PUT" },     { M_PATCH, "PATCH" }, { M_DELETE, "DELETE" },
+};
+
+static unsigned method_bit(const char *name)
 {
-    return strcmp(req->api.method, m) == 0;
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (strcmp(name, methods[i].name) == 0)
+            return methods[i].bit;
+    return 0;
 }
 
-static void method_not_allowed(struct api_response *resp, const char *allow, const char *method)
+/* 0 when the route takes the request's method; otherwise resp holds the 405 and its Allow,
+ * generated from the route's methods. */
+static int check_method(const struct http_exchange *req, unsigned allowed,
+                        struct api_response *resp)
 {
-    api_error(resp, 405, NULL, "method %s is not allowed here (allowed: %s)", method, allow);
-    resp->allow = allow;
+    if (method_bit(req->api.method) & allowed)
+        return 0;
+    char allow[sizeof(resp->allow)] = "";
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (allowed & methods[i].bit)
+            snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+                     allow[0] ? ", " : "", methods[i].name);
+    api_error(resp, 405, NULL, "method %s is not allowed here (allowed: %s)", req->api.method,
+              allow);
+    memcpy(resp->allow, allow, sizeof(allow));
+    return -1;
 }
 
-/* Endpoint names match in any case, as attribute names do: clients send /users and
- * /serviceproviderconfig, and other SCIM servers accept them. Ids after them stay exact. */
-static void canonical_collection(char *coll)
+/* What follows the collection name in a path. */
+enum shape {
+    COLLECTION = 1u << 0, /* "/Users", "/Users/" */
+    ITEM = 1u << 1,       /* "/Users/abc" */
+};
+
+typedef void (*handler_fn)(struct scimd_server *srv, struct api_request *req, const char *item,
+                           struct api_response *resp);
+
+static void users_coll(struct scimd_server *srv, struct api_request *req, const char *item,
+                       struct api_response *resp)
 {
-    static const char *const names[] = { "Users", "Groups", "ServiceProviderConfig",
-                                         "ResourceTypes", "Schemas", "Bulk" };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcasecmp(coll, names[i]) == 0) {
-            strcpy(coll, names[i]); /* same length as what it replaces */
-            return;
-        }
-    }
+    users_collection(srv, req, resp);
 }
+
+static void groups_coll(struct scimd_server *srv, struct api_request *req, const char *item,
+                        struct api_response *resp)
+{
+    groups_collection(srv, req, resp);
+}
+
+static void service_provider_config(struct scimd_server *srv, struct api_request *req,
+                                    const char *item, struct api_response *resp)
+{
+    discovery_service_provider_config(srv, req, resp);
+}
+
+static void bulk(struct scimd_server *srv, struct api_request *req, const char *item,
+                 struct api_response *resp)
+{
+    api_error(resp, 501, NULL, "bulk operations are not supported (see /ServiceProviderConfig)");
+}
+
+/* The SCIM endpoints under base_path. Collection names match in any case, as attribute names
+ * do: clients send /users and /serviceproviderconfig, and other SCIM servers accept them. Ids
+ * after them stay exact. The metric label of a known name is its first row's when the shape
+ * does not match. */
+static const struct route {
+    const char *collection;
+    unsigned shapes;
+    unsigned methods; /* 0: any method, even one unknown here */
+    handler_fn handler;
+    enum metrics_route label;
+} routes[] = {
+    { "Users", COLLECTION, M_GET | M_POST, users_coll, ROUTE_USERS },
+    { "Users", ITEM, M_GET | M_PUT | M_PATCH | M_DELETE, users_item, ROUTE_USER },
+    { "Groups", COLLECTION, M_GET | M_POST, groups_coll, ROUTE_GROUPS },
+    { "Groups", ITEM, M_GET | M_PUT | M_PATCH | M_DELETE, groups_item, ROUTE_GROUP },
+    { "ServiceProviderConfig", COLLECTION, M_GET, service_provider_config, ROUTE_DISCOVERY },
+    { "ResourceTypes", COLLECTION | ITEM, M_GET, discovery_resource_types, ROUTE_DISCOVERY },
+    { "Schemas", COLLECTION | ITEM, M_GET, discovery_schemas, ROUTE_DISCOVERY },
+    /* The answer is 501 whatever was asked. */
+    { "Bulk", COLLECTION | ITEM, 0, bulk, ROUTE_OTHER },
+};
 
 /* Splits "/Users/abc" into collection "Users" and item "abc" (no further segments). */
 static bool split_path(const char *path, char *coll, size_t coll_len, const char **item)
@@ -57,6 +132,31 @@ static bool split_path(const char *path, char *coll, size_t coll_len, const char
         *item = slash + 1;
     }
     return true;
+}
+
+/* The route of a path below base_path; NULL for none. *label is the metric label of a known
+ * collection name even when its shape has no route. */
+static const struct route *classify(const char *path, const char **item,
+                                    enum metrics_route *label)
+{
+    char coll[32];
+    const struct route *named = NULL;
+    if (!split_path(path, coll, sizeof(coll), item))
+        return NULL;
+    unsigned shape = *item ? ITEM : COLLECTION;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcasecmp(coll, routes[i].collection) != 0)
+            continue;
+        if (!named)
+            named = &routes[i];
+        if (routes[i].shapes & shape) {
+            *label = routes[i].label;
+            return &routes[i];
+        }
+    }
+    if (named)
+        *label = named->label;
+    return NULL;
 }
 
 static void serve_metrics(struct scimd_server *srv, struct api_response *resp)
@@ -102,82 +202,39 @@ static int authenticate(struct scimd_server *srv, struct http_exchange *req,
 void router_dispatch(struct scimd_server *srv, struct http_exchange *req,
                      struct api_response *resp)
 {
+    /* Outside base_path: a method that does not fit is refused before any authentication. */
     if (strcmp(req->url, "/healthz") == 0) {
         req->route = ROUTE_HEALTHZ;
-        if (!method_is(req, "GET") && !method_is(req, "HEAD"))
-            return method_not_allowed(resp, "GET, HEAD", req->api.method);
+        if (check_method(req, M_GET | M_HEAD, resp) < 0)
+            return;
         resp->status = 200;
         resp->json = json_pack("{s:s}", "status", "ok");
         return;
     }
     if (strcmp(req->url, "/metrics") == 0) {
         req->route = ROUTE_METRICS;
-        if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->api.method);
+        if (check_method(req, M_GET, resp) < 0)
+            return;
         if (srv->cfg->metrics_auth && authenticate(srv, req, resp) < 0)
             return;
-        return serve_metrics(srv, resp);
+        serve_metrics(srv, resp);
+        return;
     }
-    if (!req->path)
-        return api_error(resp, 404, NULL, "no such endpoint: the SCIM API is under %s",
-                          srv->cfg->base_path[0] ? srv->cfg->base_path : "/");
-    char coll[32];
+    if (!req->path) {
+        api_error(resp, 404, NULL, "no such endpoint: the SCIM API is under %s",
+                  srv->cfg->base_path[0] ? srv->cfg->base_path : "/");
+        return;
+    }
     const char *item = NULL;
-    bool routable = split_path(req->path, coll, sizeof(coll), &item);
-    if (routable)
-        canonical_collection(coll);
-    if (routable && strcmp(coll, "Users") == 0)
-        req->route = item ? ROUTE_USER : ROUTE_USERS;
-    else if (routable && strcmp(coll, "Groups") == 0)
-        req->route = item ? ROUTE_GROUP : ROUTE_GROUPS;
-    else if (routable && (strcmp(coll, "ServiceProviderConfig") == 0 ||
-                          strcmp(coll, "ResourceTypes") == 0 || strcmp(coll, "Schemas") == 0))
-        req->route = ROUTE_DISCOVERY;
+    const struct route *r = classify(req->path, &item, &req->route);
     /* Authenticate before saying whether a route exists. */
     if (authenticate(srv, req, resp) < 0)
         return;
-    if (!routable)
-        return api_error(resp, 404, NULL, "no such endpoint");
-
-    if (strcmp(coll, "Users") == 0) {
-        if (!item) {
-            if (!method_is(req, "GET") && !method_is(req, "POST"))
-                return method_not_allowed(resp, "GET, POST", req->api.method);
-            return users_collection(srv, &req->api, resp);
-        }
-        if (!method_is(req, "GET") && !method_is(req, "PUT") && !method_is(req, "PATCH") &&
-            !method_is(req, "DELETE"))
-            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->api.method);
-        return users_item(srv, &req->api, item, resp);
+    if (!r) {
+        api_error(resp, 404, NULL, "no such endpoint");
+        return;
     }
-    if (strcmp(coll, "Groups") == 0) {
-        if (!item) {
-            if (!method_is(req, "GET") && !method_is(req, "POST"))
-                return method_not_allowed(resp, "GET, POST", req->api.method);
-            return groups_collection(srv, &req->api, resp);
-        }
-        if (!method_is(req, "GET") && !method_is(req, "PUT") && !method_is(req, "PATCH") &&
-            !method_is(req, "DELETE"))
-            return method_not_allowed(resp, "GET, PUT, PATCH, DELETE", req->api.method);
-        return groups_item(srv, &req->api, item, resp);
-    }
-    if (strcmp(coll, "ServiceProviderConfig") == 0 && !item) {
-        if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->api.method);
-        return discovery_service_provider_config(srv, &req->api, resp);
-    }
-    if (strcmp(coll, "ResourceTypes") == 0) {
-        if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->api.method);
-        return discovery_resource_types(srv, &req->api, item, resp);
-    }
-    if (strcmp(coll, "Schemas") == 0) {
-        if (!method_is(req, "GET"))
-            return method_not_allowed(resp, "GET", req->api.method);
-        return discovery_schemas(srv, &req->api, item, resp);
-    }
-    if (strcmp(coll, "Bulk") == 0)
-        return api_error(resp, 501, NULL, "bulk operations are not supported "
-                                           "(see /ServiceProviderConfig)");
-    api_error(resp, 404, NULL, "no such endpoint");
+    if (r->methods && check_method(req, r->methods, resp) < 0)
+        return;
+    r->handler(srv, &req->api, item, resp);
 }
