@@ -18,7 +18,10 @@
 #include "accounts/roles.h"
 #include "store/tokens.h"
 #include "accounts/user_removal.h"
+#include "store/users_admin.h"
+#include "store/users_query.h"
 #include "store/users_repo.h"
+#include "api/render_resource.h"
 
 static void usage(FILE *out)
 {
@@ -135,7 +138,7 @@ struct users_delete {
 static int users_delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
 {
     struct users_delete *d = arg;
-    int r = users_repo_find_by_key(db, "login", d->login, &d->row, err);
+    int r = users_repo_find_by_key(db, USERS_KEY_LOGIN, d->login, &d->row, err);
     if (r < 0)
         return -1;
     if (r == 0)
@@ -179,12 +182,20 @@ out:
     return ret;
 }
 
+static void print_user_line(const char *login, int64_t uid, bool active, const char *id,
+                            const char *user_name, void *arg)
+{
+    (void)arg;
+    printf("%-24s %-10lld %-11s %-36s %s\n", login, (long long)uid,
+           active ? "active" : "deactivated", id, user_name);
+}
+
 static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
 {
     struct store *st = NULL;
     struct scim_error e;
     sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
+    char sql_err[512];
     int ret = 1;
     bool list = argc == 1 && strcmp(argv[0], "list") == 0;
     bool show = argc == 2 && strcmp(argv[0], "show") == 0;
@@ -202,29 +213,21 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
         goto out;
     }
     if (list) {
-        if (sqlite3_prepare_v2(db, "SELECT login, uid, active, id, user_name FROM users ORDER BY uid",
-                               -1, &s, NULL) != SQLITE_OK)
-            goto sql_error;
         printf("%-24s %-10s %-11s %-36s %s\n", "LOGIN", "UID", "STATE", "ID", "USERNAME");
-        while (sqlite3_step(s) == SQLITE_ROW)
-            printf("%-24s %-10lld %-11s %-36s %s\n", sqlite3_column_text(s, 0),
-                   (long long)sqlite3_column_int64(s, 1),
-                   sqlite3_column_int(s, 2) ? "active" : "deactivated", sqlite3_column_text(s, 3),
-                   sqlite3_column_text(s, 4));
+        if (users_admin_list(db, print_user_line, NULL, sql_err, sizeof(sql_err)) < 0)
+            goto sql_error;
         ret = 0;
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users WHERE id = ?1"
-                               " OR user_name_key = lower(?1) OR login = lower(?1)",
-                           -1, &s, NULL) != SQLITE_OK)
+    struct user_row row;
+    int found = users_admin_find(db, argv[1], &row, sql_err, sizeof(sql_err));
+    if (found == -1)
         goto sql_error;
-    sqlite3_bind_text(s, 1, argv[1], -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (found == 0) {
         fprintf(stderr, "scimctl: no user '%s'\n", argv[1]);
         goto out;
     }
-    struct user_row row;
-    if (users_repo_from_stmt(s, &row) < 0) {
+    if (found < 0) {
         fprintf(stderr, "scimctl: stored user is unreadable\n");
         goto out;
     }
@@ -248,9 +251,8 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
     ret = 0;
     goto out;
 sql_error:
-    fprintf(stderr, "scimctl: %s\n", sqlite3_errmsg(db));
+    fprintf(stderr, "scimctl: %s\n", sql_err);
 out:
-    sqlite3_finalize(s);
     if (db)
         store_reader_put(st, db);
     store_close(st);

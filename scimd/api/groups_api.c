@@ -10,16 +10,17 @@
 
 #include "accounts/audit.h"
 #include "accounts/exporter.h"
+#include "store/groups_query.h"
 #include "store/groups_repo.h"
 #include "accounts/identity.h"
 #include "accounts/linux_names.h"
 #include "api/listing.h"
 #include "accounts/name_skips.h"
-#include "proto/filter.h"
 #include "proto/patch.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
 #include "api/render_cache.h"
+#include "api/render_resource.h"
 #include "scim_names.h"
 #include "server.h"
 #include "api/field_strings.h"
@@ -66,14 +67,14 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
         return 0;
     }
     *mapped = mapped_local(cfg, display, name) != NULL;
-    const char *what = NULL;
-    int r = linux_name_taken(db, name, self_id, &what, err);
+    enum linux_name_owner owner = LINUX_NAME_FREE;
+    int r = linux_name_taken_by(db, name, self_id, &owner, err);
     if (r < 0)
         return -1;
     if (r)
         return scim_error_set(err, 409, "uniqueness",
                               "displayName '%.128s' gives the Linux group name '%s', which is "
-                              "already %s", display, name, what);
+                              "already %s", display, name, linux_name_owner_describe(owner));
     if (*mapped)
         return 0;
     const char *reserved = linux_name_reserved(cfg, name);
@@ -102,7 +103,7 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
 
 static bool etag_ok(const char *if_match, int64_t version)
 {
-    return !if_match || http_etag_matches(if_match, version);
+    return !if_match || scim_etag_matches(if_match, version);
 }
 
 /* Splits a validated resource into the stored doc (without members) and its members. */
@@ -246,10 +247,10 @@ out:
     return ret;
 }
 
-static json_t *parse_group_body(const struct http_request *req, enum scim_write_mode mode,
+static json_t *parse_group_body(const struct api_request *req, enum scim_write_mode mode,
                                 struct scim_error *err)
 {
-    json_t *body = http_json_body(req, err);
+    json_t *body = api_json_body(req, err);
     if (!body)
         return NULL;
     if (mode != (enum scim_write_mode)-1 &&
@@ -275,33 +276,33 @@ static bool members_excluded(const char *attributes, const char *excluded)
     return attributes && !strcasestr(attributes, "members");
 }
 
-static void respond_group(struct scimd_server *srv, struct http_request *req,
-                          struct http_response *resp, int status, const struct group_row *row)
+static void respond_group(struct scimd_server *srv, struct api_request *req,
+                          struct api_response *resp, int status, const struct group_row *row)
 {
     struct scim_error err;
-    const char *attrs = http_query(req, "attributes");
-    const char *excl = http_query(req, "excludedAttributes");
+    const char *attrs = api_query(req, "attributes");
+    const char *excl = api_query(req, "excludedAttributes");
     sqlite3 *db = store_reader_get(srv->store, &err);
     if (!db)
-        return http_error_from(resp, &err);
+        return api_error_from(resp, &err);
     json_t *res = group_row_to_resource(db, row, req->base_url, !members_excluded(attrs, excl));
     store_reader_put(srv->store, db);
     json_t *projected = res ? listing_project(res, &scim_rt_group, attrs, excl) : NULL;
     json_decref(res);
     if (!projected)
-        return http_error(resp, 500, NULL, "cannot render group");
-    http_respond_resource(req, resp, status, projected, row->version, "Groups", row->id);
+        return api_error(resp, 500, NULL, "cannot render group");
+    api_respond_resource(req, resp, status, projected, row->version, "Groups", row->id);
 }
 
-static void run_group_write(struct scimd_server *srv, struct http_request *req,
-                            struct group_write *w, struct http_response *resp, int ok_status)
+static void run_group_write(struct scimd_server *srv, struct api_request *req,
+                            struct group_write *w, struct api_response *resp, int ok_status)
 {
     struct scim_error err;
     scim_error_clear(&err);
     w->srv = srv;
-    w->if_match = http_header(req, "If-Match");
+    w->if_match = api_header(req, "If-Match");
     if (store_write(srv->store, group_write_fn, w, &err) < 0)
-        return http_error_from(resp, &err);
+        return api_error_from(resp, &err);
     if (w->changed) {
         static const char *const actions[] = { "create", "replace", "patch", "delete" };
         /* Users show their groups: a group change can alter any rendered user. */
@@ -313,115 +314,96 @@ static void run_group_write(struct scimd_server *srv, struct http_request *req,
     /* PATCH answers 204 unless the client asked for attributes (RFC 7644 §3.5.2): a
      * 10,000-member group would otherwise travel back on every membership change. */
     if (w->op == G_DELETE ||
-        (w->op == G_PATCH && !http_query(req, "attributes") && !http_query(req, "excludedAttributes"))) {
+        (w->op == G_PATCH && !api_query(req, "attributes") && !api_query(req, "excludedAttributes"))) {
         resp->status = 204;
         return;
     }
     respond_group(srv, req, resp, ok_status, &w->row);
 }
 
-static void list_groups(struct scimd_server *srv, struct http_request *req,
-                        struct http_response *resp)
+/* A listed group: rendered (members only when they may be shown or filtered on). */
+static int list_group_row(sqlite3 *db, const struct group_row *row, void *arg,
+                          struct scim_error *err)
 {
-    struct scim_error err;
-    struct listing l;
-    struct scim_filter *f = NULL;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    json_t *page = json_array();
-    int64_t total = 0;
-    int rc;
-    scim_error_clear(&err);
-
-    if (!page || listing_parse(req, &l, &err) < 0)
-        goto fail;
-    if (l.filter && !(f = scim_filter_parse(l.filter, &scim_rt_group, &err)))
-        goto fail;
-    db = store_reader_get(srv->store, &err);
-    if (!db)
-        goto fail;
-    const char *eq;
-    if (f && (eq = scim_filter_simple_eq(f, "displayName"))) {
-        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups"
-                                    " WHERE display_name = ?1 COLLATE NOCASE", -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
-    } else if (f && (eq = scim_filter_simple_eq(f, "externalId"))) {
-        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups WHERE external_id = ?",
-                                -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, eq, -1, SQLITE_STATIC);
-    } else {
-        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups ORDER BY rowid", -1,
-                                &s, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        store_sqlite_error(db, rc, &err, "list groups");
-        goto fail;
-    }
-    bool with_members = f || !members_excluded(l.attributes, l.excluded_attributes);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct group_row row;
-        if (groups_repo_from_stmt(s, &row) < 0)
-            continue;
-        json_t *res = group_row_to_resource(db, &row, req->base_url, with_members);
-        group_row_clear(&row);
-        if (!res)
-            continue;
-        if (f && !scim_filter_match(f, res)) {
-            json_decref(res);
-            continue;
-        }
-        listing_add(&l, &scim_rt_group, page, &total, res);
-    }
-    if (rc != SQLITE_DONE) {
-        store_sqlite_error(db, rc, &err, "list groups");
-        goto fail;
-    }
-    resp->status = 200;
-    resp->json = listing_response(page, total, l.start_index);
-    page = NULL;
-    goto out;
-fail:
-    http_error_from(resp, &err);
-out:
-    sqlite3_finalize(s);
-    store_reader_put(srv->store, db);
-    scim_filter_free(f);
-    json_decref(page);
+    (void)err;
+    struct listing_run *run = arg;
+    bool with_members = run->filter ||
+                        !members_excluded(run->l->attributes, run->l->excluded_attributes);
+    json_t *res = group_row_to_resource(db, row, run->base_url, with_members);
+    if (res)
+        listing_emit(run, res);
+    return 0;
 }
 
-void groups_collection(struct scimd_server *srv, struct http_request *req,
-                       struct http_response *resp)
+static int list_groups_run(sqlite3 *db, const struct listing_query *lq, struct listing_run *run,
+                           struct scim_error *err)
+{
+    struct groups_query q = { .kind = lq->kind == LISTING_QUERY_KEY ? GROUPS_QUERY_KEY
+                                                                     : GROUPS_QUERY_ALL,
+                              .key = (enum groups_key)lq->key, .value = lq->value };
+    return groups_query_each(db, &q, list_group_row, run, "list groups", err);
+}
+
+static const struct listing_index groups_indexes[] = {
+    { "displayName", GROUPS_KEY_DISPLAY_NAME, NULL },
+    { "externalId", GROUPS_KEY_EXTERNAL_ID, NULL },
+};
+
+/* No count: a listing without a filter reads every group (members are rendered per group
+ * anyway, so paging in the store would save little). */
+static const struct listing_source groups_listing = {
+    .rt = &scim_rt_group,
+    .what = "list groups",
+    .indexes = groups_indexes,
+    .n_indexes = sizeof(groups_indexes) / sizeof(groups_indexes[0]),
+    .run = list_groups_run,
+};
+
+static void list_groups(struct scimd_server *srv, struct api_request *req,
+                        struct api_response *resp)
+{
+    struct scim_error err;
+    scim_error_clear(&err);
+    json_t *list = listing_list(srv->store, req, &groups_listing, &err);
+    if (!list) {
+        api_error_from(resp, &err);
+        return;
+    }
+    resp->status = 200;
+    resp->json = list;
+}
+
+void groups_collection(struct scimd_server *srv, struct api_request *req,
+                       struct api_response *resp)
 {
     if (strcmp(req->method, "GET") == 0)
         return list_groups(srv, req, resp);
     struct scim_error err;
     json_t *body = parse_group_body(req, SCIM_WRITE_CREATE, &err);
     if (!body)
-        return http_error_from(resp, &err);
+        return api_error_from(resp, &err);
     struct group_write w = { .op = G_CREATE, .body = body };
     run_group_write(srv, req, &w, resp, 201);
     group_row_clear(&w.row);
     json_decref(body);
 }
 
-void groups_item(struct scimd_server *srv, struct http_request *req, const char *id,
-                 struct http_response *resp)
+void groups_item(struct scimd_server *srv, struct api_request *req, const char *id,
+                 struct api_response *resp)
 {
     struct scim_error err;
     scim_error_clear(&err);
     if (strlen(id) > 64 || strspn(id, "0123456789abcdefABCDEF-") != strlen(id))
-        return http_error(resp, 404, NULL, "no group with id '%.64s'", id);
+        return api_error(resp, 404, NULL, "no group with id '%.64s'", id);
     if (strcmp(req->method, "GET") == 0) {
         struct group_row row = { 0 };
         sqlite3 *db = store_reader_get(srv->store, &err);
         int r = db ? groups_repo_get(db, id, &row, &err) : -1;
         store_reader_put(srv->store, db);
         if (r < 0)
-            http_error_from(resp, &err);
+            api_error_from(resp, &err);
         else if (r == 0)
-            http_error(resp, 404, NULL, "no group with id '%s'", id);
+            api_error(resp, 404, NULL, "no group with id '%s'", id);
         else
             respond_group(srv, req, resp, 200, &row);
         group_row_clear(&row);
@@ -436,7 +418,7 @@ void groups_item(struct scimd_server *srv, struct http_request *req, const char 
         w.op = put ? G_REPLACE : G_PATCH;
         body = parse_group_body(req, put ? SCIM_WRITE_REPLACE : (enum scim_write_mode)-1, &err);
         if (!body)
-            return http_error_from(resp, &err);
+            return api_error_from(resp, &err);
         w.body = body;
     }
     run_group_write(srv, req, &w, resp, 200);

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <jansson.h>
+#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "http/http.h"
+#include "api/request.h"
+#include "proto/scim_error.h"
 
 #define LISTING_MAX_RESULTS 1000
 
@@ -17,7 +20,7 @@ struct listing {
 };
 
 /* Reads startIndex, count, filter, attributes, excludedAttributes; 400 on a non-integer. */
-int listing_parse(const struct http_request *req, struct listing *out, struct scim_error *err);
+int listing_parse(const struct api_request *req, struct listing *out, struct scim_error *err);
 
 struct scim_resource_type;
 
@@ -33,3 +36,56 @@ void listing_add(const struct listing *l, const struct scim_resource_type *rt, j
 
 /* Wraps page (stolen) in a ListResponse. */
 json_t *listing_response(json_t *page, int64_t total, int64_t start_index);
+
+/* One listing routine for every collection: the collection says which exact-match filters
+ * its store answers from an index and how to render one row; the routine picks the query,
+ * filters in memory what the index did not decide, pages and wraps the ListResponse. */
+struct listing_index {
+    const char *attribute;                /* a `attribute eq "value"` filter the store indexes */
+    int key;                              /* the store's key for it (enum users_key, ...) */
+    char *(*value_new)(const char *value); /* the stored form of the value, or NULL: as is */
+};
+
+enum listing_query_kind { LISTING_QUERY_ALL, LISTING_QUERY_PAGE, LISTING_QUERY_KEY };
+
+struct listing_query {
+    enum listing_query_kind kind;
+    int key;           /* LISTING_QUERY_KEY: listing_index.key */
+    const char *value; /* LISTING_QUERY_KEY; NULL when its stored form could not be made */
+    int64_t limit;     /* LISTING_QUERY_PAGE */
+    int64_t offset;    /* LISTING_QUERY_PAGE */
+};
+
+struct scim_filter;
+
+/* One listing in progress, handed to the collection's run function. */
+struct listing_run {
+    const struct listing *l;
+    const struct scim_filter *filter; /* NULL: every row the query yields matches */
+    const char *base_url;
+    const struct scim_resource_type *rt;
+    json_t *page;
+    int64_t total;
+};
+
+struct listing_source {
+    const struct scim_resource_type *rt;
+    const char *what; /* names errors: "list users" */
+    const struct listing_index *indexes;
+    size_t n_indexes;
+    /* Runs q on db and calls listing_emit for each rendered row; 0 or -1 (err set). */
+    int (*run)(sqlite3 *db, const struct listing_query *q, struct listing_run *run,
+               struct scim_error *err);
+    /* Optional: how many rows there are. With it, a listing without a filter reads only the
+     * requested page (LISTING_QUERY_PAGE); without it, every row. */
+    int (*count)(sqlite3 *db, int64_t *count, const char *what, struct scim_error *err);
+};
+
+/* Counts res (stolen) when it matches the filter and pages it (listing_add). */
+void listing_emit(struct listing_run *run, json_t *res);
+
+struct store;
+
+/* The ListResponse for the query parameters of req (a new reference), or NULL (err set). */
+json_t *listing_list(struct store *st, const struct api_request *req,
+                     const struct listing_source *src, struct scim_error *err);

@@ -15,16 +15,17 @@
 #include "accounts/linux_names.h"
 #include "api/listing.h"
 #include "accounts/password.h"
-#include "proto/filter.h"
 #include "proto/patch.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
 #include "api/render_cache.h"
+#include "api/render_resource.h"
 #include "accounts/roles.h"
 #include "server.h"
 #include "api/field_strings.h"
 #include "accounts/sessions.h"
 #include "accounts/user_removal.h"
+#include "store/users_query.h"
 #include "store/users_repo.h"
 
 enum user_op { OP_CREATE, OP_REPLACE, OP_PATCH, OP_DELETE };
@@ -52,7 +53,7 @@ static int64_t today(void)
 
 static bool etag_matches(const char *if_match, int64_t version)
 {
-    return !if_match || http_etag_matches(if_match, version);
+    return !if_match || scim_etag_matches(if_match, version);
 }
 
 static const char *json_str(const json_t *obj, const char *key)
@@ -75,7 +76,7 @@ static int check_unique(sqlite3 *db, const char *user_name, const char *login, c
     int ret = -1;
     if (!key)
         return scim_error_set(err, 500, NULL, "out of memory");
-    int r = users_repo_find_by_key(db, "user_name_key", key, &other, err);
+    int r = users_repo_find_by_key(db, USERS_KEY_USER_NAME, key, &other, err);
     if (r < 0)
         goto out;
     if (r == 1 && (!self_id || strcmp(other.id, self_id) != 0)) {
@@ -83,7 +84,7 @@ static int check_unique(sqlite3 *db, const char *user_name, const char *login, c
         goto out;
     }
     user_row_clear(&other);
-    r = users_repo_find_by_key(db, "login", login, &other, err);
+    r = users_repo_find_by_key(db, USERS_KEY_LOGIN, login, &other, err);
     if (r < 0)
         goto out;
     if (r == 1 && (!self_id || strcmp(other.id, self_id) != 0)) {
@@ -93,14 +94,14 @@ static int check_unique(sqlite3 *db, const char *user_name, const char *login, c
         goto out;
     }
     /* The user's own login is in the users table: only other kinds of names can clash. */
-    const char *what = NULL;
-    r = linux_name_taken(db, login, NULL, &what, err);
+    enum linux_name_owner owner = LINUX_NAME_FREE;
+    r = linux_name_taken_by(db, login, NULL, &owner, err);
     if (r < 0)
         goto out;
-    if (r == 1 && strcmp(what, "a user's login name and private group") != 0) {
+    if (r == 1 && owner != LINUX_NAME_USER) {
         scim_error_set(err, 409, "uniqueness",
                        "userName '%.128s' maps to login name '%s', which is already %s",
-                       user_name, login, what);
+                       user_name, login, linux_name_owner_describe(owner));
         goto out;
     }
     ret = 0;
@@ -337,11 +338,11 @@ static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
 }
 
 /* POST/PUT body -> validated doc, login name and pre-hashed password. */
-static json_t *prepare_doc(struct scimd_server *srv, const struct http_request *req,
+static json_t *prepare_doc(struct scimd_server *srv, const struct api_request *req,
                            enum scim_write_mode mode, char login[LOGIN_NAME_BUF],
                            char **hash_out, uint32_t *requested_uid, struct scim_error *err)
 {
-    json_t *doc = http_json_body(req, err);
+    json_t *doc = api_json_body(req, err);
     if (!doc)
         return NULL;
     if (scim_resource_validate(doc, &scim_rt_user, mode, err) < 0)
@@ -424,8 +425,8 @@ static int prehash_patch_password(const json_t *patch, char **hash_out, struct s
  * so no group can list it yet and there is nothing to read. reader: a connection the caller
  * already holds for the groups lookup, or NULL to take one (a GET miss reuses its own: one
  * pool round trip instead of two). */
-static void respond_user(struct scimd_server *srv, struct http_request *req,
-                         struct http_response *resp, int status, const struct user_row *row,
+static void respond_user(struct scimd_server *srv, struct api_request *req,
+                         struct api_response *resp, int status, const struct user_row *row,
                          bool with_groups, sqlite3 *reader)
 {
     struct scim_error err;
@@ -436,28 +437,28 @@ static void respond_user(struct scimd_server *srv, struct http_request *req,
         users_attach_groups(db, res, row->id, req->base_url);
     if (db != reader)
         store_reader_put(srv->store, db);
-    json_t *projected = res ? listing_project(res, &scim_rt_user, http_query(req, "attributes"),
-                                              http_query(req, "excludedAttributes"))
+    json_t *projected = res ? listing_project(res, &scim_rt_user, api_query(req, "attributes"),
+                                              api_query(req, "excludedAttributes"))
                             : NULL;
     json_decref(res);
     if (!projected)
-        return http_error(resp, 500, NULL, "cannot render user");
-    http_respond_resource(req, resp, status, projected, row->version, "Users", row->id);
+        return api_error(resp, 500, NULL, "cannot render user");
+    api_respond_resource(req, resp, status, projected, row->version, "Users", row->id);
 }
 
-static void run_write(struct scimd_server *srv, struct http_request *req, struct user_write *w,
-                      struct http_response *resp, int ok_status)
+static void run_write(struct scimd_server *srv, struct api_request *req, struct user_write *w,
+                      struct api_response *resp, int ok_status)
 {
     struct scim_error err;
     scim_error_clear(&err);
     w->srv = srv;
-    w->if_match = http_header(req, "If-Match");
+    w->if_match = api_header(req, "If-Match");
     if (store_write(srv->store, w->op == OP_CREATE    ? create_fn
                                 : w->op == OP_REPLACE ? replace_fn
                                 : w->op == OP_PATCH   ? patch_fn
                                                       : delete_fn,
                     w, &err) < 0) {
-        http_error_from(resp, &err);
+        api_error_from(resp, &err);
         return;
     }
     if (w->changed) {
@@ -477,10 +478,10 @@ static void run_write(struct scimd_server *srv, struct http_request *req, struct
     respond_user(srv, req, resp, ok_status, &w->row, w->op != OP_CREATE, NULL);
 }
 
-static void list_users(struct scimd_server *srv, struct http_request *req,
-                       struct http_response *resp);
+static void list_users(struct scimd_server *srv, struct api_request *req,
+                       struct api_response *resp);
 
-void users_collection(struct scimd_server *srv, struct http_request *req, struct http_response *resp)
+void users_collection(struct scimd_server *srv, struct api_request *req, struct api_response *resp)
 {
     if (strcmp(req->method, "GET") == 0)
         return list_users(srv, req, resp);
@@ -492,7 +493,7 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
     uint32_t requested_uid = 0;
     json_t *doc = prepare_doc(srv, req, SCIM_WRITE_CREATE, login, &hash, &requested_uid, &err);
     if (!doc) {
-        http_error_from(resp, &err);
+        api_error_from(resp, &err);
         return;
     }
     /* The uid's host probe runs here, in parallel with other requests, not in the writer. */
@@ -507,18 +508,18 @@ void users_collection(struct scimd_server *srv, struct http_request *req, struct
 }
 
 /* GET /Users/{id}: served from the render cache when no projection is asked for. */
-static void get_user(struct scimd_server *srv, struct http_request *req, const char *id,
-                     struct http_response *resp)
+static void get_user(struct scimd_server *srv, struct api_request *req, const char *id,
+                     struct api_response *resp)
 {
     struct scim_error err;
     struct user_row row = { 0 };
-    bool plain = !http_query(req, "attributes") && !http_query(req, "excludedAttributes");
+    bool plain = !api_query(req, "attributes") && !api_query(req, "excludedAttributes");
     int64_t version = 0;
 
     if (plain && srv->render_cache) {
         char *body = render_cache_get(srv->render_cache, id, req->base_url, &version);
         if (body) {
-            http_respond_resource(req, resp, 200, NULL, version, "Users", id);
+            api_respond_resource(req, resp, 200, NULL, version, "Users", id);
             if (resp->status == 200) {
                 resp->text = body;
                 resp->content_type = "application/scim+json";
@@ -532,9 +533,9 @@ static void get_user(struct scimd_server *srv, struct http_request *req, const c
     sqlite3 *db = store_reader_get(srv->store, &err);
     int r = db ? users_repo_get(db, id, &row, &err) : -1;
     if (r < 0)
-        http_error_from(resp, &err);
+        api_error_from(resp, &err);
     else if (r == 0)
-        http_error(resp, 404, NULL, "no user with id '%s'", id);
+        api_error(resp, 404, NULL, "no user with id '%s'", id);
     else
         respond_user(srv, req, resp, 200, &row, true, db);
     store_reader_put(srv->store, db);
@@ -563,13 +564,13 @@ static bool valid_id(const char *id)
     return true;
 }
 
-void users_item(struct scimd_server *srv, struct http_request *req, const char *id,
-                struct http_response *resp)
+void users_item(struct scimd_server *srv, struct api_request *req, const char *id,
+                struct api_response *resp)
 {
     struct scim_error err;
     scim_error_clear(&err);
     if (!valid_id(id))
-        return http_error(resp, 404, NULL, "no user with id '%.64s'", id);
+        return api_error(resp, 404, NULL, "no user with id '%.64s'", id);
 
     if (strcmp(req->method, "GET") == 0)
         return get_user(srv, req, id, resp);
@@ -585,7 +586,7 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
         uint32_t requested_uid = 0;
         json_t *doc = prepare_doc(srv, req, SCIM_WRITE_REPLACE, login, &hash, &requested_uid, &err);
         if (!doc)
-            return http_error_from(resp, &err);
+            return api_error_from(resp, &err);
         struct user_write w = { .op = OP_REPLACE, .id = id, .body = doc, .login = login,
                                 .password_hash = hash, .requested_uid = requested_uid };
         run_write(srv, req, &w, resp, 200);
@@ -596,9 +597,9 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
     }
     /* PATCH */
     char *hash = NULL;
-    json_t *patch = http_json_body(req, &err);
+    json_t *patch = api_json_body(req, &err);
     if (!patch || prehash_patch_password(patch, &hash, &err) < 0) {
-        http_error_from(resp, &err);
+        api_error_from(resp, &err);
         json_decref(patch);
         free(hash);
         return;
@@ -610,130 +611,57 @@ void users_item(struct scimd_server *srv, struct http_request *req, const char *
     free(hash);
 }
 
-/* Appends matching users in [start, start+count) to page; counts all matches. */
-static int scan_users(sqlite3 *db, sqlite3_stmt *s, const struct scim_filter *f,
-                      const struct http_request *req, const struct listing *l, json_t *page,
-                      int64_t *total, struct scim_error *err)
+/* A listed user: rendered with its groups (listing_emit filters and pages it). */
+static int list_user_row(sqlite3 *db, const struct user_row *row, void *arg,
+                         struct scim_error *err)
 {
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct user_row row;
-        if (users_repo_from_stmt(s, &row) < 0)
-            continue;
-        json_t *res = user_row_to_resource(&row, req->base_url);
-        if (res)
-            users_attach_groups(db, res, row.id, req->base_url);
-        user_row_clear(&row);
-        if (!res)
-            return scim_error_set(err, 500, NULL, "out of memory");
-        if (f && !scim_filter_match(f, res)) {
-            json_decref(res);
-            continue;
-        }
-        listing_add(l, &scim_rt_user, page, total, res);
-    }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "list users");
+    struct listing_run *run = arg;
+    json_t *res = user_row_to_resource(row, run->base_url);
+    if (!res)
+        return scim_error_set(err, 500, NULL, "out of memory");
+    users_attach_groups(db, res, row->id, run->base_url);
+    listing_emit(run, res);
     return 0;
 }
 
-static void list_users(struct scimd_server *srv, struct http_request *req,
-                       struct http_response *resp)
+static int list_users_run(sqlite3 *db, const struct listing_query *lq, struct listing_run *run,
+                          struct scim_error *err)
+{
+    static const enum users_query_kind kinds[] = {
+        [LISTING_QUERY_ALL] = USERS_QUERY_ALL,
+        [LISTING_QUERY_PAGE] = USERS_QUERY_PAGE,
+        [LISTING_QUERY_KEY] = USERS_QUERY_KEY,
+    };
+    struct users_query q = { .kind = kinds[lq->kind], .key = (enum users_key)lq->key,
+                             .value = lq->value, .limit = lq->limit, .offset = lq->offset };
+    return users_query_each(db, &q, list_user_row, run, "list users", err);
+}
+
+static const struct listing_index users_indexes[] = {
+    { "userName", USERS_KEY_USER_NAME, users_name_key_new },
+    { "externalId", USERS_KEY_EXTERNAL_ID, NULL },
+    { "id", USERS_KEY_ID, NULL },
+};
+
+static const struct listing_source users_listing = {
+    .rt = &scim_rt_user,
+    .what = "list users",
+    .indexes = users_indexes,
+    .n_indexes = sizeof(users_indexes) / sizeof(users_indexes[0]),
+    .run = list_users_run,
+    .count = users_count,
+};
+
+static void list_users(struct scimd_server *srv, struct api_request *req,
+                       struct api_response *resp)
 {
     struct scim_error err;
-    struct listing l;
-    struct scim_filter *f = NULL;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    json_t *page = json_array();
-    int64_t total = 0;
-    char *key = NULL;
     scim_error_clear(&err);
-
-    if (!page || listing_parse(req, &l, &err) < 0)
-        goto fail;
-    if (l.filter && !(f = scim_filter_parse(l.filter, &scim_rt_user, &err)))
-        goto fail;
-    db = store_reader_get(srv->store, &err);
-    if (!db)
-        goto fail;
-
-    /* What both IdPs send before every create is an exact match: use the indexes. */
-    const char *eq;
-    int rc;
-    /* Index lookups reuse a statement kept on the connection (store_stmt): they are what the
-     * IdPs send before every create, so they are the hot read. */
-    const char *indexed_sql = NULL, *indexed_value = NULL;
-    if (f && (eq = scim_filter_simple_eq(f, "userName"))) {
-        key = users_name_key_new(eq);
-        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?";
-        indexed_value = key;
-    } else if (f && (eq = scim_filter_simple_eq(f, "externalId"))) {
-        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ? ORDER BY rowid";
-        indexed_value = eq;
-    } else if (f && (eq = scim_filter_simple_eq(f, "id"))) {
-        indexed_sql = "SELECT " USERS_COLUMNS " FROM users WHERE id = ?";
-        indexed_value = eq;
+    json_t *list = listing_list(srv->store, req, &users_listing, &err);
+    if (!list) {
+        api_error_from(resp, &err);
+        return;
     }
-    if (indexed_sql) {
-        sqlite3_stmt *cached = store_stmt(db, indexed_sql);
-        if (!cached || !indexed_value) {
-            store_sqlite_error(db, sqlite3_errcode(db), &err, "list users");
-            goto fail;
-        }
-        sqlite3_bind_text(cached, 1, indexed_value, -1, SQLITE_STATIC);
-        int r = scan_users(db, cached, f, req, &l, page, &total, &err);
-        store_stmt_done(cached);
-        if (r < 0)
-            goto fail;
-        goto done;
-    } else if (!f) {
-        /* No filter: count, then read only the requested page. */
-        rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM users", -1, &s, NULL);
-        if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-            store_sqlite_error(db, rc, &err, "list users");
-            goto fail;
-        }
-        int64_t count = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-        s = NULL;
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid"
-                                    " LIMIT ? OFFSET ?", -1, &s, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(s, 1, l.count);
-            sqlite3_bind_int64(s, 2, l.start_index - 1);
-        }
-        if (rc != SQLITE_OK) {
-            store_sqlite_error(db, rc, &err, "list users");
-            goto fail;
-        }
-        struct listing all = l;
-        all.start_index = 1;
-        if (scan_users(db, s, NULL, req, &all, page, &total, &err) < 0)
-            goto fail;
-        total = count;
-        goto done;
-    } else {
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid", -1, &s,
-                                NULL);
-    }
-    if (rc != SQLITE_OK) {
-        store_sqlite_error(db, rc, &err, "list users");
-        goto fail;
-    }
-    if (scan_users(db, s, f, req, &l, page, &total, &err) < 0)
-        goto fail;
-done:
     resp->status = 200;
-    resp->json = listing_response(page, total, l.start_index);
-    page = NULL;
-    goto out;
-fail:
-    http_error_from(resp, &err);
-out:
-    free(key);
-    sqlite3_finalize(s);
-    store_reader_put(srv->store, db);
-    scim_filter_free(f);
-    json_decref(page);
+    resp->json = list;
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http/http.h"
 #include "store/store.h"
 
 void group_row_clear(struct group_row *row)
@@ -41,27 +40,6 @@ int groups_repo_from_stmt(sqlite3_stmt *s, struct group_row *row)
         return -1;
     }
     return 0;
-}
-
-int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct scim_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int ret = -1;
-    int rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups WHERE id = ?", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
-    }
-    if (rc == SQLITE_DONE)
-        ret = 0;
-    else if (rc != SQLITE_ROW)
-        store_sqlite_error(db, rc, err, "group lookup");
-    else if (groups_repo_from_stmt(s, row) < 0)
-        scim_error_set(err, 500, NULL, "stored group %s is unreadable", id);
-    else
-        ret = 1;
-    sqlite3_finalize(s);
-    return ret;
 }
 
 static int exec_row(sqlite3 *db, const char *sql, const struct group_row *row,
@@ -244,65 +222,35 @@ out:
     return ret;
 }
 
-json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const char *base_url,
-                              bool with_members)
+int groups_repo_each_member(sqlite3 *db, const char *group_id, groups_ref_fn fn, void *arg)
 {
-    json_t *res = json_deep_copy(row->doc);
-    if (!res)
-        return NULL;
-    char location[700], etag[32];
-    snprintf(location, sizeof(location), "%s/Groups/%s", base_url, row->id);
-    http_etag_format(row->version, etag);
-    json_object_set_new(res, "id", json_string(row->id));
-    if (with_members) {
-        sqlite3_stmt *s = NULL;
-        json_t *members = json_array();
-        /* display is what clients show for a member: its displayName, else its userName. */
-        if (sqlite3_prepare_v2(db, "SELECT m.user_id, COALESCE(NULLIF(json_extract(u.doc,"
-                                   " '$.displayName'), ''), u.user_name) FROM group_members m"
-                                   " JOIN users u ON u.id = m.user_id WHERE m.group_id = ?",
-                               -1, &s, NULL) == SQLITE_OK) {
-            sqlite3_bind_text(s, 1, row->id, -1, SQLITE_STATIC);
-            while (sqlite3_step(s) == SQLITE_ROW) {
-                char ref[700];
-                const char *uid = (const char *)sqlite3_column_text(s, 0);
-                snprintf(ref, sizeof(ref), "%s/Users/%s", base_url, uid);
-                json_array_append_new(members,
-                                      json_pack("{s:s, s:s, s:s, s:s}", "value", uid, "$ref", ref,
-                                                "display", sqlite3_column_text(s, 1), "type", "User"));
-            }
-        }
+    sqlite3_stmt *s = NULL;
+    int rc;
+    /* display is what clients show for a member: its displayName, else its userName. */
+    if (sqlite3_prepare_v2(db, "SELECT m.user_id, COALESCE(NULLIF(json_extract(u.doc,"
+                               " '$.displayName'), ''), u.user_name) FROM group_members m"
+                               " JOIN users u ON u.id = m.user_id WHERE m.group_id = ?",
+                           -1, &s, NULL) != SQLITE_OK) {
         sqlite3_finalize(s);
-        json_object_set_new(res, "members", members);
+        return -1;
     }
-    json_object_set_new(res, "meta",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "Group", "created",
-                                  row->created, "lastModified", row->modified, "location",
-                                  location, "version", etag));
-    return res;
+    sqlite3_bind_text(s, 1, group_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1), arg);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url)
+int groups_repo_each_of_user(sqlite3 *db, const char *user_id, groups_ref_fn fn, void *arg)
 {
-    json_t *groups = NULL;
     int rc;
     sqlite3_stmt *s = store_stmt(db, "SELECT g.id, g.display_name FROM group_members m"
                                      " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?");
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        char ref[700];
-        const char *gid = (const char *)sqlite3_column_text(s, 0);
-        snprintf(ref, sizeof(ref), "%s/Groups/%s", base_url, gid);
-        if (!groups)
-            groups = json_array();
-        json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:s}", "value", gid, "$ref", ref,
-                                                "display", sqlite3_column_text(s, 1), "type",
-                                                "direct"));
-    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        fn((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1), arg);
     store_stmt_done(s);
-    if (groups)
-        json_object_set_new(user, "groups", groups);
     return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -25,7 +25,7 @@ void group_row_clear(struct group_row *row);
 
 #define GROUPS_COLUMNS "id, display_name, name, external_id, gid, version, created, modified, doc"
 int groups_repo_from_stmt(sqlite3_stmt *s, struct group_row *row);
-/* 1 found, 0 not found, -1 error. */
+/* 1 found, 0 not found, -1 error. Other lookups: store/groups_query.h. */
 int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct scim_error *err);
 int groups_repo_insert(sqlite3 *db, const struct group_row *row, struct scim_error *err);
 int groups_repo_update(sqlite3 *db, const struct group_row *row, struct scim_error *err);
@@ -38,12 +38,15 @@ json_t *groups_repo_members(sqlite3 *db, const char *group_id, struct scim_error
 int groups_repo_set_members(sqlite3 *db, const char *group_id, const json_t *members,
                             struct scim_error *err);
 
-/* The SCIM resource. with_members: add members (value, $ref, display, type). */
-json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const char *base_url,
-                              bool with_members);
+/* Called with an id and the name a client shows for it. */
+typedef void (*groups_ref_fn)(const char *id, const char *display, void *arg);
 
-/* Adds the read-only "groups" attribute to a rendered user (omitted when empty). */
-int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url);
+/* Each member of a group: its user id and displayName, else userName. 0, or -1 on an error
+ * (the members before it were given). */
+int groups_repo_each_member(sqlite3 *db, const char *group_id, groups_ref_fn fn, void *arg);
+
+/* Each SCIM group user_id belongs to: its id and displayName. 0, or -1 on an error. */
+int groups_repo_each_of_user(sqlite3 *db, const char *user_id, groups_ref_fn fn, void *arg);
 
 /* Bumps version/lastModified of every group user_id belongs to (before a delete). */
 int groups_touch_for_user(sqlite3 *db, const char *user_id, struct scim_error *err);

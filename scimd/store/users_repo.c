@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "http/http.h"
 #include "proto/schema.h"
 #include "store/store.h"
 
@@ -48,52 +47,6 @@ int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
         return -1;
     }
     return 0;
-}
-
-int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
-                           struct user_row *row, struct scim_error *err)
-{
-    static const char *const columns[] = { "id", "user_name_key", "login", "external_id" };
-    static const char *const sqls[] = {
-        "SELECT " USERS_COLUMNS " FROM users WHERE id = ?",
-        "SELECT " USERS_COLUMNS " FROM users WHERE user_name_key = ?",
-        "SELECT " USERS_COLUMNS " FROM users WHERE login = ?",
-        "SELECT " USERS_COLUMNS " FROM users WHERE external_id = ?",
-    };
-    const char *sql = NULL;
-    for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
-        if (strcmp(columns[i], column) == 0)
-            sql = sqls[i];
-    if (!sql)
-        return scim_error_set(err, 500, NULL, "user lookup by unknown column %s", column);
-    sqlite3_stmt *s = store_stmt(db, sql);
-    int ret = -1, rc = SQLITE_ERROR;
-    if (!s)
-        goto sql_error;
-    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        ret = 0;
-        goto out;
-    }
-    if (rc != SQLITE_ROW)
-        goto sql_error;
-    if (users_repo_from_stmt(s, row) < 0) {
-        scim_error_set(err, 500, NULL, "stored user %s is unreadable", value);
-        goto out;
-    }
-    ret = 1;
-    goto out;
-sql_error:
-    store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "user lookup");
-out:
-    store_stmt_done(s);
-    return ret;
-}
-
-int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err)
-{
-    return users_repo_find_by_key(db, "id", id, row, err);
 }
 
 /* passwd fields must not carry ':' or line breaks; IdP display names may. */
@@ -274,45 +227,6 @@ char *users_name_key_new(const char *user_name)
     for (char *p = key; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return key;
-}
-
-/* A copy of the member key of obj, put in its place: changing it leaves row->doc alone. */
-static json_t *own_member(json_t *obj, const char *key)
-{
-    json_t *copy = json_copy(json_object_get(obj, key));
-    if (copy && json_object_set_new(obj, key, copy) < 0)
-        return NULL;
-    return copy;
-}
-
-json_t *user_row_to_resource(const struct user_row *row, const char *base_url)
-{
-    /* Shallow: of the doc's values only the two changed below are copied; a deep copy of
-     * every attribute was a sizeable share of rendering a user. */
-    json_t *res = json_copy(row->doc);
-    if (!res)
-        return NULL;
-    char location[700], etag[32];
-    snprintf(location, sizeof(location), "%s/Users/%s", base_url, row->id);
-    http_etag_format(row->version, etag);
-    json_object_set_new(res, "id", json_string(row->id));
-    /* The account's real ids, read back in our extension (never taken from the stored doc). */
-    json_t *ext = json_object_get(res, SCIM_URN_LINUX_USER);
-    if (json_is_object(ext)) {
-        ext = own_member(res, SCIM_URN_LINUX_USER);
-    } else if (!ext) {
-        ext = json_object();
-        json_object_set_new(res, SCIM_URN_LINUX_USER, ext);
-        if (json_is_array(json_object_get(res, "schemas")))
-            json_array_append_new(own_member(res, "schemas"), json_string(SCIM_URN_LINUX_USER));
-    }
-    json_object_set_new(ext, "uidNumber", json_integer(row->uid));
-    json_object_set_new(ext, "gidNumber", json_integer(row->uid));
-    json_object_set_new(res, "meta",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User", "created",
-                                  row->created, "lastModified", row->modified, "location",
-                                  location, "version", etag));
-    return res;
 }
 
 int users_new_id(char out[SCIM_ID_LEN + 1])

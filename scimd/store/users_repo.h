@@ -27,10 +27,8 @@ struct user_row {
 
 void user_row_clear(struct user_row *row);
 
-/* 1 found, 0 not found, -1 error (err set). */
+/* 1 found, 0 not found, -1 error (err set). Other lookups: store/users_query.h. */
 int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err);
-int users_repo_find_by_key(sqlite3 *db, const char *column, const char *value,
-                           struct user_row *row, struct scim_error *err);
 /* Both keep users.deactivated_at: set to row->modified when active turns false (or a user is
  * created inactive), cleared when it turns true, unchanged otherwise. */
 int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err);
@@ -50,10 +48,6 @@ char *users_gecos_new(const json_t *doc);
 /* The lower-cased uniqueness key of a userName (case-insensitive, RFC 7643 §4.1.1). */
 char *users_name_key_new(const char *user_name);
 
-/* The SCIM resource: doc + id + meta (location under base_url). New reference; it shares
- * the doc's attribute values (not its top level), so change those only on row->doc or on
- * copies. */
-json_t *user_row_to_resource(const struct user_row *row, const char *base_url);
 
 
 /* A random version-4 UUID. */

@@ -17,6 +17,7 @@
 #include "accounts/linux_names.h"
 #include "store/store.h"
 #include "store/users_repo.h"
+#include "api/render_resource.h"
 
 #define BASE "https://scim.example.com/scim/v2"
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "store/users_repo.h"
+#include "api/render_resource.h"
 
 #define ID "5a5463e8-0644-4def-965d-e7f725c09a73"
 #define BASE "https://scim.example.com/scim/v2"

@@ -14,7 +14,9 @@
 #include "core_fixture.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "store/users_query.h"
 #include "store/users_repo.h"
+#include "api/render_resource.h"
 
 #define N_IDS 10000
 
@@ -186,9 +188,13 @@ static int apply(struct store *st, enum op op, const struct user_row *row, struc
 static int fetch(struct store *st, const char *column, const char *value, struct user_row *out)
 {
     struct scim_error err = { 0 };
+    enum users_key key = strcmp(column, "login") == 0           ? USERS_KEY_LOGIN
+                         : strcmp(column, "user_name_key") == 0 ? USERS_KEY_USER_NAME
+                         : strcmp(column, "external_id") == 0   ? USERS_KEY_EXTERNAL_ID
+                                                                : USERS_KEY_ID;
     sqlite3 *db = store_reader_get(st, &err);
     assert_non_null(db);
-    int r = users_repo_find_by_key(db, column, value, out, &err);
+    int r = users_repo_find_by_key(db, key, value, out, &err);
     store_reader_put(st, db);
     if (r < 0)
         fail_msg("users_repo_find_by_key(%s): %s", column, err.detail);
