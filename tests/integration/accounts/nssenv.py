@@ -17,17 +17,29 @@ import subprocess
 import time
 
 import scimharness as h
+import staging
 
 NSSWITCH = "passwd: files scim\ngroup: files scim\nshadow: files scim\n"
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
 
-def libdir():
+def build_libdir():
     return os.path.join(h.build_root(), "nss_scim")
 
 
 def module_path():
-    return os.path.join(libdir(), "libnss_scim.so.2")
+    return os.path.join(build_libdir(), "libnss_scim.so.2")
+
+
+_staged = None
+
+
+def libdir():
+    """The module staged outside the checkout: some lookups run as nobody."""
+    global _staged
+    if _staged is None:
+        _staged = staging.nss_libdir(build_libdir())
+    return _staged
 
 
 def have_module():

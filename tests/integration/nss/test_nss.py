@@ -8,7 +8,11 @@ import sys
 import tempfile
 import time
 
-LIBDIR = os.environ["NSS_SCIM_LIBDIR"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+import staging  # noqa: E402
+
+# Staged outside the checkout: getent runs as nobody in some tests.
+LIBDIR = staging.nss_libdir(os.environ["NSS_SCIM_LIBDIR"])
 MKCACHE = os.environ["NSS_MKCACHE"]
 READER_LOOP = os.environ["NSS_READER_LOOP"]
 

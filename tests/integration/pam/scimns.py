@@ -15,18 +15,30 @@ the cache paths through SCIM_NSS_CACHE / SCIM_SHADOW_CACHE.
 import os
 import socket
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+import staging  # noqa: E402
 
 
 def build_root():
     return os.environ["SCIMD_BUILD_ROOT"]
 
 
+_staged_nss = None
+
+
 def nss_libdir():
+    """The build's libnss_scim.so.2, staged outside the checkout (sshd's
+    AuthorizedKeysCommand and other unprivileged processes load it)."""
+    global _staged_nss
     path = os.path.join(build_root(), "nss_scim")
     if not os.path.exists(os.path.join(path, "libnss_scim.so.2")):
         raise RuntimeError("libnss_scim.so.2 not built in %s" % path)
-    return path
+    if _staged_nss is None:
+        _staged_nss = staging.nss_libdir(path)
+    return _staged_nss
 
 
 def pam_module():
