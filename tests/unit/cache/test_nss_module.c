@@ -65,9 +65,10 @@ static void *sym(const char *name)
     return p;
 }
 
+static void test_exports(void **state);
+
 static int setup(void **state)
 {
-    (void)state;
     char err[256] = "";
     const char *path = getenv("NSS_SCIM_MODULE");
     if (!path)
@@ -84,6 +85,29 @@ static int setup(void **state)
         fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
         return -1;
     }
+    test_exports(state); /* resolves M's entry points for every test */
+    return 0;
+}
+
+/* Each test starts from the fixture's cache at a generation newer than any this process has
+ * mapped (the module refuses older ones) and with rewound cursors, so no test depends on what
+ * an earlier one left: they pass alone and in any order. */
+static uint64_t generation = 42;
+
+static int fresh_cache(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct scim_cache_snapshot snap = *fx_snapshot();
+    generation += 1000;
+    snap.generation = generation;
+    if (scim_cache_write(M.nss, M.shadow, &snap, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scim_cache_write: %s\n", err);
+        return -1;
+    }
+    M.endpwent();
+    M.endgrent();
+    M.endspent();
     return 0;
 }
 
@@ -385,7 +409,7 @@ static void test_replacement_and_unavailable(void **state)
     memcpy(users, snap.users, sizeof(users));
     users[0].shell = "/bin/zsh";
     snap.users = users;
-    snap.generation = 43;
+    snap.generation = generation + 1;
     assert_int_equal(scim_cache_write(M.nss, M.shadow, &snap, err, sizeof(err)), 0);
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     assert_string_equal(pw.pw_shell, "/bin/zsh");
@@ -396,7 +420,7 @@ static void test_replacement_and_unavailable(void **state)
     expect_unavailable(ESTALE);
     free(good);
     struct scim_cache_snapshot plain = *fx_snapshot();
-    plain.generation = 44;
+    plain.generation = generation + 2;
     char *g44 = fx_path(M.dir, "g44.cache"), *g44s = fx_path(M.dir, "g44.shadow");
     assert_int_equal(scim_cache_write(g44, g44s, &plain, err, sizeof(err)), 0);
     good = fx_read(g44, &good_len);
@@ -429,8 +453,8 @@ static void test_replacement_and_unavailable(void **state)
     free(bad);
 
     /* a replacement without the flag is noticed by the periodic stat (about 1 s) */
-    plain.generation = 45;
-    snap.generation = 46;
+    plain.generation = generation + 3;
+    snap.generation = generation + 4;
     assert_int_equal(scim_cache_write(M.nss, M.shadow, &plain, err, sizeof(err)), 0);
     assert_int_equal(M.getpwnam("alice", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     char *tmp = fx_path(M.dir, "quiet.tmp");
@@ -455,9 +479,9 @@ static void test_forbidden_ids_never_returned(void **state)
     char err[256];
     uint8_t *img = NULL;
     size_t len = 0;
-    /* Newer than what earlier tests mapped: this process refuses older generations. */
+    /* Newer than what fresh_cache mapped: this process refuses older generations. */
     struct scim_cache_snapshot snap = *fx_snapshot();
-    snap.generation = 100;
+    snap.generation = generation + 1;
     assert_int_equal(scim_cache_build(&snap, &img, &len, NULL, NULL, err, sizeof(err)), 0);
     struct scim_cache_user_rec *r =
         (struct scim_cache_user_rec *)(img + fx_section_of(img, SCIM_SECT_USERS)->offset);
@@ -475,7 +499,7 @@ static void test_forbidden_ids_never_returned(void **state)
     assert_int_equal(M.getpwnam("bob", &pw, buf, sizeof(buf), &e), NSS_STATUS_SUCCESS);
     assert_int_equal(pw.pw_uid, FX_UID_BOB);
     free(img);
-    snap.generation = 101;
+    snap.generation = generation + 2;
     assert_int_equal(scim_cache_write(M.nss, M.shadow, &snap, err, sizeof(err)), 0);
 }
 
@@ -529,16 +553,16 @@ static void test_fork_while_reading(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exports),
-        cmocka_unit_test(test_getpwnam),
-        cmocka_unit_test(test_erange),
-        cmocka_unit_test(test_groups),
-        cmocka_unit_test(test_initgroups),
-        cmocka_unit_test(test_shadow),
-        cmocka_unit_test(test_enumeration),
-        cmocka_unit_test(test_replacement_and_unavailable),
-        cmocka_unit_test(test_forbidden_ids_never_returned),
-        cmocka_unit_test(test_fork_while_reading),
+        cmocka_unit_test_setup(test_exports, fresh_cache),
+        cmocka_unit_test_setup(test_getpwnam, fresh_cache),
+        cmocka_unit_test_setup(test_erange, fresh_cache),
+        cmocka_unit_test_setup(test_groups, fresh_cache),
+        cmocka_unit_test_setup(test_initgroups, fresh_cache),
+        cmocka_unit_test_setup(test_shadow, fresh_cache),
+        cmocka_unit_test_setup(test_enumeration, fresh_cache),
+        cmocka_unit_test_setup(test_replacement_and_unavailable, fresh_cache),
+        cmocka_unit_test_setup(test_forbidden_ids_never_returned, fresh_cache),
+        cmocka_unit_test_setup(test_fork_while_reading, fresh_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
