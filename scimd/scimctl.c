@@ -1,5 +1,5 @@
-/* scimctl: access tokens, inspection of users and of the exported cache, and sshd's
- * AuthorizedKeysCommand. */
+/* scimctl: access tokens, inspection of users and of the exported cache, and an alias of
+ * scim-authorized-keys (sshd's AuthorizedKeysCommand). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authorized_keys.h"
 #include "config.h"
 #include "scimd_config.h"
-#include "host_nss.h"
 #include "log.h"
 #include "scim_cache.h"
 #include "accounts/startup_checks.h"
@@ -45,7 +45,8 @@ static void usage(FILE *out)
             "  authorized-keys USER [UID]\n"
             "                           print USER's SSH keys if USER is an active SCIM user\n"
             "                           the host's NSS resolves to its SCIM uid (and UID, sshd's\n"
-            "                           %%U, is that uid); for sshd's AuthorizedKeysCommand\n"
+            "                           %%U, is that uid); sshd's AuthorizedKeysCommand is\n"
+            "                           scim-authorized-keys, which runs the same code\n"
             "\n"
             "Options:\n"
             "  -c, --config FILE  configuration file (default %s)\n"
@@ -324,78 +325,15 @@ out:
     return ret;
 }
 
-/* sshd's %U: a uid in decimal, nothing else. */
-static bool parse_uid(const char *s, uint32_t *uid)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > UINT32_MAX)
-        return false;
-    *uid = (uint32_t)v;
-    return true;
-}
-
-/* Runs as sshd's unprivileged AuthorizedKeysCommandUser: reads only the world-readable cache,
- * prints nothing (and exits 0) for unknown or deactivated users. The name alone is not enough:
- * a local, sssd or LDAP account of the same name as a SCIM user (earlier in nsswitch.conf) is
- * someone else, so the keys are served only when the host's NSS resolves the name to the SCIM
- * uid, and, when sshd passes %U, that uid is the SCIM uid too. */
+/* sshd's AuthorizedKeysCommand is scim-authorized-keys (libc only); this alias runs the same
+ * code (common/authorized_keys.c) on the cache path of -c FILE, for an admin's checks. */
 static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **argv)
 {
-    struct scim_cache c;
-    struct scim_cache_user_view u;
-    char err[512];
-    uint32_t want_uid = 0, host_uid = 0;
-    int nss_err = 0, ret = 0;
     if (argc < 1 || argc > 2) {
         usage(stderr);
         return 2;
     }
-    if (argc == 2 && !parse_uid(argv[1], &want_uid)) {
-        fprintf(stderr, "scimctl: authorized-keys: '%.64s' is not a uid (sshd's %%U)\n",
-                argv[1]);
-        return 2;
-    }
-    if (scim_cache_open(&c, cfg->cache_path, SCIM_CACHE_FILE_NSS, 0, err, sizeof(err)) < 0) {
-        fprintf(stderr, "scimctl: %s\n", err);
-        return 1;
-    }
-    int r = scim_cache_user_by_name(&c, argv[0], &u);
-    if (r == -EBADMSG)
-        ret = 1;
-    if (r != 0 || !u.active)
-        goto out;
-    if (argc == 2 && want_uid != u.uid) {
-        fprintf(stderr, "scimctl: authorized-keys: %s is uid %u here, not SCIM uid %u: no keys\n",
-                argv[0], want_uid, u.uid);
-        goto out;
-    }
-    enum host_nss_answer ans = host_nss_id(HOST_NSS_PWNAM, argv[0], 0, &host_uid, &nss_err);
-    if (ans == HOST_NSS_CANNOT_TELL) {
-        fprintf(stderr, "scimctl: authorized-keys: the host's name service cannot tell who %s "
-                "is (getpwnam failed: %s): no keys\n", argv[0], strerror(nss_err));
-        ret = 1;
-        goto out;
-    }
-    if (ans == HOST_NSS_NOT_FOUND || host_uid != u.uid) {
-        if (ans == HOST_NSS_FOUND)
-            fprintf(stderr, "scimctl: authorized-keys: %s resolves to uid %u on this host, not "
-                    "SCIM uid %u: no keys\n", argv[0], host_uid, u.uid);
-        else
-            fprintf(stderr, "scimctl: authorized-keys: %s does not resolve on this host (is scim "
-                    "in nsswitch.conf?): no keys\n", argv[0]);
-        goto out;
-    }
-    uint32_t pos = 0, len;
-    const char *key;
-    while (scim_cache_ssh_key_next(&u, &pos, &key, &len))
-        printf("%.*s\n", (int)len, key);
-out:
-    scim_cache_close(&c);
-    return ret;
+    return scim_authorized_keys("scimctl: authorized-keys", cfg->cache_path, argc, argv);
 }
 
 int main(int argc, char **argv)
