@@ -12,11 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-struct token_entry {
-    char id[TOKEN_ID_LEN + 1];
-    unsigned char mac[TOKEN_HMAC_LEN];
-};
-
 struct auth {
     pthread_mutex_t mu;
     sqlite3 *db;
@@ -28,59 +23,21 @@ struct auth {
     bool loaded;
     unsigned char secret[32];
     bool have_secret;
-    struct token_entry *tokens;
+    struct token_mac *tokens;
     size_t n_tokens;
 };
 
-static int64_t data_version(sqlite3 *db)
-{
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
 static int reload(struct auth *a)
 {
-    sqlite3_stmt *s = NULL;
-    struct token_entry *list = NULL;
-    size_t n = 0, cap = 0;
-    int ret = -1;
-
+    struct token_mac *list = NULL;
+    size_t n = 0;
     a->have_secret = tokens_hmac_key(a->db, a->secret, false) == 0;
-    if (sqlite3_prepare_v2(a->db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", -1, &s,
-                           NULL) != SQLITE_OK)
-        goto out;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        if (!id || strlen(id) != TOKEN_ID_LEN || sqlite3_column_bytes(s, 1) != TOKEN_HMAC_LEN)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct token_entry *grown = realloc(list, cap * sizeof(*list));
-            if (!grown)
-                goto out;
-            list = grown;
-        }
-        memcpy(list[n].id, id, TOKEN_ID_LEN + 1);
-        memcpy(list[n].mac, sqlite3_column_blob(s, 1), TOKEN_HMAC_LEN);
-        n++;
-    }
-    if (rc != SQLITE_DONE)
-        goto out;
+    if (tokens_load_active(a->db, &list, &n) < 0)
+        return -1;
     free(a->tokens);
     a->tokens = list;
     a->n_tokens = n;
-    list = NULL;
-    ret = 0;
-out:
-    free(list);
-    sqlite3_finalize(s);
-    return ret;
+    return 0;
 }
 
 static bool same_file_state(const struct stat *a, const struct stat *b)
@@ -116,7 +73,7 @@ static int refresh(struct auth *a)
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
     /* Read the version before the table: a commit in between is seen by the next check. */
-    int64_t v = data_version(a->db);
+    int64_t v = tokens_data_version(a->db);
     if (v < 0)
         return -1;
     if (!a->loaded || !file_same || v != a->data_version) {
@@ -141,14 +98,11 @@ int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, 
         return -1;
     }
     pthread_mutex_init(&a->mu, NULL);
-    if (sqlite3_open_v2(db_path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(a->db));
+    a->db = tokens_reader_open(db_path, busy_timeout_ms, err, errlen);
+    if (!a->db) {
         auth_free(a);
         return -1;
     }
-    sqlite3_busy_timeout(a->db, (int)busy_timeout_ms);
-    sqlite3_exec(a->db, "PRAGMA query_only=1", NULL, NULL, NULL);
     a->epoch_path = tokens_epoch_path_new(db_path);
     if (!a->epoch_path) {
         snprintf(err, errlen, "out of memory");
@@ -224,7 +178,7 @@ int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_
         *why = "token table unavailable";
         goto out;
     }
-    const struct token_entry *match = NULL;
+    const struct token_mac *match = NULL;
     for (size_t i = 0; i < a->n_tokens; i++) {
         if (strcmp(a->tokens[i].id, id) == 0) {
             match = &a->tokens[i];

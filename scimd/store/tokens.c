@@ -72,6 +72,70 @@ int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create)
     return store_meta_set(db, "token_hmac_key", hex);
 }
 
+sqlite3 *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
+                            size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, (int)busy_timeout_ms);
+    sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    return db;
+}
+
+int64_t tokens_data_version(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n_out)
+{
+    sqlite3_stmt *s = NULL;
+    struct token_mac *list = NULL;
+    size_t n = 0, cap = 0;
+    int ret = -1;
+
+    if (sqlite3_prepare_v2(db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        if (!id || strlen(id) != TOKEN_ID_LEN || sqlite3_column_bytes(s, 1) != TOKEN_HMAC_LEN)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct token_mac *grown = realloc(list, cap * sizeof(*list));
+            if (!grown)
+                goto out;
+            list = grown;
+        }
+        memcpy(list[n].id, id, TOKEN_ID_LEN + 1);
+        memcpy(list[n].mac, sqlite3_column_blob(s, 1), TOKEN_HMAC_LEN);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        goto out;
+    *out = list;
+    *n_out = n;
+    list = NULL;
+    ret = 0;
+out:
+    free(list);
+    sqlite3_finalize(s);
+    return ret;
+}
+
 int tokens_bump_epoch(sqlite3 *db)
 {
     char buf[32];

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "store/store.h"
@@ -30,6 +31,24 @@ int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen);
 int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create);
 void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
                  unsigned char out[TOKEN_HMAC_LEN]);
+/* An access id and the HMAC of its key: what checking a credential needs. */
+struct token_mac {
+    char id[TOKEN_ID_LEN + 1];
+    unsigned char mac[TOKEN_HMAC_LEN];
+};
+
+/* A read-only connection to the store for checking credentials, kept open by the caller
+ * (close it with store_connection_close); NULL and err when db_path cannot be opened (a
+ * missing database is not created). */
+sqlite3 *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
+                            size_t errlen);
+/* PRAGMA data_version of db: changes whenever another connection commits to the store;
+ * -1 on error. */
+int64_t tokens_data_version(sqlite3 *db);
+/* The tokens not revoked, as a new array (*out, *n; free it); rows of the wrong shape are
+ * skipped. 0 or -1. */
+int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n);
+
 /* Bumps the token_epoch row (a record of token changes; scimd notices any commit to the store
  * through PRAGMA data_version, whatever wrote it). */
 int tokens_bump_epoch(sqlite3 *db);
