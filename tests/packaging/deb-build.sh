@@ -86,7 +86,8 @@ check "libnss-scim ships the module in the multiarch libdir, AppArmor snippets" 
 check "libpam-scim ships the module in the PAM module dir, pam-auth-update profiles" contains libpam-scim \
     "/lib/$multiarch/security/pam_scim.so" /usr/share/pam-configs/scim \
     /usr/share/pam-configs/scim-mkhomedir /usr/share/man/man8/pam_scim.8.gz
-check "no authselect profile in the Debian packages" lacks scimd '/authselect/'
+no_authselect() { local p; for p in scimd libnss-scim libpam-scim; do lacks "$p" '/authselect/|scim-sssd-profile' || return 1; done; }
+check "no authselect profile or scim-sssd-profile in the Debian packages" no_authselect
 check "scimd.conf is a conffile" \
     bash -c "dpkg-deb -I '$(deb scimd)' conffiles | grep -qx /etc/scimd/scimd.conf"
 

@@ -66,11 +66,11 @@ check "pam-scim: pam_scim.so and the authselect profile" has pam-scim \
     /usr/lib64/security/pam_scim.so /usr/share/authselect/vendor/scim/system-auth \
     /usr/share/authselect/vendor/scim/password-auth /usr/share/authselect/vendor/scim/nsswitch.conf \
     /usr/share/authselect/vendor/scim/README
-check "pam-scim: the sssd-scim authselect profile, and the GPL of its templates" has pam-scim \
-    /usr/share/authselect/vendor/sssd-scim/system-auth /usr/share/authselect/vendor/sssd-scim/password-auth \
-    /usr/share/authselect/vendor/sssd-scim/nsswitch.conf /usr/share/authselect/vendor/sssd-scim/README \
-    /usr/share/authselect/vendor/sssd-scim/smartcard-auth /usr/share/authselect/vendor/sssd-scim/fingerprint-auth \
-    /usr/share/licenses/pam-scim/LICENSE /usr/share/licenses/pam-scim/COPYING
+check "pam-scim: scim-sssd-profile (custom/sssd-scim from the host's sssd profile), LICENSE" has pam-scim \
+    /usr/libexec/scimd/scim-sssd-profile /usr/share/licenses/pam-scim/LICENSE
+check "pam-scim: no vendored profile of another project, License: MIT" \
+    bash -c "! rpm -qlp '$rpms/pam-scim-$vr.$arch.rpm' | grep -qE 'sssd-scim|COPYING' &&
+             [ \"\$(rpm -qp --qf '%{LICENSE}' '$rpms/pam-scim-$vr.$arch.rpm')\" = MIT ]"
 check "no Debian-only files (pam-configs, AppArmor)" \
     bash -c "! { for p in scimd nss-scim pam-scim; do rpm -qlp '$rpms/'\$p-$vr.$arch.rpm; done; } | grep -E 'pam-configs|apparmor'"
 check "scimd.conf is %config(noreplace)" \
