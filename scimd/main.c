@@ -15,6 +15,7 @@
 #include "accounts/exporter.h"
 #include "http/http.h"
 #include "log.h"
+#include "metrics.h"
 #include "http/ratelimit.h"
 #include "api/render_cache.h"
 #include "accounts/retention.h"
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
+    store_set_batch_observer(srv.store, metrics_commit);
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
         startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||
         startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0) {

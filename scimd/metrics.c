@@ -8,7 +8,7 @@
 
 #include "accounts/name_skips.h"
 #include "server.h"
-#include "store/store.h"
+#include "store/store_counts.h"
 
 static const char *const route_names[ROUTE_COUNT] = {
     "other", "/Users", "/Users/{id}", "/Groups", "/Groups/{id}", "discovery", "/healthz", "/metrics",
@@ -87,19 +87,6 @@ void metrics_not_materialized(bool is_role, unsigned reason)
         atomic_fetch_add_explicit(&not_materialized[is_role][reason], 1, memory_order_relaxed);
 }
 
-static long long count_rows(struct scimd_server *srv, const char *sql)
-{
-    struct scim_error e;
-    sqlite3 *db = store_reader_get(srv->store, &e);
-    sqlite3_stmt *s = NULL;
-    long long n = -1;
-    if (db && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    store_reader_put(srv->store, db);
-    return n;
-}
-
 char *metrics_render(struct scimd_server *srv)
 {
     char *buf = NULL;
@@ -107,6 +94,8 @@ char *metrics_render(struct scimd_server *srv)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
+    struct store_counts counts;
+    store_counts_read(srv->store, &counts);
     fprintf(f, "# HELP scimd_requests_total HTTP requests by route and status.\n"
                "# TYPE scimd_requests_total counter\n");
     for (size_t r = 0; r < ROUTE_COUNT; r++)
@@ -153,10 +142,9 @@ char *metrics_render(struct scimd_server *srv)
     fprintf(f, "# HELP scimd_users Provisioned users (active and deactivated).\n"
                "# TYPE scimd_users gauge\nscimd_users{state=\"active\"} %lld\n"
                "scimd_users{state=\"deactivated\"} %lld\n",
-            count_rows(srv, "SELECT COUNT(*) FROM users WHERE active"),
-            count_rows(srv, "SELECT COUNT(*) FROM users WHERE NOT active"));
+            counts.users_active, counts.users_deactivated);
     fprintf(f, "# HELP scimd_groups SCIM groups.\n# TYPE scimd_groups gauge\nscimd_groups %lld\n",
-            count_rows(srv, "SELECT COUNT(*) FROM groups"));
+            counts.groups);
     fprintf(f, "# HELP scimd_role_groups Role groups ever created (each keeps its gid).\n"
                "# TYPE scimd_role_groups gauge\nscimd_role_groups %lld\n"
                "# HELP scimd_role_groups_limit [accounts] max_role_groups.\n"
@@ -164,7 +152,7 @@ char *metrics_render(struct scimd_server *srv)
                "# HELP scimd_not_materialized_total Roles and SCIM groups kept out of the Linux "
                "groups because the host cannot take their name, by reason.\n"
                "# TYPE scimd_not_materialized_total counter\n",
-            count_rows(srv, "SELECT COUNT(*) FROM role_groups"), srv->cfg->max_role_groups);
+            counts.role_groups, srv->cfg->max_role_groups);
     for (size_t k = 0; k < 2; k++)
         for (size_t r = 0; r < N_SKIP; r++)
             fprintf(f, "scimd_not_materialized_total{kind=\"%s\",reason=\"%s\"} %llu\n",

@@ -16,9 +16,7 @@
 #include "proto/ssh_key.h"
 #include "accounts/roles.h"
 #include "server.h"
-#include "store/store.h"
-
-static uint64_t last_generation;
+#include "store/export_scan.h"
 
 static const char *keep(struct account_snapshot *snap, char *s)
 {
@@ -121,6 +119,8 @@ static int add_member(struct group_builder *g, uint32_t user_idx)
 struct load_state {
     struct account_snapshot *snap;
     const struct scimd_config *cfg;
+    sqlite3 *db; /* the export's read transaction: role gids come from the same snapshot */
+    size_t cap_users;
     struct hsearch_data names; /* group name -> group_builder */
     struct group_builder *builders;
     size_t n_groups, cap_groups;
@@ -210,85 +210,68 @@ static int on_role(void *arg, const struct role_target *t)
     return g ? add_member(g, rc->user_idx) : -1;
 }
 
-static int load_users(struct load_state *ls, sqlite3 *db, char *err, size_t errlen)
+static int add_user(const struct export_user_row *row, void *arg, char *err, size_t errlen)
 {
+    struct load_state *ls = arg;
     struct account_snapshot *snap = ls->snap;
-    sqlite3_stmt *s = NULL;
-    size_t cap = 0;
-    int ret = -1, rc;
-
-    rc = sqlite3_prepare_v2(db, "SELECT login, uid, active, password_hash, password_day, gecos,"
-                                " roles, ssh_keys FROM users ORDER BY uid", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        goto sql_error;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (snap->cache.n_users == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct scim_cache_user *grown = realloc(snap->users, cap * sizeof(*grown));
-            if (!grown)
-                goto oom;
-            snap->users = grown;
-        }
-        const char *login = (const char *)sqlite3_column_text(s, 0);
-        const char *reserved = login ? linux_name_reserved(ls->cfg, login) : NULL;
-        if (reserved) {
-            /* Stored before the name was reserved (an upgrade, or [accounts] reserved_names):
-             * left out rather than failing the whole export in the cache writer. */
-            log_warn("cache: user '%s' is not served: the name is %s; rename the user in the "
-                     "identity provider", login, reserved);
-            continue;
-        }
-        struct scim_cache_user *u = &snap->users[snap->cache.n_users];
-        memset(u, 0, sizeof(*u));
-        u->name = arena_strdup(snap, (const char *)sqlite3_column_text(s, 0));
-        u->uid = u->gid = (uint32_t)sqlite3_column_int64(s, 1);
-        u->active = sqlite3_column_int(s, 2) != 0;
-        const char *hash = (const char *)sqlite3_column_text(s, 3);
-        u->password_hash = hash ? arena_strdup(snap, hash) : NULL;
-        u->last_change_day = sqlite3_column_int64(s, 4);
-        u->gecos = arena_strdup(snap, (const char *)sqlite3_column_text(s, 5));
-        u->home = u->name ? home_new(snap, ls->cfg->home, u->name) : NULL;
-        u->shell = ls->cfg->shell;
-        if (!u->name || !u->gecos || !u->home || (hash && !u->password_hash))
+    if (snap->cache.n_users == ls->cap_users) {
+        size_t cap = ls->cap_users ? ls->cap_users * 2 : 256;
+        struct scim_cache_user *grown = realloc(snap->users, cap * sizeof(*grown));
+        if (!grown)
             goto oom;
-        /* SSH keys: one per line in the column (written from our extension). */
-        const char *keys = (const char *)sqlite3_column_text(s, 7);
-        if (keys && *keys) {
-            char *copy = (char *)arena_strdup(snap, keys);
-            size_t nk = 0;
-            for (const char *p = copy; p && *p; p++)
-                nk += *p == '\n';
-            const char **ptrs =
-                copy ? arena_alloc(snap, (nk + 1) * sizeof(*ptrs), _Alignof(const char *)) : NULL;
-            if (!ptrs)
-                goto oom;
-            char *save = NULL;
-            const char *why;
-            /* Requests are checked (ssh_key.h); a value stored before that check, or written
-             * into the store by other means, that is not a plain key never reaches sshd. */
-            for (char *k = strtok_r(copy, "\n", &save); k; k = strtok_r(NULL, "\n", &save))
-                if (scim_ssh_key_ok(k, &why))
-                    ptrs[u->n_ssh_keys++] = k;
-            u->ssh_keys = ptrs;
-        }
-        struct role_ctx rctx = { .ls = ls, .db = db, .user_idx = (uint32_t)snap->cache.n_users };
-        int r = roles_for_export(ls->cfg, (const char *)sqlite3_column_text(s, 6), on_role, &rctx);
-        if (!u->name || !u->gecos || !u->home || r < 0)
-            goto oom;
-        snap->cache.n_users++;
+        snap->users = grown;
+        ls->cap_users = cap;
     }
-    if (rc != SQLITE_DONE)
-        goto sql_error;
-    ret = 0;
-    goto out;
+    const char *reserved = row->login ? linux_name_reserved(ls->cfg, row->login) : NULL;
+    if (reserved) {
+        /* Stored before the name was reserved (an upgrade, or [accounts] reserved_names):
+         * left out rather than failing the whole export in the cache writer. */
+        log_warn("cache: user '%s' is not served: the name is %s; rename the user in the "
+                 "identity provider", row->login, reserved);
+        return 0;
+    }
+    struct scim_cache_user *u = &snap->users[snap->cache.n_users];
+    memset(u, 0, sizeof(*u));
+    u->name = arena_strdup(snap, row->login);
+    u->uid = u->gid = row->uid;
+    u->active = row->active;
+    const char *hash = row->password_hash;
+    u->password_hash = hash ? arena_strdup(snap, hash) : NULL;
+    u->last_change_day = row->password_day;
+    u->gecos = arena_strdup(snap, row->gecos);
+    u->home = u->name ? home_new(snap, ls->cfg->home, u->name) : NULL;
+    u->shell = ls->cfg->shell;
+    if (!u->name || !u->gecos || !u->home || (hash && !u->password_hash))
+        goto oom;
+    /* SSH keys: one per line in the column (written from our extension). */
+    const char *keys = row->ssh_keys;
+    if (keys && *keys) {
+        char *copy = (char *)arena_strdup(snap, keys);
+        size_t nk = 0;
+        for (const char *p = copy; p && *p; p++)
+            nk += *p == '\n';
+        const char **ptrs =
+            copy ? arena_alloc(snap, (nk + 1) * sizeof(*ptrs), _Alignof(const char *)) : NULL;
+        if (!ptrs)
+            goto oom;
+        char *save = NULL;
+        const char *why;
+        /* Requests are checked (ssh_key.h); a value stored before that check, or written
+         * into the store by other means, that is not a plain key never reaches sshd. */
+        for (char *k = strtok_r(copy, "\n", &save); k; k = strtok_r(NULL, "\n", &save))
+            if (scim_ssh_key_ok(k, &why))
+                ptrs[u->n_ssh_keys++] = k;
+        u->ssh_keys = ptrs;
+    }
+    struct role_ctx rctx = { .ls = ls, .db = ls->db, .user_idx = (uint32_t)snap->cache.n_users };
+    int r = roles_for_export(ls->cfg, row->roles, on_role, &rctx);
+    if (!u->name || !u->gecos || !u->home || r < 0)
+        goto oom;
+    snap->cache.n_users++;
+    return 0;
 oom:
     snprintf(err, errlen, "out of memory while building the cache");
-    goto out;
-sql_error:
-    snprintf(err, errlen, "reading users: %s", sqlite3_errmsg(db));
-out:
-    sqlite3_finalize(s);
-    return ret;
+    return -1;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -305,99 +288,72 @@ static int cmp_uid(const void *key, const void *elem)
 }
 
 /* SCIM /Groups and their members (users are sorted by uid: members are found by bsearch). */
-static int load_scim_groups(struct load_state *ls, sqlite3 *db, char *err, size_t errlen)
+static int add_scim_group_row(const struct export_group_row *row, void *arg, char *err,
+                              size_t errlen)
 {
+    struct load_state *ls = arg;
     struct account_snapshot *snap = ls->snap;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT g.name, g.gid, g.display_name, u.uid FROM groups g"
-                                    " LEFT JOIN group_members m ON m.group_id = g.id"
-                                    " LEFT JOIN users u ON u.id = m.user_id ORDER BY g.id",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        goto sql_error;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        uint32_t gid = (uint32_t)sqlite3_column_int64(s, 1);
-        const char *display = (const char *)sqlite3_column_text(s, 2);
-        enum scim_group_kind kind = SCIM_GROUP_SCIM;
-        if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
-            name = scimd_config_map_lookup(ls->cfg->group_maps, ls->cfg->n_group_maps, display, name);
-            kind = SCIM_GROUP_MAPPED_LOCAL;
-            gid = 0;
-            if (!name)
-                continue; /* the mapping was removed from the config: serve nothing */
-        }
-        bool skip;
-        struct group_builder *g = group_get(ls, db, name, kind, gid, &skip);
-        if (skip)
-            continue;
-        if (!g) {
-            snprintf(err, errlen, "out of memory while building the cache");
-            goto out;
-        }
-        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
-            continue; /* a group without members */
-        uint32_t uid = (uint32_t)sqlite3_column_int64(s, 3);
-        const struct scim_cache_user *u =
-            bsearch(&uid, snap->users, snap->cache.n_users, sizeof(*snap->users), cmp_uid);
-        if (u && add_member(g, (uint32_t)(u - snap->users)) < 0) {
-            snprintf(err, errlen, "out of memory while building the cache");
-            goto out;
-        }
+    const char *name = row->name;
+    uint32_t gid = row->gid;
+    enum scim_group_kind kind = SCIM_GROUP_SCIM;
+    if (!row->has_gid) {
+        name = scimd_config_map_lookup(ls->cfg->group_maps, ls->cfg->n_group_maps,
+                                       row->display_name, name);
+        kind = SCIM_GROUP_MAPPED_LOCAL;
+        gid = 0;
+        if (!name)
+            return 0; /* the mapping was removed from the config: serve nothing */
     }
-    if (rc != SQLITE_DONE)
-        goto sql_error;
-    sqlite3_finalize(s);
+    bool skip;
+    struct group_builder *g = group_get(ls, ls->db, name, kind, gid, &skip);
+    if (skip)
+        return 0;
+    if (!g)
+        goto oom;
+    if (!row->has_member)
+        return 0; /* a group without members */
+    uint32_t uid = row->member_uid;
+    const struct scim_cache_user *u =
+        bsearch(&uid, snap->users, snap->cache.n_users, sizeof(*snap->users), cmp_uid);
+    if (u && add_member(g, (uint32_t)(u - snap->users)) < 0)
+        goto oom;
     return 0;
-sql_error:
-    snprintf(err, errlen, "reading groups: %s", sqlite3_errmsg(db));
-out:
-    sqlite3_finalize(s);
+oom:
+    snprintf(err, errlen, "out of memory while building the cache");
     return -1;
 }
 
-int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *snap, char *err,
-                          size_t errlen)
+int account_snapshot_load(struct scimd_server *srv, uint64_t *last_generation,
+                          struct account_snapshot *snap, char *err, size_t errlen)
 {
     struct load_state ls = { .snap = snap, .cfg = srv->cfg };
-    struct scim_error e;
-    sqlite3 *db = NULL;
-    bool in_txn = false, have_table = false;
+    bool have_table = false;
     int ret = -1;
-    char buf[32];
 
     memset(snap, 0, sizeof(*snap));
-    db = store_reader_get(srv->store, &e);
-    if (!db) {
-        snprintf(err, errlen, "%s", e.detail);
-        goto out;
-    }
     if (!hcreate_r(1 << 16, &ls.names)) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
     have_table = true;
     /* One read transaction: users, role gids and the high-water mark agree. */
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "store: %s", sqlite3_errmsg(db));
+    ls.db = export_scan_begin(srv->store, err, errlen);
+    if (!ls.db)
         goto out;
-    }
-    in_txn = true;
-    if (load_users(&ls, db, err, errlen) < 0 || load_scim_groups(&ls, db, err, errlen) < 0)
+    if (export_scan_users(ls.db, add_user, &ls, err, errlen) < 0 ||
+        export_scan_groups(ls.db, add_scim_group_row, &ls, err, errlen) < 0)
         goto out;
-    snap->cache.uid_hwm =
-        store_meta_get(db, "uid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
-    snap->gid_hwm = store_meta_get(db, "gid_hwm", buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
+    export_scan_marks(ls.db, &snap->cache.uid_hwm, &snap->gid_hwm);
 
-    if (last_generation == 0) {
+    if (*last_generation == 0) {
         struct scim_cache old;
         if (scim_cache_open(&old, srv->cfg->cache_path, SCIM_CACHE_FILE_NSS,
                             SCIM_CACHE_OPEN_UNTRUSTED, NULL, 0) == 0) {
-            last_generation = scim_cache_generation(&old);
+            *last_generation = scim_cache_generation(&old);
             scim_cache_close(&old);
         }
     }
-    snap->cache.generation = ++last_generation;
+    snap->cache.generation = ++*last_generation;
     snap->cache.users = snap->users;
     snap->cache.name_max = srv->cfg->max_name_length;
     snap->groups = ls.groups;
@@ -429,9 +385,7 @@ int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *sna
     ls.n_groups = 0;
     ret = 0;
 out:
-    if (in_txn)
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    store_reader_put(srv->store, db);
+    export_scan_end(srv->store, ls.db);
     if (have_table)
         hdestroy_r(&ls.names);
     for (size_t i = 0; i < ls.n_groups; i++)

@@ -25,6 +25,10 @@ struct account_snapshot {
     size_t n_member_lists;
 };
 
-int account_snapshot_load(struct scimd_server *srv, struct account_snapshot *snap, char *err,
-                          size_t errlen);
+/* Reads the snapshot and stamps it with the next generation: *last_generation is the one
+ * its caller (the exporter) exported last, 0 before the first, when it is taken from the
+ * published cache so a restarted scimd goes on counting (readers refuse a generation that
+ * goes back); it is incremented into snap->cache.generation. */
+int account_snapshot_load(struct scimd_server *srv, uint64_t *last_generation,
+                          struct account_snapshot *snap, char *err, size_t errlen);
 void account_snapshot_free(struct account_snapshot *snap);

@@ -28,6 +28,7 @@ struct exporter {
     bool notified;    /* any notification yet */
     bool after_quiet; /* the pending burst began export_delay or more after the one before */
     struct timespec first, last; /* first and last notification of the pending burst */
+    uint64_t generation; /* of the last export; 0 until the first (account_snapshot_load) */
 };
 
 static int64_t ms_between(const struct timespec *a, const struct timespec *b)
@@ -53,15 +54,16 @@ static void deadline_after(const struct timespec *t, int64_t ms, struct timespec
     }
 }
 
-int exporter_run_once(struct scimd_server *srv, char *err, size_t errlen)
+int exporter_run_once(struct exporter *ex, char *err, size_t errlen)
 {
+    struct scimd_server *srv = ex->srv;
     struct account_snapshot snap;
     struct timespec t0, cpu0;
     int ret = -1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     /* CPU time next to wall time: on a busy host the two tell waiting from working. */
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
-    if (account_snapshot_load(srv, &snap, err, errlen) < 0)
+    if (account_snapshot_load(srv, &ex->generation, &snap, err, errlen) < 0)
         return -1;
     if (scim_cache_write(srv->cfg->cache_path, srv->cfg->shadow_path, &snap.cache, err, errlen) < 0) {
         char hint[600];
@@ -126,7 +128,7 @@ static void *exporter_main(void *arg)
         pthread_mutex_unlock(&ex->mu);
 
         char err[512];
-        int r = exporter_run_once(ex->srv, err, sizeof(err));
+        int r = exporter_run_once(ex, err, sizeof(err));
 
         pthread_mutex_lock(&ex->mu);
         if (r < 0) {
@@ -160,7 +162,7 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
     pthread_mutex_init(&ex->mu, NULL);
     pthread_cond_init(&ex->cv, NULL);
     /* Start from the store: a deleted or corrupt cache heals itself. */
-    if (exporter_run_once(srv, err, errlen) < 0) {
+    if (exporter_run_once(ex, err, errlen) < 0) {
         log_err("cache: initial export failed (will retry): %s", err);
         ex->pending = true;
         ex->failing = true;

@@ -37,8 +37,8 @@ static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, con
     if (id_ledger_insert(db, next, kind, owner, name, "id ledger", err) < 0)
         return -1;
     snprintf(buf, sizeof(buf), "%lld", (long long)next);
-    if (store_meta_set(db, hwm_key, buf) < 0)
-        return store_sqlite_error(db, sqlite3_errcode(db), err, "id high-water mark");
+    if (store_meta_write(db, hwm_key, buf, "id high-water mark", err) < 0)
+        return -1;
     *out = (uint32_t)next;
     return 0;
 }
@@ -97,8 +97,8 @@ int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *
     char buf[32];
     if (store_meta_get(db, "uid_hwm", buf, sizeof(buf)) != 1 || (uint64_t)atoll(buf) < uid) {
         snprintf(buf, sizeof(buf), "%u", uid);
-        if (store_meta_set(db, "uid_hwm", buf) < 0)
-            return store_sqlite_error(db, sqlite3_errcode(db), err, "uid high-water mark");
+        if (store_meta_write(db, "uid_hwm", buf, "uid high-water mark", err) < 0)
+            return -1;
     }
     (void)cfg;
     return 0;

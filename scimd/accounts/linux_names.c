@@ -4,7 +4,8 @@
 #include <strings.h>
 
 #include "scim_names.h"
-#include "store/store.h"
+#include "store/name_owners.h"
+#include "store/role_groups_repo.h"
 
 static bool in_config_list(const char *list, const char *name)
 {
@@ -47,20 +48,19 @@ int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id
                         enum linux_name_owner *owner, struct scim_error *err)
 {
     *owner = LINUX_NAME_FREE;
-    int r = store_row_exists(db, "SELECT 1 FROM users WHERE login = ?", name, NULL, err);
+    int r = name_owners_login(db, name, err);
     if (r != 0) {
         if (r == 1)
             *owner = LINUX_NAME_USER;
         return r;
     }
-    r = store_row_exists(db, "SELECT 1 FROM role_groups WHERE name = ?", name, NULL, err);
+    r = role_groups_repo_exists(db, name, err);
     if (r != 0) {
         if (r == 1)
             *owner = LINUX_NAME_ROLE_GROUP;
         return r;
     }
-    r = store_row_exists(db, "SELECT 1 FROM groups WHERE name = ?1 AND id IS NOT ?2", name,
-               self_group_id ? self_group_id : "", err);
+    r = name_owners_scim_group(db, name, self_group_id, err);
     if (r == 1)
         *owner = LINUX_NAME_SCIM_GROUP;
     return r;

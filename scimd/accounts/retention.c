@@ -13,6 +13,7 @@
 #include "api/render_cache.h"
 #include "server.h"
 #include "accounts/user_removal.h"
+#include "store/deactivated_users.h"
 
 /* Users removed per write: one write holds the writer (and every SCIM request queued behind
  * it) only for a few milliseconds even when a policy first switched on removes thousands. */
@@ -24,28 +25,23 @@ struct sweep_batch {
     size_t n;
 };
 
+static void add_candidate(const char *id, const char *login, uint32_t uid, void *arg)
+{
+    struct sweep_batch *b = arg;
+    struct retention_removed *u = &b->users[b->n++];
+    snprintf(u->id, sizeof(u->id), "%s", id);
+    snprintf(u->login, sizeof(u->login), "%s", login);
+    u->uid = uid;
+}
+
 static int sweep_fn(sqlite3 *db, void *arg, struct scim_error *err)
 {
     struct sweep_batch *b = arg;
-    /* Oldest first, read inside the write: a user reactivated a moment ago is not a candidate. */
-    sqlite3_stmt *s = store_stmt(db, "SELECT id, login, uid FROM users WHERE active = 0"
-                                     " AND deactivated_at < ? ORDER BY deactivated_at LIMIT ?");
-    int rc = SQLITE_ERROR;
     b->n = 0;
-    if (!s)
-        return store_sqlite_error(db, sqlite3_errcode(db), err, "retention sweep");
-    sqlite3_bind_text(s, 1, b->cutoff, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, SWEEP_BATCH);
-    while (b->n < SWEEP_BATCH && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct retention_removed *u = &b->users[b->n++];
-        snprintf(u->id, sizeof(u->id), "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(u->login, sizeof(u->login), "%s", (const char *)sqlite3_column_text(s, 1));
-        u->uid = (uint32_t)sqlite3_column_int64(s, 2);
-    }
-    store_stmt_done(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    /* Oldest first, read inside the write: a user reactivated a moment ago is not a candidate. */
+    if (deactivated_users_before(db, b->cutoff, SWEEP_BATCH, add_candidate, b, err) < 0) {
         b->n = 0;
-        return store_sqlite_error(db, rc, err, "retention sweep");
+        return -1;
     }
     for (size_t i = 0; i < b->n; i++)
         if (user_removal_apply(db, b->users[i].id, err) < 0) {

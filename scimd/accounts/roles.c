@@ -9,7 +9,7 @@
 #include "accounts/linux_names.h"
 #include "accounts/name_skips.h"
 #include "scim_names.h"
-#include "store/store.h"
+#include "store/role_groups_repo.h"
 
 static const char *mapped_group(const struct scimd_config *cfg, const char *value,
                                 const char *name)
@@ -47,21 +47,12 @@ static int each_role(const json_t *doc, size_t max_len, role_fn fn, void *ctx)
 
 int roles_name_taken(sqlite3 *db, const char *name, struct scim_error *err)
 {
-    return store_row_exists(db, "SELECT 1 FROM role_groups WHERE name = ?", name, NULL, err);
+    return role_groups_repo_exists(db, name, err);
 }
 
 uint32_t roles_gid(sqlite3 *db, const char *name)
 {
-    sqlite3_stmt *s = NULL;
-    uint32_t gid = 0;
-    if (sqlite3_prepare_v2(db, "SELECT gid FROM role_groups WHERE name = ?", -1, &s, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            gid = (uint32_t)sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    return gid;
+    return role_groups_repo_gid(db, name);
 }
 
 /* Whether the host can take name as a new role group. 0 yes; 1 no (*reason and why set,
@@ -96,14 +87,9 @@ static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const 
         snprintf(buf, len, "is a local group (gid %u) on this host", (unsigned)local_gid);
         return 1;
     }
-    sqlite3_stmt *s = NULL;
-    long long n = -1;
-    int rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM role_groups", -1, &s, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    long long n = role_groups_repo_count(db, err);
     if (n < 0)
-        return store_sqlite_error(db, rc, err, "role groups");
+        return -1;
     if (n >= (long long)cfg->max_role_groups) {
         *reason = NAME_SKIP_CAP;
         snprintf(buf, len, "would be role group %lld, past [accounts] max_role_groups = %u",
@@ -152,17 +138,7 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
     snprintf(owner, sizeof(owner), "role:%s", name);
     if (identity_allocate_gid(c->db, c->cfg, owner, name, &gid, c->err) < 0)
         return -1;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(c->db, "INSERT INTO role_groups(name, gid) VALUES(?, ?)", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, gid);
-        rc = sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(c->db, rc, c->err, "role group");
-    return 0;
+    return role_groups_repo_insert(c->db, name, gid, c->err);
 }
 
 /* Roles the request gives (an empty value is no role). */

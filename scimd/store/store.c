@@ -1,6 +1,5 @@
 #include "store/store.h"
 
-#include "metrics.h"
 #include "store/store_schema.h"
 
 #include <errno.h>
@@ -38,6 +37,7 @@ struct store {
     bool stopping;
     void (*hook)(void *);
     void *hook_arg;
+    store_batch_fn batch_observer;
 
     pthread_mutex_t pool_mu;
     sqlite3 *pool[MAX_POOLED_READERS];
@@ -218,7 +218,9 @@ static void *writer_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         bool changed = run_batch(st, batch);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        metrics_commit(n, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        if (st->batch_observer)
+            st->batch_observer(n, (double)(t1.tv_sec - t0.tv_sec) +
+                                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (changed && st->hook)
             st->hook(st->hook_arg);
         finish_batch(st, batch);
@@ -259,6 +261,11 @@ void store_set_commit_hook(struct store *st, void (*hook)(void *), void *arg)
 {
     st->hook = hook;
     st->hook_arg = arg;
+}
+
+void store_set_batch_observer(struct store *st, store_batch_fn fn)
+{
+    st->batch_observer = fn;
 }
 
 sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
@@ -372,6 +379,14 @@ int store_meta_set(sqlite3 *db, const char *key, const char *value)
     int rc = sqlite3_step(s);
     store_stmt_done(s);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_meta_write(sqlite3 *db, const char *key, const char *value, const char *what,
+                     struct scim_error *err)
+{
+    if (store_meta_set(db, key, value) < 0)
+        return store_sqlite_error(db, sqlite3_errcode(db), err, what);
+    return 0;
 }
 
 int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,

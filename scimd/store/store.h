@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto/scim_error.h"
@@ -27,6 +28,11 @@ int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_erro
 /* Called on the writer thread after each successful commit that changed something. */
 void store_set_commit_hook(struct store *st, void (*hook)(void *arg), void *arg);
 
+/* Told on the writer thread after every batch it ran: n writes in seconds (the transaction
+ * and its fsync). The store knows nothing of metrics: main points this at metrics_commit. */
+typedef void (*store_batch_fn)(size_t n, double seconds);
+void store_set_batch_observer(struct store *st, store_batch_fn fn);
+
 /* A read connection for the calling thread; give it back with store_reader_put. */
 sqlite3 *store_reader_get(struct store *st, struct scim_error *err);
 void store_reader_put(struct store *st, sqlite3 *db);
@@ -47,6 +53,10 @@ int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
  * statements are cached on the connection (store_stmt). */
 int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */
 int store_meta_set(sqlite3 *db, const char *key, const char *value);
+/* store_meta_set inside a write: a failure is mapped as store_sqlite_error maps it, naming
+ * what. 0, or -1 with err set. */
+int store_meta_write(sqlite3 *db, const char *key, const char *value, const char *what,
+                     struct scim_error *err);
 
 /* Maps a SQLite failure to a SCIM 5xx error (disk full -> 507 with a clear detail). */
 int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what);

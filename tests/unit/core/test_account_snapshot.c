@@ -26,6 +26,9 @@
 #define ULO 1700000000u
 #define GLO 1700001000u
 
+/* The generation counter an exporter owns: one for the whole run, as one scimd has one. */
+static uint64_t generation;
+
 struct fx {
     char *dir;
     struct store *st;
@@ -193,7 +196,7 @@ static void test_users(void **state)
     struct fx *f = *state;
     struct account_snapshot s;
     char err[512] = "";
-    if (account_snapshot_load(&f->srv, &s, err, sizeof(err)) != 0)
+    if (account_snapshot_load(&f->srv, &generation, &s, err, sizeof(err)) != 0)
         fail_msg("load: %s", err);
     assert_int_equal(s.cache.n_users, 3);
     const struct scim_cache_user *u = s.cache.users;
@@ -228,7 +231,7 @@ static void test_users(void **state)
     uint64_t gen = s.cache.generation;
     assert_true(gen >= 1);
     account_snapshot_free(&s);
-    assert_int_equal(account_snapshot_load(&f->srv, &s, err, sizeof(err)), 0);
+    assert_int_equal(account_snapshot_load(&f->srv, &generation, &s, err, sizeof(err)), 0);
     assert_int_equal(s.cache.generation, gen + 1);
     account_snapshot_free(&s);
 }
@@ -238,7 +241,7 @@ static void test_groups(void **state)
     struct fx *f = *state;
     struct account_snapshot s;
     char err[512] = "", buf[256];
-    if (account_snapshot_load(&f->srv, &s, err, sizeof(err)) != 0)
+    if (account_snapshot_load(&f->srv, &generation, &s, err, sizeof(err)) != 0)
         fail_msg("load: %s", err);
 
     const struct scim_cache_group *g = find_group(&s, "linux-admins");
@@ -299,7 +302,7 @@ static void test_writer_accepts(void **state)
     struct fx *f = *state;
     struct account_snapshot s;
     char err[512] = "";
-    assert_int_equal(account_snapshot_load(&f->srv, &s, err, sizeof(err)), 0);
+    assert_int_equal(account_snapshot_load(&f->srv, &generation, &s, err, sizeof(err)), 0);
     if (scim_cache_write(f->cfg.cache_path, f->cfg.shadow_path, &s.cache, err, sizeof(err)) != 0)
         fail_msg("scim_cache_write refused the snapshot: %s", err);
     account_snapshot_free(&s);

@@ -190,7 +190,8 @@ static void bug_snapshot_mapped_big_group(void **state)
     struct scimd_server srv = { .cfg = &cfg, .store = st };
     struct account_snapshot snap;
     char msg[512] = "";
-    assert_int_equal(account_snapshot_load(&srv, &snap, msg, sizeof(msg)), 0);
+    uint64_t generation = 0;
+    assert_int_equal(account_snapshot_load(&srv, &generation, &snap, msg, sizeof(msg)), 0);
     bool small = false, big = false;
     for (size_t i = 0; i < snap.cache.n_groups; i++) {
         if (strcmp(snap.cache.groups[i].name, "smallteam") == 0)
