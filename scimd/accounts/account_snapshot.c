@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "accounts/identity.h"
+#include "accounts/host_probe.h"
 #include "accounts/linux_names.h"
 #include "log.h"
 #include "proto/schema.h"

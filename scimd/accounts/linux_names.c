@@ -65,13 +65,3 @@ int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id
         *owner = LINUX_NAME_SCIM_GROUP;
     return r;
 }
-
-int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
-                     struct scim_error *err)
-{
-    enum linux_name_owner owner = LINUX_NAME_FREE;
-    int r = linux_name_taken_by(db, name, self_group_id, &owner, err);
-    if (r == 1)
-        *what = linux_name_owner_describe(owner);
-    return r;
-}

@@ -28,7 +28,3 @@ const char *linux_name_owner_describe(enum linux_name_owner owner);
 int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id,
                         enum linux_name_owner *owner, struct scim_error *err);
 
-/* The former form, *what being linux_name_owner_describe's words; kept only until the
- * handlers being restructured in parallel have moved to linux_name_taken_by. */
-int linux_name_taken(sqlite3 *db, const char *name, const char *self_group_id, const char **what,
-                     struct scim_error *err);

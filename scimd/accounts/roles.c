@@ -5,8 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
 #include "accounts/linux_names.h"
+#include "accounts/login_names.h"
 #include "accounts/name_skips.h"
 #include "scim_names.h"
 #include "store/role_groups_repo.h"
