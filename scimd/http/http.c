@@ -172,100 +172,101 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+/* Answers now with resp, then frees it: the one way a request is answered. */
+static enum MHD_Result reply(struct MHD_Connection *conn, struct conn_state *cs,
+                             struct api_response *resp)
 {
-    struct scimd_server *srv = cls;
-    struct conn_state *cs = *con_cls;
-    struct api_response resp = { 0 };
-    enum MHD_Result ret;
+    enum MHD_Result ret = queue(conn, cs, resp);
+    api_response_reset(resp);
+    return ret;
+}
 
-    if (!cs) {
-        cs = calloc(1, sizeof(*cs));
-        if (!cs)
-            return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &cs->start);
-        http_head_handed_over();
-        conn_watchdog_head_done(srv->watchdog, conn);
-        copy_for_log(cs->method, sizeof(cs->method), method);
-        copy_for_log(cs->path, sizeof(cs->path), url);
-        *con_cls = cs;
-        size_t head = strlen(url);
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
-        if (head > MAX_HEAD_BYTES) {
-            api_error(&resp, 431, NULL, "request line and headers exceed %d bytes",
-                       MAX_HEAD_BYTES);
-            ret = queue(conn, cs, &resp);
-            api_response_reset(&resp);
-            return ret;
-        }
-        bool bad = !scim_utf8_valid((const unsigned char *)url, strlen(url));
-        if (!bad)
-            MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
-        if (bad) {
-            api_error(&resp, 400, "invalidValue",
-                       "the request URL contains a NUL byte or invalid UTF-8");
-            ret = queue(conn, cs, &resp);
-            api_response_reset(&resp);
-            return ret;
-        }
-        char why[160];
-        int framing = http_head_check_framing(conn, srv->cfg->max_body_size, why, sizeof(why));
-        if (framing) {
-            api_error(&resp, framing, NULL, "%s", why);
-            ret = queue(conn, cs, &resp);
-            api_response_reset(&resp);
-            return ret;
-        }
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_size) {
-            /* Answer before reading: MHD then discards the body and closes the connection. */
-            api_error(&resp, 413, NULL, "request body exceeds %zu bytes",
-                       srv->cfg->max_body_size);
-            ret = queue(conn, cs, &resp);
-            api_response_reset(&resp);
-            return ret;
-        }
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
-        if (!cs->responded && !cs->too_large) {
-            size_t n = *upload_data_size;
-            if (cs->body_len + n > srv->cfg->max_body_size) {
-                cs->too_large = true;
-                free(cs->body);
-                cs->body = NULL;
-                cs->body_len = cs->body_cap = 0;
-            } else {
-                if (cs->body_len + n + 1 > cs->body_cap) {
-                    size_t cap = cs->body_cap ? cs->body_cap : 4096;
-                    while (cap < cs->body_len + n + 1)
-                        cap *= 2;
-                    char *grown = realloc(cs->body, cap);
-                    if (!grown)
-                        return MHD_NO;
-                    cs->body = grown;
-                    cs->body_cap = cap;
-                }
-                memcpy(cs->body + cs->body_len, upload_data, n);
-                cs->body_len += n;
-                cs->body[cs->body_len] = '\0';
-            }
-        }
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (cs->responded)
-        return MHD_YES;
-    conn_watchdog_body_done(srv->watchdog, conn);
+static struct conn_state *conn_state_new(struct scimd_server *srv, struct MHD_Connection *conn,
+                                         const char *url, const char *method)
+{
+    struct conn_state *cs = calloc(1, sizeof(*cs));
+    if (!cs)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &cs->start);
+    http_head_handed_over();
+    conn_watchdog_head_done(srv->watchdog, conn);
+    copy_for_log(cs->method, sizeof(cs->method), method);
+    copy_for_log(cs->path, sizeof(cs->path), url);
+    return cs;
+}
 
+/* The head, before any authentication and before the body is read: 0 when it may go on,
+ * otherwise resp holds the refusal. */
+static int screen_head(const struct scimd_server *srv, struct MHD_Connection *conn,
+                       const char *url, struct api_response *resp)
+{
+    size_t head = strlen(url);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
+    if (head > MAX_HEAD_BYTES) {
+        api_error(resp, 431, NULL, "request line and headers exceed %d bytes", MAX_HEAD_BYTES);
+        return -1;
+    }
+    bool bad = !scim_utf8_valid((const unsigned char *)url, strlen(url));
+    if (!bad)
+        MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
+    if (bad) {
+        api_error(resp, 400, "invalidValue",
+                  "the request URL contains a NUL byte or invalid UTF-8");
+        return -1;
+    }
+    char why[160];
+    int framing = http_head_check_framing(conn, srv->cfg->max_body_size, why, sizeof(why));
+    if (framing) {
+        api_error(resp, framing, NULL, "%s", why);
+        return -1;
+    }
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_size) {
+        /* Answer before reading: MHD then discards the body and closes the connection. */
+        api_error(resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends one chunk of the body. Past max_body_size the body is dropped and only the 413 is
+ * remembered. False when memory ran out. */
+static bool accumulate_body(const struct scimd_server *srv, struct conn_state *cs,
+                            const char *data, size_t n)
+{
+    if (cs->body_len + n > srv->cfg->max_body_size) {
+        cs->too_large = true;
+        free(cs->body);
+        cs->body = NULL;
+        cs->body_len = cs->body_cap = 0;
+        return true;
+    }
+    if (cs->body_len + n + 1 > cs->body_cap) {
+        size_t cap = cs->body_cap ? cs->body_cap : 4096;
+        while (cap < cs->body_len + n + 1)
+            cap *= 2;
+        char *grown = realloc(cs->body, cap);
+        if (!grown)
+            return false;
+        cs->body = grown;
+        cs->body_cap = cap;
+    }
+    memcpy(cs->body + cs->body_len, data, n);
+    cs->body_len += n;
+    cs->body[cs->body_len] = '\0';
+    return true;
+}
+
+/* The complete request: what the body may not be (413, 415), then the router. */
+static void dispatch(struct scimd_server *srv, struct MHD_Connection *conn,
+                     struct conn_state *cs, const char *url, const char *method,
+                     struct api_response *resp)
+{
     if (cs->too_large) {
-        api_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
-        goto respond;
+        api_error(resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
+        return;
     }
 
     /* HEAD is GET without a body: libmicrohttpd drops the body and keeps the headers. */
@@ -288,22 +289,51 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!content_type_ok(ct)) {
-            api_error(&resp, 415, NULL,
-                       "Content-Type must be application/scim+json or application/json, got '%s'",
-                       ct ? ct : "(none)");
-            goto respond;
+            api_error(resp, 415, NULL,
+                      "Content-Type must be application/scim+json or application/json, got '%s'",
+                      ct ? ct : "(none)");
+            return;
         }
     }
-    router_dispatch(srv, &req, &resp);
+    router_dispatch(srv, &req, resp);
     if (req.authenticated)
         conn_watchdog_trusted(srv->watchdog, conn);
     memcpy(cs->token_id, req.api.token_id, sizeof(cs->token_id));
     cs->route = req.route;
+}
 
-respond:
-    ret = queue(conn, cs, &resp);
-    api_response_reset(&resp);
-    return ret;
+/* libmicrohttpd calls this for the head (first call), for each chunk of the body, and once
+ * the body is complete. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct scimd_server *srv = cls;
+    struct conn_state *cs = *con_cls;
+    struct api_response resp = { 0 };
+
+    if (!cs) {
+        cs = conn_state_new(srv, conn, url, method);
+        if (!cs)
+            return MHD_NO;
+        *con_cls = cs;
+        if (screen_head(srv, conn, url, &resp) < 0)
+            return reply(conn, cs, &resp);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!cs->responded && !cs->too_large &&
+            !accumulate_body(srv, cs, upload_data, *upload_data_size))
+            return MHD_NO;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (cs->responded)
+        return MHD_YES;
+    conn_watchdog_body_done(srv->watchdog, conn);
+    dispatch(srv, conn, cs, url, method, &resp);
+    return reply(conn, cs, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
