@@ -23,19 +23,6 @@ struct http_exchange {
     const struct sockaddr *client;
 };
 
-/* The names api/ used before the request model moved there, for the files still on their way
- * over; removed once none uses them. */
-#define http_request api_request
-#define http_response api_response
-#define http_query api_query
-#define http_header api_header
-#define http_json_body api_json_body
-#define http_respond_resource api_respond_resource
-#define http_error api_error
-#define http_error_from api_error_from
-#define http_response_reset api_response_reset
-#define http_etag_matches scim_etag_matches
-
 /* Starts libmicrohttpd per the config (or on listen_fd when >= 0, socket activation). */
 int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen);
 void http_stop(struct scimd_server *srv);

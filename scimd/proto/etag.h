@@ -13,10 +13,3 @@ void scim_etag_format(int64_t version, char buf[SCIM_ETAG_BUF]);
 /* Whether an If-Match / If-None-Match value names version: "*", W/"n" or "n", in a
  * comma-separated list. NULL never matches. */
 bool scim_etag_matches(const char *header, int64_t version);
-
-/* The name the store's repositories called while they formatted ETags themselves (see
- * docs/architecture.md, "Known back-edges"); goes when they no longer do. */
-static inline void http_etag_format(int64_t version, char buf[SCIM_ETAG_BUF])
-{
-    scim_etag_format(version, buf);
-}

@@ -12,7 +12,6 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
-#include "http/http.h"
 #include "store/store.h"
 #include "store/users_query.h"
 #include "store/users_repo.h"
@@ -54,20 +53,6 @@ static void test_new_id_is_v4_uuid(void **state)
     for (int d = 0; d < 16; d++)
         assert_true(seen[d]);
     free(ids);
-}
-
-static void test_etag(void **state)
-{
-    (void)state;
-    char buf[32];
-    http_etag_format(0, buf);
-    assert_string_equal(buf, "W/\"0\"");
-    http_etag_format(1, buf);
-    assert_string_equal(buf, "W/\"1\"");
-    http_etag_format(42, buf);
-    assert_string_equal(buf, "W/\"42\"");
-    http_etag_format(INT64_MAX, buf);
-    assert_string_equal(buf, "W/\"9223372036854775807\"");
 }
 
 static void fill_row(struct user_row *row, const char *user_name, const char *login, uint32_t uid)
@@ -288,7 +273,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_id_is_v4_uuid),
-        cmocka_unit_test(test_etag),
         cmocka_unit_test(test_row_to_resource),
         cmocka_unit_test(test_name_key),
         cmocka_unit_test(test_rows),
