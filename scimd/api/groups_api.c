@@ -23,7 +23,7 @@
 #include "api/render_resource.h"
 #include "scim_names.h"
 #include "server.h"
-#include "api/field_strings.h"
+#include "accounts/field_strings.h"
 
 enum group_op { G_CREATE, G_REPLACE, G_PATCH, G_DELETE };
 

@@ -1,4 +1,4 @@
-#include "api/field_strings.h"
+#include "accounts/field_strings.h"
 
 #include <stdlib.h>
 #include <string.h>
