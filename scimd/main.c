@@ -29,6 +29,13 @@
 #include "accounts/startup_checks.h"
 #include "store/store.h"
 
+/* Users removed behind the request handlers' back (retention, scimctl): their rendered
+ * bodies must go. */
+static void forget_rendered(void *arg, const char *id)
+{
+    render_cache_invalidate(arg, id);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -157,7 +164,8 @@ int main(int argc, char **argv)
     }
 
     /* After the render cache exists: a sweep drops what it removed from it. */
-    retention = retention_start(&srv, RETENTION_INTERVAL_S, err, sizeof(err));
+    retention = retention_start(&srv, RETENTION_INTERVAL_S, forget_rendered, srv.render_cache,
+                                err, sizeof(err));
     if (!retention) {
         log_err("%s", err);
         goto out;

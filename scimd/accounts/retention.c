@@ -10,7 +10,6 @@
 
 #include "accounts/exporter.h"
 #include "log.h"
-#include "api/render_cache.h"
 #include "server.h"
 #include "accounts/user_removal.h"
 #include "store/deactivated_users.h"
@@ -90,12 +89,15 @@ struct retention {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stopping;
+    retention_forget_fn forget;
+    void *forget_arg;
 };
 
 static void removed_by_policy(const struct retention_removed *u, void *arg)
 {
-    struct scimd_server *srv = arg;
-    render_cache_invalidate(srv->render_cache, u->id);
+    struct retention *r = arg;
+    struct scimd_server *srv = r->srv;
+    r->forget(r->forget_arg, u->id);
     exporter_notify(srv->exporter);
     user_removal_done(srv->cfg, "retention", u->id, u->login, u->uid);
 }
@@ -104,7 +106,7 @@ static void sweep_now(struct retention *r)
 {
     char err[512];
     unsigned days = r->srv->cfg->remove_deactivated_after_days;
-    long n = retention_sweep(r->srv->store, days, time(NULL), removed_by_policy, r->srv, err,
+    long n = retention_sweep(r->srv->store, days, time(NULL), removed_by_policy, r, err,
                              sizeof(err));
     if (n < 0)
         log_err("%s (retrying at the next sweep)", err);
@@ -132,7 +134,7 @@ static void check_epoch(struct retention *r)
     if (!have)
         return;
     log_info("users changed by scimctl: re-exporting the cache");
-    render_cache_invalidate(r->srv->render_cache, NULL);
+    r->forget(r->forget_arg, NULL);
     exporter_notify(r->srv->exporter);
 }
 
@@ -164,7 +166,8 @@ static void *retention_main(void *arg)
     return NULL;
 }
 
-struct retention *retention_start(struct scimd_server *srv, unsigned interval_s, char *err,
+struct retention *retention_start(struct scimd_server *srv, unsigned interval_s,
+                                  retention_forget_fn forget, void *forget_arg, char *err,
                                   size_t errlen)
 {
     struct retention *r = calloc(1, sizeof(*r));
@@ -174,6 +177,8 @@ struct retention *retention_start(struct scimd_server *srv, unsigned interval_s,
         return NULL;
     }
     r->srv = srv;
+    r->forget = forget;
+    r->forget_arg = forget_arg;
     r->interval_s = interval_s ? interval_s : 1;
     /* What is there now was already in the store this scimd exported at start. */
     r->epoch_seen = stat(r->epoch_path, &r->epoch_st) == 0;

@@ -30,6 +30,12 @@ long retention_sweep(struct store *st, unsigned days, time_t now, retention_remo
 
 /* Starts the thread: a sweep at once and then every interval_s (when the policy is on), and a
  * check of the users epoch file every second. NULL on failure (err set). */
-struct retention *retention_start(struct scimd_server *srv, unsigned interval_s, char *err,
+/* Told when users leave the store other than through a SCIM request: the id of one removed
+ * user, or NULL when any may have changed (scimctl). main points it at the render cache,
+ * which lives in api/, a room accounts/ does not call. */
+typedef void (*retention_forget_fn)(void *arg, const char *id);
+
+struct retention *retention_start(struct scimd_server *srv, unsigned interval_s,
+                                  retention_forget_fn forget, void *forget_arg, char *err,
                                   size_t errlen);
 void retention_stop(struct retention *r);
