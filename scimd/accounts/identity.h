@@ -9,12 +9,6 @@
 #include "scimd_config.h"
 #include "proto/scim_error.h"
 
-/* The other identity jobs live next door; included here for the callers that reached them
- * through this header before it was split (api/ moves to the direct includes). */
-#include "accounts/host_probe.h"
-#include "accounts/login_names.h"
-#include "accounts/preprobe.h"
-
 /* Allocates the next never-used uid for the SCIM resource `owner` inside the current write,
  * skipping ids any NSS service resolves; records it in the ledger and the high-water mark.
  * Uses a fresh verdict of identity_preprobe_uid for the id it picks, else asks NSS itself;

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "accounts/audit.h"
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
+#include "accounts/login_names.h"
 #include "accounts/linux_names.h"
 #include "accounts/password.h"
 #include "accounts/roles.h"

@@ -8,7 +8,8 @@
 
 #include "accounts/exporter.h"
 #include "store/groups_repo.h"
-#include "accounts/identity.h"
+#include "accounts/login_names.h"
+#include "accounts/preprobe.h"
 #include "accounts/users_service.h"
 #include "api/listing.h"
 #include "proto/schema.h"

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
 #include "store/store.h"
 

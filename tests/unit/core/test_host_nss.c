@@ -20,6 +20,7 @@
 
 #include "core_fixture.h"
 #include "host_nss.h"
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
 #include "store/store.h"
 

@@ -15,7 +15,9 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
+#include "accounts/login_names.h"
 #include "store/store.h"
 
 /* A range no Debian host resolves (above the default subuid/subgid blocks, below systemd's). */

@@ -25,7 +25,9 @@
 #include <sqlite3.h>
 
 #include "core_fixture.h"
+#include "accounts/host_probe.h"
 #include "accounts/identity.h"
+#include "accounts/preprobe.h"
 #include "store/store.h"
 
 #define LO 1700000000u

@@ -32,6 +32,7 @@
 #include "core_fixture.h"
 #include "api/response.h"
 #include "accounts/identity.h"
+#include "accounts/login_names.h"
 #include "log.h"
 #include "accounts/roles.h"
 #include "server.h"
