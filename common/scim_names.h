@@ -1,4 +1,4 @@
-/* Login and group name rules of DESIGN.md "Identity mapping" (libc only). */
+/* Login and group name rules of docs/architecture.md "Identity rules" (libc only). */
 #ifndef SCIM_NAMES_H
 #define SCIM_NAMES_H
 

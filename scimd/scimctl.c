@@ -236,7 +236,7 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
     printf("login: %s\nuid: %u\nstate: %s\npassword: %s\n", row.login, row.uid,
            row.active ? "active" : "deactivated", row.password_hash ? "set (yescrypt)" : "none");
     /* What each role became on this host: a role whose name the host cannot take is kept in
-     * the SCIM data only, and this says why (DESIGN.md, issue 11). */
+     * the SCIM data only, and this says why (docs/architecture.md, issue 11). */
     size_t ri;
     json_t *role;
     json_array_foreach(json_object_get(row.doc, "roles"), ri, role) {

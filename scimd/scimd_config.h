@@ -66,7 +66,7 @@ struct scimd_config {
     bool terminate_on_deactivate;
 };
 
-/* Sets every default (DESIGN.md's shipped values). */
+/* Sets every default (docs/architecture.md's shipped values). */
 void scimd_config_init(struct scimd_config *cfg);
 
 /* Loads path over the defaults. On error returns -1 and writes "file:line: message" to err. */

@@ -1,4 +1,4 @@
-/* Roles and SCIM groups whose Linux name the host cannot take (DESIGN.md "Identity mapping")
+/* Roles and SCIM groups whose Linux name the host cannot take (architecture.md "Identity rules")
  * stay in the SCIM data and never block a request; this says so once per name in the log and
  * every time in the metrics. */
 #pragma once

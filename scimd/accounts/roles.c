@@ -108,7 +108,7 @@ struct sync_ctx {
 };
 
 /* A role whose name the host cannot take, or that gives no valid Linux name at all (`管理者`,
- * `12345`), stays in the user's SCIM data and never blocks the request (DESIGN.md: the IdP
+ * `12345`), stays in the user's SCIM data and never blocks the request (architecture.md: the IdP
  * sends whatever the app's roles are called). The gid is taken here, while writing a user
  * who holds the role, so a role is never given a gid before it has a member, and a refused
  * or failed request takes none (the write rolls back). */

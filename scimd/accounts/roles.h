@@ -1,4 +1,4 @@
-/* roles-as-groups (DESIGN.md): each distinct roles[].value becomes a Linux group whose
+/* roles-as-groups (docs/architecture.md): each distinct roles[].value becomes a Linux group whose
  * members are the users holding it, unless [roles] maps it onto an existing local group. */
 #pragma once
 

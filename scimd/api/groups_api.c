@@ -46,9 +46,9 @@ static const char *mapped_local(const struct scimd_config *cfg, const char *disp
     return scimd_config_map_lookup(cfg->group_maps, cfg->n_group_maps, display, name);
 }
 
-/* displayName -> Linux group name, refusing a clash with the names scimd gave (DESIGN.md,
+/* displayName -> Linux group name, refusing a clash with the names scimd gave (architecture.md,
  * issue 5). A name the host cannot take (reserved, a local group, or no valid Linux name at
- * all) is no refusal: the group stays a SCIM group and *as_group is false (DESIGN.md, issue
+ * all) is no refusal: the group stays a SCIM group and *as_group is false (architecture.md, issue
  * 11). id: the group's own id, for the stored name of a group that gives no valid name. */
 static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *display,
                        const char *self_id, const char *id, char name[LOGIN_NAME_BUF],

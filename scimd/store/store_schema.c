@@ -10,7 +10,7 @@
 
 /* users: one row per live SCIM user; doc holds the SCIM attributes (no id/meta/password).
  * id_ledger: every uid/gid ever handed out, never deleted, so ids are never reused (the
- * tombstones DESIGN.md requires). tokens: access ids with an HMAC of the key. */
+ * tombstones docs/architecture.md requires). tokens: access ids with an HMAC of the key. */
 static const char schema_v1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE tokens("

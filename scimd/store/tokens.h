@@ -1,4 +1,4 @@
-/* Access tokens (DESIGN.md): an access id plus a random 256-bit key; only an HMAC-SHA-256 of
+/* Access tokens (architecture.md): an access id plus a random 256-bit key; only an HMAC-SHA-256 of
  * the key, under a per-installation secret, is stored. */
 #pragma once
 

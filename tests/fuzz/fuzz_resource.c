@@ -24,7 +24,7 @@ static const char *const projections[][2] = {
     {"name.", ".value"},
 };
 
-/* What DESIGN.md promises of every name that reaches passwd/group. */
+/* What docs/architecture.md promises of every name that reaches passwd/group. */
 static void assert_safe_name(const char *name)
 {
     size_t n = strlen(name);

@@ -55,7 +55,7 @@ for sec in server store cache accounts roles groups sessions; do
     check "scimd.conf(5) has [$sec]" grep -q "^\.SH \"\[$sec\]\"" "$man5"
 done
 
-# The values written next to the keys are the ones DESIGN.md fixes.
+# The values written next to the keys are the ones docs/architecture.md fixes.
 expect() { # section key value
     awk -v s="$1" -v k="$2" -v v="$3" '
         /^\[[a-z]+\]$/ { sec = substr($0, 2, length($0) - 2); next }

@@ -47,7 +47,7 @@ else
     not_ok "scimd/main.c exists"
 fi
 
-# pam_scim(8) documents the options DESIGN.md fixes; and, once pam_scim exists, every
+# pam_scim(8) documents the options docs/architecture.md fixes; and, once pam_scim exists, every
 # option string the module parses.
 for opt in 'cache=' 'shadow=' 'uid_min=' 'uid_max=' 'require_group=' 'debug' 'quiet'; do
     check "pam_scim(8) documents $opt" grep -qE "^\.(B|BI|BR) $opt" "$man/pam_scim.8"

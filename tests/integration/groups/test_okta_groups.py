@@ -209,7 +209,7 @@ class GroupNameRules(GroupTestCase):
             self.assertEqual((rc, out), (2, ""), "getent group %r" % name)
 
     def test_local_and_system_group_names(self):
-        """A system or local group name never blocks the IdP (DESIGN.md, issue 11): the group
+        """A system or local group name never blocks the IdP (architecture.md, issue 11): the group
         is stored and answered as SCIM, and is no Linux group (absent from NSS), and the
         metrics say why. A second group normalising to the same name is still a 409."""
         local = None
@@ -258,7 +258,7 @@ class GroupNameRules(GroupTestCase):
     def test_invalid_linux_names(self):
         """A blank displayName is refused. One that gives no valid Linux name ("..", "12345",
         a Japanese name) is a group the host cannot take: stored as SCIM data only, like a
-        reserved name (DESIGN.md, issue 11), each its own group, counted as invalid_name."""
+        reserved name (architecture.md, issue 11), each its own group, counted as invalid_name."""
         resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "   "})
         self.assertScimError(resp, 400, "invalidValue", "a blank displayName")
         (member, _, login), = self.make_users(1, "noname")
@@ -307,7 +307,7 @@ class GroupNameRules(GroupTestCase):
             {"op": "replace", "path": "displayName", "value": "data engineering"}])
         self.assertScimError(resp, 409, "uniqueness", "rename onto another group's name")
         self.assertEqual(self.get_group(a["id"])["displayName"], "Data Science")
-        # A local group name is no clash (DESIGN.md, issue 11): the group keeps its id and
+        # A local group name is no clash (architecture.md, issue 11): the group keeps its id and
         # SCIM data, and gives up its Linux group; the gid stays tombstoned, never reused.
         (member, _, login), = self.make_users(1, "scientist")
         self.patch_group(a["id"], [{"op": "add", "path": "members", "value": [{"value": member}]}],

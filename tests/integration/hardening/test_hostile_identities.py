@@ -45,7 +45,7 @@ BAD_USER_NAMES = (
 # run of other bytes -> '-', trimmed: "Linux Admins" -> "linux-admins"), so names with ':',
 # '/' or '\n' are normalised, not refused. What must hold: a blank displayName is refused; one
 # whose Linux form is empty, all digits, too long or starts with '.', '+' or '@', or one the
-# host keeps (reserved, local), is stored as SCIM data only and never served (DESIGN.md,
+# host keeps (reserved, local), is stored as SCIM data only and never served (docs/architecture.md,
 # issue 11); any other is stored under its safe Linux form (or refused as a duplicate of
 # one). No role value blocks its user: one with no valid or no free name just gets no group.
 HOSTILE_GROUP_NAMES = (
@@ -210,7 +210,7 @@ class HostileIdentitiesTest(ScimTestCase):
                     kept_out.append(None)
                 elif linux in taken:  # another name normalised the same
                     self.assertRefused(resp, what)
-                elif host_keeps(name):  # SCIM data only (DESIGN.md, issue 11)
+                elif host_keeps(name):  # SCIM data only (docs/architecture.md, issue 11)
                     self.assertEqual(resp.status, 201, resp.describe())
                     self.assertEqual(resp.json["displayName"], name)
                     self.assertEqual([m["value"] for m in resp.json["members"]],
@@ -258,7 +258,7 @@ class HostileIdentitiesTest(ScimTestCase):
 
     def test_05_renaming_a_group(self):
         """Onto a blank name: refused, nothing changes. Onto a name the host keeps or that
-        gives no valid Linux name: accepted (DESIGN.md, issue 11), the group stays SCIM data
+        gives no valid Linux name: accepted (architecture.md, issue 11), the group stays SCIM data
         with its id and members and gives up its Linux group; renamed back, it gets a new gid
         (the old one stays tombstoned)."""
         resp = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "renamees",
@@ -316,7 +316,7 @@ class HostileIdentitiesTest(ScimTestCase):
                 unix_gid = again
 
     def test_06_hostile_role_values(self):
-        """No role value blocks its user or the request (DESIGN.md, issue 11). One with a
+        """No role value blocks its user or the request (docs/architecture.md, issue 11). One with a
         valid Linux name the host does not keep becomes a role group holding the user; any
         other stays in the user's SCIM data, out of NSS, counted in the metrics, and
         `scimctl users show` says why."""

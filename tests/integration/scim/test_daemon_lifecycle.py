@@ -76,7 +76,7 @@ class ServiceBehaviour(Instance):
 
 
 class ConfigurationErrors(Instance):
-    """Unknown keys and bad values stop scimd with FILE:LINE (DESIGN.md)."""
+    """Unknown keys and bad values stop scimd with FILE:LINE (docs/architecture.md)."""
 
     def bad_config(self, extra_lines, line_of):
         inst = self.new(extra_lines=extra_lines)

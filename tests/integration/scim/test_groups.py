@@ -244,7 +244,7 @@ class GroupNames(GroupCase):
         self.assertNotStored("auditors@example.com")
 
     def test_local_group_names_are_kept_as_scim_groups_only(self):
-        """root, sudo, users: stored and answered as SCIM (DESIGN.md, issue 11), never in the
+        """root, sudo, users: stored and answered as SCIM (architecture.md, issue 11), never in the
         cache; nor is one that gives no valid Linux name (12345); a blank one is refused."""
         ids = []
         for display in ("root", "Sudo", "users"):

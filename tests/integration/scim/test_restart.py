@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Durability: "a change is durable before the 2xx is sent" (DESIGN.md). Four clients
+"""Durability: "a change is durable before the 2xx is sent" (docs/architecture.md). Four clients
 create 50 users concurrently, one user is deleted, scimd is SIGKILLed and restarted on
 the same state: every acknowledged user is back with the same id and attributes, the
 deleted one stays 404, and new ids never repeat old ones. Also: SIGTERM exits 0.

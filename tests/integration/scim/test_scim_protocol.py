@@ -668,7 +668,7 @@ class FilterLiterals(ScimTestCase):
 
 
 class SecretsNeverLogged(ScimTestCase):
-    """Access keys, bearer values and passwords never reach the log (DESIGN.md)."""
+    """Access keys, bearer values and passwords never reach the log (docs/architecture.md)."""
 
     PASSWORD = "Zq9-very-secret-Passw0rd-7Kx"
 
@@ -911,7 +911,7 @@ class Discovery(ScimTestCase):
 
 
 class IdentityRules(ScimTestCase):
-    """DESIGN.md identity mapping, enforced on POST, PUT and PATCH (login_name=localpart)."""
+    """architecture.md identity mapping, enforced on POST, PUT and PATCH (login_name=localpart)."""
 
     REFUSED = ("invalidValue", "uniqueness")
 

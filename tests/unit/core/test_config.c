@@ -104,7 +104,7 @@ static void test_defaults(void **state)
     assert_string_equal(c->database, SCIMD_DB_PATH);
     assert_string_equal(c->cache_path, SCIMD_NSS_CACHE_PATH);
     assert_string_equal(c->shadow_path, SCIMD_SHADOW_CACHE_PATH);
-    /* DESIGN.md's shipped ranges: 0x70000000 plus one million uids, then one million gids. */
+    /* architecture.md's shipped ranges: 0x70000000 plus one million uids, then one million gids. */
     assert_int_equal(c->uid_min, 1879048192u);
     assert_int_equal(c->uid_max, 1880096767u);
     assert_int_equal(c->gid_min, 1880096768u);

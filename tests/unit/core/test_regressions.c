@@ -251,7 +251,7 @@ static void bug_sessions_count_zombies(void **state)
 }
 
 /* BUG sessions-special-uids: sessions_terminate() refuses uids below 1000 "whatever the store
- * says", but not 65534 (nobody), 65535 or 4294967295, which DESIGN.md also keeps out of every
+ * says", but not 65534 (nobody), 65535 or 4294967295, which architecture.md also keeps out of every
  * range: a damaged store naming uid 65534 would SIGKILL every daemon running as nobody. The
  * guard should refuse them too (or anything outside the configured uid range). */
 static void bug_sessions_special_uids(void **state)

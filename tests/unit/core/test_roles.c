@@ -182,7 +182,7 @@ static int group_insert_fn(sqlite3 *db, void *arg, struct scim_error *err)
 }
 
 /* A role that gives no valid Linux group name at all (a Japanese app role, digits, 70
- * bytes) never blocks the user either (DESIGN.md, issue 11): no group, the valid roles of
+ * bytes) never blocks the user either (architecture.md, issue 11): no group, the valid roles of
  * the same request get theirs, logged once per value, and scimctl says why. */
 static void test_sync_skips_invalid_names(void **state)
 {
@@ -223,7 +223,7 @@ static void test_sync_refusals(void **state)
 {
     struct fx *f = *state;
     /* System group names are never created without an explicit [roles] mapping, and they
-     * never block the user (DESIGN.md; before issue 11 this was a 409). */
+     * never block the user (docs/architecture.md; before issue 11 this was a 409). */
     expect_skipped(f, V("Valid Role", "Wheel"), "wheel");
     assert_int_not_equal(gid_of(f, "valid-role"), 0);
     expect_skipped(f, V("sudo"), "sudo");
