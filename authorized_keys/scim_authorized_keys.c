@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scim-authorized-keys USER [UID]: sshd's AuthorizedKeysCommand (%u %U). sshd runs it on every
  * key login, so it is small and libc only (the cache reader and host NSS lookups of common/),
  * the way SSSD ships sss_ssh_authorizedkeys beside its daemon: no SQLite, jansson or store,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns bench/run's raw results into BENCHMARKS.md and its charts.
 
   report.py RESULTS_DIR OUT_MD CHART_DIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs as sshd's unprivileged AuthorizedKeysCommandUser: reads only the world-readable cache,
  * prints nothing (and exits 0) for unknown or deactivated users. The name alone is not enough:
  * a local, sssd or LDAP account of the same name as a SCIM user (earlier in nsswitch.conf) is

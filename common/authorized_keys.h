@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshd's AuthorizedKeysCommand: one implementation behind scim-authorized-keys (the small
  * helper sshd runs on every key login) and `scimctl authorized-keys` (its alias for admins).
  * libc only: it reads the world-readable NSS cache and asks the host's NSS, nothing else. */

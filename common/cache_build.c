@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Builds nss.cache and shadow.cache images in memory from a validated snapshot. */
 #include "cache_internal.h"
 #include "cache_image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The directory walk behind scim_cache_dirs_trusted (cache_dir_trust.h). libc only. */
 #include "cache_dir_trust.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trust in where a cache file lives, not only in the file: whoever may rename entries in one
  * of its directories can park an old root-owned export and rename it back later. */
 #pragma once

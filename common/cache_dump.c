@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `scimctl cache dump`: a human-readable listing of either cache file. */
 #include "cache_internal.h"
 

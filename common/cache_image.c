@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cache image pieces shared by the NSS and shadow builders: hash indexes, the header and
  * section table, and the per-file hash seed. */
 #include "cache_image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cache image assembly shared by the NSS and shadow builders. */
 #ifndef SCIM_CACHE_IMAGE_H
 #define SCIM_CACHE_IMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the cache reader, writer and tools; not part of the public API. */
 #ifndef SCIM_CACHE_INTERNAL_H
 #define SCIM_CACHE_INTERNAL_H

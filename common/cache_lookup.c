@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Record access: index probes, bounds checks and per-record checksums. No allocation,
  * no system calls: this is the NSS hot path. */
 #include "cache_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opening and validating a cache file. Everything a lookup later trusts without checking
  * again (section bounds, entry sizes, index sizes) is checked here, once per mapping. */
 #include "cache_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The string table builder over a fixed buffer: append with or without de-duplication. */
 #include "cache_strtab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String table builder for cache images. Shells (and homes without %u) repeat 100k times,
  * names never do: cache_strtab_add de-duplicates through a hash table (for the few strings
  * that repeat anywhere, like group names), cache_strtab_add_repeat only against the previous

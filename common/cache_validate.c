@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writer-side identity rules: the cache refuses what NSS must never serve, even if the
  * daemon's own checks missed it. Duplicates are found with hash sets, in one pass. */
 #include "cache_validate.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SCIM_CACHE_VALIDATE_H
 #define SCIM_CACHE_VALIDATE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Full consistency check of a cache: what the writer runs before publishing and what
  * `scimctl cache verify` runs. Unlike NSS lookups it reads every byte. */
 #include "cache_internal.h"

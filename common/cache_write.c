@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Publishing cache files: verify the image, temp file, fsync, read back, chmod/chown, rename,
  * fsync the directory, then flag the replaced file so mapped readers notice at once.
  * Files are only ever replaced by rename: truncating a mapped file would SIGBUS readers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Asking the host's name service (getpwnam_r and friends) with one rule for scimd, scimctl and
  * pam_scim: on glibc only a return of 0 with a NULL result means "not found". Any non-zero
  * return is the errno of a service that failed, ENOENT and ESRCH included (libnss-ldapd

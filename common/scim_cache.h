@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scimd cache files (nss.cache, shadow.cache): writer and reader. libc only.
  * Layout: scim_cache_format.h and docs/cache-format.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* On-disk layout of nss.cache and shadow.cache, format version 1.
  * docs/cache-format.md describes the same bytes; keep the two in step.
  * All integers are in the host's byte order (the file never leaves the host; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CRC32C: SSE4.2 instruction when the CPU has it, slicing-by-8 tables otherwise.
  * Records are checked on every lookup, so this sits on the NSS hot path. */
 #include "scim_hash.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small seeded multiply-xorshift hash (in the spirit of wyhash/murmur finalisers).
  * Names are short, so the loop handles 8 bytes per step and one tail word. */
 #include "scim_hash.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checksums and hashes shared by the cache writer and readers (libc only). */
 #ifndef SCIM_HASH_H
 #define SCIM_HASH_H

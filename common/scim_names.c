@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "scim_names.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Login and group name rules of docs/architecture.md "Identity rules" (libc only). */
 #ifndef SCIM_NAMES_H
 #define SCIM_NAMES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Carving results out of the caller's buffer: every returned string lives there. */
 #ifndef NSS_SCIM_BUFFER_H
 #define NSS_SCIM_BUFFER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The skeleton every lookup entry point shares (systemd's nss-systemd and nss-mdns do the
  * same with PROTECT_ERRNO / a status helper):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* group: getgrnam_r, getgrgid_r and enumeration. Member names are copied straight from
  * the group's member list (no per-member record lookups), so a 10k-member group costs one
  * pass over its names. */

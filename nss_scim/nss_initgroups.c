@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* initgroups_dyn: the user's own gid list from the cache; groups are never scanned.
  * glibc passes the primary gid of the account it resolved for the name. A SCIM user's is its
  * private group (gid = uid); any other gid means the name belongs to someone else (a local,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* passwd: getpwnam_r, getpwuid_r and enumeration. */
 #include <errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc NSS entry points of libnss_scim.so.2 (the only exported symbols). */
 #ifndef NSS_SCIM_H
 #define NSS_SCIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shadow: getspnam_r and enumeration, from shadow.cache (0640 root:shadow). */
 #include <errno.h>
 

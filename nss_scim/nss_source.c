@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mapping lifecycle.
  *
  * Readers take the mutex only to pick up a reference to the current mapping (and, at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The module's only global state: one mapping per cache file and the enumeration cursors,
  * behind one mutex per file. */
 #ifndef NSS_SCIM_SOURCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Account phase: is this user allowed in right now, according to the IdP? */
 #include "pam_scim.h"
 

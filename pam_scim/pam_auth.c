@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Auth phase: the password the IdP synced (a yescrypt hash in shadow.cache).
  *
  * Returns: PAM_SUCCESS for the right password of an active SCIM user; PAM_AUTH_ERR for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* require_group: a host restricted to one IdP role or group. Membership comes from the
  * cache (the user's gid list, its private group, the group's member list); a group the
  * cache does not know may be a local group, looked up through NSS. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Classifies a login name against nss.cache, and decides what to do when the cache
  * cannot be used.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Messages for the person logging in, through the application's conversation function
  * (sshd relays an account-phase PAM_ERROR_MSG to the client as a banner). */
 #include "pam_scim.h"

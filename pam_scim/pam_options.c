@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Module arguments. PAM convention: an option the module does not understand is logged
  * and ignored, so a typo never locks everyone out; a bad value keeps the default. */
 #include "pam_scim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Password check against the yescrypt hash the IdP's password became in scimd. */
 #include "pam_scim.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pam_scim internals shared by the account and auth entry points. Nothing here is
  * exported from pam_scim.so: the version script keeps only pam_sm_*. */
 #ifndef PAM_SCIM_H

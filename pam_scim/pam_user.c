@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The user name the application gave PAM, checked before it reaches a lookup or the log. */
 #include "pam_scim.h"
 

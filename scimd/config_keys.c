@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "config_keys.h"
 
 #include "scimd_config.h"

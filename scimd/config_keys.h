@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table of known [section] keys and how each value is parsed. */
 #pragma once
 

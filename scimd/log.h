@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logging to stderr; under systemd (JOURNAL_STREAM set) with <N> priority prefixes journald reads. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scimd: the SCIM 2.0 provisioning daemon. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prometheus metrics for GET /metrics: request counts by route and status, a latency
  * histogram, auth failures, cache export state, and users/groups counts. Lock-free counters. */
 #pragma once

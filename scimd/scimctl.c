@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scimctl: access tokens, inspection of users and of the exported cache, and an alias of
  * scim-authorized-keys (sshd's AuthorizedKeysCommand). */
 #include <errno.h>

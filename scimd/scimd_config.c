@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "scimd_config.h"
 
 #include "config_keys.h"

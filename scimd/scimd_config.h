@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scimd.conf: an INI file whose every key is known; anything else is an error with file:line. */
 #pragma once
 

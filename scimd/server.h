@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The daemon's shared state, handed to every request handler. */
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Installs what scimd needs, builds it, and runs it in the foreground on 127.0.0.1 with a
 # throwaway demo configuration, printing the SCIM base URL and a working access token.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Installs every Debian 12 package scimd needs to build, test, package and benchmark.
 # Safe to re-run; prevents package installs from starting a system sshd (policy-rc.d).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite, as CI runs it: installs dependencies, builds with warnings as errors,
 # runs every meson test (unit, integration, packaging), then the unit tests again in an
 # ASan+UBSan build. Ends with one line "N passed, M failed"; exits non-zero on any failure.

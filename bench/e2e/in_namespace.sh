@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs a command in a private mount namespace whose /etc (a copy, the host's is never
 # touched) resolves users through nss_scim and has /etc/pam.d/scimbench with pam_scim.so:
 #   in_namespace.sh NSS_CACHE SHADOW_CACHE SCIM_LIB_DIR PAM_SCIM_SO COMMAND...

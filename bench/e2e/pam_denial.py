@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Time from a PATCH active=false's 2xx until pam_scim denies the account.
 
   pam_denial.py URL BASE_PATH AUTH IDS_FILE SERVICE TOGGLES

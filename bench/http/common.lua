@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Shared by the wrk scripts: arguments after `--` are
 --   AUTH_HEADER_VALUE BASE_PATH IDS_FILE [RUN_TAG]
 -- Every request carries its headers in the table given to wrk.format, since that table

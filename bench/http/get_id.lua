@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- GET /Users/{id} of random loaded users.
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 local c = require("common")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bulk loader: POSTs N users to a SCIM server from C concurrent keep-alive connections,
  * the way an identity provider's initial push does, and writes the ids it got back.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- PATCH active of random loaded users, alternating false and true per thread.
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 local c = require("common")

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- POST /Users of new users, unique per run (RUN_TAG), per wrk thread and per request.
 -- With a 5th argument "password", each user carries a password (hashed with yescrypt).
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- nginx: GET of the same user JSON as a static file (args: PATH).
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 require("common")

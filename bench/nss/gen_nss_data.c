@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark data generator: the same N users and their groups in every format the NSS
  * benchmark compares, written into OUTDIR:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NSS lookup timing through glibc: whatever nsswitch.conf names (the caller sets that up in
  * a private mount namespace) is what gets measured.
  *

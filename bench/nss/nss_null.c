@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libnss_null.so.2: an NSS module that finds nothing, at once. Named in nsswitch.conf as
  * `null`, it measures glibc's own per-call cost (module dispatch, buffers, locking): the
  * floor no module can go below. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs lookup_bench against one NSS module inside a private mount namespace, so the
 # host's /etc/nsswitch.conf, /etc/passwd and /etc/group are never touched:
 #   run_module.sh MODULE DATADIR N ROUNDS ROUND_MS BENCH_BIN_DIR SCIM_LIB_DIR

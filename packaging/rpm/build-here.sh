@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds scimd's binary RPMs on Debian 12 with Debian's rpm: rpmbuild -bb --nodeps (there is
 # no rpm database of the build dependencies), the Fedora macros the spec needs supplied by
 # macros.debian-build, and no SELinux subpackage (Debian's refpolicy differs from Fedora's;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/account_snapshot.h"
 
 #include <errno.h>

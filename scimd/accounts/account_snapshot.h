@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A consistent snapshot of every account the cache serves, read from the store in one read
  * transaction and shaped for scim_cache_write: users with their passwd/shadow fields and SSH
  * keys, role groups and their members, and roles mapped onto local groups. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The audit trail: one log line per provisioning change, naming who (token id), what resource
  * and which attributes changed — never any value, so no secret can leak into it. */
 #pragma once

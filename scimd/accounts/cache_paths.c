@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/cache_paths.h"
 
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Paths that break a host silently: a cache the NSS module never reads, and state on a file
  * system that systemd's ProtectSystem=strict made read-only. */
 #pragma once

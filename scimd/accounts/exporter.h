@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cache exporter: after committed changes, rebuilds nss.cache and shadow.cache from the
  * store on its own thread, coalescing bursts (export_delay after the last change, at most
  * export_max_delay after the first). */

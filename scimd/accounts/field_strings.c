@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/field_strings.h"
 
 #include <stdlib.h>

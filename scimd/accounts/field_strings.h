@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replacing several owned strings of a row at once: all change, or (out of memory) none. */
 #pragma once
 

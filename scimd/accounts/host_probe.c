@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/host_probe.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the host's NSS (files, sssd, LDAP, ...) says about a name or an id, through the one
  * rule of common/host_nss.c: "cannot tell" is never "free", so callers fail closed. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The uid/gid ledger rules (docs/architecture.md, "Identity rules"): which id a new user or
  * group gets, which id an IdP may choose, and what happens to the ledger on a rename or a
  * delete. The SQL is in store/id_ledger.c. */

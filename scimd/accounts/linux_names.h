@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One namespace for every Linux name scimd hands out: user logins (and their private groups),
  * role groups and SCIM groups. A name may belong to only one of them. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/login_names.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* userName -> Linux login name: the [accounts] login_name rule, the character set and length
  * (common/scim_names.c) and the reserved names (accounts/linux_names.c). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/name_skips.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Roles and SCIM groups whose Linux name the host cannot take (architecture.md "Identity rules")
  * stay in the SCIM data and never block a request; this says so once per name in the log and
  * every time in the metrics. */

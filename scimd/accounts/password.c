@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/password.h"
 
 #include <crypt.h>

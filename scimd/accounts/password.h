@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Password hashing for IdP-synced passwords: yescrypt via libxcrypt. */
 #pragma once
 

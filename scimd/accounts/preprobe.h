@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pre-probed uids: request threads ask the host's NSS about the ids the writer is likely to
  * allocate next, so the single writer thread seldom waits on NSS inside a group commit. One
  * process-wide table: a verdict is a fact about the host, not about a database. */

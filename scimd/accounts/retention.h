@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* [accounts] remove_deactivated_after: deletes users deactivated longer than that many days,
  * through the same path as a SCIM DELETE (user_removal.h), so their uids stay tombstoned.
  * The same thread notices users scimctl removed (PATH.users-epoch) and re-exports. */

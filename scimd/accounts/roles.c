@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/roles.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles-as-groups (docs/architecture.md): each distinct roles[].value becomes a Linux group whose
  * members are the users holding it, unless [roles] maps it onto an existing local group. */
 #pragma once

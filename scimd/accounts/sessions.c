@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/sessions.h"
 
 #include <ctype.h>

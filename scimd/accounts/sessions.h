@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ending a deactivated user's running sessions ([sessions] terminate_on_deactivate): logind's
  * TerminateUser where systemd-logind runs, else SIGKILL to every process of the uid (needs
  * CAP_KILL, which the unit grants only when the switch is on). */

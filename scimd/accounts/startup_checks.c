@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/startup_checks.h"
 
 #include <errno.h>

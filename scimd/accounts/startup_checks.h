@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks that run before scimd serves anything: the id ranges are clear of local accounts
  * and subordinate ids, and the store is not behind the uid high-water mark. */
 #pragma once

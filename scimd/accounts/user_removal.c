@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "accounts/user_removal.h"
 
 #include <stdio.h>

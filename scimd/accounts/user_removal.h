@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Removing a user: the one path that SCIM DELETE, the retention sweep ([accounts]
  * remove_deactivated_after) and `scimctl users delete` share, so memberships, tombstones, the
  * audit line and session handling are the same whoever asked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users service: the rules of a /Users write and its transaction bodies. Uniqueness of
  * userName and login, the uid (allocated, or chosen by the IdP under accept_idp_ids), roles
  * into role groups, PATCH on the current document; each body runs in the store's writer and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users service: what a /Users write means, apart from HTTP. api/users_api.c parses a
  * request, calls these and renders the result; the rules (userName and login uniqueness,
  * the uid, roles, PATCH semantics) and the transaction bodies live here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* /ServiceProviderConfig, /ResourceTypes and /Schemas: they describe only what this server
  * really does (Okta and Entra read them; the validator checks them against behaviour). */
 #include "api/discovery_schemas.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The schemas of the discovery resources themselves (RFC 7643 §8.7.2), served by /Schemas so
  * that every schema a response names can be looked up. */
 #include "api/discovery_schemas.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* /Groups: POST, GET (one and list), PUT, PATCH, DELETE. A SCIM group becomes a Linux group
  * named by normalising its displayName; it is identified by its id, so a rename keeps the
  * gid. Members must be known users; each request is one transaction. */

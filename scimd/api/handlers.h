@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request handlers per resource; each fills resp (success or SCIM error). */
 #pragma once
 

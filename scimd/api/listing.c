@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "api/listing.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Query parameters and the ListResponse shared by collection endpoints (RFC 7644 §3.4.2). */
 #pragma once
 

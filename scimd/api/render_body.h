@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A compact, lossless form of a rendered JSON body for the render cache. JSON text never holds
  * raw bytes 0x01-0x1f (a serializer escapes them), so those bytes can stand for the base URL
  * and the id the body was rendered for (kept once, in the cache key) and for attribute names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A bounded cache of rendered GET /Users/{id} bodies, so the reads IdPs and monitors do mostly
  * skip SQLite and JSON work. Correct under concurrent writes: every committed change bumps a
  * generation, and a reader may only insert what it read under the generation it started

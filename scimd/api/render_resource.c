@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "api/render_resource.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stored rows as SCIM resources: id, meta (location, ETag version) and the references between
  * users and groups. The store hands back rows and version numbers; the wire form is made here. */
 #pragma once

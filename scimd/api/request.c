@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "api/request.h"
 
 static const char *lookup(const struct api_request *req, enum api_value_kind kind,

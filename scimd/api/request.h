@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A SCIM request as the resources see it, free of the HTTP library: method, body, the base
  * URL for meta.location, the authenticated access id, and header and query lookups that the
  * transport (http/) supplies. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "api/response.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The answer to a request, filled by a handler (or by http/ for what it refuses itself) and
  * sent by http/: status, JSON or text body, and the headers SCIM uses. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* /Users: POST, GET (one and list), PUT, PATCH, DELETE. Validation and password hashing run
  * on the request thread; the change itself runs in the store's writer (group commit), which
  * re-reads the current row, so concurrent PATCHes never lose each other's updates. */

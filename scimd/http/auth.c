@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "http/auth.h"
 
 #include <nettle/base64.h>

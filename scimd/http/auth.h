@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request authentication: Basic id:key or Bearer base64(id:key), checked against an in-memory
  * copy of the token table that is reloaded when scimctl changes it (epoch file) and within a
  * second of any other change to the store. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "http/conn_watchdog.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deadlines and slot keeping libmicrohttpd lacks. Its connection timeout is an idle timeout,
  * reset by every byte, so a client sending one header byte a second holds a connection (and,
  * with one thread per connection, a thread) forever; and whoever opens connections fastest

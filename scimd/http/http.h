@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The HTTP side: libmicrohttpd glue. It screens each request, assembles its body, and hands
  * the router an api_request (api/request.h) whose header and query lookups it supplies. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The request head before scimd's handler sees it: a NUL decoded into the URL, conflicting
  * body framing, and the errors libmicrohttpd answers on its own (a head too large for the
  * connection's memory, a malformed Content-Length, HTTP/1.1 without Host), which get a SCIM

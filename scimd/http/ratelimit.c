@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "http/ratelimit.h"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Failed-authentication throttling per client address: after auth_failure_limit failures in a
  * minute, the address gets 429 + Retry-After for auth_failure_ban seconds. A request with a
  * valid token is always served (the IdP may share an address with an attacker), so the ban

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "http/router.h"
 
 #include "api/handlers.h"

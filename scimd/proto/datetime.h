@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xsd:dateTime (RFC 7643 §2.3.5) parsing for chronological comparison. */
 #pragma once
 

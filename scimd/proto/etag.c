@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "etag.h"
 
 #include <stdio.h>

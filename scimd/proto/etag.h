@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ETag of a SCIM resource (RFC 7644 §3.14): W/"<version>", where version is the row's
  * revision counter, and the If-Match / If-None-Match test against it. */
 #pragma once

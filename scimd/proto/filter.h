@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SCIM filters (RFC 7644 §3.4.2.2): parse once, match many resources. A parsed filter is
  * immutable, so one may be matched from several threads at once. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The parsed form of a SCIM filter, shared by the parser and the matcher. */
 #pragma once
 

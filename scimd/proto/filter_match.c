@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Evaluates a parsed filter against a resource (or one element of a complex attribute). */
 #include "filter_internal.h"
 

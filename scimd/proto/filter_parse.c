@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Recursive-descent parser for RFC 7644 §3.4.2.2 filters. Depth is bounded by
  * SCIM_FILTER_MAX_DEPTH and the input by SCIM_FILTER_MAX_LEN; "and"/"or" chains are
  * collected into n-ary nodes, so the tree is never deeper than the nesting. */

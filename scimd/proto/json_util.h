@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small jansson helpers shared inside the library. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PATCH operations (RFC 7644 §3.5.2) applied to a working copy of the resource. */
 #include "patch.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SCIM PATCH (RFC 7644 §3.5.2) with the dialects Microsoft Entra ID and Okta send. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PATCH "path" (RFC 7644 §3.5.2): attrPath / valuePath ["." subAttr]. Internal. */
 #pragma once
 

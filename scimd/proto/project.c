@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* attributes / excludedAttributes (RFC 7644 §3.4.2.5): which attributes a response carries. */
 #include "validate.h"
 

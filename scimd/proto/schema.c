@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lookups over the static schema tables. */
 #include "schema.h"
 

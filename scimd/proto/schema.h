@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SCIM schemas (RFC 7643) as static tables, and lookups on them.
  * Everything here is immutable data or a pure function: safe from any thread. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "schema_tables.h"
 
 const char *const scim_ref_user_group[] = {"User", "Group", NULL};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Group resource type: RFC 7643 §4.2. */
 #include "schema_tables.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RFC 7643 §6 and §7 representations of the static tables, for /ResourceTypes and /Schemas. */
 #include "schema.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared pieces of the static schema tables (internal to the library). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The User resource type: RFC 7643 §4.1 core schema, §4.3 enterprise extension and scimd's
  * own Linux extension. Canonical "type" values are listed but advisory: IdPs send others. */
 #include "schema_tables.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "scim_error.h"
 
 #include <stdio.h>

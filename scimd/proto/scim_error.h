@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SCIM errors (RFC 7644 §3.12) carried from deep code up to the HTTP layer. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sortBy (RFC 7644 §3.4.2.3): order resources by one attribute. */
 #include "validate.h"
 

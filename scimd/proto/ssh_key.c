@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshPublicKeys value check: one plain public key per value (see ssh_key.h). */
 #include "ssh_key.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshPublicKeys values (our Linux extension) end up as lines of sshd's authorized_keys
  * output: only a plain public key may get there, never options (command=, from=), markers
  * (@cert-authority, @revoked), a second line or terminal escapes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 checks for text that came from a client: request URLs, query values, and error
  * details that quote them. */
 #pragma once

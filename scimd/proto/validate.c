@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PUT/POST body validation: check types, canonicalise names, drop what clients may not set. */
 #include "validate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Request body validation/canonicalisation and attribute projection (RFC 7643, RFC 7644). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Type checking and canonicalisation of attribute values (internal to the library). */
 #pragma once
 

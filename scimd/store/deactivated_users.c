@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/deactivated_users.h"
 
 #include "store/store.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users [accounts] remove_deactivated_after may remove: deactivated before a cutoff,
  * oldest first. Read inside the write that removes them (accounts/retention.c). */
 #pragma once

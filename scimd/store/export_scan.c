@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/export_scan.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The export's read of the store (accounts/account_snapshot.c shapes it into the cache): one
  * read transaction over users, SCIM groups with their members, and the high-water marks, so
  * they all agree. Each statement is prepared once per export and stepped over every row; the

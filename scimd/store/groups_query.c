@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/groups_query.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading SCIM groups: by id, by a typed key the listings match exactly, or every row. The
  * only place that holds the SELECTs on the groups table. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/groups_repo.h"
 
 #include <stdio.h>

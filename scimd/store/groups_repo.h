@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rows of the groups and group_members tables and their SCIM representation. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/id_ledger.h"
 
 #include "store/store.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The id ledger table: every uid and gid ever handed out, with its owner and name; rows are
  * never deleted (released ones are the tombstones that keep an id from being reused). The
  * rules for choosing an id live in accounts/identity.c; this file holds only their SQL. */

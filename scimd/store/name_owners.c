@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/name_owners.h"
 
 #include "store/store.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which table already holds a Linux name: the lookups behind accounts/linux_names.c's one
  * namespace (role groups: store/role_groups_repo.h). Each is 1 taken, 0 free, -1 on error. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/role_groups_repo.h"
 
 #include "store/store.h"

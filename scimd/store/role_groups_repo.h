@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The role_groups table: one row per role that became a Linux group (name -> gid); rows are
  * never deleted, so a role's gid stays its own. The rules are in accounts/roles.c. */
 #pragma once

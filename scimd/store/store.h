@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SQLite store: one writer thread that group-commits durable changes, and a pool of
  * read connections. SQLite is the only authority; everything else is derived from it. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/store_counts.h"
 
 #include "store/store.h"

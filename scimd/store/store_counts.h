@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* How many users, groups and role groups the store holds: the gauges of GET /metrics. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The database schema and its migrations (PRAGMA user_version). */
 #pragma once
 

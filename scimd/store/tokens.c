@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/tokens.h"
 
 #include <errno.h>

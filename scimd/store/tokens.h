@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Access tokens (architecture.md): an access id plus a random 256-bit key; only an HMAC-SHA-256 of
  * the key, under a per-installation secret, is stored. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/users_admin.h"
 
 #include <stdio.h>

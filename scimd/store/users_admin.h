@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users reads of scimctl's `users list` and `users show`: the whole table in uid order,
  * and one user by id, userName or login (what an administrator types). */
 #pragma once

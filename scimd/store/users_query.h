@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading users: by a typed key (the unique ones and externalId), a page in creation order,
  * or every row. The only place that holds the SELECTs on the users table; the listings in
  * api/ and the uniqueness checks go through it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "store/users_repo.h"
 
 #include <ctype.h>

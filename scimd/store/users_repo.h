@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rows of the users table and their SCIM representation. */
 #pragma once
 

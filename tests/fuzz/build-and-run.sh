@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined) straight
 # from the sources (the meson build may use gcc, whose objects libFuzzer cannot
 # instrument), replays every kept crasher, then fuzzes each target for a fixed time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Replaces scim_crc32c.c in the cache fuzz target only: every CRC32C is 0, so fuzzed
  * files pass the record and section checksums and the parsers behind them get fuzzed.
  * Every byte is still read, so ASan sees a checksum over out-of-bounds memory. */

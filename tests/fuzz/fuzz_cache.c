@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the cache reader, fed arbitrary bytes as nss.cache / shadow.cache.
  * Input byte 0 picks the file kind the caller asks for (bit 0) and whether the header
  * CRC is recomputed over the fuzzed header (bit 1), so mutations get past the header

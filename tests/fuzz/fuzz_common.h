@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the libFuzzer targets: fixed sample resources, and a helper that turns the
  * fuzzer's bytes into a NUL-terminated string (the parsers take C strings). */
 #pragma once

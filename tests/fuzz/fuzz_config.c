@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the scimd.conf parser. The input is written to a memfd and loaded
  * through its /proc/self/fd path (scimd_config_load takes a path), then the cross-key
  * checks run, as `scimd --check-config` does. A refused file must say why with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: SCIM filter parser (RFC 7644 §3.4.2.2) and matcher.
  * The input is a filter expression as scimd receives it after URL decoding. It is parsed
  * against the User and Group resource types; each filter that parses is matched against a

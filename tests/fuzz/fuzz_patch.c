@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: the PATCH engine. The input is a PATCH request body; it is applied to
  * a copy of a fixed user and of a fixed group, as scimd does for PATCH /Users/{id} and
  * /Groups/{id}. A patch that applies is then validated and projected like scimd does before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: request body -> User/Group validation and projection, as POST and PUT
  * do. The first input byte picks the projection lists; the rest is the JSON body. A body
  * that fails validation must leave the value untouched (the server then answers 400).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes seed inputs for fuzz_cache: real cache images from the real writer
  * (scim_cache_build), each prefixed with the fuzz target's mode byte.
  *   gen_cache_seed DIR

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The authselect vendor profile "scim" (Fedora/EL, local files plus scimd): every feature its
 # templates test is described in its README and every README feature is used, braces
 # balance, nsswitch.conf puts scim on passwd, group and shadow with and without group

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Installs the freshly built Debian packages into a fresh Debian 12 chroot (debootstrap
 # from the host's configured apt mirror) and checks the whole life cycle there:
 #   install   -> "scim" in nsswitch.conf (passwd, group, shadow), pam_scim in

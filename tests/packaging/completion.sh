@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Bash completion for scimctl and scimd (packaging/completion/): each file registers its
 # command with `complete`, and completing through COMP_WORDS/COMP_CWORD offers exactly the
 # verbs, sub-verbs and options that `scimctl --help` and `scimd --help` list - so a verb

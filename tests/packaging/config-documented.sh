@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The shipped /etc/scimd/scimd.conf documents exactly the keys scimd knows, all commented
 # out; every key is in scimd.conf(5); and the file with every key uncommented (its
 # documented defaults and examples) passes `scimd --check-config`.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """contrib/: the Grafana dashboard and the Prometheus alert rules parse (JSON, YAML), are
 well formed (every rule has an expression, a severity and a summary; every panel target an
 expression with balanced brackets and quotes), and every scimd metric they use - with the

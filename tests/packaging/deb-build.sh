@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds the Debian packages from a copy of the tree exactly as CONVENTIONS.md says
 # (cp -r packaging/debian debian && dpkg-buildpackage -us -uc -b), runs
 # `lintian -I --pedantic` on them (overrides must carry their reasons), and checks what

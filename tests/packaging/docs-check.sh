@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The manual pages render without groff warnings, describe every scimctl command and
 # scimd/pam_scim option the code has, and the guides' links between each other resolve.
 set -uo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Every scimctl/scimd invocation and every "[section] key" the guides, the README and the
 # manual pages name exists in the code: scimctl commands and subcommands in
 # `scimctl --help`, scimd options in `scimd --help`, configuration keys in the key table

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the packaging checks: named checks, a closing "N passed, N failed"
 # line, and a copy of the source tree to build packages from.
 

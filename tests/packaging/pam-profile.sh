@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The pam-auth-update profiles of libpam-scim, applied by the real pam-auth-update to
 # copies of /etc/pam.d, /var/lib/pam and the debconf database in a private mount
 # namespace (the host's files are never written): `--package` adds the pam_scim account

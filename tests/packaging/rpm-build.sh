@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds the RPMs with packaging/rpm/build-here.sh (Debian's rpm, rpmbuild -bb --nodeps,
 # macros.debian-build), requires rpmlint to report nothing beyond the filters of
 # scimd.rpmlintrc, and checks the file lists and scriptlets.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Runs the real scimd the way scimd.service and scimd.socket run it, as far as that is
 # possible without systemd as PID 1: the listening socket passed in by
 # systemd-socket-activate, an empty network namespace (PrivateNetwork=yes), a read-only

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Compiles the SELinux policy module (packaging/selinux) against the reference policy's
 # development files, and checks its file contexts name the installed paths.
 set -uo pipefail

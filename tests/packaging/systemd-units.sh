@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The shipped systemd units: hardening settings present, `systemd-analyze security`
 # exposure at most 2.0 (shipped unit, with the session-termination drop-in, and with the
 # Fedora drop-in the spec installs), and `systemd-analyze verify` clean.

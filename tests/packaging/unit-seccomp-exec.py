@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Apply the SystemCallFilter= of a systemd unit to this process, then exec a command.
 
 usage: unit-seccomp-exec.py UNIT_FILE COMMAND [ARGS...]

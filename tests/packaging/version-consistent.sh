@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # One version, one place: meson.build's project() version is the release. The rpm spec's
 # Version: and its newest %changelog entry, debian/changelog's newest entry (upstream
 # part), the manual pages' .TH footers and the SELinux module agree with it, and

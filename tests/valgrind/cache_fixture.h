@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes the nss.cache/shadow.cache the valgrind drivers read, through the real writer.
  * Generation g changes gecos and home ("gen-g") and, from generation 2 on, drops bob and
  * adds dave, so a reader can tell that a replacement was picked up. */

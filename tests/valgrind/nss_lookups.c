@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Drives libnss_scim.so.2 through real glibc NSS for valgrind: every entry point
  * (getpwnam/uid, getgrnam/gid, getspnam, initgroups, enumeration), each first with buffers
  * too small (ERANGE, then retried with a bigger one, as glibc's callers do), and the cache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Runs pam_scim.so through real libpam for valgrind: a service file naming the module by
  * absolute path in a private PAM config dir (pam_start_confdir), then the account phase
  * for an active, a deactivated and an unknown user, the auth phase with the right and a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # NSS and PAM modules under valgrind, zero errors required (TAP output).
 #  - memcheck: getent -s scim passwd/group/shadow/initgroups (enumeration and keys), and
 #    nss_lookups (every entry point, ERANGE retries, the cache replaced between rounds);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """glibc NSS against a running scimd's exported cache (Python 3 stdlib only).
 
 Two ways in:

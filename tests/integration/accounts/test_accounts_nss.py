@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Issue 3 end to end: users and roles pushed over SCIM become Linux accounts that glibc
 resolves through libnss_scim.so.2, inside `unshare -m` with a bind-mounted nsswitch.conf
 naming scim (passwd/group/shadow: files scim) and a tmpfs over /run/nscd. Covers

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """NSS readers during a 10,000-user import (issue 3): 8 concurrent SCIM clients POST
 10,000 users while a separate process calls getpwnam_r/getpwuid_r through glibc (service
 "scim" only, via __nss_configure_lookup) on random already-created names, plus now and then

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The host's name service failing while users are pushed: scimd fails closed. scimd runs in
 a private mount namespace whose nsswitch.conf names libnss_probefail.so.2 (built with the
 core unit tests) after files; that service answers "unavailable" for a few uids and for the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A local account with the same name as a SCIM user is someone else (issue 11, item 4).
 
 Inside `unshare -m` with nsswitch.conf `files scim` and private /etc/passwd and /etc/group

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared pieces of the /Groups integration tests: a ScimTestCase with group helpers and
 checks of what the groups become through glibc NSS (libnss_scim.so.2, getent -s scim)."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Microsoft Entra ID's group provisioning, request by request as Microsoft's "Tutorial:
 Develop and plan provisioning for a SCIM endpoint" and its SCIM validator show it:
 lookup with excludedAttributes=members&filter=displayName eq, POST carrying Microsoft's

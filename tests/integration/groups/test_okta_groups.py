@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Okta Group Push, request by request as Okta's "SCIM 2.0 Groups" reference shows it:
 lookup by displayName (paged with startIndex/count), POST with an empty members array,
 PATCH add members (value + display), rename by a path-less replace whose value is

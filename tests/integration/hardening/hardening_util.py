@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers shared by the hardening tests: the harness import, glibc NSS through getent,
 listing every SCIM user through the API, and whole-state consistency checks."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Crash safety: SIGKILL scimd at many random moments of a bulk import by concurrent
 clients, restart it each time, then check that nothing acknowledged was lost, that the
 store, the API and the exported cache agree, and that an NSS reader running the whole time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Disk full: scimd's state (database, WAL, caches) on a small tmpfs in a private mount
 namespace. Once the file system is full, writes are refused with a SCIM 5xx error (507
 Insufficient Storage for SQLITE_FULL) instead of hanging or crashing, reads keep working,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile HTTP against a real scimd: slow-loris and idle connections, oversized headers
 and bodies (Content-Length and chunked), deeply nested and huge JSON, invalid UTF-8 and
 NUL bytes, a thousand connections at once, and a password-guessing client. The daemon

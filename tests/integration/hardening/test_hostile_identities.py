@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile identities: userNames, group displayNames and role values that would collide
 with or impersonate local accounts, break passwd/group file syntax or path handling, or
 look like other names; and attempts to choose uid/gid through the linux extension or to

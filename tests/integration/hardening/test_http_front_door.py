@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The HTTP front door under hostile clients (issue 11 items 2, 6 and 11).
 
 A client that floods scimd with unfinished request heads from one address, or from many,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Changes that do not go through scimd's own door: a token revoked by editing the store
 directly, sshPublicKeys values carrying authorized_keys options or extra lines, and a host
 whose useradd would hand out subordinate ids inside scimd's ranges (issue 11, items 7-9)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reusable harness for scimd integration tests (Python 3 stdlib only).
 
 A ScimdInstance owns one temporary state directory with a config file, the SQLite

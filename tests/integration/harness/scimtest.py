@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """unittest base class and SCIM-specific assertions on top of scimharness.
 
 Each test class gets its own scimd (started in setUpClass, stopped with SIGTERM in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Files a process dropped to `nobody` must reach, staged outside the checkout.
 
 A checkout may sit where `nobody` cannot traverse (root's clone under /root, mode 0700), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test helper: writes nss.cache + shadow.cache through scim_cache_write() from a small
  * tab-separated description, so the integration tests exercise the real writer.
  *

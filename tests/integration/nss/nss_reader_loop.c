@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reader side of the cache-replacement test: threads call getpwnam_r/getpwuid_r/getgrnam_r
  * through real glibc NSS (service "scim" only) until STOPFILE appears, and check that
  * every answer is complete and internally consistent. Gecos is "gen-N" and home

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """libnss_scim.so.2 through real glibc NSS (getent -s scim, id in a mount namespace) and
 readers racing cache replacements. Emits TAP. Needs root (chown, unshare -m)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Removing deactivated users: [accounts] remove_deactivated_after (the sweep at start, on a
 database whose deactivation times were moved into the past while scimd was stopped) and the
 break-glass `scimctl users delete LOGIN` next to a running scimd. Both must leave exactly what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Operations features of scimd: /metrics, the audit trail, native TLS, and ending the
 sessions of a deactivated user ([sessions] terminate_on_deactivate)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Private mount namespaces for the PAM and sshd integration tests (Python 3 stdlib).
 
 A Namespace is a recipe run by `unshare -m` before the program under test: our own

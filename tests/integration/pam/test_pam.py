@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pam_scim.so with pamtester in a private mount namespace (our /etc/pam.d, nsswitch.conf
 naming scim, libnss_scim.so.2 from the build), against a real scimd changed through SCIM.
 Needs root (unshare -m, root-owned caches)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """What real SCIM clients send that the RFC's strict reading would refuse, and that
 Microsoft's reference SCIM server and the common express-based servers accept (issue 12):
 endpoint names in any case (/users, /serviceproviderconfig, /resourcetypes/user), filter

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Mixed concurrent load: several clients create, PATCH, PUT, list and delete their own
 users and change the membership of one shared group at the same time. Every response must
 be the expected 2xx (never a 5xx, a busy database or a dropped connection), and the final

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """scimd as a service: socket activation, signals, /healthz, configuration errors with
 file and line, refusal of unsafe id ranges (local ids, 65534, /etc/subuid), and the uid
 high-water guard that stops a restored or lost database from handing out old uids.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Microsoft Entra ID's provisioning conversation, request by request (Microsoft's
 "Tutorial: Develop and plan provisioning for a SCIM endpoint" and its SCIM validator):
 test connection, lookup by userName and externalId, create with the enterprise extension

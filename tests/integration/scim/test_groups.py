@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Group provisioning as Okta (Group Push) and Microsoft Entra ID send it: lookup by
 displayName, create, membership by PATCH in each vendor's dialect, rename, PUT of the
 whole group, delete; users' read-only `groups` attribute follows; one Linux name

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Okta's SCIM 2.0 provisioning conversation, request by request (Okta's "SCIM 2.0
 protocol reference" / "Build a SCIM provisioning integration"): lookup by userName,
 create, read, profile update by PUT, deactivate/reactivate by PATCH, delete, re-create,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Durability: "a change is durable before the 2xx is sent" (docs/architecture.md). Four clients
 create 50 users concurrently, one user is deleted, scimd is SIGKILLed and restarted on
 the same state: every acknowledged user is back with the same id and attributes, the

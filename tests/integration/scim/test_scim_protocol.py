@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """RFC 7643/7644 details real SCIM clients trip on: authentication failures, error
 shapes and media types, query-string decoding, paging, attribute projection, filters,
 ETags, discovery endpoints, and the identity rules scimd enforces at the door.

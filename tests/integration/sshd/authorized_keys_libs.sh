@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sshd runs scim-authorized-keys on every key login: it must stay a small libc-only program
 # (no SQLite, jansson or libmicrohttpd, which only scimd and scimctl need). TAP output.
 # Usage: authorized_keys_libs.sh PROGRAM (default: $SCIM_AUTHORIZED_KEYS)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A real OpenSSH sshd on 127.0.0.1 gated by scimd: key logins of a SCIM-provisioned user
 stop when the IdP deactivates it (PATCH active=false) and work again when it is
 reactivated, while a local user is unaffected.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache_fixture.h"
 
 #include <errno.h>

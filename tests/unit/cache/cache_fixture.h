@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared test data and file helpers for the cache unit tests. */
 #ifndef CACHE_FIXTURE_H
 #define CACHE_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A damaged cache never crashes a reader, never reads out of bounds (run under ASan) and
  * never yields wrong data: lookups either return exactly what was written or fail. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trust in the directories above a cache file (cache_dir_trust.h): every one up to / must be
  * root's and not group/world-writable unless sticky, or trusted opens refuse the file. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writer -> reader round trips: everything the exporter puts in comes back out. */
 #include <errno.h>
 #include <setjmp.h>

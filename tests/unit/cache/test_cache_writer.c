@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The writer refuses snapshots that break the identity rules, and a refused or failed
  * write (bad input, disk full) leaves the published files exactly as they were. */
 #include <dirent.h>

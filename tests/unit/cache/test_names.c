@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Login and group name rules against the names tenants really send and hostile ones. */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libnss_scim.so.2 loaded with dlopen: only the _nss_scim_* ABI is exported, and each
  * entry point honours the NSS contract (buffers, ERANGE, errno, limits, remapping,
  * unavailable caches, fork while other threads read). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Temp directories, files and stores shared by the core unit tests. */
 #ifndef CORE_FIXTURE_H
 #define CORE_FIXTURE_H

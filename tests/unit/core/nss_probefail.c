@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libnss_probefail.so.2: an NSS service that cannot answer, for test_preprobe.c and the
  * accounts integration tests. Lookups of the ids in $PROBEFAIL_IDS ("LO-HI", default
  * 1700000050-1700000059) and of the name "probefail" fail the way an unreachable LDAP or sssd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The export snapshot (account_snapshot.c): what the NSS/PAM cache is built from. Users in
  * uid order with private groups, sanitised passwd fields, SSH keys, role groups, SCIM groups
  * and mapped local groups with de-duplicated members; and the cache writer accepts it. */

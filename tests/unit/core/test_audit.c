@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The audit trail (audit.c): which attributes changed, by name only, never a value. */
 #include <setjmp.h>
 #include <stdarg.h>

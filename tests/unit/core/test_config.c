@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scimd.conf parsing (config.c, config_keys.c) and the cross-key checks. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cache exporter (exporter.c): a lone change after a quiet spell is exported at once,
  * bursts of changes coalesce into few exports, a steady stream still exports every
  * export_max_delay, stop flushes, and a failed export is retried until it succeeds. Exports are counted by the cache generation, which grows by one each. */

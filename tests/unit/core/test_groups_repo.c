@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The groups repository (groups_repo.c): rows, all-or-nothing member sets, the SCIM
  * resource with members, a user's "groups" attribute, and cascades on delete. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What identity.c asks the host's name service, against a private /etc/passwd, /etc/group and
  * nsswitch.conf (a mount namespace of this process, set up once before any thread exists):
  * names of local users and groups are refused, a group too large for a 16 KiB lookup buffer

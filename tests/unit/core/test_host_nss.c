@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one host-lookup rule (common/host_nss.c) and identity.c through it: only a return of 0
  * with a NULL result is "not found"; a failing service is "cannot tell", whatever errno it
  * leaves, ENOENT included (libnss-ldapd's answer while nslcd is down) and EAGAIN. Checked in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Identity mapping (identity.c): login names from userName, refusing names the host already
  * knows, and the never-reused uid/gid ledger. */
 #include <grp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The deactivation lifecycle: schema v3 (users.deactivated_at, migrated with a backup), the
  * column kept by the users repository, and the retention sweep of [accounts]
  * remove_deactivated_after on an injected clock, through the SCIM DELETE's removal path. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* List parameters and ListResponse (listing.c), the request body and SCIM error helpers
  * (api/request.c, api/response.c), driven through a fake transport: the request's lookup
  * answers from a table, so requests need no socket. */

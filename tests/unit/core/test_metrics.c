@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prometheus exposition (metrics.c): counters by route and status, a cumulative latency
  * histogram, auth failures, group commits, export state and user/group gauges from the store. */
 #include <setjmp.h>

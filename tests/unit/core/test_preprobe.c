@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pre-probed uids (identity_preprobe_uid): request threads ask the host's NSS about the ids
  * just above the last allocated uid so the store's writer need not. Checked against a
  * private /etc/passwd, /etc/group and nsswitch.conf in a mount namespace (set up once, before

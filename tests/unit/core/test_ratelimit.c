@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Failed-authentication throttling (ratelimit.c) on a fake clock: this executable defines
  * time(), which the linker prefers over libc's for the library code linked into it. */
 #include <arpa/inet.h>

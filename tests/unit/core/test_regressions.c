@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Regression tests for bugs these tests found in scimd/, one per meson test
  * (`test-core-regressions NAME`). Each "BUG name:" comment describes the bug as found; each
  * test asserts the correct behaviour. A newly found bug is added here and registered with

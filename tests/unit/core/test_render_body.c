@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The compact form of rendered bodies (render_body.c): lossless for any text, smaller for
  * renderings, refuses what it cannot encode and what does not decode into the room given. */
 #include <setjmp.h>

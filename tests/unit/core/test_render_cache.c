@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The rendered-GET cache (render_cache.c): hits and misses, the generation guard that keeps
  * a rendering older than a commit out, invalidation of one id or of everything, eviction of
  * single entries by CLOCK, the byte budget, the bound on base URLs, and concurrent readers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* roles-as-groups (roles.c): role values become validated Linux groups with ledgered gids,
  * unless [roles] maps them onto a local group; names never shadow anything. Also
  * password_hash_new (password.c), the other per-user write-path helper. */

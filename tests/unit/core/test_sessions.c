@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ending a deactivated user's processes (sessions.c). The process table is a fake /proc whose
  * entries are this test's own sleeping children, so only they can ever be signalled. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Start-up refusals (startup_checks.c): id ranges clear of local ids and subordinate ids, and
  * the high-water guard that stops a restored database from handing out old uids again. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SQLite store (store.c): group commit from many threads, per-request rollback, readers
  * seeing committed data, the meta table, and open-time errors. */
 #include <dirent.h>

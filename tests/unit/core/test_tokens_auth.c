@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Access tokens (tokens.c) and request authentication (auth.c) against a temp SQLite store. */
 #include <pthread.h>
 #include <setjmp.h>

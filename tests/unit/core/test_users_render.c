@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rendering a stored user (user_row_to_resource) shares the document's attribute values
  * instead of deep-copying them: the exact text a client gets, and a stored document that no
  * rendering changes, with our extension present, absent or malformed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The users repository (users_repo.c): ids, ETags, the SCIM resource shape, and rows. */
 #include <setjmp.h>
 #include <stdarg.h>

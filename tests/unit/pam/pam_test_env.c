@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pam_test_env.h"
 
 #include <crypt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fixture for the pam_scim unit tests: a private mount namespace with its own
  * /etc/passwd, /etc/group and nsswitch.conf (files only), a tmpfs /dev whose /dev/log is
  * a socket the tests read, cache files written by scim_cache_write, and PAM service files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pam_scim when the host's name service fails (common/host_nss.c, shared with scimd): a
  * failing service is "cannot tell", whatever errno it leaves, never "no such user" or "no such
  * group". The private namespace of pam_test_env gets an nsswitch.conf naming

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pam_scim.so through real libpam: pam_start_confdir() with service files naming the
  * module by absolute path, against caches written by scim_cache_write. */
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "proto_test_util.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ETag of a resource and the If-Match / If-None-Match test (etag.h). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Filter grammar, matching semantics and hostile input. */
 #include "proto_test_util.h"
 

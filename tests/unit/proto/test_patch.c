@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PATCH: every RFC 7644 §3.5.2 form, the Entra and Okta dialects, and each error. */
 #include "proto_test_util.h"
 

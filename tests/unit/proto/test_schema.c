@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Attribute resolution and the /Schemas and /ResourceTypes representations. */
 #include "proto_test_util.h"
 

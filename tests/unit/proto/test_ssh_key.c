@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshPublicKeys values: only "type base64 [comment]" plain public keys (ssh_key.h). */
 #include "proto_test_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 checks for client text (utf8.h): what the URL screening refuses and how an error
  * detail cut at a byte count is repaired. */
 #include <setjmp.h>

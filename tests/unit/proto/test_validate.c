@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PUT/POST body validation and canonicalisation, projection and sorting. */
 #include "proto_test_util.h"
 
