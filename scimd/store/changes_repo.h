@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The hub's change log (docs/architecture.md, fleet): one row per store write that changes
+ * what a follower materializes, written by the store repositories themselves (users_repo,
+ * groups_repo, role_groups_repo) in the same transaction as the write. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "proto/scim_error.h"
+
+/* Appends (kind, entity, now) to changes; kind is "user", "group" or "role", entity the SCIM
+ * id (users, groups) or the role group's name. 0, or -1 with err set. */
+int changes_record(sqlite3 *db, const char *kind, const char *entity, struct scim_error *err);
