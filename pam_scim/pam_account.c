@@ -56,15 +56,11 @@ PAM_SCIM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
 {
     struct pam_scim_options opts;
     struct pam_scim_lookup lk;
-    const char *user = NULL;
     int ret;
-
-    pam_scim_options_parse(pamh, argc, argv, &opts);
-    user = pam_scim_get_user(pamh, &ret);
+    const char *user = pam_scim_begin(pamh, argc, argv, &opts, &lk, &ret);
     if (!user)
         return ret;
 
-    pam_scim_lookup(pamh, &opts, user, &lk);
     switch (lk.verdict) {
     case PAM_SCIM_ACTIVE:
         ret = check_active_user(pamh, flags, &opts, user, &lk);
@@ -74,13 +70,6 @@ PAM_SCIM_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, co
                    "identity provider", user, lk.user.uid);
         pam_scim_tell_user(pamh, flags, "%s", PAM_SCIM_MSG_DEACTIVATED);
         ret = PAM_ACCT_EXPIRED;
-        break;
-    case PAM_SCIM_NOT_MANAGED:
-        ret = PAM_IGNORE;
-        break;
-    case PAM_SCIM_UNAVAILABLE_OTHER:
-        pam_scim_log_unavailable(pamh, &opts, user, &lk);
-        ret = PAM_IGNORE;
         break;
     case PAM_SCIM_STALE_ID:
         pam_scim_log_unavailable(pamh, &opts, user, &lk);

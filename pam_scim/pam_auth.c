@@ -117,16 +117,13 @@ PAM_SCIM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
     struct pam_scim_options opts;
     struct pam_scim_lookup lk;
-    const char *user = NULL;
     int ret;
 
     (void)flags;
-    pam_scim_options_parse(pamh, argc, argv, &opts);
-    user = pam_scim_get_user(pamh, &ret);
+    const char *user = pam_scim_begin(pamh, argc, argv, &opts, &lk, &ret);
     if (!user)
         return remember(pamh, ret);
 
-    pam_scim_lookup(pamh, &opts, user, &lk);
     switch (lk.verdict) {
     case PAM_SCIM_ACTIVE:
         ret = verify_password(pamh, &opts, user, &lk);
@@ -135,13 +132,6 @@ PAM_SCIM_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         pam_syslog(pamh, LOG_NOTICE, "authentication of %s (uid %u) refused: account "
                    "deactivated by the identity provider", user, lk.user.uid);
         ret = PAM_AUTH_ERR;
-        break;
-    case PAM_SCIM_NOT_MANAGED:
-        ret = PAM_IGNORE;
-        break;
-    case PAM_SCIM_UNAVAILABLE_OTHER:
-        pam_scim_log_unavailable(pamh, &opts, user, &lk);
-        ret = PAM_IGNORE;
         break;
     case PAM_SCIM_STALE_ID:
     case PAM_SCIM_UNAVAILABLE_SCIM:

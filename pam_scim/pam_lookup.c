@@ -117,6 +117,23 @@ void pam_scim_lookup_done(struct pam_scim_lookup *lk)
     lk->cache_open = false;
 }
 
+const char *pam_scim_begin(pam_handle_t *pamh, int argc, const char **argv,
+                           struct pam_scim_options *opts, struct pam_scim_lookup *lk, int *ret)
+{
+    pam_scim_options_parse(pamh, argc, argv, opts);
+    const char *user = pam_scim_get_user(pamh, ret);
+    if (!user)
+        return NULL;
+    pam_scim_lookup(pamh, opts, user, lk);
+    if (lk->verdict != PAM_SCIM_NOT_MANAGED && lk->verdict != PAM_SCIM_UNAVAILABLE_OTHER)
+        return user;
+    if (lk->verdict == PAM_SCIM_UNAVAILABLE_OTHER)
+        pam_scim_log_unavailable(pamh, opts, user, lk);
+    pam_scim_lookup_done(lk);
+    *ret = PAM_IGNORE;
+    return NULL;
+}
+
 void pam_scim_log_unavailable(pam_handle_t *pamh, const struct pam_scim_options *opts,
                               const char *user, const struct pam_scim_lookup *lk)
 {

@@ -76,6 +76,13 @@ void pam_scim_lookup(pam_handle_t *pamh, const struct pam_scim_options *opts,
                      const char *user, struct pam_scim_lookup *lk);
 void pam_scim_lookup_done(struct pam_scim_lookup *lk);
 
+/* The start every phase shares: options, the user name, the lookup. Returns the user when
+ * the phase has a decision to make (release lk with pam_scim_lookup_done); NULL with *ret
+ * set when it has none: no fit user name (its PAM code), or a user the module stays out
+ * for, PAM_IGNORE (not managed, or an unusable cache and a uid outside the range: logged). */
+const char *pam_scim_begin(pam_handle_t *pamh, int argc, const char **argv,
+                           struct pam_scim_options *opts, struct pam_scim_lookup *lk, int *ret);
+
 /* Logs (always) why a user is refused or let through while the cache is unusable. */
 void pam_scim_log_unavailable(pam_handle_t *pamh, const struct pam_scim_options *opts,
                               const char *user, const struct pam_scim_lookup *lk);
