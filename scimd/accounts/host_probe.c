@@ -2,6 +2,7 @@
 #include "accounts/host_probe.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "host_nss.h"
 
@@ -39,6 +40,21 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
 int identity_host_group_gid(const char *name, uint32_t *gid)
 {
     return host_nss_id(HOST_NSS_GRNAM, name, 0, gid, NULL);
+}
+
+int host_probe_local_group(const struct scimd_config *cfg, const char *name, char *why,
+                           size_t whylen, struct scim_error *err)
+{
+    uint32_t gid = 0;
+    int found = identity_host_group_gid(name, &gid);
+    if (found < 0)
+        return scim_error_set(err, 503, NULL,
+                              "cannot check whether group '%s' exists on this host (the name "
+                              "service failed); retry later", name);
+    if (!found || (gid >= cfg->gid_min && gid <= cfg->gid_max))
+        return 0;
+    snprintf(why, whylen, "is a local group (gid %u) on this host", (unsigned)gid);
+    return 1;
 }
 
 int host_probe_id_state(uint32_t id)

@@ -3,6 +3,7 @@
  * rule of common/host_nss.c: "cannot tell" is never "free", so callers fail closed. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scimd_config.h"
@@ -15,6 +16,12 @@ int identity_check_host(const struct scimd_config *cfg, const char *login, struc
 /* A group's gid by name through the host's NSS, growing the buffer on ERANGE: 1 found,
  * 0 not found, -1 when NSS failed (callers fail closed). */
 int identity_host_group_gid(const char *name, uint32_t *gid);
+
+/* Whether name is a local group of the host (a gid outside ours), which a SCIM or role group
+ * must not shadow: 1 yes ("is a local group (gid N) on this host" in why), 0 no, -1 when the
+ * host's NSS cannot tell (err: 503, retry later; never taken as "no"). */
+int host_probe_local_group(const struct scimd_config *cfg, const char *name, char *why,
+                           size_t whylen, struct scim_error *err);
 
 /* 1 when the host resolves id as a user or a group, 0 when both lookups positively say
  * "not found", -1 when NSS failed (callers fail closed: "could not ask" is never "free"). */

@@ -79,15 +79,11 @@ static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const 
         snprintf(buf, len, "is already %s", linux_name_owner_describe(owner));
         return 1;
     }
-    uint32_t local_gid = 0;
-    int found = identity_host_group_gid(name, &local_gid);
-    if (found < 0)
-        return scim_error_set(err, 503, NULL,
-                              "cannot check whether group '%s' exists on this host (the name "
-                              "service failed); retry later", name);
-    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max)) {
+    int local = host_probe_local_group(cfg, name, buf, len, err);
+    if (local < 0)
+        return -1;
+    if (local) {
         *reason = NAME_SKIP_LOCAL;
-        snprintf(buf, len, "is a local group (gid %u) on this host", (unsigned)local_gid);
         return 1;
     }
     long long n = role_groups_repo_count(db, err);

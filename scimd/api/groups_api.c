@@ -88,16 +88,11 @@ static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *
         *as_group = false;
         return 0;
     }
-    uint32_t local_gid = 0;
-    int found = identity_host_group_gid(name, &local_gid);
-    if (found < 0)
-        return scim_error_set(err, 503, NULL,
-                              "cannot check whether group '%s' exists on this host (the name "
-                              "service failed); retry later", name);
-    if (found && !(local_gid >= cfg->gid_min && local_gid <= cfg->gid_max)) {
-        char because[96];
-        snprintf(because, sizeof(because), "is a local group (gid %u) on this host",
-                 (unsigned)local_gid);
+    char because[96];
+    int local = host_probe_local_group(cfg, name, because, sizeof(because), err);
+    if (local < 0)
+        return -1;
+    if (local) {
         name_skip_report(false, display, name, NAME_SKIP_LOCAL, because);
         *as_group = false;
     }
