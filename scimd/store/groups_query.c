@@ -34,11 +34,29 @@ int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct s
     return ret;
 }
 
+struct group_walk {
+    groups_row_fn fn;
+    void *arg;
+};
+
+/* A row of the wrong shape is skipped, not fatal: one bad row must not hide the others. */
+static int one_group(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err)
+{
+    const struct group_walk *w = arg;
+    struct group_row row;
+    if (groups_repo_from_stmt(s, &row) < 0)
+        return 0;
+    int r = w->fn(db, &row, w->arg, err);
+    group_row_clear(&row);
+    return r;
+}
+
 int groups_query_each(sqlite3 *db, const struct groups_query *q, groups_row_fn fn, void *arg,
                       const char *what, struct scim_error *err)
 {
+    struct group_walk w = { .fn = fn, .arg = arg };
     sqlite3_stmt *s = NULL;
-    int ret = -1, rc;
+    int rc;
     if (q->kind == GROUPS_QUERY_KEY) {
         if ((unsigned)q->key >= sizeof(key_sql) / sizeof(key_sql[0]))
             return scim_error_set(err, 500, NULL, "%s: unknown key %d", what, (int)q->key);
@@ -49,27 +67,7 @@ int groups_query_each(sqlite3 *db, const struct groups_query *q, groups_row_fn f
         rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups ORDER BY rowid", -1,
                                 &s, NULL);
     }
-    if (rc != SQLITE_OK) {
-        store_sqlite_error(db, rc, err, what);
-        goto out;
-    }
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct group_row row;
-        if (groups_repo_from_stmt(s, &row) < 0)
-            continue;
-        int r = fn(db, &row, arg, err);
-        group_row_clear(&row);
-        if (r < 0) {
-            ret = r;
-            goto out;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        store_sqlite_error(db, rc, err, what);
-        goto out;
-    }
-    ret = 0;
-out:
+    int ret = store_stmt_each(db, rc, s, one_group, &w, what, err);
     sqlite3_finalize(s);
     return ret;
 }

@@ -286,6 +286,13 @@ sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
     return db;
 }
 
+int store_read_begin(sqlite3 *db, struct scim_error *err)
+{
+    int rc = exec_kept(db, "BEGIN");
+    /* BEGIN is deferred: the first read takes the snapshot every later read shares. */
+    return rc == SQLITE_OK ? 0 : store_sqlite_error(db, rc, err, "read transaction");
+}
+
 void store_reader_put(struct store *st, sqlite3 *db)
 {
     if (!db)
@@ -328,6 +335,22 @@ void store_stmt_done(sqlite3_stmt *s)
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
     }
+}
+
+int store_stmt_each(sqlite3 *db, int prepared, sqlite3_stmt *s, store_row_fn fn, void *arg,
+                    const char *what, struct scim_error *err)
+{
+    int rc = prepared;
+    if (rc != SQLITE_OK)
+        return store_sqlite_error(db, rc, err, what);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int r = fn(db, s, arg, err);
+        if (r < 0)
+            return r;
+    }
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, what);
+    return 0;
 }
 
 int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,

@@ -37,11 +37,22 @@ void store_set_batch_observer(struct store *st, store_batch_fn fn);
 /* A read connection for the calling thread; give it back with store_reader_put. */
 sqlite3 *store_reader_get(struct store *st, struct scim_error *err);
 void store_reader_put(struct store *st, sqlite3 *db);
+/* Opens a read transaction on a reader, so several reads see one state; store_reader_put
+ * ends it. 0, or -1 with err set. */
+int store_read_begin(sqlite3 *db, struct scim_error *err);
 
 /* A prepared statement kept on the connection for reuse (hot paths: lookups by id and name).
  * Return it with store_stmt_done, never sqlite3_finalize. */
 sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
 void store_stmt_done(sqlite3_stmt *s);
+
+/* Steps s to its end, handing each row to fn (which reads its columns); stops at fn's first
+ * negative return and returns it. prepared is what preparing s returned: when it is not
+ * SQLITE_OK nothing is stepped. A SQLite failure is mapped (store_sqlite_error, naming what).
+ * 0, or < 0. The caller still owns s. */
+typedef int (*store_row_fn)(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err);
+int store_stmt_each(sqlite3 *db, int prepared, sqlite3_stmt *s, store_row_fn fn, void *arg,
+                    const char *what, struct scim_error *err);
 /* Closes a connection that may hold cached statements: finalizes them first, or
  * sqlite3_close refuses and leaks the connection. */
 void store_connection_close(sqlite3 *db);

@@ -55,29 +55,29 @@ int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct sci
     return users_repo_find_by_key(db, USERS_KEY_ID, id, row, err);
 }
 
-static int each_row(sqlite3 *db, sqlite3_stmt *s, users_row_fn fn, void *arg, const char *what,
-                    struct scim_error *err)
+struct user_walk {
+    users_row_fn fn;
+    void *arg;
+};
+
+/* A row of the wrong shape is skipped, not fatal: one bad row must not hide the others. */
+static int one_user(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err)
 {
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct user_row row;
-        if (users_repo_from_stmt(s, &row) < 0)
-            continue;
-        int r = fn(db, &row, arg, err);
-        user_row_clear(&row);
-        if (r < 0)
-            return r;
-    }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, what);
-    return 0;
+    const struct user_walk *w = arg;
+    struct user_row row;
+    if (users_repo_from_stmt(s, &row) < 0)
+        return 0;
+    int r = w->fn(db, &row, w->arg, err);
+    user_row_clear(&row);
+    return r;
 }
 
 int users_query_each(sqlite3 *db, const struct users_query *q, users_row_fn fn, void *arg,
                      const char *what, struct scim_error *err)
 {
+    struct user_walk w = { .fn = fn, .arg = arg };
     sqlite3_stmt *s = NULL;
-    int ret = -1, rc;
+    int ret, rc;
     if (q->kind == USERS_QUERY_KEY) {
         /* The exact matches IdPs send before every create are the hot read: kept prepared. */
         const char *sql = sql_of(q->key);
@@ -88,7 +88,7 @@ int users_query_each(sqlite3 *db, const struct users_query *q, users_row_fn fn, 
             return -1;
         }
         sqlite3_bind_text(cached, 1, q->value, -1, SQLITE_STATIC);
-        ret = each_row(db, cached, fn, arg, what, err);
+        ret = store_stmt_each(db, SQLITE_OK, cached, one_user, &w, what, err);
         store_stmt_done(cached);
         return ret;
     }
@@ -103,12 +103,7 @@ int users_query_each(sqlite3 *db, const struct users_query *q, users_row_fn fn, 
         rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid", -1, &s,
                                 NULL);
     }
-    if (rc != SQLITE_OK) {
-        store_sqlite_error(db, rc, err, what);
-        goto out;
-    }
-    ret = each_row(db, s, fn, arg, what, err);
-out:
+    ret = store_stmt_each(db, rc, s, one_user, &w, what, err);
     sqlite3_finalize(s);
     return ret;
 }
