@@ -324,26 +324,20 @@ static int set_whole(struct op *o, const struct patch_path *pp, const json_t *va
     if (!c)
         goto oom;
     json_t *old = scim_json_get_ci(c, a->name, NULL);
-    if (a->multi_valued) {
-        if (o->kind == OP_ADD) {
-            rc = append_values(o, c, a, cv);
+    if (a->multi_valued && o->kind == OP_ADD) {
+        rc = append_values(o, c, a, cv);
+        goto out;
+    }
+    if (!a->multi_valued) {
+        if (a->type == SCIM_T_COMPLEX && json_is_object(old)) {
+            /* RFC 7644 §3.5.2.1/.3: sub-attributes not given are left unchanged */
+            rc = merge_complex(o, old, a, cv, false);
             goto out;
         }
-        if (scim_json_set_ci_new(c, a->name, cv) != 0) {
-            cv = NULL;
-            goto oom;
-        }
-        cv = NULL;
-        rc = 0;
-        goto out;
+        if (check_immutable(o, a, old, cv, label) != 0)
+            goto out;
     }
-    if (a->type == SCIM_T_COMPLEX && json_is_object(old)) {
-        /* RFC 7644 §3.5.2.1/.3: sub-attributes not given are left unchanged */
-        rc = merge_complex(o, old, a, cv, false);
-        goto out;
-    }
-    if (check_immutable(o, a, old, cv, label) != 0)
-        goto out;
+    /* A multi-valued replace, or a single value: cv replaces what was there. */
     if (scim_json_set_ci_new(c, a->name, cv) != 0) {
         cv = NULL;
         goto oom;
