@@ -12,7 +12,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 build_deps=(meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev
             libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libcrypt-dev
-            libpam0g-dev libsystemd-dev libcmocka-dev nettle-dev)
+            libpam0g-dev libsystemd-dev libcmocka-dev nettle-dev
+            libsodium-dev libcurl4-openssl-dev zlib1g-dev)
 test_deps=(curl pamtester openssh-server openssh-client valgrind util-linux
            systemd python3 iproute2 procps
            debhelper dh-nss lintian devscripts fakeroot build-essential file
