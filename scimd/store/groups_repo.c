@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store/changes_repo.h"
 #include "store/store.h"
 
 void group_row_clear(struct group_row *row)
@@ -71,7 +72,7 @@ static int exec_row(sqlite3 *db, const char *sql, const struct group_row *row,
         rc = sqlite3_step(s);
     }
     if (rc == SQLITE_DONE)
-        ret = 0;
+        ret = changes_record(db, "group", row->id, err);
     else if ((rc & 0xff) == SQLITE_CONSTRAINT)
         scim_error_set(err, 409, "uniqueness", "%s: the group name or gid is already in use", what);
     else
@@ -112,7 +113,9 @@ static int exec_id(sqlite3 *db, const char *sql, const char *id, struct scim_err
 
 int groups_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
 {
-    return exec_id(db, "DELETE FROM groups WHERE id = ?", id, err, "delete group");
+    if (exec_id(db, "DELETE FROM groups WHERE id = ?", id, err, "delete group") < 0)
+        return -1;
+    return changes_record(db, "group", id, err);
 }
 
 int groups_touch_for_user(sqlite3 *db, const char *user_id, struct scim_error *err)
@@ -212,7 +215,7 @@ int groups_repo_set_members(sqlite3 *db, const char *group_id, const json_t *mem
         if (rc != SQLITE_DONE)
             goto sql_error;
     }
-    ret = 0;
+    ret = changes_record(db, "group", group_id, err);
     goto out;
 sql_error:
     store_sqlite_error(db, rc, err, "group members");

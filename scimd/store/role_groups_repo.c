@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/role_groups_repo.h"
 
+#include "store/changes_repo.h"
 #include "store/store.h"
 
 int role_groups_repo_exists(sqlite3 *db, const char *name, struct scim_error *err)
@@ -47,5 +48,5 @@ int role_groups_repo_insert(sqlite3 *db, const char *name, uint32_t gid, struct 
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return store_sqlite_error(db, rc, err, "role group");
-    return 0;
+    return changes_record(db, "role", name, err);
 }

@@ -87,6 +87,32 @@ static const char schema_v3[] =
     "UPDATE users SET deactivated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE active = 0;"
     "CREATE INDEX users_deactivated ON users(deactivated_at) WHERE deactivated_at IS NOT NULL;";
 
+/* v4: the fleet (docs/architecture.md, fleet). changes: one row per store write that changes
+ * what a follower materializes, written by the repositories in the write's transaction; seq
+ * is AUTOINCREMENT so it never goes back, even after pruning deletes the newest rows.
+ * hosts: the followers' tokens (only an HMAC of the key, like tokens), what each last asked
+ * for and the conflicts it reported. feed_id names this hub's feed; randomblob draws from
+ * SQLite's CSPRNG, seeded by the OS. changes_floor: the oldest since still answerable.
+ * Only new tables and rows: no backup needed. */
+static const char schema_v4[] =
+    "CREATE TABLE changes("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('user','group','role')),"
+    "  entity TEXT NOT NULL,"
+    "  at TEXT NOT NULL);"
+    "CREATE INDEX changes_entity ON changes(kind, entity);"
+    "CREATE TABLE hosts("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  key_hmac BLOB NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  revoked TEXT,"
+    "  last_seen TEXT,"
+    "  seq_reached INTEGER NOT NULL DEFAULT 0,"
+    "  conflicts TEXT);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('feed_id', lower(hex(randomblob(16))));"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('changes_floor', '0');";
+
 /* The first version whose migration alters a table (and so backs the database up first). */
 #define FIRST_ALTERING_VERSION 3
 
@@ -181,6 +207,11 @@ static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t errle
     }
     if (version < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot upgrade schema to version 3: %s", path,
+                 msg ? msg : "?");
+        goto out;
+    }
+    if (version < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema to version 4: %s", path,
                  msg ? msg : "?");
         goto out;
     }

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/epoch_file.h"
+
 static int random_bytes(void *buf, size_t n)
 {
     unsigned char *p = buf;
@@ -201,19 +203,13 @@ static bool token_name_ok(const char *name)
     return true;
 }
 
-int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
-                  size_t errlen)
+int tokens_new_secret(struct token_secret *out, char *err, size_t errlen)
 {
     /* Lower-case letters and digits only: ids are typed into IdP consoles and never contain
      * ':' (the Basic credential separator). */
     static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
     unsigned char raw[32];
-    struct scim_error e;
 
-    if (!token_name_ok(name)) {
-        snprintf(err, errlen, "token name must be 1-64 printable characters");
-        return -1;
-    }
     if (random_bytes(raw, sizeof(raw)) < 0) {
         snprintf(err, errlen, "getrandom: %s", strerror(errno));
         return -1;
@@ -241,7 +237,21 @@ int tokens_create(struct store *st, const char *name, struct token_secret *out, 
     snprintf(pair, sizeof(pair), "%s:%s", out->id, out->key);
     base64_encode_raw(out->bearer, strlen(pair), (const uint8_t *)pair);
     out->bearer[BASE64_ENCODE_RAW_LENGTH(strlen(pair))] = '\0';
+    explicit_bzero(raw, sizeof(raw));
+    return 0;
+}
 
+int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
+                  size_t errlen)
+{
+    struct scim_error e;
+
+    if (!token_name_ok(name)) {
+        snprintf(err, errlen, "token name must be 1-64 printable characters");
+        return -1;
+    }
+    if (tokens_new_secret(out, err, errlen) < 0)
+        return -1;
     struct create_ctx c = { .name = name, .secret = out };
     if (store_write(st, create_fn, &c, &e) < 0) {
         snprintf(err, errlen, "%s", e.detail);
@@ -337,36 +347,10 @@ int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen)
 
 char *tokens_epoch_path_new(const char *db_path)
 {
-    char *path = NULL;
-    if (asprintf(&path, "%s.token-epoch", db_path) < 0)
-        return NULL;
-    return path;
+    return epoch_file_path_new(db_path, ".token-epoch");
 }
 
 int tokens_touch_epoch_file(const char *db_path)
 {
-    char *path = tokens_epoch_path_new(db_path), *tmp = NULL;
-    int ret = -1;
-    FILE *f = NULL;
-    struct timespec now;
-    if (!path || asprintf(&tmp, "%s.tmp", path) < 0)
-        goto out;
-    clock_gettime(CLOCK_REALTIME, &now);
-    f = fopen(tmp, "we");
-    if (!f || fprintf(f, "%lld.%09ld %d\n", (long long)now.tv_sec, now.tv_nsec, (int)getpid()) < 0)
-        goto out;
-    if (fclose(f) != 0) {
-        f = NULL;
-        goto out;
-    }
-    f = NULL;
-    ret = rename(tmp, path);
-out:
-    if (f)
-        fclose(f);
-    if (ret < 0 && tmp)
-        unlink(tmp);
-    free(tmp);
-    free(path);
-    return ret;
+    return epoch_file_touch(db_path, ".token-epoch");
 }

@@ -21,6 +21,9 @@ struct token_secret {
     char bearer[128];      /* base64(id:key), as Sumo Logic's docs describe */
 };
 
+/* A fresh access id, random key and their bearer (not stored): what every credential of the
+ * store looks like (SCIM tokens here, fleet host tokens in hosts_repo.c). 0, or -1 with err. */
+int tokens_new_secret(struct token_secret *out, char *err, size_t errlen);
 int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
                   size_t errlen);
 /* Prints "ID  NAME  CREATED  LAST-USED  STATUS" rows. */

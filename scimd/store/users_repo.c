@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "proto/schema.h"
+#include "store/changes_repo.h"
 #include "store/store.h"
 
 void user_row_clear(struct user_row *row)
@@ -167,7 +168,8 @@ static int exec_row(sqlite3 *db, const char *sql, const struct user_row *row,
     rc = sqlite3_step(s);
     if (rc != SQLITE_DONE)
         goto sql_error;
-    ret = 0;
+    /* In the same transaction, so no write reaches the store without reaching the fleet. */
+    ret = changes_record(db, "user", row->id, err);
     goto out;
 sql_error:
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -208,7 +210,10 @@ int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error
 
 int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
 {
-    sqlite3_stmt *s = store_stmt(db, "DELETE FROM users WHERE id = ?");
+    /* The delete cascades to group_members: the groups the user was in change too. */
+    sqlite3_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at)"
+                                     " SELECT 'group', group_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                                     " FROM group_members WHERE user_id = ?");
     int rc = s ? SQLITE_OK : sqlite3_errcode(db);
     if (s) {
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -217,7 +222,16 @@ int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
     }
     if (rc != SQLITE_DONE)
         return store_sqlite_error(db, rc, err, "delete user");
-    return 0;
+    s = store_stmt(db, "DELETE FROM users WHERE id = ?");
+    rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    if (s) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        store_stmt_done(s);
+    }
+    if (rc != SQLITE_DONE)
+        return store_sqlite_error(db, rc, err, "delete user");
+    return changes_record(db, "user", id, err);
 }
 
 char *users_name_key_new(const char *user_name)

@@ -103,6 +103,7 @@ static void test_schema_v2_is_upgraded(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "DROP INDEX users_deactivated;"
                                   "ALTER TABLE users DROP COLUMN deactivated_at;"
+                                  "DROP TABLE changes; DROP TABLE hosts;"
                                   "PRAGMA user_version = 2;"
                                   "INSERT INTO users(id, user_name, user_name_key, login, active,"
                                   " uid, version, created, modified, password_day, doc) VALUES"
@@ -116,7 +117,7 @@ static void test_schema_v2_is_upgraded(void **state)
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(db_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users"), 2);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE id = 'a' AND"
                                 " deactivated_at IS NULL"), 1);

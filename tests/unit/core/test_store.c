@@ -504,6 +504,7 @@ static void test_schema_v1_is_upgraded(void **state)
     /* Back to version 1: without the export index, and without v3's column. */
     assert_int_equal(sqlite3_exec(db, "DROP INDEX users_export; DROP INDEX users_deactivated;"
                                       "ALTER TABLE users DROP COLUMN deactivated_at;"
+                                      "DROP TABLE changes; DROP TABLE hosts;"
                                       "PRAGMA user_version = 1;"
                                       "INSERT INTO meta VALUES('kept', 'yes');",
                                   NULL, NULL, NULL),

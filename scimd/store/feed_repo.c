@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+#include "store/feed_repo.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* The entities of one kind whose latest change lies in (?1, ?2]: changes after since, grouped,
+ * keeping those whose newest is not past upto (those wait for the next range). */
+#define TOUCHED(kind)                                                                          \
+    "SELECT entity FROM changes WHERE kind = '" kind "' AND seq > ?1 GROUP BY entity"        \
+    " HAVING MAX(seq) <= ?2"
+
+/* A snapshot walks whole tables; a range walks only what changed. Two texts rather than one
+ * "?1 < 0 OR id IN (...)", which would group the whole change log for every snapshot. */
+static sqlite3_stmt *prepare_range(sqlite3 *db, const char *all_sql, const char *range_sql,
+                                   int64_t since, int64_t upto)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, since < 0 ? all_sql : range_sql, -1, &s, NULL) != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return NULL;
+    }
+    if (since >= 0) {
+        sqlite3_bind_int64(s, 1, since);
+        sqlite3_bind_int64(s, 2, upto);
+    }
+    return s;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql, int *ok)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = 0;
+    *ok = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            v = sqlite3_column_int64(s, 0);
+        *ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+int feed_max_seq(sqlite3 *db, int64_t *out)
+{
+    int ok;
+    /* sqlite_sequence, not MAX(seq): AUTOINCREMENT's high-water mark survives pruning every
+     * row, so the feed's position never goes back. */
+    *out = scalar(db, "SELECT seq FROM sqlite_sequence WHERE name = 'changes'", &ok);
+    return ok ? 0 : -1;
+}
+
+int feed_floor(sqlite3 *db, int64_t *out)
+{
+    char buf[32];
+    int r = store_meta_get(db, "changes_floor", buf, sizeof(buf));
+    if (r < 0)
+        return -1;
+    *out = r == 1 ? strtoll(buf, NULL, 10) : 0;
+    return 0;
+}
+
+/* users.roles and users.ssh_keys hold '\n'-terminated values: as a JSON array of strings. */
+static char *lines_json_new(const char *lines)
+{
+    json_t *arr = json_array();
+    char *out = NULL;
+    if (!arr)
+        return NULL;
+    for (const char *p = lines ? lines : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > 0 && json_array_append_new(arr, json_stringn(p, n)) < 0)
+            goto out;
+        p += n + (nl ? 1 : 0);
+    }
+    out = json_dumps(arr, JSON_COMPACT);
+out:
+    json_decref(arr);
+    return out;
+}
+
+#define USER_COLS                                                                              \
+    "id, user_name, login, gecos, password_hash, uid, password_day, active, roles, ssh_keys"
+
+int feed_each_user(sqlite3 *db, int64_t since, int64_t upto,
+                   int (*cb)(void *, const struct feed_user *), void *arg)
+{
+    int ret = -1, rc;
+    sqlite3_stmt *s = prepare_range(db, "SELECT " USER_COLS " FROM users ORDER BY uid",
+                                    "SELECT " USER_COLS " FROM users WHERE id IN (" TOUCHED("user")
+                                    ") ORDER BY uid",
+                                    since, upto);
+    if (!s)
+        return -1;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char *roles = lines_json_new((const char *)sqlite3_column_text(s, 8));
+        char *keys = lines_json_new((const char *)sqlite3_column_text(s, 9));
+        struct feed_user u = {
+            .id = (const char *)sqlite3_column_text(s, 0),
+            .user_name = (const char *)sqlite3_column_text(s, 1),
+            .login = (const char *)sqlite3_column_text(s, 2),
+            .gecos = (const char *)sqlite3_column_text(s, 3),
+            .password_hash = (const char *)sqlite3_column_text(s, 4),
+            .uid = sqlite3_column_int64(s, 5),
+            .password_day = sqlite3_column_int64(s, 6),
+            .active = sqlite3_column_int(s, 7) != 0,
+            .roles_json = roles,
+            .ssh_keys_json = keys,
+        };
+        int r = roles && keys && u.id && u.user_name && u.login ? cb(arg, &u) : -1;
+        free(roles);
+        free(keys);
+        if (r != 0) {
+            ret = r;
+            goto out;
+        }
+    }
+    ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* A group's members arrive as one '\n'-joined column (SCIM ids never hold a line break): split
+ * in place into an array of pointers. */
+static int split_members(char *joined, const char ***out, size_t *n_out)
+{
+    size_t n = 0, cap = 1;
+    for (const char *p = joined; p && *p; p++)
+        cap += *p == '\n';
+    const char **ids = calloc(cap, sizeof(*ids));
+    if (!ids)
+        return -1;
+    for (char *p = joined; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        ids[n++] = p;
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    *out = ids;
+    *n_out = n;
+    return 0;
+}
+
+#define GROUP_SELECT                                                                           \
+    "SELECT g.id, g.display_name, g.name, g.gid,"                                              \
+    " (SELECT group_concat(m.user_id, char(10)) FROM group_members m WHERE m.group_id = g.id)" \
+    " FROM groups g"
+
+int feed_each_group(sqlite3 *db, int64_t since, int64_t upto,
+                    int (*cb)(void *, const struct feed_group *, const char *const *member_ids,
+                              size_t n),
+                    void *arg)
+{
+    int ret = -1, rc;
+    sqlite3_stmt *s = prepare_range(db, GROUP_SELECT " ORDER BY g.id",
+                                    GROUP_SELECT " WHERE g.id IN (" TOUCHED("group")
+                                                 ") ORDER BY g.id",
+                                    since, upto);
+    if (!s)
+        return -1;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *members = (const char *)sqlite3_column_text(s, 4);
+        char *joined = members ? strdup(members) : NULL;
+        const char **ids = NULL;
+        size_t n = 0;
+        struct feed_group g = {
+            .id = (const char *)sqlite3_column_text(s, 0),
+            .display_name = (const char *)sqlite3_column_text(s, 1),
+            .name = (const char *)sqlite3_column_text(s, 2),
+            .gid = sqlite3_column_int64(s, 3), /* NULL reads as 0: no gid of its own */
+        };
+        int r = -1;
+        if ((!members || joined) && split_members(joined, &ids, &n) == 0 && g.id &&
+            g.display_name && g.name)
+            r = cb(arg, &g, ids, n);
+        free(ids);
+        free(joined);
+        if (r != 0) {
+            ret = r;
+            goto out;
+        }
+    }
+    ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int feed_each_role(sqlite3 *db, int64_t since, int64_t upto,
+                   int (*cb)(void *, const struct feed_role *), void *arg)
+{
+    int ret = -1, rc;
+    sqlite3_stmt *s = prepare_range(db, "SELECT name, gid FROM role_groups ORDER BY name",
+                                    "SELECT name, gid FROM role_groups WHERE name IN ("
+                                    TOUCHED("role") ") ORDER BY name",
+                                    since, upto);
+    if (!s)
+        return -1;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct feed_role r = { .name = (const char *)sqlite3_column_text(s, 0),
+                               .gid = sqlite3_column_int64(s, 1) };
+        int v = r.name ? cb(arg, &r) : -1;
+        if (v != 0) {
+            ret = v;
+            goto out;
+        }
+    }
+    ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
+                      int (*cb)(void *, const char *kind, const char *id), void *arg)
+{
+    int ret = -1, rc;
+    sqlite3_stmt *s = NULL;
+    if (since < 0)
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT kind, entity FROM (SELECT kind, entity FROM changes"
+                           " WHERE seq > ?1 GROUP BY kind, entity HAVING MAX(seq) <= ?2) t"
+                           " WHERE (kind = 'user' AND NOT EXISTS(SELECT 1 FROM users"
+                           "  WHERE id = t.entity))"
+                           " OR (kind = 'group' AND NOT EXISTS(SELECT 1 FROM groups"
+                           "  WHERE id = t.entity))"
+                           " OR (kind = 'role' AND NOT EXISTS(SELECT 1 FROM role_groups"
+                           "  WHERE name = t.entity))"
+                           " ORDER BY kind, entity",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, since);
+    sqlite3_bind_int64(s, 2, upto);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        const char *id = (const char *)sqlite3_column_text(s, 1);
+        int v = kind && id ? cb(arg, kind, id) : -1;
+        if (v != 0) {
+            ret = v;
+            goto out;
+        }
+    }
+    ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int feed_id_get(sqlite3 *db, char out[33])
+{
+    char buf[64];
+    if (store_meta_get(db, "feed_id", buf, sizeof(buf)) != 1 || strlen(buf) != 32 ||
+        strspn(buf, "0123456789abcdef") != 32)
+        return -1;
+    memcpy(out, buf, 33);
+    return 0;
+}
+
+long long feed_prune(sqlite3 *db, const char *older_than)
+{
+    sqlite3_stmt *s = NULL;
+    long long ret = -1;
+    int64_t floor = 0, last = 0;
+    char buf[32];
+    if (feed_floor(db, &floor) < 0 ||
+        sqlite3_prepare_v2(db, "SELECT MAX(seq) FROM changes WHERE at < ?", -1, &s, NULL) !=
+            SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, older_than, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        goto out;
+    if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+        ret = 0;
+        goto out;
+    }
+    last = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+    /* Everything up to the newest old change goes, so the floor is one number: a follower at
+     * since >= floor finds every change after it still here. */
+    if (sqlite3_prepare_v2(db, "DELETE FROM changes WHERE seq <= ?", -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, last);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        goto out;
+    long long deleted = sqlite3_changes(db);
+    snprintf(buf, sizeof(buf), "%lld", (long long)(last > floor ? last : floor));
+    if (store_meta_set(db, "changes_floor", buf) < 0)
+        goto out;
+    ret = deleted;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include "store/hosts_repo.h"
+
+#include <nettle/base64.h>
+#include <nettle/memops.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/tokens.h"
+
+/* Host names are what `scimctl host list` shows and `host revoke` takes: printable, no
+ * spaces (so the list's columns stay columns), at most 64 bytes. */
+static int host_name_ok(const char *name, char *err, size_t errlen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64) {
+        snprintf(err, errlen, "host name must be 1-64 printable characters");
+        return -1;
+    }
+    for (const char *p = name; *p; p++) {
+        if ((unsigned char)*p < 0x21 || *p == 0x7f) {
+            snprintf(err, errlen, "host name must be 1-64 printable characters without spaces");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hosts_create(sqlite3 *db, const char *name, char id_out[HOST_ID_LEN + 1],
+                 char bearer_out[HOST_BEARER_LEN], char *err, size_t errlen)
+{
+    struct token_secret t;
+    unsigned char secret[32], mac[TOKEN_HMAC_LEN];
+    sqlite3_stmt *s = NULL;
+    char now[32];
+    int ret = -1, rc;
+
+    if (host_name_ok(name, err, errlen) < 0 || tokens_new_secret(&t, err, errlen) < 0)
+        goto out;
+    if (tokens_hmac_key(db, secret, true) < 0) {
+        snprintf(err, errlen, "cannot read or create the token secret: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    tokens_hmac(secret, t.key, strlen(t.key), mac);
+    store_timestamp(now);
+    rc = sqlite3_prepare_v2(db, "INSERT INTO hosts(id, name, key_hmac, created) VALUES(?,?,?,?)",
+                            -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, t.id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 3, mac, sizeof(mac), SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
+        (rc & 0xff) == SQLITE_CONSTRAINT) {
+        snprintf(err, errlen, "a host named '%s' already exists", name);
+        goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "cannot add host: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    memcpy(id_out, t.id, HOST_ID_LEN + 1);
+    snprintf(bearer_out, HOST_BEARER_LEN, "%s", t.bearer);
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    explicit_bzero(&t, sizeof(t));
+    explicit_bzero(secret, sizeof(secret));
+    return ret;
+}
+
+/* base64(id:key) into buf: the ':' position, or NULL when it is not one. */
+static char *decode_pair(const char *b64, char *buf, size_t buflen)
+{
+    size_t inlen = strlen(b64), outlen = buflen - 1;
+    struct base64_decode_ctx ctx;
+    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
+        return NULL;
+    base64_decode_init(&ctx);
+    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
+        !base64_decode_final(&ctx))
+        return NULL;
+    buf[outlen] = '\0';
+    if (strlen(buf) != outlen)
+        return NULL; /* embedded NUL */
+    return strchr(buf, ':');
+}
+
+int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN + 1])
+{
+    char buf[256];
+    unsigned char secret[32], mac[TOKEN_HMAC_LEN];
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+
+    if (!bearer)
+        return -1;
+    char *colon = decode_pair(bearer, buf, sizeof(buf));
+    if (!colon || colon - buf != HOST_ID_LEN)
+        goto out;
+    *colon = '\0';
+    const char *key = colon + 1;
+    if (tokens_hmac_key(db, secret, false) < 0)
+        goto out;
+    if (sqlite3_prepare_v2(db, "SELECT key_hmac FROM hosts WHERE id = ? AND revoked IS NULL", -1,
+                           &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, buf, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != TOKEN_HMAC_LEN)
+        goto out;
+    tokens_hmac(secret, key, strlen(key), mac);
+    if (!memeql_sec(mac, sqlite3_column_blob(s, 0), TOKEN_HMAC_LEN))
+        goto out;
+    memcpy(id_out, buf, HOST_ID_LEN + 1);
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    explicit_bzero(buf, sizeof(buf));
+    explicit_bzero(secret, sizeof(secret));
+    return ret;
+}
+
+/* Runs sql with text ?1 and ?2 (NULL binds NULL) and, when it has one, int ?3; how many rows
+ * it changed, or -1. */
+static int exec3(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t c)
+{
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 2);
+    if (sqlite3_bind_parameter_count(s) >= 3)
+        sqlite3_bind_int64(s, 3, c);
+    if (sqlite3_step(s) == SQLITE_DONE)
+        ret = sqlite3_changes(db);
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+int hosts_seen(sqlite3 *db, const char *id, int64_t seq_reached)
+{
+    char now[32];
+    store_timestamp(now);
+    return exec3(db, "UPDATE hosts SET last_seen = ?2, seq_reached = ?3 WHERE id = ?1", id, now,
+                 seq_reached) < 0 ? -1 : 0;
+}
+
+int hosts_set_conflicts(sqlite3 *db, const char *id, const char *conflicts_json)
+{
+    return exec3(db, "UPDATE hosts SET conflicts = ?2 WHERE id = ?1", id, conflicts_json, 0) < 0
+               ? -1
+               : 0;
+}
+
+int hosts_revoke(sqlite3 *db, const char *id_or_name)
+{
+    char now[32];
+    store_timestamp(now);
+    /* The id first: should a host be named like another host's id, the id still means its
+     * own host. */
+    int n = exec3(db, "UPDATE hosts SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+                  id_or_name, now, 0);
+    if (n == 0)
+        n = exec3(db, "UPDATE hosts SET revoked = ?2 WHERE name = ?1 AND revoked IS NULL",
+                  id_or_name, now, 0);
+    return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
+int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *arg)
+{
+    sqlite3_stmt *s = NULL;
+    int ret = -1, rc;
+    if (sqlite3_prepare_v2(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
+                               " seq_reached FROM hosts ORDER BY created, id",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct host_row h = {
+            .id = (const char *)sqlite3_column_text(s, 0),
+            .name = (const char *)sqlite3_column_text(s, 1),
+            .created = (const char *)sqlite3_column_text(s, 2),
+            .revoked = (const char *)sqlite3_column_text(s, 3),
+            .last_seen = (const char *)sqlite3_column_text(s, 4),
+            .conflicts = (const char *)sqlite3_column_text(s, 5),
+            .seq_reached = sqlite3_column_int64(s, 6),
+        };
+        int v = cb(arg, &h);
+        if (v != 0) {
+            ret = v;
+            goto out;
+        }
+    }
+    ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
