@@ -216,19 +216,22 @@ class Hub(h.ScimdInstance):
         return conn
 
     def prune_changes(self):
-        """Forget the whole change log up to its newest entry, as retention would after
-        [fleet] retention_days: followers behind it get 410. Returns the new floor."""
+        """Forget the change log before its newest entry, as the hub's retention pruning
+        does (it keeps the newest change so the sequence never goes backwards; the floor
+        is the lowest since still answerable): a follower behind it gets 410. Done on the
+        store because retention_days counts whole days. Returns the new floor."""
         conn = self.db()
         try:
             with conn:
                 top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                 conn.execute("DELETE FROM changes WHERE seq < ?", (top,))
+                floor = max(top - 1, 0)
                 conn.execute("INSERT INTO meta(key, value) VALUES('changes_floor', ?) "
                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (str(top),))
+                             (str(floor),))
         finally:
             conn.close()
-        return top
+        return floor
 
     def max_seq(self):
         conn = self.db()
