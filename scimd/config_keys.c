@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum key_kind { K_STRING, K_PATH, K_OPT_PATH, K_UINT, K_BOOL, K_LISTEN, K_BASE_PATH, K_LOGIN_RULE };
+enum key_kind { K_STRING, K_OPT_STRING, K_PATH, K_OPT_PATH, K_UINT, K_BOOL, K_LISTEN, K_BASE_PATH, K_LOGIN_RULE };
 
 struct key_def {
     const char *section;
@@ -63,10 +63,22 @@ static const struct key_def keys[] = {
     UINTK("accounts", "max_role_groups", max_role_groups, 1, 10000000),
     UINTK("accounts", "remove_deactivated_after", remove_deactivated_after_days, 0, 36500),
     { "sessions", "terminate_on_deactivate", K_BOOL, OFF(terminate_on_deactivate), 0, 0, 0 },
+    { "fleet", "signing_key", K_PATH, OFF(fleet_signing_key), 0, 0, 0 },
+    UINTK("fleet", "retention_days", fleet_retention_days, 1, 3650),
+    { "fleet", "share_password_hashes", K_BOOL, OFF(fleet_share_password_hashes), 0, 0, 0 },
+    { "fleet", "login_host", K_BOOL, OFF(fleet_login_host), 0, 0, 0 },
+    { "follow", "hub", K_OPT_STRING, OFF(follow_hub), 0, 0, 0 },
+    { "follow", "token", K_OPT_STRING, OFF(follow_token), 0, 0, 0 },
+    { "follow", "token_file", K_OPT_PATH, OFF(follow_token_file), 0, 0, 0 },
+    { "follow", "hub_keys", K_OPT_STRING, OFF(follow_hub_keys), 0, 0, 0 },
+    { "follow", "feed_id", K_OPT_STRING, OFF(follow_feed_id), 0, 0, 0 },
+    { "follow", "groups", K_OPT_STRING, OFF(follow_groups), 0, 0, 0 },
+    UINTK("follow", "max_offline", follow_max_offline, 0, 365u * 86400),
+    UINTK("follow", "wait", follow_wait, 1, 300),
 };
 
 static const char *const sections[] = { "server", "store", "cache", "accounts", "roles", "groups",
-                                        "sessions" };
+                                        "sessions", "follow", "fleet" };
 
 bool config_section_known(const char *section)
 {
@@ -226,12 +238,14 @@ int config_set_key(struct scimd_config *cfg, const char *section, const char *ke
     }
     case K_PATH:
     case K_OPT_PATH:
-        if (value[0] == '\0' && def->kind == K_OPT_PATH) {
+    case K_OPT_STRING:
+        /* An empty optional value means unset (the shipped file's "#hub =" uncommented). */
+        if (value[0] == '\0' && def->kind != K_PATH) {
             free(*(char **)(base + def->offset));
             *(char **)(base + def->offset) = NULL;
             return 0;
         }
-        if (value[0] != '/') {
+        if (value[0] != '/' && def->kind != K_OPT_STRING) {
             snprintf(msg, msglen, "%s: expected an absolute path, got '%s'", key, value);
             return -1;
         }

@@ -2,6 +2,7 @@
 #include "scimd_config.h"
 
 #include "config_keys.h"
+#include "follow_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -47,6 +48,10 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->shell = strdup("/bin/bash");
     cfg->max_roles_per_user = 64;
     cfg->max_role_groups = 10000;
+    cfg->follow_wait = 60;
+    cfg->fleet_signing_key = strdup("/etc/scimd/fleet.key");
+    cfg->fleet_retention_days = 7;
+    cfg->fleet_login_host = true;
 }
 
 static void free_maps(struct local_group_map *maps, size_t n)
@@ -71,6 +76,13 @@ void scimd_config_free(struct scimd_config *cfg)
     free(cfg->home);
     free(cfg->shell);
     free(cfg->reserved_names);
+    free(cfg->follow_hub);
+    free(cfg->follow_token);
+    free(cfg->follow_token_file);
+    free(cfg->follow_hub_keys);
+    free(cfg->follow_feed_id);
+    free(cfg->follow_groups);
+    free(cfg->fleet_signing_key);
     free_maps(cfg->role_maps, cfg->n_role_maps);
     free_maps(cfg->group_maps, cfg->n_group_maps);
     memset(cfg, 0, sizeof(*cfg));
@@ -260,6 +272,8 @@ int scimd_config_check(const struct scimd_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: [cache] export_max_delay must be >= export_delay", file);
         return -1;
     }
+    if (follow_config_check(cfg, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

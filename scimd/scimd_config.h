@@ -65,6 +65,22 @@ struct scimd_config {
 
     /* [sessions] */
     bool terminate_on_deactivate;
+
+    /* [fleet]: this scimd as a fleet hub (docs/fleet.md) */
+    char *fleet_signing_key;          /* Ed25519 secret key file made by scimctl fleet init */
+    unsigned fleet_retention_days;    /* changes kept for followers; older: 410, snapshot */
+    bool fleet_share_password_hashes; /* passwordHash in the feed; false: null */
+    bool fleet_login_host;            /* false: hub-only, no accounts of its own host to check */
+
+    /* [follow]: a follower of a fleet hub (docs/fleet.md); follow_hub NULL: not a follower */
+    char *follow_hub;        /* https://HOST[:PORT], or http:// to a loopback address */
+    char *follow_token;      /* host bearer token, or NULL when follow_token_file holds it */
+    char *follow_token_file; /* root-only file holding the token */
+    char *follow_hub_keys;   /* 1-2 base64 Ed25519 public keys, comma-separated */
+    char *follow_feed_id;    /* 32 hex digits; NULL: pinned from the first verified snapshot */
+    char *follow_groups;     /* comma-separated SCIM group displayNames or role names; NULL: all */
+    unsigned follow_max_offline; /* seconds without a verified answer before failing closed; 0 off */
+    unsigned follow_wait;        /* long-poll seconds per changes request */
 };
 
 /* Sets every default (docs/architecture.md's shipped values). */

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+#include "store/materialize.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/store.h"
+
+#define USER_SCHEMA "urn:ietf:params:scim:schemas:core:2.0:User"
+#define GROUP_SCHEMA "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+struct apply {
+    sqlite3 *db;
+    const struct mat_doc *doc;
+    const struct mat_options *opt;
+    struct mat_result *res;
+    struct scim_error *err;
+    char now[32];
+    char **recheck; /* users who left a group: still in scope? */
+    size_t n_recheck, cap_recheck;
+};
+
+static int sql_fail(struct apply *a, int rc, const char *what)
+{
+    return store_sqlite_error(a->db, rc, a->err, what);
+}
+
+/* Runs sql with text (t) and integer (i) parameters given in order by fmt ("tti"). */
+static int exec_bind(struct apply *a, const char *what, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s = store_stmt(a->db, sql);
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), what);
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't') {
+            const char *v = va_arg(ap, const char *);
+            if (v)
+                sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, i + 1);
+        } else {
+            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        }
+    }
+    va_end(ap);
+    int rc = sqlite3_step(s);
+    store_stmt_done(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_fail(a, rc, what);
+}
+
+/* The ledger row for id: 1 with its owner copied, 0 none, -1 error. */
+static int ledger_owner(struct apply *a, int64_t id, char *owner, size_t len)
+{
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT owner FROM id_ledger WHERE id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read id ledger");
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s), ret = 0;
+    if (rc == SQLITE_ROW) {
+        snprintf(owner, len, "%s", (const char *)sqlite3_column_text(s, 0));
+        ret = 1;
+    } else if (rc != SQLITE_DONE) {
+        ret = sql_fail(a, rc, "read id ledger");
+    }
+    store_stmt_done(s);
+    return ret;
+}
+
+/* The hub's id for owner: recorded once, and refused when the ledger gave it to someone else
+ * (a deleted user's uid stays theirs for ever, whatever the hub says). */
+static int ledger_take(struct apply *a, int64_t id, const char *kind, const char *owner,
+                       const char *name)
+{
+    char held[512];
+    int r = ledger_owner(a, id, held, sizeof(held));
+    if (r < 0)
+        return -1;
+    if (r == 1) {
+        if (strcmp(held, owner) != 0)
+            return scim_error_set(a->err, 409, "uniqueness",
+                                  "the hub gives id %" PRId64 " to %s \"%s\", but this host's "
+                                  "ledger holds it for another owner: refused",
+                                  id, kind, name);
+        return exec_bind(a, "rename in id ledger",
+                         "UPDATE id_ledger SET name = ?2 WHERE id = ?1", "it", id, name);
+    }
+    return exec_bind(a, "record in id ledger",
+                     "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
+                     " ?4, ?5)", "itttt", id, kind, owner, name, a->now);
+}
+
+static bool in_scope_name(const struct mat_options *opt, const char *name)
+{
+    for (size_t i = 0; i < opt->n_scope; i++)
+        if (strcasecmp(opt->scope[i], name) == 0)
+            return true;
+    return false;
+}
+
+static bool group_scoped(const struct mat_options *opt, const struct mat_group *g)
+{
+    return in_scope_name(opt, g->name) || in_scope_name(opt, g->display_name);
+}
+
+/* 1 when the user belongs on this host under [follow] groups, given the document (and, for a
+ * change set, the memberships of scoped groups it does not carry, which are in the store). */
+static int user_in_scope(struct apply *a, const struct mat_user *u)
+{
+    if (a->opt->n_scope == 0)
+        return 1;
+    for (size_t i = 0; i < u->n_roles; i++)
+        if (in_scope_name(a->opt, u->roles[i]))
+            return 1;
+    for (size_t g = 0; g < a->doc->n_groups; g++) {
+        if (!group_scoped(a->opt, &a->doc->groups[g]))
+            continue;
+        for (size_t m = 0; m < a->doc->groups[g].n_members; m++)
+            if (strcmp(a->doc->groups[g].members[m], u->id) == 0)
+                return 1;
+    }
+    if (a->doc->snapshot)
+        return 0;
+    /* Groups the change set does not carry keep their stored members. */
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT g.id, g.name, g.display_name FROM group_members m"
+                                        " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read memberships");
+    sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
+    int rc, ret = 0;
+    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        bool carried = false;
+        const char *gid = (const char *)sqlite3_column_text(s, 0);
+        for (size_t g = 0; g < a->doc->n_groups && !carried; g++)
+            carried = strcmp(a->doc->groups[g].id, gid) == 0;
+        if (!carried && (in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 1)) ||
+                         in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 2))))
+            ret = 1;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = sql_fail(a, rc, "read memberships");
+    store_stmt_done(s);
+    return ret;
+}
+
+static char *join_lines(const char **v, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? "\n" : "", v[i]);
+    *p = '\0';
+    return out;
+}
+
+/* The stored SCIM document of a followed user: what scimctl users show needs; the exporter
+ * reads the columns. */
+static char *user_doc(const struct mat_user *u)
+{
+    json_t *roles = json_array();
+    for (size_t i = 0; roles && i < u->n_roles; i++)
+        json_array_append_new(roles, json_pack("{s:s}", "value", u->roles[i]));
+    json_t *doc = json_pack("{s:[s],s:s,s:s,s:b,s:o}", "schemas", USER_SCHEMA, "id", u->id,
+                            "userName", u->user_name, "active", u->active, "roles", roles);
+    char *out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return out;
+}
+
+static int remove_user(struct apply *a, const char *id)
+{
+    int r = store_row_exists(a->db, "SELECT 1 FROM users WHERE id = ?1", id, NULL, a->err);
+    if (r <= 0)
+        return r;
+    if (exec_bind(a, "delete user", "DELETE FROM users WHERE id = ?1", "t", id) < 0 ||
+        exec_bind(a, "release uid",
+                  "UPDATE id_ledger SET released = ?2 WHERE owner = ?1 AND released IS NULL",
+                  "tt", id, a->now) < 0)
+        return -1;
+    a->res->users_removed++;
+    a->res->deactivated_or_removed = true;
+    return 0;
+}
+
+static int remove_group(struct apply *a, const char *id)
+{
+    return exec_bind(a, "delete group", "DELETE FROM groups WHERE id = ?1", "t", id) < 0 ||
+                   exec_bind(a, "release gid",
+                             "UPDATE id_ledger SET released = ?2 WHERE owner = ?1 AND"
+                             " released IS NULL", "tt", id, a->now) < 0
+               ? -1
+               : 0;
+}
+
+static int apply_role(struct apply *a, const struct mat_role *r)
+{
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT gid FROM role_groups WHERE name = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read role groups");
+    sqlite3_bind_text(s, 1, r->name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    store_stmt_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_fail(a, rc, "read role groups");
+    if (have == r->gid)
+        return 0;
+    if (have >= 0) /* a role group keeps its gid for ever, here as on the hub */
+        return scim_error_set(a->err, 409, "uniqueness",
+                              "the hub moves role group \"%s\" from gid %" PRId64 " to %" PRIu32
+                              ": refused", r->name, have, r->gid);
+    char owner[300];
+    snprintf(owner, sizeof(owner), "role:%s", r->name);
+    if (ledger_take(a, r->gid, "group", owner, r->name) < 0)
+        return -1;
+    return exec_bind(a, "create role group", "INSERT INTO role_groups(name, gid) VALUES(?1, ?2)",
+                     "ti", r->name, (int64_t)r->gid);
+}
+
+static int apply_user(struct apply *a, const struct mat_user *u)
+{
+    int ret = -1;
+    char *doc = NULL, *roles = NULL, *keys = NULL, *key = NULL;
+    int scoped = user_in_scope(a, u);
+    if (scoped < 0)
+        return -1;
+    if (scoped == 0)
+        return remove_user(a, u->id); /* out of scope (now): gone from this host */
+    if (a->opt->skip) {
+        int s = a->opt->skip(a->opt->skip_arg, "user", u->id, u->login, u->uid);
+        if (s < 0)
+            return scim_error_set(a->err, 503, NULL,
+                                  "cannot tell whether the host holds \"%s\": batch not applied",
+                                  u->login);
+        if (s > 0) {
+            a->res->skipped++;
+            return remove_user(a, u->id);
+        }
+    }
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT uid, active, version FROM users WHERE id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read user");
+    sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    bool exists = rc == SQLITE_ROW;
+    int64_t old_uid = exists ? sqlite3_column_int64(s, 0) : 0;
+    bool was_active = exists && sqlite3_column_int(s, 1);
+    int64_t version = exists ? sqlite3_column_int64(s, 2) + 1 : 1;
+    store_stmt_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_fail(a, rc, "read user");
+    if (exists && old_uid != u->uid)
+        return scim_error_set(a->err, 409, "uniqueness",
+                              "the hub moves user \"%s\" from uid %" PRId64 " to %" PRIu32
+                              ": refused (a uid is kept for life)", u->login, old_uid, u->uid);
+    doc = user_doc(u);
+    roles = join_lines(u->roles, u->n_roles);
+    keys = join_lines(u->ssh_keys, u->n_ssh_keys);
+    key = strdup(u->user_name);
+    if (!doc || !roles || !keys || !key) {
+        scim_error_set(a->err, 500, NULL, "out of memory");
+        goto out;
+    }
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (ledger_take(a, u->uid, "user", u->id, u->login) < 0)
+        goto out;
+    if (exists)
+        ret = exec_bind(a, "update user",
+                        "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
+                        " active = ?5, version = ?6, modified = ?7, password_hash = ?8,"
+                        " password_day = ?9, doc = ?10, gecos = ?11, roles = ?12, ssh_keys = ?13,"
+                        " deactivated_at = CASE WHEN ?5 = 1 THEN NULL WHEN active = 1 THEN ?7"
+                        " ELSE deactivated_at END WHERE id = ?1",
+                        "tttiiittitttt", u->id, u->user_name, key, u->login, (int64_t)u->active,
+                        version, a->now, u->password_hash, u->password_day, doc, u->gecos, roles,
+                        keys);
+    else
+        ret = exec_bind(a, "create user",
+                        "INSERT INTO users(id, user_name, user_name_key, login, active, uid,"
+                        " version, created, modified, password_hash, password_day, doc, gecos,"
+                        " roles, ssh_keys, deactivated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7,"
+                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?5 = 0 THEN ?7 END)",
+                        "ttttiittitttt", u->id, u->user_name, key, u->login, (int64_t)u->active,
+                        (int64_t)u->uid, a->now, u->password_hash, u->password_day, doc,
+                        u->gecos, roles, keys);
+    if (ret == 0) {
+        a->res->users_applied++;
+        if (was_active && !u->active)
+            a->res->deactivated_or_removed = true;
+    }
+out:
+    free(doc);
+    free(roles);
+    free(keys);
+    free(key);
+    return ret;
+}
+
+/* Members g loses in this document: a scoped host must check they still belong. */
+static int note_leavers(struct apply *a, const struct mat_group *g)
+{
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT user_id FROM group_members WHERE group_id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read members");
+    sqlite3_bind_text(s, 1, g->id, -1, SQLITE_TRANSIENT);
+    int rc, ret = 0;
+    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        bool stays = false;
+        for (size_t m = 0; m < g->n_members && !stays; m++)
+            stays = strcmp(g->members[m], id) == 0;
+        if (stays)
+            continue;
+        if (a->n_recheck == a->cap_recheck) {
+            size_t cap = a->cap_recheck ? a->cap_recheck * 2 : 16;
+            char **grown = realloc(a->recheck, cap * sizeof(*grown));
+            if (!grown) {
+                ret = scim_error_set(a->err, 500, NULL, "out of memory");
+                break;
+            }
+            a->recheck = grown;
+            a->cap_recheck = cap;
+        }
+        if (!(a->recheck[a->n_recheck] = strdup(id)))
+            ret = scim_error_set(a->err, 500, NULL, "out of memory");
+        else
+            a->n_recheck++;
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = sql_fail(a, rc, "read members");
+    store_stmt_done(s);
+    return ret;
+}
+
+/* A user who left a scoped group stays only through a scoped role or another scoped group. */
+static int recheck_scope(struct apply *a, const char *id)
+{
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT roles FROM users WHERE id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read user");
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    char *roles = rc == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+    store_stmt_done(s);
+    if (rc == SQLITE_DONE)
+        return 0; /* already gone */
+    if (rc != SQLITE_ROW)
+        return sql_fail(a, rc, "read user");
+    if (!roles)
+        return scim_error_set(a->err, 500, NULL, "out of memory");
+    bool keep = false;
+    char *save = NULL;
+    for (char *r = strtok_r(roles, "\n", &save); r && !keep; r = strtok_r(NULL, "\n", &save))
+        keep = in_scope_name(a->opt, r);
+    free(roles);
+    if (keep)
+        return 0;
+    s = store_stmt(a->db, "SELECT g.name, g.display_name FROM group_members m"
+                          " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read memberships");
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    while (!keep && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        keep = in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 0)) ||
+               in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 1));
+    store_stmt_done(s);
+    if (!keep && rc != SQLITE_DONE)
+        return sql_fail(a, rc, "read memberships");
+    return keep ? 0 : remove_user(a, id);
+}
+
+static int apply_group(struct apply *a, const struct mat_group *g)
+{
+    if (a->opt->skip) {
+        int s = a->opt->skip(a->opt->skip_arg, "group", g->id, g->name, g->gid);
+        if (s < 0)
+            return scim_error_set(a->err, 503, NULL,
+                                  "cannot tell whether the host holds group \"%s\": batch not "
+                                  "applied", g->name);
+        if (s > 0) {
+            a->res->skipped++;
+            return remove_group(a, g->id);
+        }
+    }
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT gid, version FROM groups WHERE id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read group");
+    sqlite3_bind_text(s, 1, g->id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    bool exists = rc == SQLITE_ROW;
+    int64_t old_gid = exists ? sqlite3_column_int64(s, 0) : 0;
+    int64_t version = exists ? sqlite3_column_int64(s, 1) + 1 : 1;
+    store_stmt_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_fail(a, rc, "read group");
+    if (exists && old_gid != g->gid)
+        return scim_error_set(a->err, 409, "uniqueness",
+                              "the hub moves group \"%s\" from gid %" PRId64 " to %" PRIu32
+                              ": refused", g->name, old_gid, g->gid);
+    json_t *j = json_pack("{s:[s],s:s,s:s}", "schemas", GROUP_SCHEMA, "id", g->id, "displayName",
+                          g->display_name);
+    char *doc = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!doc)
+        return scim_error_set(a->err, 500, NULL, "out of memory");
+    int ret = ledger_take(a, g->gid, "group", g->id, g->name);
+    if (ret == 0 && exists)
+        ret = exec_bind(a, "update group",
+                        "UPDATE groups SET display_name = ?2, name = ?3, version = ?4,"
+                        " modified = ?5, doc = ?6 WHERE id = ?1", "tttitt", g->id,
+                        g->display_name, g->name, version, a->now, doc);
+    else if (ret == 0)
+        ret = exec_bind(a, "create group",
+                        "INSERT INTO groups(id, display_name, name, gid, version, created,"
+                        " modified, doc) VALUES(?1, ?2, ?3, ?4, 1, ?5, ?5, ?6)", "tttitt", g->id,
+                        g->display_name, g->name, (int64_t)g->gid, a->now, doc);
+    free(doc);
+    if (ret == 0 && a->opt->n_scope && note_leavers(a, g) < 0)
+        return -1;
+    if (ret == 0)
+        ret = exec_bind(a, "set members", "DELETE FROM group_members WHERE group_id = ?1", "t",
+                        g->id);
+    for (size_t m = 0; ret == 0 && m < g->n_members; m++) {
+        int held = store_row_exists(a->db, "SELECT 1 FROM users WHERE id = ?1", g->members[m],
+                                    NULL, a->err);
+        if (held < 0)
+            return -1;
+        if (held == 0) {
+            /* A scoped group gained someone this host never got: only a snapshot brings
+             * that user (a change set carries only what changed). */
+            bool in_doc = false;
+            for (size_t u = 0; u < a->doc->n_users && !in_doc; u++)
+                in_doc = strcmp(a->doc->users[u].id, g->members[m]) == 0;
+            if (!in_doc && a->opt->n_scope && group_scoped(a->opt, g) && !a->doc->snapshot)
+                a->res->need_snapshot = true;
+            continue;
+        }
+        ret = exec_bind(a, "set members",
+                        "INSERT INTO group_members(group_id, user_id) VALUES(?1, ?2)", "tt",
+                        g->id, g->members[m]);
+    }
+    return ret;
+}
+
+/* A snapshot replaces everything: what it does not name goes (ids stay tombstoned). */
+static int drop_absent(struct apply *a, const char *table, bool users)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SELECT id FROM %s", table);
+    sqlite3_stmt *s = NULL;
+    char **gone = NULL;
+    size_t n = 0, cap = 0;
+    int ret = -1, rc = sqlite3_prepare_v2(a->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_error;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        bool named = false;
+        if (users)
+            for (size_t i = 0; i < a->doc->n_users && !named; i++)
+                named = strcmp(a->doc->users[i].id, id) == 0;
+        else
+            for (size_t i = 0; i < a->doc->n_groups && !named; i++)
+                named = strcmp(a->doc->groups[i].id, id) == 0;
+        if (named)
+            continue;
+        if (n == cap) {
+            char **grown = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof(*gone));
+            if (!grown)
+                goto oom;
+            gone = grown;
+        }
+        if (!(gone[n] = strdup(id)))
+            goto oom;
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        goto sql_error;
+    ret = 0;
+    for (size_t i = 0; ret == 0 && i < n; i++)
+        ret = users ? remove_user(a, gone[i]) : remove_group(a, gone[i]);
+    goto out;
+oom:
+    scim_error_set(a->err, 500, NULL, "out of memory");
+    goto out;
+sql_error:
+    sql_fail(a, rc, "read for snapshot");
+out:
+    sqlite3_finalize(s);
+    for (size_t i = 0; i < n; i++)
+        free(gone[i]);
+    free(gone);
+    return ret;
+}
+
+int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_options *opt,
+                      struct mat_result *res, struct scim_error *err)
+{
+    static const struct mat_options none = { 0 };
+    struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0 };
+    char seq[32];
+    memset(res, 0, sizeof(*res));
+    store_timestamp(a.now);
+    for (size_t i = 0; i < doc->n_deleted; i++) {
+        /* Role groups are never deleted, here as on the hub: their gids stay theirs. */
+        if (doc->deleted[i].kind == MAT_USER && remove_user(&a, doc->deleted[i].id) < 0)
+            return -1;
+        if (doc->deleted[i].kind == MAT_GROUP && remove_group(&a, doc->deleted[i].id) < 0)
+            return -1;
+    }
+    if (doc->snapshot && (drop_absent(&a, "users", true) < 0 || drop_absent(&a, "groups", false) < 0))
+        return -1;
+    for (size_t i = 0; i < doc->n_roles; i++)
+        if (apply_role(&a, &doc->roles[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < doc->n_users; i++)
+        if (apply_user(&a, &doc->users[i]) < 0)
+            return -1;
+    int ret = -1;
+    for (size_t i = 0; i < doc->n_groups; i++)
+        if (apply_group(&a, &doc->groups[i]) < 0)
+            goto out;
+    for (size_t i = 0; i < a.n_recheck; i++)
+        if (recheck_scope(&a, a.recheck[i]) < 0)
+            goto out;
+    snprintf(seq, sizeof(seq), "%" PRId64, doc->to);
+    if (store_meta_write(db, "follow_seq", seq, "follow sequence", err) < 0 ||
+        store_meta_write(db, "follow_feed_id", doc->feed, "follow feed id", err) < 0)
+        goto out;
+    ret = 0;
+out:
+    for (size_t i = 0; i < a.n_recheck; i++)
+        free(a.recheck[i]);
+    free(a.recheck);
+    return ret;
+}
+
+int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33])
+{
+    char buf[64];
+    int r = store_meta_get(db, "follow_seq", buf, sizeof(buf));
+    if (r < 0)
+        return -1;
+    *seq = r == 1 ? strtoll(buf, NULL, 10) : -1;
+    r = store_meta_get(db, "follow_feed_id", feed_id, 33);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        feed_id[0] = '\0';
+    return 0;
+}

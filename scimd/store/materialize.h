@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* A follower applies one verified fleet feed document (docs/fleet.md, "Feed document") to its
+ * own store in one transaction: users by SCIM id with the hub's uid, role groups and SCIM
+ * groups with the hub's gids, deletions, and the sequence it reached. It never allocates an
+ * id; every id it takes is recorded in the id ledger like the hub's, and never reused. The
+ * parsed types live here (not in fleet/) because the store may not include fleet/. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/scim_error.h"
+
+/* Strings point into the parsed document and live as long as it does. */
+struct mat_user {
+    const char *id, *user_name, *login, *gecos, *password_hash; /* password_hash may be NULL */
+    uint32_t uid;
+    int64_t password_day;
+    bool active;
+    const char **roles; /* role group names */
+    size_t n_roles;
+    const char **ssh_keys;
+    size_t n_ssh_keys;
+};
+
+struct mat_group {
+    const char *id, *display_name, *name;
+    uint32_t gid;
+    const char **members; /* user ids */
+    size_t n_members;
+};
+
+struct mat_role {
+    const char *name;
+    uint32_t gid;
+};
+
+enum mat_kind { MAT_USER, MAT_GROUP, MAT_ROLE };
+
+struct mat_deleted {
+    enum mat_kind kind;
+    const char *id; /* SCIM id, or the role's name */
+};
+
+struct mat_doc {
+    char feed[33];
+    bool snapshot;
+    int64_t from, to;
+    struct mat_user *users;
+    size_t n_users;
+    struct mat_group *groups;
+    size_t n_groups;
+    struct mat_role *roles;
+    size_t n_roles;
+    struct mat_deleted *deleted;
+    size_t n_deleted;
+};
+
+/* Says whether a hub user or group must stay off this host (local wins): 0 apply, 1 skip,
+ * -1 the host cannot tell (the whole batch is then not applied). kind is "user" or "group". */
+typedef int (*mat_skip_fn)(void *arg, const char *kind, const char *id, const char *name,
+                           uint32_t id_number);
+
+struct mat_options {
+    const char *const *scope; /* [follow] groups: group display names, group or role names */
+    size_t n_scope;           /* 0: every user */
+    mat_skip_fn skip;         /* NULL: nothing is skipped */
+    void *skip_arg;
+};
+
+/* The outcome of one apply, filled inside the write. */
+struct mat_result {
+    size_t users_applied, users_removed, skipped;
+    bool deactivated_or_removed; /* someone lost access: end sessions after the export */
+    bool need_snapshot; /* a scoped group gained a member this host does not hold */
+};
+
+/* Applies doc inside a write (store_write's fn context): 0, or -1 with err set (the caller's
+ * savepoint then rolls everything back). Checks again what the parser checked about ids
+ * against the ledger: a uid or gid the ledger holds for another owner is refused. */
+int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_options *opt,
+                      struct mat_result *res, struct scim_error *err);
+
+/* meta follow_seq (-1 when absent) and follow_feed_id ("" when absent), on any connection. */
+int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33]);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* Follow mode's trust boundary and its store side: the [follow] config rules
+ * (follow_config.c), the feed parser a follower runs on a verified document (every hostile
+ * field refused) and materialize_apply (snapshot, changes, tombstones, scope, local wins). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "core_fixture.h"
+#include "fleet/feed_parse.h"
+#include "follow_config.h"
+#include "store/materialize.h"
+#include "store/store.h"
+
+#define FEED "0123456789abcdef0123456789abcdef"
+#define LO 50000u /* uids 50000..50099, gids 51000..51099 */
+
+static char doc_buf[8192];
+
+/* A document with the given type, range and member arrays (JSON text, may be empty). */
+static const char *doc(const char *type, int from, int to, const char *users, const char *groups,
+                       const char *roles, const char *deleted)
+{
+    snprintf(doc_buf, sizeof(doc_buf),
+             "{\"feed\":\"" FEED "\",\"type\":\"%s\",\"from\":%d,\"to\":%d,"
+             "\"generated\":\"2026-12-04T00:00:00Z\",\"users\":[%s],\"groups\":[%s],"
+             "\"roles\":[%s],\"deleted\":[%s]}",
+             type, from, to, users, groups, roles, deleted);
+    return doc_buf;
+}
+
+static char user_buf[4][512];
+static const char *user(int slot, const char *id, const char *login, long uid, const char *active,
+                        const char *roles)
+{
+    snprintf(user_buf[slot], sizeof(user_buf[slot]),
+             "{\"id\":\"%s\",\"userName\":\"%s@example.com\",\"login\":\"%s\",\"uid\":%ld,"
+             "\"active\":%s,\"gecos\":\"%s\",\"roles\":[%s],\"sshKeys\":[],"
+             "\"passwordHash\":null,\"passwordDay\":20000}",
+             id, login, login, uid, active, login, roles);
+    return user_buf[slot];
+}
+
+static int parse(struct core_ledger_fx *f, const char *body, struct feed_parsed *out, char *err)
+{
+    return feed_parse(&f->cfg, body, strlen(body), out, err, 256);
+}
+
+/* --- feed_parse --- */
+
+static void test_parse_valid(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    char users[2048], err[256] = "";
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice", LO, "true", "\"devs\""),
+             user(1, "u2", "bob", LO + 1, "false", ""));
+    struct feed_parsed p;
+    assert_int_equal(parse(f, doc("snapshot", 0, 7, users,
+                                  "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
+                                  "\"gid\":51001,\"members\":[\"u1\"]}",
+                                  "{\"name\":\"devs\",\"gid\":51000}", ""),
+                           &p, err), 0);
+    assert_string_equal(p.doc.feed, FEED);
+    assert_true(p.doc.snapshot);
+    assert_int_equal(p.doc.to, 7);
+    assert_int_equal(p.doc.n_users, 2);
+    assert_string_equal(p.doc.users[0].login, "alice");
+    assert_int_equal(p.doc.users[0].uid, LO);
+    assert_true(p.doc.users[0].active);
+    assert_false(p.doc.users[1].active);
+    assert_int_equal(p.doc.users[0].n_roles, 1);
+    assert_int_equal(p.doc.n_groups, 1);
+    assert_int_equal(p.doc.groups[0].n_members, 1);
+    assert_int_equal(p.doc.roles[0].gid, 51000);
+    feed_parsed_free(&p);
+    core_ledger_fx_free(f);
+}
+
+/* Each document must be refused with a message naming the reason. */
+static void refused(struct core_ledger_fx *f, const char *body, const char *why)
+{
+    struct feed_parsed p;
+    char err[256] = "";
+    if (parse(f, body, &p, err) == 0)
+        fail_msg("accepted: %s", body);
+    if (!strstr(err, why))
+        fail_msg("refused for '%s', expected '%s': %s", err, why, body);
+    assert_null(p.json);
+}
+
+static void test_parse_hostile(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    char big[1024];
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "alice", 0, "true", ""), "", "", ""), "uid");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "alice", LO - 1, "true", ""), "", "", ""),
+            "uid");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "alice", LO + 100, "true", ""), "", "", ""),
+            "uid");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "root", LO, "true", ""), "", "", ""),
+            "reserved");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "Alice", LO, "true", ""), "", "", ""),
+            "name");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "alice", LO, "1", ""), "", "", ""),
+            "active");
+    refused(f, doc("snapshot", 0, 1, user(0, "u1", "alice", LO, "true", "7"), "", "", ""),
+            "roles");
+    refused(f, doc("snapshot", 0, 1, "", "", "{\"name\":\"wheel\",\"gid\":51000}", ""),
+            "reserved");
+    refused(f, doc("snapshot", 0, 1, "", "", "{\"name\":\"devs\",\"gid\":0}", ""), "gid");
+    refused(f, doc("snapshot", 0, 1, "",
+                   "{\"id\":\"g\",\"displayName\":\"x\",\"name\":\"x\",\"gid\":1000,"
+                   "\"members\":[]}", "", ""), "gid");
+    refused(f, doc("snapshot", 0, 1, "",
+                   "{\"id\":\"g\",\"displayName\":\"x\",\"name\":\"sudo\",\"gid\":51000,"
+                   "\"members\":[]}", "", ""), "reserved");
+    refused(f, doc("snapshot", 3, 5, "", "", "", ""), "range");
+    refused(f, doc("changes", 5, 5, "", "", "", ""), "range");
+    refused(f, doc("changes", 5, 6, "", "", "", "{\"kind\":\"host\",\"id\":\"x\"}"), "kind");
+    refused(f, doc("snapshot", 0, 1, "", "", "", "{\"kind\":\"user\",\"id\":\"x\"}"),
+            "deletions");
+    refused(f, doc("full", 0, 1, "", "", "", ""), "type");
+    refused(f, "{\"feed\":\"" FEED "\",\"feed\":\"" FEED "\",\"type\":\"snapshot\",\"from\":0,"
+               "\"to\":1}", "duplicate");
+    refused(f, "{\"feed\":\"XYZ\",\"type\":\"snapshot\",\"from\":0,\"to\":1}", "feed id");
+    refused(f, "[1]", "object");
+    /* a password field that would end the shadow line early */
+    snprintf(big, sizeof(big), "%s", user(0, "u1", "alice", LO, "true", ""));
+    char *ph = strstr(big, "\"passwordHash\":null");
+    assert_non_null(ph);
+    memcpy(ph, "\"passwordHash\":\"$:\"", strlen("\"passwordHash\":\"$:\""));
+    refused(f, doc("snapshot", 0, 1, big, "", "", ""), "passwordHash");
+    core_ledger_fx_free(f);
+}
+
+/* --- materialize_apply --- */
+
+struct apply_ctx {
+    struct core_ledger_fx *f;
+    const char *body;
+    struct mat_options opt;
+    struct mat_result res;
+};
+
+static int apply_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct apply_ctx *c = arg;
+    struct feed_parsed p;
+    char perr[256];
+    if (feed_parse(&c->f->cfg, c->body, strlen(c->body), &p, perr, sizeof(perr)) < 0)
+        return scim_error_set(err, 400, NULL, "%s", perr);
+    int r = materialize_apply(db, &p.doc, &c->opt, &c->res, err);
+    feed_parsed_free(&p);
+    return r;
+}
+
+static int apply(struct apply_ctx *c, const char *body, struct scim_error *err)
+{
+    c->body = body;
+    scim_error_clear(err);
+    return store_write(c->f->st, apply_fn, c, err);
+}
+
+static int64_t q(struct core_ledger_fx *f, const char *sql)
+{
+    return core_query_int(f->st, sql);
+}
+
+static const char *snapshot_doc(void)
+{
+    static char users[2048];
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice", LO, "true", "\"devs\""),
+             user(1, "u2", "bob", LO + 1, "true", ""));
+    return doc("snapshot", 0, 10, users,
+               "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\",\"gid\":51001,"
+               "\"members\":[\"u2\"]}",
+               "{\"name\":\"devs\",\"gid\":51000}", "");
+}
+
+static void test_apply_snapshot_then_changes(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    struct apply_ctx c = { .f = f };
+    struct scim_error err;
+    assert_int_equal(apply(&c, snapshot_doc(), &err), 0);
+    assert_int_equal(q(f, "SELECT uid FROM users WHERE login = 'alice'"), LO);
+    assert_int_equal(q(f, "SELECT uid FROM users WHERE id = 'u2' AND active = 1"), LO + 1);
+    assert_int_equal(q(f, "SELECT gid FROM groups WHERE name = 'ops'"), 51001);
+    assert_int_equal(q(f, "SELECT gid FROM role_groups WHERE name = 'devs'"), 51000);
+    assert_int_equal(q(f, "SELECT count(*) FROM group_members WHERE group_id = 'g1'"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id IN (50000, 50001, 51000,"
+                          " 51001)"), 4);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 10);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE roles = 'devs'"), 1);
+
+    /* alice deactivated, carol new, bob deleted (his uid stays tombstoned) */
+    char users[2048];
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice", LO, "false", "\"devs\""),
+             user(1, "u3", "carol", LO + 2, "true", ""));
+    assert_int_equal(apply(&c, doc("changes", 10, 12, users, "", "",
+                                   "{\"kind\":\"user\",\"id\":\"u2\"}"), &err), 0);
+    assert_true(c.res.deactivated_or_removed);
+    assert_int_equal(q(f, "SELECT active FROM users WHERE id = 'u1'"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1' AND deactivated_at IS NOT"
+                          " NULL"), 1);
+    assert_int_equal(q(f, "SELECT uid FROM users WHERE login = 'carol'"), LO + 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u2'"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM group_members"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50001 AND released IS NOT"
+                          " NULL"), 1);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 12);
+
+    /* a hub that hands bob's tombstoned uid to someone new is refused, nothing changes */
+    assert_int_equal(apply(&c, doc("changes", 12, 13, user(0, "u9", "dave", LO + 1, "true", ""),
+                                   "", "", ""), &err), -1);
+    assert_int_equal(err.status, 409);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE login = 'dave'"), 0);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 12);
+
+    /* nor may it move a user to another uid */
+    assert_int_equal(apply(&c, doc("changes", 12, 13, user(0, "u1", "alice", LO + 5, "true", ""),
+                                   "", "", ""), &err), -1);
+    assert_int_equal(q(f, "SELECT uid FROM users WHERE id = 'u1'"), LO);
+
+    /* a later snapshot replaces everything: carol is not in it, so she goes */
+    assert_int_equal(apply(&c, doc("snapshot", 0, 20, user(0, "u1", "alice", LO, "true", ""), "",
+                                   "", ""), &err), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM groups"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50002 AND released IS NOT"
+                          " NULL"), 1);
+    core_ledger_fx_free(f);
+}
+
+static void test_apply_scope(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    static const char *const scope[] = { "Ops" };
+    struct apply_ctx c = { .f = f, .opt = { .scope = scope, .n_scope = 1 } };
+    struct scim_error err;
+    char users[2048];
+    snprintf(users, sizeof(users), "%s,%s,%s", user(0, "u1", "alice", LO, "true", ""),
+             user(1, "u2", "bob", LO + 1, "true", ""),
+             user(2, "u3", "carol", LO + 2, "true", "\"ops\""));
+    assert_int_equal(apply(&c, doc("snapshot", 0, 5, users,
+                                   "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
+                                   "\"gid\":51001,\"members\":[\"u2\"]}", "", ""), &err), 0);
+    /* bob by group membership, carol by the role of the same name; alice stays off */
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id IN ('u2', 'u3')"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1'"), 0);
+    /* bob leaves the group: he goes from this host */
+    assert_int_equal(apply(&c, doc("changes", 5, 6, "",
+                                   "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
+                                   "\"gid\":51001,\"members\":[]}", "", ""), &err), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u2'"), 0);
+    /* alice joins without a change to herself: only a snapshot can bring her */
+    assert_int_equal(apply(&c, doc("changes", 6, 7, "",
+                                   "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
+                                   "\"gid\":51001,\"members\":[\"u1\"]}", "", ""), &err), 0);
+    assert_true(c.res.need_snapshot);
+    core_ledger_fx_free(f);
+}
+
+static int skip_bob(void *arg, const char *kind, const char *id, const char *name, uint32_t n)
+{
+    int *mode = arg;
+    if (strcmp(name, "bob") != 0)
+        return 0;
+    return *mode;
+}
+
+static void test_apply_local_wins(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    int mode = 1;
+    struct apply_ctx c = { .f = f, .opt = { .skip = skip_bob, .skip_arg = &mode } };
+    struct scim_error err;
+    assert_int_equal(apply(&c, snapshot_doc(), &err), 0);
+    assert_int_equal(c.res.skipped, 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE login = 'bob'"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE login = 'alice'"), 1);
+    /* the host cannot tell: nothing of the batch is applied, the sequence stays */
+    mode = -1;
+    assert_int_equal(apply(&c, doc("changes", 10, 11, user(0, "u2", "bob", LO + 1, "true", ""),
+                                   "", "", ""), &err), -1);
+    assert_int_equal(err.status, 503);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 10);
+    core_ledger_fx_free(f);
+}
+
+/* --- [follow] config rules --- */
+
+static void test_follow_config(void **state)
+{
+    char err[256];
+    char keys[FOLLOW_MAX_HUB_KEYS][FOLLOW_KEY_B64_LEN + 1];
+    const char *k = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    assert_int_equal(follow_config_hub_ok("https://hub.example.com", err, sizeof(err)), 0);
+    assert_int_equal(follow_config_hub_ok("https://hub.example.com:8443/", err, sizeof(err)), 0);
+    assert_int_equal(follow_config_hub_ok("http://127.0.0.1:8080", err, sizeof(err)), 0);
+    assert_int_equal(follow_config_hub_ok("http://[::1]:8080", err, sizeof(err)), 0);
+    assert_int_equal(follow_config_hub_ok("http://hub.example.com", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "loopback"));
+    assert_int_equal(follow_config_hub_ok("http://10.0.0.1", err, sizeof(err)), -1);
+    assert_int_equal(follow_config_hub_ok("ftp://hub", err, sizeof(err)), -1);
+    assert_int_equal(follow_config_hub_ok("https://user@hub", err, sizeof(err)), -1);
+    assert_int_equal(follow_config_hub_ok("https://hub:0", err, sizeof(err)), -1);
+    assert_int_equal(follow_config_hub_ok("https://hub/fleet", err, sizeof(err)), -1);
+    assert_int_equal(follow_config_hub_ok("https://", err, sizeof(err)), -1);
+
+    char two[256];
+    snprintf(two, sizeof(two), "%s, %s", k, k);
+    assert_int_equal(follow_config_keys(k, keys, err, sizeof(err)), 1);
+    assert_int_equal(follow_config_keys(two, keys, err, sizeof(err)), 2);
+    assert_string_equal(keys[1], k);
+    snprintf(two, sizeof(two), "%s, %s, %s", k, k, k);
+    assert_int_equal(follow_config_keys(two, keys, err, sizeof(err)), -1);
+    assert_int_equal(follow_config_keys("", keys, err, sizeof(err)), -1);
+    assert_int_equal(follow_config_keys("AAAA", keys, err, sizeof(err)), -1);
+    /* 33 bytes */
+    assert_int_equal(follow_config_keys("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURoA", keys, err,
+                                        sizeof(err)), -1);
+
+    /* token_file must be root's alone */
+    char *dir = core_mkdtemp();
+    char *path = core_write(dir, "token", "tok\n", 4);
+    struct scimd_config cfg;
+    scimd_config_init(&cfg);
+    cfg.follow_token_file = strdup(path);
+    char tok[64];
+    chmod(path, 0600);
+    assert_int_equal(follow_config_token(&cfg, tok, sizeof(tok), err, sizeof(err)), 0);
+    assert_string_equal(tok, "tok");
+    chmod(path, 0644);
+    assert_int_equal(follow_config_token(&cfg, tok, sizeof(tok), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "root"));
+
+    /* the section as a whole */
+    cfg.follow_hub = strdup("https://hub.example.com");
+    chmod(path, 0600);
+    assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1); /* no hub_keys */
+    cfg.follow_hub_keys = strdup(k);
+    assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), 0);
+    cfg.follow_token = strdup("x");
+    assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1); /* token and token_file */
+    free(cfg.follow_token);
+    cfg.follow_token = NULL;
+    cfg.follow_feed_id = strdup("ABC");
+    assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1);
+    scimd_config_free(&cfg);
+    free(path);
+    core_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_hostile),
+        cmocka_unit_test(test_apply_snapshot_then_changes),
+        cmocka_unit_test(test_apply_scope),
+        cmocka_unit_test(test_apply_local_wins),
+        cmocka_unit_test(test_follow_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
