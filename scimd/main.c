@@ -20,6 +20,7 @@
 #include "http/ratelimit.h"
 #include "api/render_cache.h"
 #include "accounts/retention.h"
+#include "fleet/feed_api.h"
 
 /* The least a cached rendering of a user costs (entry, key, compact body, table slot): the
  * entry bound only sizes the hash table, the byte budget is what binds. */
@@ -29,6 +30,16 @@
 #include "server.h"
 #include "accounts/startup_checks.h"
 #include "store/store.h"
+
+/* The store's batch observer takes no argument: the hub it tells about commits. */
+static struct fleet_hub *observed_hub;
+
+/* After each batch: metrics, and the fleet's long-polls (a commit may have added changes). */
+static void on_batch(size_t n, double seconds)
+{
+    metrics_commit(n, seconds);
+    fleet_hub_committed(observed_hub);
+}
 
 /* Users removed behind the request handlers' back (retention, scimctl): their rendered
  * bodies must go. */
@@ -139,7 +150,12 @@ int main(int argc, char **argv)
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
-    store_set_batch_observer(srv.store, metrics_commit);
+    if (fleet_hub_start(&srv, err, sizeof(err)) < 0) {
+        log_err("%s", err);
+        goto out;
+    }
+    observed_hub = srv.fleet;
+    store_set_batch_observer(srv.store, on_batch);
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
         startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||
         startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0) {
@@ -200,9 +216,14 @@ int main(int argc, char **argv)
     sd_notify(0, "STOPPING=1");
     ret = 0;
 out:
+    /* Long-polls end first, or stopping libmicrohttpd would wait for their timeouts. */
+    fleet_hub_shutdown(srv.fleet);
     http_stop(&srv);
     retention_stop(retention);
     exporter_stop(srv.exporter);
+    if (srv.store)
+        store_set_batch_observer(srv.store, metrics_commit);
+    fleet_hub_free(srv.fleet);
     store_close(srv.store);
     auth_free(srv.auth);
     ratelimit_free(srv.ratelimit);

@@ -13,6 +13,7 @@ struct exporter;
 struct ratelimit;
 struct conn_watchdog;
 struct render_cache;
+struct fleet_hub;
 
 struct scimd_server {
     const struct scimd_config *cfg;
@@ -22,6 +23,7 @@ struct scimd_server {
     struct ratelimit *ratelimit;
     struct render_cache *render_cache;
     struct conn_watchdog *watchdog;
+    struct fleet_hub *fleet; /* the hub's side of the fleet feed (fleet/feed_api.h) */
     struct MHD_Daemon *mhd;
     uint16_t port;
     bool tls;

@@ -34,6 +34,8 @@ void api_response_reset(struct api_response *resp)
 {
     json_decref(resp->json);
     free(resp->text);
+    free(resp->raw);
+    free(resp->signature);
     free(resp->location);
     free(resp->etag);
     memset(resp, 0, sizeof(*resp));

@@ -15,6 +15,12 @@ struct api_response {
     int status;
     json_t *json;           /* owned; NULL for an empty body (204) */
     char *text;             /* owned; a non-JSON body (metrics), used when json is NULL */
+    char *raw;              /* owned; raw_len bytes sent as they are (the fleet feed, which
+                             * is signed byte for byte), used when json and text are NULL */
+    size_t raw_len;
+    const char *content_encoding; /* "gzip" when raw is compressed, else NULL */
+    const char *cache_control;    /* NULL: no-store */
+    char *signature;        /* owned; the fleet feed's Scimd-Signature header, or NULL */
     const char *content_type;
     char *location;         /* owned */
     char *etag;             /* owned */

@@ -80,6 +80,11 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
         resp->text = NULL;
         len = strlen(body);
         ctype = resp->content_type ? resp->content_type : "text/plain; charset=utf-8";
+    } else if (resp->raw) {
+        body = resp->raw;
+        resp->raw = NULL;
+        len = resp->raw_len;
+        ctype = resp->content_type ? resp->content_type : "application/octet-stream";
     }
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE
@@ -105,7 +110,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
         snprintf(buf, sizeof(buf), "%u", resp->retry_after);
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, buf);
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (resp->content_encoding)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, resp->content_encoding);
+    if (resp->signature)
+        MHD_add_response_header(r, "Scimd-Signature", resp->signature);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            resp->cache_control ? resp->cache_control : "no-store");
     ret = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
     cs->status = resp->status;

@@ -2,6 +2,8 @@
 #include "http/router.h"
 
 #include "api/handlers.h"
+#include "fleet/feed_api.h"
+#include "http/conn_watchdog.h"
 #include "log.h"
 #include "metrics.h"
 #include "http/auth.h"
@@ -169,17 +171,10 @@ static void serve_metrics(struct scimd_server *srv, struct api_response *resp)
         api_error(resp, 500, NULL, "cannot render metrics");
 }
 
-/* 0 when the request may go on; otherwise resp holds the 401 or 429. */
-static int authenticate(struct scimd_server *srv, struct http_exchange *req,
-                        struct api_response *resp)
+/* A failed authentication: resp holds the 401, or the 429 once the address is banned. */
+static int refuse_auth(struct scimd_server *srv, struct http_exchange *req,
+                       struct api_response *resp, const char *why)
 {
-    const char *why = NULL;
-    if (auth_verify(srv->auth, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
-                    req->api.token_id,
-                    &why) == 0) {
-        req->authenticated = true;
-        return 0;
-    }
     metrics_auth_failure();
     unsigned banned = ratelimit_banned(srv->ratelimit, req->client);
     if (!banned) {
@@ -198,6 +193,64 @@ static int authenticate(struct scimd_server *srv, struct http_exchange *req,
     api_error(resp, 401, NULL, "authentication required: %s", why);
     resp->www_authenticate = true;
     return -1;
+}
+
+/* 0 when the request may go on; otherwise resp holds the 401 or 429. */
+static int authenticate(struct scimd_server *srv, struct http_exchange *req,
+                        struct api_response *resp)
+{
+    const char *why = NULL;
+    if (auth_verify(srv->auth, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
+                    req->api.token_id,
+                    &why) == 0) {
+        req->authenticated = true;
+        return 0;
+    }
+    return refuse_auth(srv, req, resp, why);
+}
+
+typedef void (*fleet_fn)(struct scimd_server *srv, const struct api_request *req,
+                         const char *host_id, struct api_response *resp);
+
+/* The fleet feed, outside base_path; a host token, never a SCIM token (fleet/feed_api.h). */
+static const struct {
+    const char *path;
+    unsigned methods;
+    fleet_fn handler;
+} fleet_routes[] = {
+    { "/fleet/v1/snapshot", M_GET, fleet_snapshot },
+    { "/fleet/v1/changes", M_GET, fleet_changes },
+    { "/fleet/v1/report", M_POST, fleet_report },
+};
+
+static void fleet_dispatch(struct scimd_server *srv, struct http_exchange *req,
+                           struct api_response *resp)
+{
+    char host_id[HOST_ID_LEN + 1];
+    const char *why = NULL;
+    req->route = ROUTE_OTHER;
+    if (fleet_authenticate(srv, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION), host_id,
+                           &why) < 0) {
+        refuse_auth(srv, req, resp, why);
+        return;
+    }
+    req->authenticated = true;
+    /* Before a long-poll blocks: an authenticated connection is never closed to make room
+     * for others, and libmicrohttpd's idle timeout must outlast the longest wait. */
+    conn_watchdog_trusted(srv->watchdog, req->api.transport);
+    MHD_set_connection_option(req->api.transport, MHD_CONNECTION_OPTION_TIMEOUT,
+                              srv->cfg->connection_timeout + FLEET_MAX_WAIT);
+    /* The access log's token= names the host (host ids and token ids are both 16 chars). */
+    snprintf(req->api.token_id, sizeof(req->api.token_id), "%s", host_id);
+    for (size_t i = 0; i < sizeof(fleet_routes) / sizeof(fleet_routes[0]); i++) {
+        if (strcmp(req->url, fleet_routes[i].path) != 0)
+            continue;
+        if (check_method(req, fleet_routes[i].methods, resp) < 0)
+            return;
+        fleet_routes[i].handler(srv, &req->api, host_id, resp);
+        return;
+    }
+    api_error(resp, 404, NULL, "no such fleet endpoint");
 }
 
 void router_dispatch(struct scimd_server *srv, struct http_exchange *req,
@@ -219,6 +272,10 @@ void router_dispatch(struct scimd_server *srv, struct http_exchange *req,
         if (srv->cfg->metrics_auth && authenticate(srv, req, resp) < 0)
             return;
         serve_metrics(srv, resp);
+        return;
+    }
+    if (strcmp(req->url, "/fleet") == 0 || strncmp(req->url, "/fleet/", 7) == 0) {
+        fleet_dispatch(srv, req, resp);
         return;
     }
     if (!req->path) {

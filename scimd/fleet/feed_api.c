@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+#include "fleet/feed_api.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "fleet/feed_doc.h"
+#include "fleet/feed_sign.h"
+#include "fleet/feed_wait.h"
+#include "log.h"
+#include "server.h"
+#include "store/feed_repo.h"
+#include "store/store.h"
+
+#define FEED_CONTENT_TYPE "application/json"
+#define SNAPSHOT_CACHE_CONTROL "private, max-age=0, must-revalidate"
+
+struct fleet_hub {
+    struct scimd_server *srv;
+    struct feed_wait *wait;
+    pthread_mutex_t key_mu;
+    bool have_key;
+    time_t key_tried; /* the last failed load: a missing key is looked for once a second */
+    struct feed_key key;
+};
+
+static int read_max_seq(void *arg, int64_t *out)
+{
+    struct fleet_hub *hub = arg;
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(hub->srv->store, &e);
+    int rc = db ? feed_max_seq(db, out) : -1;
+    store_reader_put(hub->srv->store, db);
+    return rc;
+}
+
+/* Loads the signing key unless loaded; a missing one is retried at most once a second. */
+static bool key_ready(struct fleet_hub *hub)
+{
+    const char *path = hub->srv->cfg->fleet_signing_key;
+    char err[256];
+    bool ok;
+    pthread_mutex_lock(&hub->key_mu);
+    if (!hub->have_key && path && time(NULL) != hub->key_tried) {
+        hub->key_tried = time(NULL);
+        if (feed_key_load(path, &hub->key, err, sizeof(err)) == 0) {
+            hub->have_key = true;
+            log_info("fleet: feed signing key %s loaded (key id %s)", path, hub->key.key_id);
+        }
+    }
+    ok = hub->have_key;
+    pthread_mutex_unlock(&hub->key_mu);
+    return ok;
+}
+
+int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
+{
+    struct fleet_hub *hub = calloc(1, sizeof(*hub));
+    char why[256];
+    if (!hub) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    hub->srv = srv;
+    pthread_mutex_init(&hub->key_mu, NULL);
+    hub->wait = feed_wait_start(read_max_seq, hub, 1000);
+    if (!hub->wait) {
+        pthread_mutex_destroy(&hub->key_mu);
+        free(hub);
+        snprintf(err, errlen, "fleet: cannot start the long-poll waiter");
+        return -1;
+    }
+    const char *path = srv->cfg->fleet_signing_key;
+    if (path && feed_key_load(path, &hub->key, why, sizeof(why)) == 0)
+        hub->have_key = true;
+    else if (path)
+        log_info("fleet: no feed signing key (%s); /fleet/v1/ answers 503 until `scimctl fleet "
+                 "init` makes one", why);
+    hub->key_tried = time(NULL);
+    srv->fleet = hub;
+    return 0;
+}
+
+void fleet_hub_committed(struct fleet_hub *hub)
+{
+    if (hub)
+        feed_wait_kick(hub->wait);
+}
+
+void fleet_hub_shutdown(struct fleet_hub *hub)
+{
+    if (hub)
+        feed_wait_shutdown(hub->wait);
+}
+
+void fleet_hub_free(struct fleet_hub *hub)
+{
+    if (!hub)
+        return;
+    feed_wait_stop(hub->wait);
+    feed_key_clear(&hub->key);
+    pthread_mutex_destroy(&hub->key_mu);
+    free(hub);
+}
+
+int fleet_authenticate(struct scimd_server *srv, const char *authorization,
+                       char host_id[HOST_ID_LEN + 1], const char **why)
+{
+    struct scim_error e;
+    if (!authorization) {
+        *why = "no Authorization header";
+        return -1;
+    }
+    if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+        *why = "the feed takes only a host's Bearer token";
+        return -1;
+    }
+    const char *bearer = authorization + 7;
+    while (*bearer == ' ')
+        bearer++;
+    sqlite3 *db = store_reader_get(srv->store, &e);
+    if (!db) {
+        *why = "the store cannot be read";
+        return -1;
+    }
+    int rc = hosts_authenticate(db, bearer, host_id);
+    store_reader_put(srv->store, db);
+    if (rc < 0)
+        *why = "not a valid host token (revoked, unknown, or a SCIM token)";
+    return rc;
+}
+
+struct seen {
+    const char *host_id;
+    int64_t seq;
+    const char *conflicts;
+};
+
+static int write_seen(sqlite3 *db, void *ctx, struct scim_error *err)
+{
+    struct seen *s = ctx;
+    if (hosts_seen(db, s->host_id, s->seq) < 0)
+        return scim_error_set(err, 500, NULL, "store: cannot record the host as seen");
+    return 0;
+}
+
+/* Who asked and how far it got, for `scimctl host list` and `fleet wait`. A failure only
+ * costs that record, never the answer. */
+static void record_seen(struct scimd_server *srv, const char *host_id, int64_t seq)
+{
+    struct seen s = { .host_id = host_id, .seq = seq };
+    struct scim_error e;
+    if (store_write(srv->store, write_seen, &s, &e) < 0)
+        log_warn("fleet: cannot record host %s as seen: %s", host_id, e.detail);
+}
+
+/* A strictly decimal integer in [lo, hi]. */
+static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Accept-Encoding names gzip with a non-zero quality. */
+static bool wants_gzip(const char *ae)
+{
+    while (ae && *ae) {
+        while (*ae == ' ' || *ae == ',' || *ae == '\t')
+            ae++;
+        size_t n = strcspn(ae, ",;");
+        bool gzip = n >= 4 && strncasecmp(ae, "gzip", 4) == 0 &&
+                    strspn(ae + 4, " \t") == n - 4;
+        ae += n;
+        bool zero = false;
+        if (*ae == ';') {
+            const char *q = ae + 1 + strspn(ae + 1, " \t");
+            if (strncasecmp(q, "q=", 2) == 0)
+                zero = strtod(q + 2, NULL) <= 0.0;
+            ae += strcspn(ae, ",");
+        }
+        if (gzip && !zero)
+            return true;
+    }
+    return false;
+}
+
+/* gzip of body into a new buffer; NULL when zlib failed. */
+static unsigned char *gzip_body(const char *body, size_t len, size_t *out_len)
+{
+    z_stream z = { 0 };
+    unsigned char *out = NULL;
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong cap = deflateBound(&z, (uLong)len);
+    out = malloc(cap);
+    if (out) {
+        z.next_in = (Bytef *)body;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+            free(out);
+            out = NULL;
+        } else
+            *out_len = z.total_out;
+    }
+    deflateEnd(&z);
+    return out;
+}
+
+/* resp = the signed document, gzip'd when the client takes it. */
+static void answer_doc(struct fleet_hub *hub, const struct api_request *req, json_t *doc,
+                       struct api_response *resp)
+{
+    char *body = feed_doc_dump(doc);
+    char sig[FEED_SIG_HDR_MAX];
+    if (!body) {
+        api_error(resp, 500, NULL, "cannot encode the feed document");
+        goto out;
+    }
+    size_t len = strlen(body);
+    pthread_mutex_lock(&hub->key_mu);
+    int signed_ok = feed_sign(&hub->key, body, len, sig, sizeof(sig));
+    pthread_mutex_unlock(&hub->key_mu);
+    if (signed_ok < 0) {
+        /* Never an unsigned answer: followers would refuse it anyway. */
+        api_error(resp, 500, NULL, "cannot sign the feed document");
+        goto out;
+    }
+    resp->status = 200;
+    resp->content_type = FEED_CONTENT_TYPE;
+    resp->signature = strdup(sig);
+    if (wants_gzip(api_header(req, "Accept-Encoding"))) {
+        size_t zlen = 0;
+        unsigned char *z = gzip_body(body, len, &zlen);
+        if (z) {
+            resp->raw = (char *)z;
+            resp->raw_len = zlen;
+            resp->content_encoding = "gzip";
+        }
+    }
+    if (!resp->raw) {
+        resp->raw = body;
+        resp->raw_len = len;
+        body = NULL;
+    }
+    if (!resp->signature)
+        api_error(resp, 500, NULL, "out of memory");
+out:
+    free(body);
+}
+
+static bool refuse_uninitialised(struct fleet_hub *hub, struct api_response *resp)
+{
+    if (key_ready(hub))
+        return false;
+    api_error(resp, 503, NULL, "fleet not initialised: run scimctl fleet init");
+    return true;
+}
+
+/* If-None-Match names etag (or is "*"). */
+static bool none_match(const char *inm, const char *etag)
+{
+    size_t n = strlen(etag);
+    while (inm && *inm) {
+        inm += strspn(inm, " \t,");
+        size_t len = strcspn(inm, ",");
+        while (len > 0 && (inm[len - 1] == ' ' || inm[len - 1] == '\t'))
+            len--;
+        if ((len == 1 && inm[0] == '*') || (len == n && memcmp(inm, etag, n) == 0) ||
+            (len == n + 2 && strncmp(inm, "W/", 2) == 0 && memcmp(inm + 2, etag, n) == 0))
+            return true;
+        inm += strcspn(inm, ",");
+    }
+    return false;
+}
+
+void fleet_snapshot(struct scimd_server *srv, const struct api_request *req, const char *host_id,
+                    struct api_response *resp)
+{
+    struct fleet_hub *hub = srv->fleet;
+    struct scim_error e;
+    char feed_id[33], etag[32], err[256];
+    int64_t seq = 0;
+    json_t *doc = NULL;
+    sqlite3 *db = NULL;
+
+    if (refuse_uninitialised(hub, resp))
+        goto out;
+    db = store_reader_get(srv->store, &e);
+    if (!db || store_read_begin(db, &e) < 0) {
+        api_error_from(resp, &e);
+        goto out;
+    }
+    if (feed_max_seq(db, &seq) < 0 || feed_id_get(db, feed_id) < 0) {
+        api_error(resp, 500, NULL, "cannot read the change log");
+        goto out;
+    }
+    snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", seq);
+    if (none_match(api_header(req, "If-None-Match"), etag)) {
+        resp->status = 304;
+        resp->etag = strdup(etag);
+        resp->cache_control = SNAPSHOT_CACHE_CONTROL;
+        store_reader_put(srv->store, db);
+        db = NULL;
+        record_seen(srv, host_id, seq);
+        goto out;
+    }
+    doc = feed_doc_build(db, feed_id, -1, seq, srv->cfg->fleet_share_password_hashes, err,
+                         sizeof(err));
+    store_reader_put(srv->store, db);
+    db = NULL;
+    if (!doc) {
+        log_err("fleet: snapshot: %s", err);
+        api_error(resp, 500, NULL, "cannot build the snapshot");
+        goto out;
+    }
+    answer_doc(hub, req, doc, resp);
+    if (resp->status == 200) {
+        resp->etag = strdup(etag);
+        resp->cache_control = SNAPSHOT_CACHE_CONTROL;
+    }
+    /* The host has not applied it yet: its next changes request says how far it got. */
+    record_seen(srv, host_id, 0);
+out:
+    store_reader_put(srv->store, db);
+    json_decref(doc);
+}
+
+enum range { RANGE_EMPTY, RANGE_READY, RANGE_GONE, RANGE_AHEAD, RANGE_ERROR };
+
+/* One look at the log: what (since, max] holds, and the document when it holds something. */
+static enum range look(struct scimd_server *srv, int64_t since, json_t **doc, char *err,
+                       size_t errlen)
+{
+    struct scim_error e;
+    char feed_id[33];
+    int64_t floor = 0, max = 0;
+    enum range r = RANGE_ERROR;
+    sqlite3 *db = store_reader_get(srv->store, &e);
+    if (!db || store_read_begin(db, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
+        goto out;
+    }
+    if (feed_floor(db, &floor) < 0 || feed_max_seq(db, &max) < 0 ||
+        feed_id_get(db, feed_id) < 0) {
+        snprintf(err, errlen, "cannot read the change log");
+        goto out;
+    }
+    if (since < floor)
+        r = RANGE_GONE;
+    else if (since > max)
+        r = RANGE_AHEAD;
+    else if (since == max)
+        r = RANGE_EMPTY;
+    else {
+        *doc = feed_doc_build(db, feed_id, since, max, srv->cfg->fleet_share_password_hashes,
+                              err, errlen);
+        r = *doc ? RANGE_READY : RANGE_ERROR;
+    }
+out:
+    store_reader_put(srv->store, db);
+    return r;
+}
+
+void fleet_changes(struct scimd_server *srv, const struct api_request *req, const char *host_id,
+                   struct api_response *resp)
+{
+    struct fleet_hub *hub = srv->fleet;
+    int64_t since = 0, wait = 0;
+    json_t *doc = NULL;
+    char err[600];
+    struct timespec deadline;
+
+    if (!parse_int(api_query(req, "since"), 0, INT64_MAX, &since)) {
+        api_error(resp, 400, "invalidValue", "since must be a sequence number (0 or more)");
+        goto out;
+    }
+    const char *w = api_query(req, "wait");
+    if (w && !parse_int(w, 0, FLEET_MAX_WAIT, &wait)) {
+        api_error(resp, 400, "invalidValue", "wait must be 0 to %d seconds", FLEET_MAX_WAIT);
+        goto out;
+    }
+    if (refuse_uninitialised(hub, resp))
+        goto out;
+    record_seen(srv, host_id, since);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += wait;
+    for (;;) {
+        switch (look(srv, since, &doc, err, sizeof(err))) {
+        case RANGE_READY:
+            answer_doc(hub, req, doc, resp);
+            goto out;
+        case RANGE_GONE:
+            api_error(resp, 410, NULL, "changes after %" PRId64 " are no longer kept: take a "
+                      "snapshot", since);
+            goto out;
+        case RANGE_AHEAD:
+            api_error(resp, 409, NULL, "sequence %" PRId64 " is ahead of this hub's change log "
+                      "(a hub restored from an older backup?)", since);
+            goto out;
+        case RANGE_ERROR:
+            log_err("fleet: changes since %" PRId64 ": %s", since, err);
+            api_error(resp, 500, NULL, "cannot read the change log");
+            goto out;
+        case RANGE_EMPTY:
+            break;
+        }
+        enum feed_wait_result wr = feed_wait_for(hub->wait, since, &deadline);
+        if (wr == FEED_WAIT_TIMEOUT) {
+            resp->status = 204;
+            goto out;
+        }
+        if (wr == FEED_WAIT_STOPPING) {
+            api_error(resp, 503, NULL, "the hub is shutting down");
+            resp->retry_after = 1;
+            goto out;
+        }
+    }
+out:
+    json_decref(doc);
+}
+
+static int write_conflicts(sqlite3 *db, void *ctx, struct scim_error *err)
+{
+    struct seen *s = ctx;
+    if (hosts_set_conflicts(db, s->host_id, s->conflicts) < 0)
+        return scim_error_set(err, 500, NULL, "store: cannot record the host's conflicts");
+    return 0;
+}
+
+/* A conflict: an object whose kind is user or group and whose fields have their types. */
+static bool conflict_ok(const json_t *c)
+{
+    const char *kind = json_string_value(json_object_get(c, "kind"));
+    json_t *uid = json_object_get(c, "uid");
+    return json_is_object(c) && kind && (strcmp(kind, "user") == 0 || strcmp(kind, "group") == 0) &&
+           json_is_string(json_object_get(c, "id")) && json_is_string(json_object_get(c, "name")) &&
+           (!uid || json_is_integer(uid)) &&
+           (!json_object_get(c, "reason") || json_is_string(json_object_get(c, "reason")));
+}
+
+void fleet_report(struct scimd_server *srv, const struct api_request *req, const char *host_id,
+                  struct api_response *resp)
+{
+    struct scim_error e;
+    char *text = NULL;
+    json_t *body = api_json_body(req, &e);
+    if (!body) {
+        api_error_from(resp, &e);
+        goto out;
+    }
+    json_t *list = json_object_get(body, "conflicts");
+    size_t i;
+    json_t *c;
+    if (!json_is_array(list)) {
+        api_error(resp, 400, "invalidValue", "the body must be {\"conflicts\": [...]}");
+        goto out;
+    }
+    json_array_foreach(list, i, c) if (!conflict_ok(c))
+    {
+        api_error(resp, 400, "invalidValue",
+                  "conflict %zu needs kind (user or group), id and name strings", i);
+        goto out;
+    }
+    text = json_array_size(list) ? json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (json_array_size(list) && !text) {
+        api_error(resp, 500, NULL, "out of memory");
+        goto out;
+    }
+    struct seen s = { .host_id = host_id, .conflicts = text };
+    if (store_write(srv->store, write_conflicts, &s, &e) < 0) {
+        api_error_from(resp, &e);
+        goto out;
+    }
+    log_info("fleet: host %s reported %zu conflict(s)", host_id, json_array_size(list));
+    resp->status = 204;
+out:
+    free(text);
+    json_decref(body);
+}
