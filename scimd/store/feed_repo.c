@@ -270,9 +270,11 @@ long long feed_prune(sqlite3 *db, const char *older_than)
     long long ret = -1;
     int64_t floor = 0, last = 0;
     char buf[32];
+    /* The newest change always stays, so MAX(seq) agrees with feed_max_seq for any reader. */
     if (feed_floor(db, &floor) < 0 ||
-        sqlite3_prepare_v2(db, "SELECT MAX(seq) FROM changes WHERE at < ?", -1, &s, NULL) !=
-            SQLITE_OK)
+        sqlite3_prepare_v2(db, "SELECT MAX(seq) FROM changes WHERE at < ?1"
+                               " AND seq < (SELECT MAX(seq) FROM changes)",
+                           -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, older_than, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_ROW)

@@ -49,7 +49,8 @@ int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
 /* The feed's id (32 lower-case hex digits, made at the v4 migration). 0, or -1. */
 int feed_id_get(sqlite3 *db, char out[33]);
 
-/* Deletes the changes older than older_than (an RFC 3339 UTC timestamp like store_timestamp's)
- * and raises changes_floor past them, keeping the newest change so feed_max_seq never goes
- * back. Run it inside a write. The number of changes deleted (>= 0), or -1. */
+/* Deletes the changes older than older_than (an RFC 3339 UTC timestamp like store_timestamp's),
+ * always keeping the newest one, and raises changes_floor to the newest seq it deleted (a
+ * follower at since >= floor still finds every change after it). Run it inside a write. The
+ * number of changes deleted (>= 0), or -1. */
 long long feed_prune(sqlite3 *db, const char *older_than);
