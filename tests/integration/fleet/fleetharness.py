@@ -88,6 +88,31 @@ def _scimd_knows_follow():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def _scimd_asks_a_hub(timeout=4.0):
+    """Does a follower scimd ask its hub for a snapshot? (The config can land before the
+    client.) A FeedProxy in front of a closed port records the request and answers 502."""
+    proxy = FeedProxy(h.free_port())
+    f = None
+    try:
+        f = Follower(proxy.url, base64.b64encode(b"probe:" + b"k" * 43).decode(),
+                     [base64.b64encode(b"k" * 32).decode()], name="probe")
+        f.spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(p.startswith("/fleet/v1/") for (_, p, _) in proxy.seen()):
+                return True
+            if f.proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+    except (h.HarnessError, OSError):
+        return False
+    finally:
+        if f is not None:
+            f.cleanup()
+        proxy.close()
+
+
 _support = None
 
 
@@ -98,12 +123,12 @@ def fleet_support():
     if _support is None:
         text = _scimctl_help()
         hub = ("fleet init" in text and "host add" in text)
-        follow = _scimd_knows_follow()
+        follow = _scimd_knows_follow() and _scimd_asks_a_hub()
         why = []
         if not hub:
             why.append("scimctl --help lacks `fleet init`/`host add`")
         if not follow:
-            why.append("scimd --check-config refuses a [follow] section")
+            why.append("scimd takes no [follow] section or, following a hub, asks it for nothing")
         _support = {"hub": hub, "follow": follow,
                     "why": "; ".join(why) + " (fleet lane not built yet)"}
     return _support
