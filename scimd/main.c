@@ -21,6 +21,7 @@
 #include "api/render_cache.h"
 #include "accounts/retention.h"
 #include "fleet/feed_api.h"
+#include "fleet/follower.h"
 
 /* The least a cached rendering of a user costs (entry, key, compact body, table slot): the
  * entry bound only sizes the hash table, the byte budget is what binds. */
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
     struct scimd_config cfg;
     struct scimd_server srv = { .cfg = &cfg };
     struct retention *retention = NULL;
+    struct follower *follower = NULL;
 
     /* Each export briefly needs tens of MB. A fixed mmap threshold keeps those blocks out of
      * the heap (glibc otherwise raises it after the first free, and the next export's
@@ -188,6 +190,16 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (cfg.follow_hub) {
+        /* A follower serves no SCIM: the hub's signed feed is the only thing that writes. */
+        follower = follower_start(&srv, err, sizeof(err));
+        if (!follower) {
+            log_err("%s", err);
+            goto out;
+        }
+        sd_notify(0, "READY=1\nSTATUS=following the fleet hub");
+        goto running;
+    }
     int listen_fd = -1;
     int nfds = sd_listen_fds(1);
     if (nfds > 1) {
@@ -209,6 +221,7 @@ int main(int argc, char **argv)
                  strchr(cfg.listen_host, ':') ? "]" : "", srv.port, cfg.base_path);
     sd_notify(0, "READY=1\nSTATUS=serving SCIM requests");
 
+running:;
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
         ;
@@ -218,6 +231,7 @@ int main(int argc, char **argv)
 out:
     /* Long-polls end first, or stopping libmicrohttpd would wait for their timeouts. */
     fleet_hub_shutdown(srv.fleet);
+    follower_stop(follower);
     http_stop(&srv);
     retention_stop(retention);
     exporter_stop(srv.exporter);

@@ -92,9 +92,18 @@ static int ledger_take(struct apply *a, int64_t id, const char *kind, const char
         return exec_bind(a, "rename in id ledger",
                          "UPDATE id_ledger SET name = ?2 WHERE id = ?1", "it", id, name);
     }
-    return exec_bind(a, "record in id ledger",
-                     "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
-                     " ?4, ?5)", "itttt", id, kind, owner, name, a->now);
+    if (exec_bind(a, "record in id ledger",
+                  "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
+                  " ?4, ?5)", "itttt", id, kind, owner, name, a->now) < 0)
+        return -1;
+    /* The high-water marks rise as on the hub, so a store restored from an older backup is
+     * refused at start here too (startup_check_hwm against the cache and guard file). */
+    const char *mark = strcmp(kind, "user") == 0 ? "uid_hwm" : "gid_hwm";
+    char buf[32];
+    if (store_meta_get(a->db, mark, buf, sizeof(buf)) == 1 && strtoll(buf, NULL, 10) >= id)
+        return 0;
+    snprintf(buf, sizeof(buf), "%" PRId64, id);
+    return store_meta_write(a->db, mark, buf, "high-water mark", a->err);
 }
 
 static bool in_scope_name(const struct mat_options *opt, const char *name)
@@ -178,18 +187,38 @@ static char *user_doc(const struct mat_user *u)
     return out;
 }
 
+static void note_lost(struct apply *a, uint32_t uid, const char *login)
+{
+    a->res->deactivated_or_removed = true;
+    struct mat_lost *grown = realloc(a->res->lost, (a->res->n_lost + 1) * sizeof(*grown));
+    if (!grown)
+        return; /* sessions are defence in depth: the export still locks the account */
+    a->res->lost = grown;
+    grown[a->res->n_lost].uid = uid;
+    snprintf(grown[a->res->n_lost].login, sizeof(grown->login), "%s", login);
+    a->res->n_lost++;
+}
+
 static int remove_user(struct apply *a, const char *id)
 {
-    int r = store_row_exists(a->db, "SELECT 1 FROM users WHERE id = ?1", id, NULL, a->err);
-    if (r <= 0)
-        return r;
+    sqlite3_stmt *s = store_stmt(a->db, "SELECT uid, login FROM users WHERE id = ?1");
+    if (!s)
+        return sql_fail(a, sqlite3_errcode(a->db), "read user");
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        note_lost(a, (uint32_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+    store_stmt_done(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return sql_fail(a, rc, "read user");
     if (exec_bind(a, "delete user", "DELETE FROM users WHERE id = ?1", "t", id) < 0 ||
         exec_bind(a, "release uid",
                   "UPDATE id_ledger SET released = ?2 WHERE owner = ?1 AND released IS NULL",
                   "tt", id, a->now) < 0)
         return -1;
     a->res->users_removed++;
-    a->res->deactivated_or_removed = true;
     return 0;
 }
 
@@ -283,7 +312,7 @@ static int apply_user(struct apply *a, const struct mat_user *u)
                         " password_day = ?9, doc = ?10, gecos = ?11, roles = ?12, ssh_keys = ?13,"
                         " deactivated_at = CASE WHEN ?5 = 1 THEN NULL WHEN active = 1 THEN ?7"
                         " ELSE deactivated_at END WHERE id = ?1",
-                        "tttiiittitttt", u->id, u->user_name, key, u->login, (int64_t)u->active,
+                        "ttttiittitttt", u->id, u->user_name, key, u->login, (int64_t)u->active,
                         version, a->now, u->password_hash, u->password_day, doc, u->gecos, roles,
                         keys);
     else
@@ -298,7 +327,7 @@ static int apply_user(struct apply *a, const struct mat_user *u)
     if (ret == 0) {
         a->res->users_applied++;
         if (was_active && !u->active)
-            a->res->deactivated_or_removed = true;
+            note_lost(a, u->uid, u->login);
     }
 out:
     free(doc);
@@ -511,6 +540,7 @@ int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_o
     static const struct mat_options none = { 0 };
     struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0 };
     char seq[32];
+    materialize_result_free(res);
     memset(res, 0, sizeof(*res));
     store_timestamp(a.now);
     for (size_t i = 0; i < doc->n_deleted; i++) {
@@ -545,6 +575,13 @@ out:
         free(a.recheck[i]);
     free(a.recheck);
     return ret;
+}
+
+void materialize_result_free(struct mat_result *res)
+{
+    free(res->lost);
+    res->lost = NULL;
+    res->n_lost = 0;
 }
 
 int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33])

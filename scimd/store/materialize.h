@@ -70,12 +70,22 @@ struct mat_options {
     void *skip_arg;
 };
 
-/* The outcome of one apply, filled inside the write. */
+/* A user who lost access in this document (deactivated or removed). */
+struct mat_lost {
+    uint32_t uid;
+    char login[256];
+};
+
+/* The outcome of one apply, filled inside the write; free with materialize_result_free. */
 struct mat_result {
     size_t users_applied, users_removed, skipped;
     bool deactivated_or_removed; /* someone lost access: end sessions after the export */
     bool need_snapshot; /* a scoped group gained a member this host does not hold */
+    struct mat_lost *lost; /* whose sessions to end after the commit */
+    size_t n_lost;
 };
+
+void materialize_result_free(struct mat_result *res);
 
 /* Applies doc inside a write (store_write's fn context): 0, or -1 with err set (the caller's
  * savepoint then rolls everything back). Checks again what the parser checked about ids

@@ -199,6 +199,8 @@ static void test_apply_snapshot_then_changes(void **state)
                           " 51001)"), 4);
     assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 10);
     assert_int_equal(q(f, "SELECT count(*) FROM users WHERE roles = 'devs'"), 1);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'uid_hwm'"), LO + 1);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'gid_hwm'"), 51001);
 
     /* alice deactivated, carol new, bob deleted (his uid stays tombstoned) */
     char users[2048];
@@ -207,7 +209,13 @@ static void test_apply_snapshot_then_changes(void **state)
     assert_int_equal(apply(&c, doc("changes", 10, 12, users, "", "",
                                    "{\"kind\":\"user\",\"id\":\"u2\"}"), &err), 0);
     assert_true(c.res.deactivated_or_removed);
+    assert_int_equal(c.res.n_lost, 2); /* alice deactivated, bob deleted */
+    assert_int_equal(c.res.lost[0].uid + c.res.lost[1].uid, 2 * LO + 1);
     assert_int_equal(q(f, "SELECT active FROM users WHERE id = 'u1'"), 0);
+    /* the update keeps every exported column right (the export refuses a bad login) */
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1' AND login = 'alice' AND"
+                          " user_name = 'alice@example.com' AND gecos = 'alice' AND"
+                          " roles = 'devs' AND password_day = 20000 AND password_hash IS NULL"), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1' AND deactivated_at IS NOT"
                           " NULL"), 1);
     assert_int_equal(q(f, "SELECT uid FROM users WHERE login = 'carol'"), LO + 2);
@@ -236,6 +244,7 @@ static void test_apply_snapshot_then_changes(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM groups"), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50002 AND released IS NOT"
                           " NULL"), 1);
+    materialize_result_free(&c.res);
     core_ledger_fx_free(f);
 }
 
@@ -265,6 +274,7 @@ static void test_apply_scope(void **state)
                                    "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
                                    "\"gid\":51001,\"members\":[\"u1\"]}", "", ""), &err), 0);
     assert_true(c.res.need_snapshot);
+    materialize_result_free(&c.res);
     core_ledger_fx_free(f);
 }
 
@@ -292,6 +302,7 @@ static void test_apply_local_wins(void **state)
                                    "", "", ""), &err), -1);
     assert_int_equal(err.status, 503);
     assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 10);
+    materialize_result_free(&c.res);
     core_ledger_fx_free(f);
 }
 

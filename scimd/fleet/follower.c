@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+#include "fleet/follower.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "accounts/exporter.h"
+#include "accounts/host_probe.h"
+#include "accounts/sessions.h"
+#include "fleet/feed_parse.h"
+#include "fleet/feed_sign.h"
+#include "follow_config.h"
+#include "log.h"
+#include "server.h"
+#include "store/materialize.h"
+#include "store/store.h"
+
+#define BACKOFF_MIN_S 1
+#define BACKOFF_MAX_S 60
+#define CONNECT_TIMEOUT_S 10
+/* A 100,000-user snapshot is tens of MB; anything far past that is not a feed. */
+#define MAX_BODY (512u * 1024 * 1024)
+#define MAX_CONFLICTS 1000
+
+struct conflict {
+    char kind[8];
+    char id[128];
+    char name[256];
+    uint32_t number;
+};
+
+struct follower {
+    struct scimd_server *srv;
+    const struct scimd_config *cfg;
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    CURL *curl;
+    char token[1024];
+    char keys[FOLLOW_MAX_HUB_KEYS][FOLLOW_KEY_B64_LEN + 1];
+    const char *key_ptrs[FOLLOW_MAX_HUB_KEYS];
+    size_t n_keys;
+    char **scope;
+    size_t n_scope;
+    bool want_snapshot;
+    /* local wins: what the last applied batch left out, and what the hub was last told */
+    struct conflict *conflicts;
+    size_t n_conflicts;
+    char *reported;
+};
+
+struct reply {
+    char *body;
+    size_t len;
+    char sig[FEED_SIG_HDR_MAX];
+    bool too_big;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct reply *r = arg;
+    size_t add = size * n;
+    if (r->len + add > MAX_BODY) {
+        r->too_big = true;
+        return 0;
+    }
+    char *grown = realloc(r->body, r->len + add + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + r->len, data, add);
+    r->body = grown;
+    r->len += add;
+    r->body[r->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    struct reply *r = arg;
+    size_t len = size * n;
+    static const char name[] = "Scimd-Signature:";
+    if (len > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        const char *v = data + sizeof(name) - 1;
+        size_t vlen = len - (sizeof(name) - 1);
+        while (vlen && (*v == ' ' || *v == '\t')) {
+            v++;
+            vlen--;
+        }
+        while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+            vlen--;
+        if (vlen < sizeof(r->sig)) {
+            memcpy(r->sig, v, vlen);
+            r->sig[vlen] = '\0';
+        }
+    }
+    return len;
+}
+
+/* Aborts a transfer, a long-poll included, within a second of SIGTERM. */
+static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    struct follower *f = arg;
+    return atomic_load(&f->stop) ? 1 : 0;
+}
+
+/* One request to the hub: the HTTP status, or -1 on a transport error (err set). */
+static long hub_request(struct follower *f, const char *path, const char *post, long timeout_s,
+                        struct reply *r, char *err, size_t errlen)
+{
+    char url[2048], auth[1100];
+    const char *hub = f->cfg->follow_hub;
+    size_t hl = strlen(hub);
+    snprintf(url, sizeof(url), "%.*s%s", (int)(hl && hub[hl - 1] == '/' ? hl - 1 : hl), hub, path);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", f->token);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    if (post)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    CURL *c = f->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
+    if (post)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(h);
+    long status = -1;
+    if (rc != CURLE_OK)
+        snprintf(err, errlen, "%s", r->too_big ? "reply too large" : curl_easy_strerror(rc));
+    else
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+/* Local wins (run in the writer, inside the batch): a name this host gives to an account or
+ * group outside our ranges keeps the hub's entity off this host. */
+static int skip_local(void *arg, const char *kind, const char *id, const char *name,
+                      uint32_t number)
+{
+    struct follower *f = arg;
+    struct scim_error e;
+    scim_error_clear(&e);
+    if (identity_check_host(f->cfg, name, &e) == 0)
+        return 0;
+    if (e.status != 409)
+        return -1;
+    if (f->n_conflicts < MAX_CONFLICTS) {
+        struct conflict *grown = realloc(f->conflicts, (f->n_conflicts + 1) * sizeof(*grown));
+        if (grown) {
+            f->conflicts = grown;
+            struct conflict *c = &grown[f->n_conflicts++];
+            snprintf(c->kind, sizeof(c->kind), "%s", kind);
+            snprintf(c->id, sizeof(c->id), "%s", id);
+            snprintf(c->name, sizeof(c->name), "%s", name);
+            c->number = number;
+        }
+    }
+    return 1;
+}
+
+struct apply_ctx {
+    struct follower *f;
+    const struct mat_doc *doc;
+    struct mat_result res;
+};
+
+static int apply_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct apply_ctx *a = arg;
+    struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f };
+    a->f->n_conflicts = 0; /* a batch retried after a failure starts its list again */
+    return materialize_apply(db, a->doc, &opt, &a->res, err);
+}
+
+/* Tells the hub what this host left out, when that changed since it last told it. */
+static void report_conflicts(struct follower *f, bool snapshot)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < f->n_conflicts; i++) {
+        char reason[300];
+        snprintf(reason, sizeof(reason), "local account or group %s", f->conflicts[i].name);
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:I,s:s}", "kind",
+                                              f->conflicts[i].kind, "id", f->conflicts[i].id,
+                                              "name", f->conflicts[i].name, "uid",
+                                              (json_int_t)f->conflicts[i].number, "reason",
+                                              reason));
+    }
+    json_t *body = json_pack("{s:o}", "conflicts", list);
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(body);
+    /* A change set names only what changed: an empty list then says nothing new. */
+    if (!text || (!snapshot && f->n_conflicts == 0) ||
+        (f->reported && strcmp(f->reported, text) == 0)) {
+        free(text);
+        return;
+    }
+    for (size_t i = 0; i < f->n_conflicts; i++)
+        log_warn("follow: %s '%s' (%s) stays off this host: the name belongs to a local account "
+                 "or group", f->conflicts[i].kind, f->conflicts[i].name, f->conflicts[i].id);
+    struct reply r = { 0 };
+    char err[256];
+    long st = hub_request(f, "/fleet/v1/report", text, CONNECT_TIMEOUT_S + 10, &r, err,
+                          sizeof(err));
+    if (st >= 200 && st < 300) {
+        free(f->reported);
+        f->reported = text;
+        text = NULL;
+    } else {
+        log_warn("follow: reporting conflicts to the hub failed (%s)",
+                 st < 0 ? err : "HTTP status");
+    }
+    free(r.body);
+    free(text);
+}
+
+/* Verifies, parses, checks and applies one 200 reply. 0 applied, -1 refused or failed. */
+static int take(struct follower *f, const struct reply *r, bool snapshot, int64_t seq,
+                const char *pinned_feed)
+{
+    char err[512];
+    struct feed_parsed p;
+    int ret = -1;
+    if (feed_verify(f->key_ptrs, f->n_keys, r->sig, r->body, r->len, err, sizeof(err)) < 0) {
+        log_err("follow: refusing the hub's %s: bad signature (%s); keeping the last good state",
+                snapshot ? "snapshot" : "change set", err);
+        return -1;
+    }
+    if (feed_parse(f->cfg, r->body, r->len, &p, err, sizeof(err)) < 0) {
+        log_err("follow: refusing a signed but invalid feed document: %s", err);
+        return -1;
+    }
+    const struct mat_doc *d = &p.doc;
+    const char *want = f->cfg->follow_feed_id ? f->cfg->follow_feed_id
+                       : pinned_feed[0]       ? pinned_feed
+                                              : NULL;
+    struct apply_ctx a = { .f = f, .doc = d };
+    struct scim_error e;
+    if (want && strcmp(want, d->feed) != 0) {
+        log_err("follow: refusing feed %s: this host follows feed %s", d->feed, want);
+        goto out;
+    }
+    if (d->snapshot != snapshot) {
+        log_err("follow: refusing a %s where a %s was asked for", d->snapshot ? "snapshot" :
+                "change set", snapshot ? "snapshot" : "change set");
+        goto out;
+    }
+    if (snapshot ? d->to < seq : (d->from != seq || d->to <= seq)) {
+        log_err("follow: refusing sequence %" PRId64 "..%" PRId64 " at %" PRId64
+                " (an older feed replayed or a hub restored from backup)", d->from, d->to, seq);
+        goto out;
+    }
+    scim_error_clear(&e);
+    if (store_write(f->srv->store, apply_fn, &a, &e) < 0) {
+        log_err("follow: applying %" PRId64 "..%" PRId64 " failed: %s", d->from, d->to, e.detail);
+        goto out;
+    }
+    exporter_notify(f->srv->exporter);
+    if (f->cfg->terminate_on_deactivate)
+        for (size_t i = 0; i < a.res.n_lost; i++)
+            sessions_terminate(a.res.lost[i].uid, a.res.lost[i].login, NULL);
+    f->want_snapshot = a.res.need_snapshot;
+    log_info("follow: applied %s %" PRId64 "..%" PRId64 " (%zu users, %zu removed, %zu left "
+             "out)", snapshot ? "snapshot" : "changes", d->from, d->to, a.res.users_applied,
+             a.res.users_removed, a.res.skipped);
+    report_conflicts(f, snapshot);
+    ret = 0;
+out:
+    materialize_result_free(&a.res);
+    feed_parsed_free(&p);
+    return ret;
+}
+
+static void pause_s(struct follower *f, double seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    long long ns = until.tv_nsec + (long long)(seconds * 1e9);
+    until.tv_sec += ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&f->lock);
+    while (!atomic_load(&f->stop) &&
+           pthread_cond_timedwait(&f->wake, &f->lock, &until) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* 1, 2, 4 ... 60 s with +-20 % jitter, so a thousand hosts do not come back in step. */
+static double backoff_s(unsigned failures)
+{
+    double base = BACKOFF_MIN_S;
+    for (unsigned i = 1; i < failures && base < BACKOFF_MAX_S; i++)
+        base *= 2;
+    if (base > BACKOFF_MAX_S)
+        base = BACKOFF_MAX_S;
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+        r = (uint32_t)time(NULL) * 2654435761u;
+    return base * (0.8 + 0.4 * ((double)r / UINT32_MAX));
+}
+
+static int read_state(struct follower *f, int64_t *seq, char feed[33])
+{
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(f->srv->store, &e);
+    if (!db)
+        return -1;
+    int r = materialize_state(db, seq, feed);
+    store_reader_put(f->srv->store, db);
+    return r;
+}
+
+static void *run(void *arg)
+{
+    struct follower *f = arg;
+    unsigned failures = 0;
+    while (!atomic_load(&f->stop)) {
+        int64_t seq;
+        char feed[33], path[128], err[256];
+        bool ok = false;
+        struct reply r = { 0 };
+        if (read_state(f, &seq, feed) < 0) {
+            log_err("follow: cannot read this host's store");
+            goto next;
+        }
+        bool snapshot = seq < 0 || f->want_snapshot;
+        if (snapshot)
+            snprintf(path, sizeof(path), "/fleet/v1/snapshot");
+        else
+            snprintf(path, sizeof(path), "/fleet/v1/changes?since=%" PRId64 "&wait=%u", seq,
+                     f->cfg->follow_wait);
+        long st = hub_request(f, path, NULL, (long)f->cfg->follow_wait + CONNECT_TIMEOUT_S, &r,
+                              err, sizeof(err));
+        if (atomic_load(&f->stop))
+            goto next;
+        if (st == 200) {
+            ok = take(f, &r, snapshot, seq, feed) == 0;
+        } else if (st == 204 && !snapshot) {
+            ok = true; /* nothing new within wait */
+        } else if (st == 410) {
+            log_info("follow: sequence %" PRId64 " is older than the hub keeps: taking a snapshot",
+                     seq);
+            f->want_snapshot = true;
+            ok = true;
+        } else if (st == 409) {
+            log_err("follow: this host is at sequence %" PRId64 ", ahead of the hub: was the hub "
+                    "restored from an older backup? keeping this host's state", seq);
+        } else if (st < 0) {
+            log_warn("follow: %s: %s", f->cfg->follow_hub, err);
+        } else {
+            log_warn("follow: %s%s answered HTTP %ld", f->cfg->follow_hub, path, st);
+        }
+    next:
+        free(r.body);
+        if (ok) {
+            failures = 0;
+        } else if (!atomic_load(&f->stop)) {
+            failures++;
+            pause_s(f, backoff_s(failures));
+        }
+    }
+    return NULL;
+}
+
+static void follower_free(struct follower *f)
+{
+    if (!f)
+        return;
+    if (f->curl)
+        curl_easy_cleanup(f->curl);
+    for (size_t i = 0; i < f->n_scope; i++)
+        free(f->scope[i]);
+    free(f->scope);
+    free(f->conflicts);
+    free(f->reported);
+    explicit_bzero(f->token, sizeof(f->token));
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->wake);
+    free(f);
+}
+
+static int split_scope(struct follower *f, const char *list)
+{
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len) {
+            char **grown = realloc(f->scope, (f->n_scope + 1) * sizeof(*grown));
+            if (!grown)
+                return -1;
+            f->scope = grown;
+            if (!(f->scope[f->n_scope] = strndup(p, len)))
+                return -1;
+            f->n_scope++;
+        }
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+struct follower *follower_start(struct scimd_server *srv, char *err, size_t errlen)
+{
+    struct follower *f = calloc(1, sizeof(*f));
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    f->srv = srv;
+    f->cfg = srv->cfg;
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->wake, NULL);
+    int n = follow_config_keys(f->cfg->follow_hub_keys, f->keys, err, errlen);
+    if (n < 0 || follow_config_token(f->cfg, f->token, sizeof(f->token), err, errlen) < 0)
+        goto fail;
+    f->n_keys = (size_t)n;
+    for (size_t i = 0; i < f->n_keys; i++)
+        f->key_ptrs[i] = f->keys[i];
+    if (split_scope(f, f->cfg->follow_groups) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(f->curl = curl_easy_init())) {
+        snprintf(err, errlen, "follow: libcurl failed to initialise");
+        goto fail;
+    }
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        snprintf(err, errlen, "follow: cannot start the follower thread");
+        goto fail;
+    }
+    f->started = true;
+    log_info("following %s (%zu pinned key%s%s%s)", f->cfg->follow_hub, f->n_keys,
+             f->n_keys == 1 ? "" : "s", f->n_scope ? ", scoped to " : "",
+             f->n_scope ? f->cfg->follow_groups : "");
+    return f;
+fail:
+    follower_free(f);
+    return NULL;
+}
+
+void follower_stop(struct follower *f)
+{
+    if (!f)
+        return;
+    if (f->started) {
+        pthread_mutex_lock(&f->lock);
+        atomic_store(&f->stop, true);
+        pthread_cond_broadcast(&f->wake);
+        pthread_mutex_unlock(&f->lock);
+        pthread_join(f->thread, NULL);
+    }
+    follower_free(f);
+    curl_global_cleanup();
+}
