@@ -23,6 +23,8 @@
 #include "store/users_query.h"
 #include "store/users_repo.h"
 #include "api/render_resource.h"
+#include "scimctl_host.h"
+#include "fleet/fleet_init.h"
 
 static void usage(FILE *out)
 {
@@ -48,6 +50,15 @@ static void usage(FILE *out)
             "                           the host's NSS resolves to its SCIM uid (and UID, sshd's\n"
             "                           %%U, is that uid); sshd's AuthorizedKeysCommand is\n"
             "                           scim-authorized-keys, which runs the same code\n"
+            "  fleet init [--force]     make this hub's feed signing key ([fleet] signing_key,\n"
+            "                           0600) and feed id; prints public_key (for the hosts'\n"
+            "                           [follow] hub_keys) and feed_id; --force replaces a key\n"
+            "  fleet show               print public_key and feed_id again\n"
+            "  host add NAME            add a fleet host; prints host, id and token (the host's\n"
+            "                           [follow] token) - the token is shown only once\n"
+            "  host list [--json]       list hosts: last seen, sequence reached, lag behind the\n"
+            "                           hub, the conflicts each reported\n"
+            "  host revoke ID|NAME      revoke a host's token; the hub refuses it at once\n"
             "\n"
             "Options:\n"
             "  -c, --config FILE  configuration file (default %s)\n"
@@ -328,6 +339,42 @@ out:
 
 /* sshd's AuthorizedKeysCommand is scim-authorized-keys (libc only); this alias runs the same
  * code (common/authorized_keys.c) on the cache path of -c FILE, for an admin's checks. */
+static void print_identity(const struct fleet_identity *id)
+{
+    printf("public_key: %s\nkey_id: %s\nfeed_id: %s\n", id->public_key, id->key_id,
+           id->feed_id);
+}
+
+static int cmd_fleet(const struct scimd_config *cfg, int argc, char **argv)
+{
+    struct fleet_identity id;
+    struct store *st = NULL;
+    char err[1024];
+    bool init = argc >= 1 && strcmp(argv[0], "init") == 0;
+    bool force = init && argc == 2 && strcmp(argv[1], "--force") == 0;
+    int ret = 1;
+
+    if (!(init && (argc == 1 || force)) && !(argc == 1 && strcmp(argv[0], "show") == 0)) {
+        usage(stderr);
+        return 2;
+    }
+    if (open_store(cfg, &st) < 0)
+        goto out;
+    if (init ? fleet_init(st, cfg->fleet_signing_key, force, &id, err, sizeof(err))
+             : fleet_show(st, cfg->fleet_signing_key, &id, err, sizeof(err))) {
+        fprintf(stderr, "scimctl: %s\n", err);
+        goto out;
+    }
+    print_identity(&id);
+    if (init)
+        printf("wrote %s (0600); a running scimd signs with it after a restart\n",
+               cfg->fleet_signing_key);
+    ret = 0;
+out:
+    store_close(st);
+    return ret;
+}
+
 static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **argv)
 {
     if (argc < 1 || argc > 2) {
@@ -376,7 +423,8 @@ int main(int argc, char **argv)
     char **sub_argv = argv + optind + 1;
     /* authorized-keys and cache tools work without a readable config (defaults apply). */
     bool needs_config = strcmp(cmd, "token") == 0 || strcmp(cmd, "users") == 0 ||
-                        strcmp(cmd, "high-water") == 0;
+                        strcmp(cmd, "high-water") == 0 || strcmp(cmd, "fleet") == 0 ||
+                        strcmp(cmd, "host") == 0;
     if (load_config(&cfg, config_path, needs_config || explicit_config) < 0)
         return 1;
     if (strcmp(cmd, "token") == 0)
@@ -387,6 +435,10 @@ int main(int argc, char **argv)
         ret = cmd_cache(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "high-water") == 0)
         ret = cmd_high_water(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "fleet") == 0)
+        ret = cmd_fleet(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "host") == 0)
+        ret = scimctl_host(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "authorized-keys") == 0)
         ret = cmd_authorized_keys(&cfg, sub_argc, sub_argv);
     else {
