@@ -71,7 +71,9 @@ int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
     }
     hub->srv = srv;
     pthread_mutex_init(&hub->key_mu, NULL);
-    hub->wait = feed_wait_start(read_max_seq, hub, 1000);
+    /* The fallback poll only matters for writes by another process (scimctl): each commit
+     * of this one kicks the waiter at once. */
+    hub->wait = feed_wait_start(read_max_seq, hub, 2000);
     if (!hub->wait) {
         pthread_mutex_destroy(&hub->key_mu);
         free(hub);
