@@ -367,8 +367,9 @@ static int cmd_fleet(const struct scimd_config *cfg, int argc, char **argv)
     }
     print_identity(&id);
     if (init)
-        printf("wrote %s (0600); a running scimd signs with it after a restart\n",
-               cfg->fleet_signing_key);
+        printf("wrote %s (0600); %s\n", cfg->fleet_signing_key,
+               force ? "restart scimd to sign with the new key"
+                     : "a running scimd without a key starts signing within seconds");
     ret = 0;
 out:
     store_close(st);
