@@ -14,6 +14,7 @@
 #include "server.h"
 #include "accounts/user_removal.h"
 #include "store/deactivated_users.h"
+#include "store/feed_repo.h"
 
 /* Users removed per write: one write holds the writer (and every SCIM request queued behind
  * it) only for a few milliseconds even when a policy first switched on removes thousands. */
@@ -51,16 +52,23 @@ static int sweep_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return 0;
 }
 
+/* now - days in store_timestamp's RFC 3339 UTC form (deactivated_at, changes.at), which
+ * sorts as text. */
+static int cutoff_of(time_t now, unsigned days, char cutoff[32])
+{
+    struct tm tm;
+    time_t limit = now - (time_t)days * 86400;
+    return gmtime_r(&limit, &tm) && strftime(cutoff, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm) > 0 ? 0
+                                                                                             : -1;
+}
+
 long retention_sweep(struct store *st, unsigned days, time_t now, retention_removed_fn done,
                      void *arg, char *err, size_t errlen)
 {
     struct sweep_batch b = { 0 };
     char cutoff[32];
-    struct tm tm;
     long removed = 0;
-    time_t limit = now - (time_t)days * 86400;
-    /* deactivated_at is store_timestamp's RFC 3339 UTC form, which sorts as text. */
-    if (!gmtime_r(&limit, &tm) || strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm) == 0) {
+    if (cutoff_of(now, days, cutoff) < 0) {
         snprintf(err, errlen, "retention sweep: cannot format the cutoff time");
         return -1;
     }
@@ -78,6 +86,38 @@ long retention_sweep(struct store *st, unsigned days, time_t now, retention_remo
         removed += (long)b.n;
     } while (b.n == SWEEP_BATCH);
     return removed;
+}
+
+struct prune_ctx {
+    const char *cutoff;
+    long long deleted;
+};
+
+static int prune_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    struct prune_ctx *c = arg;
+    c->deleted = feed_prune(db, c->cutoff);
+    if (c->deleted < 0)
+        return store_sqlite_error(db, sqlite3_errcode(db), err, "pruning the change log");
+    return 0;
+}
+
+long long retention_prune_changes(struct store *st, unsigned days, time_t now, char *err,
+                                  size_t errlen)
+{
+    char cutoff[32];
+    struct scim_error e;
+    struct prune_ctx c = { .cutoff = cutoff };
+    if (cutoff_of(now, days, cutoff) < 0) {
+        snprintf(err, errlen, "change log pruning: cannot format the cutoff time");
+        return -1;
+    }
+    scim_error_clear(&e);
+    if (store_write(st, prune_fn, &c, &e) < 0) {
+        snprintf(err, errlen, "change log pruning: %s", e.detail);
+        return -1;
+    }
+    return c.deleted;
 }
 
 struct retention {
@@ -116,6 +156,18 @@ static void sweep_now(struct retention *r)
                  "([accounts] remove_deactivated_after)", n, days);
 }
 
+static void prune_now(struct retention *r)
+{
+    char err[512];
+    unsigned days = r->srv->cfg->fleet_retention_days;
+    long long n = retention_prune_changes(r->srv->store, days, time(NULL), err, sizeof(err));
+    if (n < 0)
+        log_err("%s (retrying at the next sweep)", err);
+    else if (n > 0)
+        log_info("fleet: pruned %lld change(s) older than %u days ([fleet] retention_days); "
+                 "hosts behind them take a snapshot", n, days);
+}
+
 static bool same_file(const struct stat *a, const struct stat *b)
 {
     return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
@@ -151,8 +203,10 @@ static void *retention_main(void *arg)
         check_epoch(r);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (policy && now.tv_sec >= next_sweep.tv_sec) {
-            sweep_now(r);
+        if (now.tv_sec >= next_sweep.tv_sec) {
+            if (policy)
+                sweep_now(r);
+            prune_now(r);
             next_sweep.tv_sec = now.tv_sec + r->interval_s;
         }
         pthread_mutex_lock(&r->mu);

@@ -29,8 +29,15 @@ typedef void (*retention_removed_fn)(const struct retention_removed *u, void *ar
 long retention_sweep(struct store *st, unsigned days, time_t now, retention_removed_fn done,
                      void *arg, char *err, size_t errlen);
 
-/* Starts the thread: a sweep at once and then every interval_s (when the policy is on), and a
- * check of the users epoch file every second. NULL on failure (err set). */
+/* [fleet] retention_days: deletes the changes older than now - days from the fleet's change
+ * log (feed_prune: the newest stays, changes_floor rises, hosts behind it take a snapshot).
+ * How many were deleted, or -1 with err set. */
+long long retention_prune_changes(struct store *st, unsigned days, time_t now, char *err,
+                                  size_t errlen);
+
+/* Starts the thread: a sweep at once and then every interval_s (when the policy is on), the
+ * same for pruning the change log, and a check of the users epoch file every second. NULL on
+ * failure (err set). */
 /* Told when users leave the store other than through a SCIM request: the id of one removed
  * user, or NULL when any may have changed (scimctl). main points it at the render cache,
  * which lives in api/, a room accounts/ does not call. */
