@@ -359,8 +359,9 @@ class Follower(h.ScimdInstance):
 
     def ns(self):
         if self._ns is None:
-            self._ns = scimns.Namespace(self.cache_path, self.shadow_path,
-                                        workdir=os.path.join(self.tmpdir, "pamns"))
+            workdir = os.path.join(self.tmpdir, "pamns")
+            os.makedirs(workdir, exist_ok=True)
+            self._ns = scimns.Namespace(self.cache_path, self.shadow_path, workdir=workdir)
             self._ns.write_pam(PAM_SERVICE, "account required %s cache=%s shadow=%s "
                                "uid_min=%d uid_max=%d\naccount required pam_permit.so\n"
                                % (scimns.pam_module(), self.cache_path, self.shadow_path,
@@ -428,6 +429,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 class _ProxyServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A follower killed mid-request leaves a broken pipe: expected here, not news.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",

@@ -168,17 +168,23 @@ class Fleet(unittest.TestCase):
 
         t = threading.Thread(target=push)
         t.start()
-        fh.wait_for(lambda: len(acked) >= 5, "five acknowledged creations", timeout=20)
-        self.hub.kill()
-        stop.set()
-        t.join(30)
-        # Hub down: logins keep resolving and PAM keeps answering on every follower.
-        for f in self.three:
-            self.assertIsNotNone(f.passwd("fltpre"), "%s lost fltpre with the hub down"
-                                 % f.fname)
-            self.assertTrue(f.pam("fltpre"), "pam_scim on %s with the hub down" % f.fname)
-        time.sleep(1.0)
-        self.hub.start()
+        try:
+            fh.wait_for(lambda: len(acked) >= 5, "five acknowledged creations", timeout=20)
+            self.hub.kill()
+            stop.set()
+            t.join(30)
+            # Hub down: logins keep resolving and PAM keeps answering on every follower.
+            for f in self.three:
+                self.assertIsNotNone(f.passwd("fltpre"), "%s lost fltpre with the hub down"
+                                     % f.fname)
+                self.assertTrue(f.pam("fltpre"), "pam_scim on %s with the hub down"
+                                % f.fname)
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            t.join(30)
+            if self.hub.proc.poll() is not None:
+                self.hub.start()  # the other tests need their hub back
         for name in acked:
             self.wait_on(self.three, name, timeout=30)
         for name in acked[:3] + acked[-2:]:
