@@ -8,10 +8,12 @@
 #include "store/store.h"
 
 /* The entities of one kind whose latest change lies in (?1, ?2]: changes after since, grouped,
- * keeping those whose newest is not past upto (those wait for the next range). */
+ * keeping those whose newest is not past upto (those wait for the next range). NOT INDEXED:
+ * left to itself SQLite walks every change of the kind through changes_entity (23 ms at 100k
+ * changes, for each long-poll answered) instead of the few after since by seq (< 1 ms). */
 #define TOUCHED(kind)                                                                          \
-    "SELECT entity FROM changes WHERE kind = '" kind "' AND seq > ?1 GROUP BY entity"        \
-    " HAVING MAX(seq) <= ?2"
+    "SELECT entity FROM changes NOT INDEXED WHERE kind = '" kind "' AND seq > ?1"             \
+    " GROUP BY entity HAVING MAX(seq) <= ?2"
 
 /* A snapshot walks whole tables; a range walks only what changed. Two texts rather than one
  * "?1 < 0 OR id IN (...)", which would group the whole change log for every snapshot. */
@@ -227,7 +229,8 @@ int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
         return 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT kind, entity FROM (SELECT kind, entity FROM changes"
-                           " WHERE seq > ?1 GROUP BY kind, entity HAVING MAX(seq) <= ?2) t"
+                           " NOT INDEXED WHERE seq > ?1 GROUP BY kind, entity"
+                           " HAVING MAX(seq) <= ?2) t"
                            " WHERE (kind = 'user' AND NOT EXISTS(SELECT 1 FROM users"
                            "  WHERE id = t.entity))"
                            " OR (kind = 'group' AND NOT EXISTS(SELECT 1 FROM groups"

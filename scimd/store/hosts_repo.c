@@ -179,7 +179,7 @@ int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *ar
     sqlite3_stmt *s = NULL;
     int ret = -1, rc;
     if (sqlite3_prepare_v2(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
-                               " seq_reached FROM hosts ORDER BY created, id",
+                               " seq_reached FROM hosts ORDER BY created, rowid",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -34,6 +34,6 @@ int hosts_set_conflicts(sqlite3 *db, const char *id, const char *conflicts_json)
 /* Revokes the host whose id or else name is id_or_name: 1 revoked now, 0 no such live host,
  * -1 on an error. */
 int hosts_revoke(sqlite3 *db, const char *id_or_name);
-/* Every host, in creation order; the row is valid only during cb, whose non-zero return stops
+/* Every host, in the order they were added; the row is valid only during cb, whose non-zero return stops
  * the walk and is returned. 0, or -1. */
 int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *arg);
