@@ -152,7 +152,8 @@ int main(int argc, char **argv)
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
-    if (fleet_hub_start(&srv, err, sizeof(err)) < 0) {
+    /* A follower serves no feed of its own. */
+    if (!cfg.follow_hub && fleet_hub_start(&srv, err, sizeof(err)) < 0) {
         log_err("%s", err);
         goto out;
     }

@@ -56,9 +56,13 @@ struct follower {
     char **scope;
     size_t n_scope;
     bool want_snapshot;
+    bool offline; /* failed closed after max_offline; a snapshot clears it */
+    struct timespec last_ok; /* CLOCK_MONOTONIC of the last verified answer */
     /* local wins: what the last applied batch left out, and what the hub was last told */
-    struct conflict *conflicts;
+    struct conflict *conflicts; /* this batch's */
     size_t n_conflicts;
+    struct conflict *known; /* since the last snapshot: what the hub is told */
+    size_t n_known;
     char *reported;
 };
 
@@ -197,24 +201,46 @@ static int apply_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return materialize_apply(db, a->doc, &opt, &a->res, err);
 }
 
+/* A snapshot's conflicts replace what is known; a change set's join it (it names only what
+ * changed, so an entity left out earlier and untouched since is still left out). */
+static void merge_conflicts(struct follower *f, bool snapshot)
+{
+    if (snapshot)
+        f->n_known = 0;
+    for (size_t i = 0; i < f->n_conflicts; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < f->n_known && !dup; k++)
+            dup = strcmp(f->known[k].kind, f->conflicts[i].kind) == 0 &&
+                  strcmp(f->known[k].id, f->conflicts[i].id) == 0;
+        if (dup || f->n_known >= MAX_CONFLICTS)
+            continue;
+        struct conflict *grown = realloc(f->known, (f->n_known + 1) * sizeof(*grown));
+        if (!grown)
+            return;
+        f->known = grown;
+        f->known[f->n_known++] = f->conflicts[i];
+    }
+}
+
 /* Tells the hub what this host left out, when that changed since it last told it. */
 static void report_conflicts(struct follower *f, bool snapshot)
 {
+    merge_conflicts(f, snapshot);
     json_t *list = json_array();
-    for (size_t i = 0; list && i < f->n_conflicts; i++) {
+    for (size_t i = 0; list && i < f->n_known; i++) {
         char reason[300];
-        snprintf(reason, sizeof(reason), "local account or group %s", f->conflicts[i].name);
+        snprintf(reason, sizeof(reason), "local account or group %s", f->known[i].name);
         json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:I,s:s}", "kind",
-                                              f->conflicts[i].kind, "id", f->conflicts[i].id,
-                                              "name", f->conflicts[i].name, "uid",
-                                              (json_int_t)f->conflicts[i].number, "reason",
+                                              f->known[i].kind, "id", f->known[i].id,
+                                              "name", f->known[i].name, "uid",
+                                              (json_int_t)f->known[i].number, "reason",
                                               reason));
     }
     json_t *body = json_pack("{s:o}", "conflicts", list);
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(body);
-    /* A change set names only what changed: an empty list then says nothing new. */
-    if (!text || (!snapshot && f->n_conflicts == 0) ||
+    /* Nothing left out and nothing reported before: no need to say so. */
+    if (!text || (f->n_known == 0 && !f->reported) ||
         (f->reported && strcmp(f->reported, text) == 0)) {
         free(text);
         return;
@@ -284,6 +310,10 @@ static int take(struct follower *f, const struct reply *r, bool snapshot, int64_
         for (size_t i = 0; i < a.res.n_lost; i++)
             sessions_terminate(a.res.lost[i].uid, a.res.lost[i].login, NULL);
     f->want_snapshot = a.res.need_snapshot;
+    if (snapshot && f->offline) {
+        log_info("follow: the hub answers again: accounts follow its snapshot");
+        f->offline = false;
+    }
     log_info("follow: applied %s %" PRId64 "..%" PRId64 " (%zu users, %zu removed, %zu left "
              "out)", snapshot ? "snapshot" : "changes", d->from, d->to, a.res.users_applied,
              a.res.users_removed, a.res.skipped);
@@ -334,10 +364,47 @@ static int read_state(struct follower *f, int64_t *seq, char feed[33])
     return r;
 }
 
+static int fail_closed_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    return materialize_fail_closed(db, err);
+}
+
+/* [follow] max_offline: past it without a verified answer, every SCIM user of this host is
+ * made inactive until the hub answers with a snapshot again. */
+static void check_offline(struct follower *f)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!f->cfg->follow_max_offline || f->offline ||
+        now.tv_sec - f->last_ok.tv_sec <= (time_t)f->cfg->follow_max_offline)
+        return;
+    struct scim_error e;
+    scim_error_clear(&e);
+    if (store_write(f->srv->store, fail_closed_fn, NULL, &e) < 0) {
+        log_err("follow: failing closed after max_offline failed: %s", e.detail);
+        return;
+    }
+    f->offline = true;
+    f->want_snapshot = true;
+    exporter_notify(f->srv->exporter);
+    log_err("follow: no verified answer from %s for more than %u s (max_offline): every SCIM "
+            "user of this host is inactive until the hub answers", f->cfg->follow_hub,
+            f->cfg->follow_max_offline);
+}
+
 static void *run(void *arg)
 {
     struct follower *f = arg;
     unsigned failures = 0;
+    clock_gettime(CLOCK_MONOTONIC, &f->last_ok);
+    {
+        struct scim_error e;
+        sqlite3 *db = store_reader_get(f->srv->store, &e);
+        if (db && materialize_offline(db) == 1)
+            f->offline = f->want_snapshot = true; /* failed closed before a restart */
+        if (db)
+            store_reader_put(f->srv->store, db);
+    }
     while (!atomic_load(&f->stop)) {
         int64_t seq;
         char feed[33], path[128], err[256];
@@ -359,8 +426,11 @@ static void *run(void *arg)
             goto next;
         if (st == 200) {
             ok = take(f, &r, snapshot, seq, feed) == 0;
+            if (ok)
+                clock_gettime(CLOCK_MONOTONIC, &f->last_ok);
         } else if (st == 204 && !snapshot) {
             ok = true; /* nothing new within wait */
+            clock_gettime(CLOCK_MONOTONIC, &f->last_ok);
         } else if (st == 410) {
             log_info("follow: sequence %" PRId64 " is older than the hub keeps: taking a snapshot",
                      seq);
@@ -380,6 +450,7 @@ static void *run(void *arg)
             failures = 0;
         } else if (!atomic_load(&f->stop)) {
             failures++;
+            check_offline(f);
             pause_s(f, backoff_s(failures));
         }
     }
@@ -396,6 +467,7 @@ static void follower_free(struct follower *f)
         free(f->scope[i]);
     free(f->scope);
     free(f->conflicts);
+    free(f->known);
     free(f->reported);
     explicit_bzero(f->token, sizeof(f->token));
     pthread_mutex_destroy(&f->lock);

@@ -565,6 +565,9 @@ int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_o
     for (size_t i = 0; i < a.n_recheck; i++)
         if (recheck_scope(&a, a.recheck[i]) < 0)
             goto out;
+    if (doc->snapshot && exec_bind(&a, "clear offline mark",
+                                   "DELETE FROM meta WHERE key = 'follow_offline'", "") < 0)
+        goto out;
     snprintf(seq, sizeof(seq), "%" PRId64, doc->to);
     if (store_meta_write(db, "follow_seq", seq, "follow sequence", err) < 0 ||
         store_meta_write(db, "follow_feed_id", doc->feed, "follow feed id", err) < 0)
@@ -575,6 +578,24 @@ out:
         free(a.recheck[i]);
     free(a.recheck);
     return ret;
+}
+
+int materialize_fail_closed(sqlite3 *db, struct scim_error *err)
+{
+    struct mat_result res = { 0 };
+    struct apply a = { db, NULL, NULL, &res, err, "", NULL, 0, 0 };
+    store_timestamp(a.now);
+    if (exec_bind(&a, "fail closed",
+                  "UPDATE users SET active = 0, deactivated_at = COALESCE(deactivated_at, ?1)"
+                  " WHERE active = 1", "t", a.now) < 0)
+        return -1;
+    return store_meta_write(db, "follow_offline", a.now, "offline mark", err);
+}
+
+int materialize_offline(sqlite3 *db)
+{
+    char buf[40];
+    return store_meta_get(db, "follow_offline", buf, sizeof(buf));
 }
 
 void materialize_result_free(struct mat_result *res)

@@ -93,5 +93,13 @@ void materialize_result_free(struct mat_result *res);
 int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_options *opt,
                       struct mat_result *res, struct scim_error *err);
 
+/* [follow] max_offline passed without a verified answer from the hub: inside a write, every
+ * user becomes inactive (pam_scim and the shadow lock then refuse them) and meta
+ * follow_offline is set; the next snapshot applied restores the hub's state and clears it. */
+int materialize_fail_closed(sqlite3 *db, struct scim_error *err);
+
+/* 1 when follow_offline is set (a snapshot is owed), 0 when not, -1 on error. */
+int materialize_offline(sqlite3 *db);
+
 /* meta follow_seq (-1 when absent) and follow_feed_id ("" when absent), on any connection. */
 int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33]);

@@ -306,6 +306,32 @@ static void test_apply_local_wins(void **state)
     core_ledger_fx_free(f);
 }
 
+static int fail_closed_fn(sqlite3 *db, void *arg, struct scim_error *err)
+{
+    return materialize_fail_closed(db, err);
+}
+
+/* max_offline: every user inactive until a snapshot brings the hub's state back. */
+static void test_fail_closed(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    struct apply_ctx c = { .f = f };
+    struct scim_error err;
+    assert_int_equal(apply(&c, snapshot_doc(), &err), 0);
+    assert_int_equal(store_write(f->st, fail_closed_fn, NULL, &err), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE active = 1"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 'follow_offline'"), 1);
+    /* a change set does not lift it (it names only what changed) */
+    assert_int_equal(apply(&c, doc("changes", 10, 11, user(0, "u3", "carol", LO + 2, "true", ""),
+                                   "", "", ""), &err), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 'follow_offline'"), 1);
+    assert_int_equal(apply(&c, snapshot_doc(), &err), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE active = 1"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM meta WHERE key = 'follow_offline'"), 0);
+    materialize_result_free(&c.res);
+    core_ledger_fx_free(f);
+}
+
 /* --- [follow] config rules --- */
 
 static void test_follow_config(void **state)
@@ -378,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_apply_snapshot_then_changes),
         cmocka_unit_test(test_apply_scope),
         cmocka_unit_test(test_apply_local_wins),
+        cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_follow_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
