@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "accounts/name_skips.h"
+#include "fleet/fleet_status.h"
 #include "server.h"
+#include "store/store.h"
 #include "store/store_counts.h"
 
 static const char *const route_names[ROUTE_COUNT] = {
@@ -86,6 +88,25 @@ void metrics_not_materialized(bool is_role, unsigned reason)
 {
     if (reason < N_SKIP)
         atomic_fetch_add_explicit(&not_materialized[is_role][reason], 1, memory_order_relaxed);
+}
+
+/* The fleet's gauges; -1 each when the store cannot say (a scrape never fails on it). */
+static void render_fleet(FILE *f, struct scimd_server *srv)
+{
+    struct fleet_status fs = { .seq = -1, .current = -1, .lagging = -1, .silent = -1 };
+    struct scim_error e;
+    sqlite3 *db = store_reader_get(srv->store, &e);
+    if (db && fleet_status_read(db, time(NULL), -1, &fs, NULL, NULL) < 0)
+        fs = (struct fleet_status){ .seq = -1, .current = -1, .lagging = -1, .silent = -1 };
+    store_reader_put(srv->store, db);
+    fprintf(f, "# HELP scimd_fleet_seq The hub's latest change sequence.\n"
+               "# TYPE scimd_fleet_seq gauge\nscimd_fleet_seq %lld\n"
+               "# HELP scimd_fleet_hosts Fleet hosts (not revoked): current (reached the latest "
+               "sequence), lagging (behind it), silent (not seen for %d s).\n"
+               "# TYPE scimd_fleet_hosts gauge\nscimd_fleet_hosts{state=\"current\"} %lld\n"
+               "scimd_fleet_hosts{state=\"lagging\"} %lld\n"
+               "scimd_fleet_hosts{state=\"silent\"} %lld\n",
+            (long long)fs.seq, FLEET_SILENT_AFTER, fs.current, fs.lagging, fs.silent);
 }
 
 char *metrics_render(struct scimd_server *srv)
@@ -174,6 +195,7 @@ char *metrics_render(struct scimd_server *srv)
             when ? (long long)(time(NULL) - (time_t)when) : -1LL,
             (double)atomic_load(&export_duration_us) / 1e6,
             (unsigned long long)atomic_load(&export_failures));
+    render_fleet(f, srv);
     fclose(f);
     return buf;
 }

@@ -25,6 +25,7 @@
 #include "api/render_resource.h"
 #include "scimctl_host.h"
 #include "fleet/fleet_init.h"
+#include "scimctl_fleet_wait.h"
 
 static void usage(FILE *out)
 {
@@ -54,6 +55,10 @@ static void usage(FILE *out)
             "                           0600) and feed id; prints public_key (for the hosts'\n"
             "                           [follow] hub_keys) and feed_id; --force replaces a key\n"
             "  fleet show               print public_key and feed_id again\n"
+            "  fleet wait SEQ [--timeout S]\n"
+            "                           wait (default 60 s) until every host seen in the last\n"
+            "                           10 minutes has reached sequence SEQ; exit 1 at the\n"
+            "                           timeout, naming the hosts still behind\n"
             "  host add NAME            add a fleet host; prints host, id and token (the host's\n"
             "                           [follow] token) - the token is shown only once\n"
             "  host list [--json]       list hosts: last seen, sequence reached, lag behind the\n"
@@ -354,6 +359,8 @@ static int cmd_fleet(const struct scimd_config *cfg, int argc, char **argv)
     bool force = init && argc == 2 && strcmp(argv[1], "--force") == 0;
     int ret = 1;
 
+    if (argc >= 1 && strcmp(argv[0], "wait") == 0)
+        return scimctl_fleet_wait(cfg, argc - 1, argv + 1);
     if (!(init && (argc == 1 || force)) && !(argc == 1 && strcmp(argv[0], "show") == 0)) {
         usage(stderr);
         return 2;

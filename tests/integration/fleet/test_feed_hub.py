@@ -17,7 +17,9 @@ import http.client
 import json
 import os
 import secrets
+import re
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -323,6 +325,52 @@ class FeedHubEdges(unittest.TestCase):
             status, headers, body = hub.fleet("GET", "/fleet/v1/snapshot", host)
             self.assertEqual(status, 200, body)
             self.assertTrue(hub.verify(headers, body))
+        finally:
+            hub.close()
+
+    def test_fleet_wait_and_metrics(self):
+        hub = Hub("feed-hub-wait")
+        try:
+            fast = hub.add_host("fast")
+            hub.add_host("never-seen")
+            hub.scim.create_user("waituser@example.com")
+            _, _, body = hub.fleet("GET", "/fleet/v1/snapshot", fast)
+            top = json.loads(body)["to"]
+            status, _, _ = hub.fleet("GET", "/fleet/v1/changes?since=%d" % (top - 1), fast)
+            self.assertEqual(status, 200)
+            # fast has asked from top - 1 only: it lags; never-seen is silent, not waited for.
+            r = hub.inst.scimctl("fleet", "wait", str(top), "--timeout", "1", check=False)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("fast", r.stderr)
+            self.assertNotIn("never-seen", r.stderr)
+
+            def gauge(text, name):
+                m = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
+                return m and float(m.group(1))
+
+            metrics = hub.scim.request("GET", "/metrics", base=False).raw.decode()
+            self.assertEqual(gauge(metrics, "scimd_fleet_seq"), top)
+            self.assertEqual(gauge(metrics, 'scimd_fleet_hosts{state="lagging"}'), 1)
+            self.assertEqual(gauge(metrics, 'scimd_fleet_hosts{state="silent"}'), 1)
+            self.assertEqual(gauge(metrics, 'scimd_fleet_hosts{state="current"}'), 0)
+
+            waiter = subprocess.Popen([hub.inst.scimctl_path, "-c", hub.inst.config_path,
+                                       "fleet", "wait", str(top), "--timeout", "20"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+            time.sleep(0.5)
+            self.assertIsNone(waiter.poll(), "fleet wait returned while a host lagged")
+            hub.fleet("GET", "/fleet/v1/changes?since=%d" % top, fast)  # fast has top now
+            t0 = time.monotonic()
+            out, err = waiter.communicate(timeout=10)
+            self.assertEqual(waiter.returncode, 0, out + err)
+            self.assertLess(time.monotonic() - t0, 2.0)
+            metrics = hub.scim.request("GET", "/metrics", base=False).raw.decode()
+            self.assertEqual(gauge(metrics, 'scimd_fleet_hosts{state="current"}'), 1)
+            self.assertEqual(gauge(metrics, 'scimd_fleet_hosts{state="lagging"}'), 0)
+            for bad in (["fleet", "wait"], ["fleet", "wait", "x"],
+                        ["fleet", "wait", "1", "--timeout", "-1"]):
+                self.assertEqual(hub.inst.scimctl(*bad, check=False).returncode, 2, bad)
         finally:
             hub.close()
 
