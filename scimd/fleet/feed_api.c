@@ -30,6 +30,14 @@ struct fleet_hub {
     bool have_key;
     time_t key_tried; /* the last failed load: a missing key is looked for once a second */
     struct feed_key key;
+    pthread_mutex_t build_mu; /* one woken long-poll builds, the others take its answer */
+    pthread_mutex_t cache_mu;
+    struct {
+        int64_t since, to;
+        char *body; /* the signed bytes, NUL-terminated; NULL: empty */
+        size_t len;
+        char sig[FEED_SIG_HDR_MAX];
+    } cached;
 };
 
 static int read_max_seq(void *arg, int64_t *out)
@@ -71,11 +79,15 @@ int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
     }
     hub->srv = srv;
     pthread_mutex_init(&hub->key_mu, NULL);
+    pthread_mutex_init(&hub->build_mu, NULL);
+    pthread_mutex_init(&hub->cache_mu, NULL);
     /* The fallback poll only matters for writes by another process (scimctl): each commit
      * of this one kicks the waiter at once. */
     hub->wait = feed_wait_start(read_max_seq, hub, 2000);
     if (!hub->wait) {
         pthread_mutex_destroy(&hub->key_mu);
+        pthread_mutex_destroy(&hub->build_mu);
+        pthread_mutex_destroy(&hub->cache_mu);
         free(hub);
         snprintf(err, errlen, "fleet: cannot start the long-poll waiter");
         return -1;
@@ -109,7 +121,10 @@ void fleet_hub_free(struct fleet_hub *hub)
         return;
     feed_wait_stop(hub->wait);
     feed_key_clear(&hub->key);
+    free(hub->cached.body);
     pthread_mutex_destroy(&hub->key_mu);
+    pthread_mutex_destroy(&hub->build_mu);
+    pthread_mutex_destroy(&hub->cache_mu);
     free(hub);
 }
 
@@ -225,25 +240,28 @@ static unsigned char *gzip_body(const char *body, size_t len, size_t *out_len)
     return out;
 }
 
-/* resp = the signed document, gzip'd when the client takes it. */
-static void answer_doc(struct fleet_hub *hub, const struct api_request *req, json_t *doc,
-                       struct api_response *resp)
+/* The signed bytes of doc: *body (the caller frees it) and its Scimd-Signature. 0, or -1. */
+static int sign_doc(struct fleet_hub *hub, const json_t *doc, char **body, size_t *len,
+                    char sig[FEED_SIG_HDR_MAX])
 {
-    char *body = feed_doc_dump(doc);
-    char sig[FEED_SIG_HDR_MAX];
-    if (!body) {
-        api_error(resp, 500, NULL, "cannot encode the feed document");
-        goto out;
-    }
-    size_t len = strlen(body);
+    *body = feed_doc_dump(doc);
+    if (!*body)
+        return -1;
+    *len = strlen(*body);
     pthread_mutex_lock(&hub->key_mu);
-    int signed_ok = feed_sign(&hub->key, body, len, sig, sizeof(sig));
+    int rc = feed_sign(&hub->key, *body, *len, sig, FEED_SIG_HDR_MAX);
     pthread_mutex_unlock(&hub->key_mu);
-    if (signed_ok < 0) {
-        /* Never an unsigned answer: followers would refuse it anyway. */
-        api_error(resp, 500, NULL, "cannot sign the feed document");
-        goto out;
+    if (rc < 0) {
+        free(*body);
+        *body = NULL;
     }
+    return rc;
+}
+
+/* resp = body (taken) with its signature, gzip'd when the client takes it. */
+static void answer_signed(const struct api_request *req, char *body, size_t len,
+                          const char *sig, struct api_response *resp)
+{
     resp->status = 200;
     resp->content_type = FEED_CONTENT_TYPE;
     resp->signature = strdup(sig);
@@ -261,10 +279,74 @@ static void answer_doc(struct fleet_hub *hub, const struct api_request *req, jso
         resp->raw_len = len;
         body = NULL;
     }
+    free(body);
     if (!resp->signature)
         api_error(resp, 500, NULL, "out of memory");
-out:
-    free(body);
+}
+
+/* resp = the signed document. Never an unsigned answer: followers would refuse it anyway. */
+static void answer_doc(struct fleet_hub *hub, const struct api_request *req, const json_t *doc,
+                       struct api_response *resp)
+{
+    char *body = NULL;
+    size_t len = 0;
+    char sig[FEED_SIG_HDR_MAX];
+    if (sign_doc(hub, doc, &body, &len, sig) < 0)
+        api_error(resp, 500, NULL, "cannot encode or sign the feed document");
+    else
+        answer_signed(req, body, len, sig, resp);
+}
+
+/* After a commit wakes every long-poll at once, those that asked from the same sequence
+ * (nearly all of them) get one document built and signed once, not once each. The entry
+ * answers since when it was built from since up to at least what the waiter knows. */
+static bool answer_cached(struct fleet_hub *hub, const struct api_request *req, int64_t since,
+                          struct api_response *resp)
+{
+    int64_t known = feed_wait_latest(hub->wait);
+    char *copy = NULL;
+    size_t len = 0;
+    char sig[FEED_SIG_HDR_MAX];
+    pthread_mutex_lock(&hub->cache_mu);
+    if (hub->cached.body && hub->cached.since == since && hub->cached.to >= known) {
+        len = hub->cached.len;
+        copy = malloc(len + 1);
+        if (copy) {
+            memcpy(copy, hub->cached.body, len + 1);
+            memcpy(sig, hub->cached.sig, sizeof(sig));
+        }
+    }
+    pthread_mutex_unlock(&hub->cache_mu);
+    if (!copy)
+        return false;
+    answer_signed(req, copy, len, sig, resp);
+    return true;
+}
+
+/* Answers doc and keeps its signed bytes for the waiters woken with this one. */
+static void answer_and_cache(struct fleet_hub *hub, const struct api_request *req,
+                             int64_t since, const json_t *doc, struct api_response *resp)
+{
+    char *body = NULL, *keep;
+    size_t len = 0;
+    char sig[FEED_SIG_HDR_MAX];
+    if (sign_doc(hub, doc, &body, &len, sig) < 0) {
+        api_error(resp, 500, NULL, "cannot encode or sign the feed document");
+        return;
+    }
+    keep = malloc(len + 1);
+    if (keep) {
+        memcpy(keep, body, len + 1);
+        pthread_mutex_lock(&hub->cache_mu);
+        free(hub->cached.body);
+        hub->cached.body = keep;
+        hub->cached.len = len;
+        hub->cached.since = since;
+        hub->cached.to = json_integer_value(json_object_get(doc, "to"));
+        memcpy(hub->cached.sig, sig, sizeof(sig));
+        pthread_mutex_unlock(&hub->cache_mu);
+    }
+    answer_signed(req, body, len, sig, resp);
 }
 
 static bool refuse_uninitialised(struct fleet_hub *hub, struct api_response *resp)
@@ -403,8 +485,23 @@ void fleet_changes(struct scimd_server *srv, const struct api_request *req, cons
     record_seen(srv, host_id, since);
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += wait;
-    for (;;) {
-        switch (look(srv, since, &doc, err, sizeof(err))) {
+    for (bool woken = false;; woken = true) {
+        enum range r;
+        if (woken) {
+            /* Every waiter woke at once: one builds under build_mu, the rest reuse it. */
+            if (answer_cached(hub, req, since, resp))
+                goto out;
+            pthread_mutex_lock(&hub->build_mu);
+            bool done = answer_cached(hub, req, since, resp);
+            r = done ? RANGE_EMPTY : look(srv, since, &doc, err, sizeof(err));
+            if (r == RANGE_READY)
+                answer_and_cache(hub, req, since, doc, resp);
+            pthread_mutex_unlock(&hub->build_mu);
+            if (done || r == RANGE_READY)
+                goto out;
+        } else
+            r = look(srv, since, &doc, err, sizeof(err));
+        switch (r) {
         case RANGE_READY:
             answer_doc(hub, req, doc, resp);
             goto out;

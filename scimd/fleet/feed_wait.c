@@ -128,6 +128,14 @@ void feed_wait_publish(struct feed_wait *fw, int64_t seq)
     pthread_mutex_unlock(&fw->mu);
 }
 
+int64_t feed_wait_latest(struct feed_wait *fw)
+{
+    pthread_mutex_lock(&fw->mu);
+    int64_t seq = fw->seq;
+    pthread_mutex_unlock(&fw->mu);
+    return seq;
+}
+
 enum feed_wait_result feed_wait_for(struct feed_wait *fw, int64_t since,
                                     const struct timespec *deadline)
 {

@@ -27,6 +27,9 @@ void feed_wait_kick(struct feed_wait *fw);
 /* Raises the known sequence to seq (never lowers it) and wakes the waiters if it grew. */
 void feed_wait_publish(struct feed_wait *fw, int64_t seq);
 
+/* The highest sequence known to have committed (0 before the first read). */
+int64_t feed_wait_latest(struct feed_wait *fw);
+
 enum feed_wait_result { FEED_WAIT_CHANGED, FEED_WAIT_TIMEOUT, FEED_WAIT_STOPPING };
 /* Blocks until the known sequence is above since (CHANGED), the CLOCK_MONOTONIC deadline
  * passes (TIMEOUT) or feed_wait_shutdown (STOPPING). */

@@ -384,12 +384,14 @@ class FeedHubEdges(unittest.TestCase):
             host = hub.add_host("web-4")
             status, _, body = hub.fleet("GET", "/fleet/v1/snapshot", host)
             top = json.loads(body)["to"]
-            results = []
+            results, bodies = [], set()
 
             def poll():
                 try:
-                    results.append(hub.fleet(
-                        "GET", "/fleet/v1/changes?since=%d&wait=6" % top, host)[0])
+                    status, headers, body = hub.fleet(
+                        "GET", "/fleet/v1/changes?since=%d&wait=6" % top, host)
+                    results.append(status)
+                    bodies.add((headers["Scimd-Signature"], body))
                 except (OSError, http.client.HTTPException) as e:
                     results.append(repr(e))
 
@@ -403,6 +405,11 @@ class FeedHubEdges(unittest.TestCase):
             for t in threads:
                 t.join(15)
             self.assertEqual(results, [200] * 10)
+            # Woken together, they share one signed document (built once).
+            self.assertEqual(len(bodies), 1)
+            sig, body = bodies.pop()
+            self.assertTrue(hub.verify({"Scimd-Signature": sig}, body))
+            self.assertIn("slotuser", body.decode())
         finally:
             hub.close()
 
