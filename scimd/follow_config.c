@@ -205,6 +205,13 @@ int follow_config_check(const struct scimd_config *cfg, char *err, size_t errlen
     }
     if (follow_config_hub_ok(cfg->follow_hub, msg, sizeof(msg)) < 0)
         goto bad;
+    if (cfg->remove_deactivated_after_days) {
+        /* The hub's store is the authority: a follower removing users on its own would
+         * drift from it. The hub's own setting reaches every follower as deletions. */
+        snprintf(msg, sizeof(msg), "a follower takes no [accounts] remove_deactivated_after "
+                                   "(set it on the hub)");
+        goto bad;
+    }
     if (!cfg->follow_hub_keys) {
         snprintf(msg, sizeof(msg), "hub_keys: required with hub (an unsigned feed is refused)");
         goto bad;

@@ -89,8 +89,11 @@ static int ledger_take(struct apply *a, int64_t id, const char *kind, const char
                                   "the hub gives id %" PRId64 " to %s \"%s\", but this host's "
                                   "ledger holds it for another owner: refused",
                                   id, kind, name);
+        /* The same owner back (a user who left this host's scope and returns): its own id,
+         * live again. */
         return exec_bind(a, "rename in id ledger",
-                         "UPDATE id_ledger SET name = ?2 WHERE id = ?1", "it", id, name);
+                         "UPDATE id_ledger SET name = ?2, released = NULL WHERE id = ?1", "it", id,
+                         name);
     }
     if (exec_bind(a, "record in id ledger",
                   "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"

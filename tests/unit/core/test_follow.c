@@ -269,8 +269,16 @@ static void test_apply_scope(void **state)
                                    "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
                                    "\"gid\":51001,\"members\":[]}", "", ""), &err), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u2'"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50001 AND released IS NOT"
+                          " NULL"), 1);
+    /* and comes back with his own uid, live again in the ledger */
+    assert_int_equal(apply(&c, doc("changes", 6, 7, user(0, "u2", "bob", LO + 1, "true", "\"ops\""),
+                                   "", "", ""), &err), 0);
+    assert_int_equal(q(f, "SELECT uid FROM users WHERE id = 'u2'"), LO + 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50001 AND released IS NULL"),
+                     1);
     /* alice joins without a change to herself: only a snapshot can bring her */
-    assert_int_equal(apply(&c, doc("changes", 6, 7, "",
+    assert_int_equal(apply(&c, doc("changes", 7, 8, "",
                                    "{\"id\":\"g1\",\"displayName\":\"Ops\",\"name\":\"ops\","
                                    "\"gid\":51001,\"members\":[\"u1\"]}", "", ""), &err), 0);
     assert_true(c.res.need_snapshot);
@@ -389,6 +397,10 @@ static void test_follow_config(void **state)
     assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1); /* token and token_file */
     free(cfg.follow_token);
     cfg.follow_token = NULL;
+    cfg.remove_deactivated_after_days = 30;
+    assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "remove_deactivated_after"));
+    cfg.remove_deactivated_after_days = 0;
     cfg.follow_feed_id = strdup("ABC");
     assert_int_equal(follow_config_check(&cfg, err, sizeof(err)), -1);
     scimd_config_free(&cfg);
