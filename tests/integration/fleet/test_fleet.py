@@ -179,6 +179,8 @@ class Fleet(unittest.TestCase):
                                      % f.fname)
                 self.assertTrue(f.pam("fltpre"), "pam_scim on %s with the hub down"
                                 % f.fname)
+            sys.stderr.write("%d creations acknowledged before the hub was killed\n"
+                             % len(acked))
             time.sleep(1.0)
         finally:
             stop.set()
