@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "fleet/feed_doc.h"
@@ -93,11 +94,15 @@ int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
         return -1;
     }
     const char *path = srv->cfg->fleet_signing_key;
-    if (path && feed_key_load(path, &hub->key, why, sizeof(why)) == 0)
-        hub->have_key = true;
-    else if (path)
-        log_info("fleet: no feed signing key (%s); /fleet/v1/ answers 503 until `scimctl fleet "
-                 "init` makes one", why);
+    /* No key file is the usual case (no fleet) and says nothing; a key that exists but
+     * cannot be used is worth a warning. */
+    if (path && access(path, F_OK) == 0) {
+        if (feed_key_load(path, &hub->key, why, sizeof(why)) == 0)
+            hub->have_key = true;
+        else
+            log_warn("fleet: the feed signing key cannot be used (%s); /fleet/v1/ answers 503",
+                     why);
+    }
     hub->key_tried = time(NULL);
     srv->fleet = hub;
     return 0;
