@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "accounts/home_path.h"
 #include "accounts/host_probe.h"
 #include "accounts/linux_names.h"
 #include "log.h"
@@ -70,28 +71,16 @@ static const char *arena_strdup(struct account_snapshot *snap, const char *s)
     return d;
 }
 
-static const char *home_new(struct account_snapshot *snap, const char *tmpl, const char *login)
+/* The stored home (fixed at creation), or for a user stored before homes were and not yet
+ * recorded (accounts/home_path.c) the template's path for the login, the same path. */
+static const char *home_of(struct account_snapshot *snap, const char *tmpl,
+                           const struct export_user_row *row)
 {
-    size_t cap = strlen(tmpl) + 1;
-    for (const char *p = tmpl; *p; p++)
-        if (p[0] == '%' && p[1] == 'u')
-            cap += strlen(login);
-    char *out = arena_alloc(snap, cap, 1);
-    if (!out)
-        return NULL;
-    char *o = out;
-    for (const char *p = tmpl; *p; p++) {
-        if (p[0] == '%' && p[1] == 'u') {
-            o = stpcpy(o, login);
-            p++;
-        } else if (p[0] == '%' && p[1] == '%') {
-            *o++ = '%';
-            p++;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
+    if (row->home)
+        return arena_strdup(snap, row->home);
+    char *out = arena_alloc(snap, home_path_size(tmpl, row->login), 1);
+    if (out)
+        home_path_write(out, tmpl, row->login);
     return out;
 }
 
@@ -240,7 +229,7 @@ static int add_user(const struct export_user_row *row, void *arg, char *err, siz
     u->password_hash = hash ? arena_strdup(snap, hash) : NULL;
     u->last_change_day = row->password_day;
     u->gecos = arena_strdup(snap, row->gecos);
-    u->home = u->name ? home_new(snap, ls->cfg->home, u->name) : NULL;
+    u->home = u->name ? home_of(snap, ls->cfg->home, row) : NULL;
     u->shell = ls->cfg->shell;
     if (!u->name || !u->gecos || !u->home || (hash && !u->password_hash))
         goto oom;

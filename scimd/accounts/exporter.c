@@ -11,6 +11,7 @@
 
 #include "accounts/account_snapshot.h"
 #include "accounts/cache_paths.h"
+#include "accounts/home_path.h"
 #include "log.h"
 #include "metrics.h"
 #include "accounts/nscd.h"
@@ -157,6 +158,12 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
     struct exporter *ex = calloc(1, sizeof(*ex));
     if (!ex) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Before the first export and before requests are served (main starts those after
+     * this): from here on every user's home is stored, and a rename cannot move it. */
+    if (home_path_pin_existing(srv->cfg, srv->store, err, errlen) < 0) {
+        free(ex);
         return -1;
     }
     ex->srv = srv;

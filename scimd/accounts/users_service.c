@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "accounts/audit.h"
+#include "accounts/home_path.h"
 #include "accounts/host_probe.h"
 #include "accounts/identity.h"
 #include "accounts/login_names.h"
@@ -176,7 +177,10 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
     } else if (identity_allocate_uid(db, w->cfg, row->id, w->login, &row->uid, err) < 0) {
         return -1;
     }
-    if (set_doc_fields(row, w->body, w->login) < 0 ||
+    /* Fixed here, for the life of the user: no update writes it, so a rename keeps it. */
+    free(row->home);
+    row->home = home_path_new(w->cfg->home, w->login);
+    if (!row->home || set_doc_fields(row, w->body, w->login) < 0 ||
         (w->password_hash && set_password(row, w->password_hash) < 0))
         return scim_error_set(err, 500, NULL, "out of memory");
     if (!w->password_hash)

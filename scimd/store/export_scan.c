@@ -74,6 +74,7 @@ static int user_row(sqlite3_stmt *s, void *ctx, char *err, size_t errlen)
         .gecos = (const char *)sqlite3_column_text(s, 5),
         .roles = (const char *)sqlite3_column_text(s, 6),
         .ssh_keys = (const char *)sqlite3_column_text(s, 7),
+        .home = (const char *)sqlite3_column_text(s, 8),
     };
     return c->fn(&row, c->arg, err, errlen);
 }
@@ -82,7 +83,7 @@ int export_scan_users(sqlite3 *db, export_user_fn fn, void *arg, char *err, size
 {
     struct user_scan c = { .fn = fn, .arg = arg };
     return scan(db, "SELECT login, uid, active, password_hash, password_day, gecos, roles,"
-                    " ssh_keys FROM users ORDER BY uid", "users", user_row, &c, err, errlen);
+                    " ssh_keys, home FROM users ORDER BY uid", "users", user_row, &c, err, errlen);
 }
 
 struct group_scan {

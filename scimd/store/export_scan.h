@@ -22,6 +22,7 @@ struct export_user_row {
     const char *gecos;
     const char *roles;    /* the stored roles column, for roles_for_export */
     const char *ssh_keys; /* one key per line, or NULL */
+    const char *home;     /* fixed at creation; NULL: none recorded yet (store/users_homes.h) */
 };
 
 /* One SCIM group, once per member (once with has_member false when it has none). */

@@ -113,8 +113,21 @@ static const char schema_v4[] =
     "INSERT OR IGNORE INTO meta(key, value) VALUES('feed_id', lower(hex(randomblob(16))));"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('changes_floor', '0');";
 
-/* The first version whose migration alters a table (and so backs the database up first). */
-#define FIRST_ALTERING_VERSION 3
+/* v5: users.home, the home directory fixed when the user is created, so a rename keeps it
+ * (docs/architecture.md, "Home directories"). Users stored before have none: the template is
+ * configuration the store does not see, so scimd records theirs from it and their current
+ * login before its first export and before it serves a request (accounts/home_path.c);
+ * until then the export derives the same path. The export's covering index gains the column,
+ * or every passwd line would cost a table lookup again (see v2). */
+static const char schema_v5[] =
+    "ALTER TABLE users ADD COLUMN home TEXT;"
+    "DROP INDEX users_export;"
+    "CREATE INDEX users_export ON users("
+    "  uid, login, active, password_hash, password_day, gecos, roles, ssh_keys, home);";
+
+/* The newest version whose migration alters a table: a database older than it is backed
+ * up first. */
+#define LAST_ALTERING_VERSION 5
 
 static int read_version(sqlite3 *db, int *version)
 {
@@ -189,6 +202,8 @@ static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t errle
         goto out;
     }
     version = sqlite3_column_int(st, 0);
+    /* A statement left mid-step keeps a read open, and DROP INDEX (v5) refuses to run. */
+    sqlite3_reset(st);
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "%s: schema version %d is newer than this scimd supports (%d)", path,
                  version, STORE_SCHEMA_VERSION);
@@ -212,6 +227,11 @@ static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t errle
     }
     if (version < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot upgrade schema to version 4: %s", path,
+                 msg ? msg : "?");
+        goto out;
+    }
+    if (version < 5 && sqlite3_exec(db, schema_v5, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema to version 5: %s", path,
                  msg ? msg : "?");
         goto out;
     }
@@ -241,7 +261,7 @@ int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen
     int version = 0;
     /* VACUUM INTO cannot run inside a transaction: look, back up, then migrate under the lock
      * (which re-reads the version, in case another process migrated meanwhile). */
-    if (read_version(db, &version) == 0 && version > 0 && version < FIRST_ALTERING_VERSION &&
+    if (read_version(db, &version) == 0 && version > 0 && version < LAST_ALTERING_VERSION &&
         backup_before(db, path, version, err, errlen) < 0)
         return -1;
     return migrate_locked(db, path, err, errlen);

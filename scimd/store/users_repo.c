@@ -18,6 +18,7 @@ void user_row_clear(struct user_row *row)
     free(row->external_id);
     free(row->password_hash);
     json_decref(row->doc);
+    free(row->home);
     memset(row, 0, sizeof(*row));
 }
 
@@ -139,6 +140,9 @@ static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
     sqlite3_bind_text(s, 14, gecos ? gecos : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 15, roles ? roles : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 16, keys ? keys : "", -1, SQLITE_TRANSIENT);
+    /* Only the insert has a ?17: the update's statement leaves home alone. */
+    if (row->home && sqlite3_bind_parameter_count(s) >= 17)
+        sqlite3_bind_text(s, 17, row->home, -1, SQLITE_TRANSIENT);
     free(gecos);
     free(roles);
     free(keys);
@@ -188,9 +192,9 @@ int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error
     return exec_row(db,
                     "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
                     " uid, version, created, modified, password_hash, password_day, doc, gecos,"
-                    " roles, ssh_keys, deactivated_at)"
+                    " roles, ssh_keys, deactivated_at, home)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-                    " CASE WHEN ?6 = 0 THEN ?10 END)",
+                    " CASE WHEN ?6 = 0 THEN ?10 END, ?17)",
                     row, err, "create user");
 }
 

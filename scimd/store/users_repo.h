@@ -24,6 +24,9 @@ struct user_row {
     char *password_hash;
     int64_t password_day;
     json_t *doc;   /* SCIM attributes without id, meta and password */
+    char *home;    /* written by users_repo_insert only (NULL: none recorded); no update
+                    * changes it, so a rename keeps the home (store/users_homes.h). Not read
+                    * by USERS_COLUMNS lookups. */
 };
 
 void user_row_clear(struct user_row *row);

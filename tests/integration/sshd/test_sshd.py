@@ -11,7 +11,8 @@ our own /etc/pam.d, a namespace-only local user, libnss_scim.so.2 from the build
   2. AuthorizedKeysCommand `scim-authorized-keys %u %U` as user nobody;
   3. Debian's common-* as the real pam-auth-update builds them with our profile, for sshd
      and (pamtester) the login service: the refusal is pam_scim's, with its message;
-and a password login (keyboard-interactive) through pam_scim's auth phase.
+and a password login (keyboard-interactive) through pam_scim's auth phase; and a user the
+IdP renames logging in to the home and files it had before (issue 17).
 Needs root, unshare, openssh-server and openssh-client."""
 import os
 import shutil
@@ -240,17 +241,18 @@ class SshdGate(unittest.TestCase):
         h.wait_until(lambda: self.exported_locked() == (not active), 10,
                      what="sshbob active=%s in the exported cache" % active)
 
-    def ssh(self, user, key):
+    def ssh(self, user, key, command="echo login-ok; id -u"):
         argv = ["ssh", "-F", "/dev/null", "-p", str(self.port), "-i", key,
                 "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
                 "-o", "UserKnownHostsFile=" + self.known_hosts,
                 "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
                 "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
                 "-o", "ConnectTimeout=5",
-                "%s@127.0.0.1" % user, "echo login-ok; id -u"]
+                "%s@127.0.0.1" % user, command]
         p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
                            stdin=subprocess.DEVNULL)
-        p.ok = p.returncode == 0 and p.stdout.split() == ["login-ok", str(self.uid_of(user))]
+        p.ok = (p.returncode == 0 and command.startswith("echo login-ok") and
+                p.stdout.split() == ["login-ok", str(self.uid_of(user))])
         return p
 
     def uid_of(self, user):
@@ -546,6 +548,49 @@ class SshdGate(unittest.TestCase):
                              % (p.stdout, p.stderr))
         finally:
             logns.cleanup()
+
+    # -- movers: a renamed user keeps the home (issue 17) ----------------------------
+    def test_7_renamed_user_finds_their_files(self):
+        """A user with a home and a file in it is renamed by the IdP (Entra's PATCH): the
+        new name logs in through sshd (keys from scim-authorized-keys, pam_scim's account
+        phase) to the same home and reads the file written before the rename; the old
+        name no longer gets in."""
+        key = os.path.join(self.dir, "client", "id_mover")
+        pub = keygen(key, "sshmover@test")
+        user = self.api.create_user("sshmover@example.com", schemas=[h.URN_USER, URN_LINUX],
+                                    **{URN_LINUX: {"sshPublicKeys": [{"value": pub}]}})
+        uid = user[URN_LINUX]["uidNumber"]
+        h.wait_until(lambda: self.getent("passwd", "sshmover")[0] == 0, 10,
+                     what="sshmover in the exported cache")
+        home = self.getent("passwd", "sshmover")[1].split(":")[5]
+        self.assertEqual(home, os.path.join(self.dir, "home", "sshmover"))
+        os.makedirs(home)
+        with open(os.path.join(home, "file"), "w") as f:
+            f.write("written before the rename\n")
+        for path in (home, os.path.join(home, "file")):
+            os.chown(path, uid, uid)
+        try:
+            r = self.api.patch_ops("/Users/" + user["id"], [
+                {"op": "Replace", "path": "userName", "value": "sshmoved@example.com"}])
+            self.assertIn(r.status, (200, 204), r.describe())
+            h.wait_until(lambda: self.getent("passwd", "sshmoved")[0] == 0, 10,
+                         what="sshmoved in the exported cache")
+            pw = self.getent("passwd", "sshmoved")[1].split(":")
+            self.assertEqual((int(pw[2]), pw[5]), (uid, home))
+
+            helper = self.helper_for_sshd()
+            self.pam_service([self.scim_account_line(), "account  required pam_permit.so"])
+            self.sshd.start(["UsePAM yes", "AuthorizedKeysFile none",
+                             "AuthorizedKeysCommand %s %%u %%U" % helper,
+                             "AuthorizedKeysCommandUser nobody"])
+            p = self.ssh("sshmoved", key, "cat ~/file; pwd; id -u")
+            self.assertEqual((p.returncode, p.stdout),
+                             (0, "written before the rename\n%s\n%d\n" % (home, uid)),
+                             "%s\nsshd log:\n%s" % (p.stderr, self.sshd.log_text()))
+            p = self.ssh("sshmover", key, "cat ~/file")
+            self.assertNotEqual(p.returncode, 0, "the old name logged in: " + p.stdout)
+        finally:
+            self.assertIn(self.api.delete("/Users/" + user["id"]).status, (204, 200))
 
 
 def require_environment():

@@ -211,6 +211,10 @@ static void test_schema_v3_is_upgraded(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE changes; DROP TABLE hosts;"
+                                  /* v5's column and export index, back to v2's form */
+                                  "DROP INDEX users_export; ALTER TABLE users DROP COLUMN home;"
+                                  "CREATE INDEX users_export ON users(uid, login, active,"
+                                  " password_hash, password_day, gecos, roles, ssh_keys);"
                                   "DELETE FROM meta WHERE key IN ('feed_id', 'changes_floor');"
                                   "DELETE FROM sqlite_sequence WHERE name = 'changes';"
                                   "INSERT INTO meta VALUES('kept', 'yes');"
@@ -242,9 +246,10 @@ static void test_schema_v3_is_upgraded(void **state)
     assert_string_equal((const char *)sqlite3_column_text(s, 1), "yes");
     sqlite3_finalize(s);
     sqlite3_close(db);
+    /* v4 alone adds only tables and rows; v5 adds a column, so a v3 database is backed up. */
     char *bak = core_path(f->dir, "v3.db.bak-v3");
     struct stat sb;
-    assert_int_equal(stat(bak, &sb), -1);
+    assert_int_equal(stat(bak, &sb), 0);
     free(bak);
 
     /* Reopened: the same feed id (made once, not at every open). */

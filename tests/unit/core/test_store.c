@@ -501,9 +501,10 @@ static void test_schema_v1_is_upgraded(void **state)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    /* Back to version 1: without the export index, and without v3's column. */
+    /* Back to version 1: without the export index, and without v3's and v5's columns. */
     assert_int_equal(sqlite3_exec(db, "DROP INDEX users_export; DROP INDEX users_deactivated;"
                                       "ALTER TABLE users DROP COLUMN deactivated_at;"
+                                      "ALTER TABLE users DROP COLUMN home;"
                                       "DROP TABLE changes; DROP TABLE hosts;"
                                       "PRAGMA user_version = 1;"
                                       "INSERT INTO meta VALUES('kept', 'yes');",
@@ -522,8 +523,8 @@ static void test_schema_v1_is_upgraded(void **state)
     sqlite3_stmt *s = NULL;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "EXPLAIN QUERY PLAN SELECT login, uid, active, "
-                                        "password_hash, password_day, gecos, roles, ssh_keys "
-                                        "FROM users ORDER BY uid",
+                                        "password_hash, password_day, gecos, roles, ssh_keys, "
+                                        "home FROM users ORDER BY uid",
                                         -1, &s, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
