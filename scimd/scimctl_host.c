@@ -41,7 +41,7 @@ static int revoke_fn(sqlite3 *db, void *arg, struct scim_error *err)
     struct revoke_ctx *c = arg;
     c->result = hosts_revoke(db, c->who);
     if (c->result < 0)
-        return scim_error_set(err, 500, NULL, "cannot revoke: %s", sqlite3_errmsg(db));
+        return store_last_error(db, err, "revoking the host");
     return 0;
 }
 
@@ -108,7 +108,9 @@ static int list(struct store *st, bool as_json)
         return 1;
     }
     /* One read transaction: the lag is against the sequence of the same state. */
-    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK || feed_max_seq(db, &c.max_seq) < 0)
+    if (store_read_begin(db, &e) < 0)
+        goto fail_detail;
+    if (feed_max_seq(db, &c.max_seq) < 0)
         goto fail;
     if (as_json && !(c.json = json_array()))
         goto fail;
@@ -129,11 +131,12 @@ static int list(struct store *st, bool as_json)
     ret = 0;
     goto out;
 fail:
-    fprintf(stderr, "scimctl: cannot list hosts: %s\n", sqlite3_errmsg(db));
+    store_last_error(db, &e, "listing hosts");
+fail_detail:
+    fprintf(stderr, "scimctl: cannot list hosts: %s\n", e.detail);
 out:
     json_decref(c.json);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    store_reader_put(st, db);
+    store_reader_put(st, db); /* ends the read transaction */
     return ret;
 }
 

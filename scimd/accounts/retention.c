@@ -98,7 +98,7 @@ static int prune_fn(sqlite3 *db, void *arg, struct scim_error *err)
     struct prune_ctx *c = arg;
     c->deleted = feed_prune(db, c->cutoff);
     if (c->deleted < 0)
-        return store_sqlite_error(db, sqlite3_errcode(db), err, "pruning the change log");
+        return store_last_error(db, err, "pruning the change log");
     return 0;
 }
 

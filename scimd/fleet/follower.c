@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "accounts/exporter.h"
+#include "accounts/home_path.h"
 #include "accounts/host_probe.h"
 #include "accounts/sessions.h"
 #include "fleet/feed_parse.h"
@@ -310,6 +311,11 @@ static int take(struct follower *f, const struct reply *r, bool snapshot, int64_
         log_err("follow: applying %" PRId64 "..%" PRId64 " failed: %s", d->from, d->to, e.detail);
         goto out;
     }
+    /* Users new on this host get their home fixed before the export first shows one, so a
+     * rename the hub sends later keeps it (docs/architecture.md, "Home directories"). */
+    char home_err[256];
+    if (home_path_pin_existing(f->cfg, f->srv->store, home_err, sizeof(home_err)) < 0)
+        log_err("follow: recording home directories: %s", home_err);
     exporter_notify(f->srv->exporter);
     if (f->cfg->terminate_on_deactivate)
         for (size_t i = 0; i < a.res.n_lost; i++)

@@ -286,6 +286,11 @@ sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
     return db;
 }
 
+int store_last_error(sqlite3 *db, struct scim_error *err, const char *what)
+{
+    return store_sqlite_error(db, sqlite3_errcode(db), err, what);
+}
+
 int store_read_begin(sqlite3 *db, struct scim_error *err)
 {
     int rc = exec_kept(db, "BEGIN");

@@ -72,6 +72,9 @@ int store_meta_write(sqlite3 *db, const char *key, const char *value, const char
 
 /* Maps a SQLite failure to a SCIM 5xx error (disk full -> 507 with a clear detail). */
 int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what);
+/* store_sqlite_error for the connection's most recent failure, for callers above the store
+ * that got -1 from a repository function and hold no SQLite result code. */
+int store_last_error(sqlite3 *db, struct scim_error *err, const char *what);
 
 /* Current time as RFC 3339 UTC with milliseconds: "2026-11-24T02:33:32.123Z". */
 void store_timestamp(char buf[32]);
