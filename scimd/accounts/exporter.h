@@ -13,7 +13,8 @@ struct exporter;
 int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, size_t errlen);
 /* Asks for an export soon; cheap and non-blocking; NULL is allowed (no exporter). */
 void exporter_notify(struct exporter *ex);
-/* Runs one export now on the calling thread (startup, scimctl). */
+/* Runs one export now on the calling thread: exporter_start's initial export and each of the
+ * export thread's runs. */
 int exporter_run_once(struct exporter *ex, char *err, size_t errlen);
 /* Flushes a pending export, then stops the thread. */
 void exporter_stop(struct exporter *ex);
