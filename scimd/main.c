@@ -14,6 +14,7 @@
 #include "accounts/cache_paths.h"
 #include "scimd_config.h"
 #include "accounts/exporter.h"
+#include "accounts/host_probe.h"
 #include "http/http.h"
 #include "log.h"
 #include "metrics.h"
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
         scimd_config_free(&cfg);
         return 1;
     }
+    /* Set before any thread starts; a follower always guards its own host's accounts. */
+    host_probe_set_host_checks(cfg.follow_hub || cfg.fleet_login_host);
     if (check_only) {
         /* The id ranges against this host too: a config that cannot start is not OK. */
         if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
@@ -158,6 +161,9 @@ int main(int argc, char **argv)
         goto out;
     }
     observed_hub = srv.fleet;
+    if (!host_probe_host_checks())
+        log_info("[fleet] login_host = false: a hub-only host, so no checks against this "
+                 "host's accounts, no account cache and no session termination here");
     store_set_batch_observer(srv.store, on_batch);
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
         startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||

@@ -12,6 +12,7 @@
 #include "accounts/account_snapshot.h"
 #include "accounts/cache_paths.h"
 #include "accounts/home_path.h"
+#include "accounts/host_probe.h"
 #include "log.h"
 #include "metrics.h"
 #include "accounts/nscd.h"
@@ -62,6 +63,10 @@ int exporter_run_once(struct exporter *ex, char *err, size_t errlen)
     struct account_snapshot snap;
     struct timespec t0, cpu0;
     int ret = -1;
+    /* A hub-only host is no login host: no cache for its NSS, no nscd to tell; only the
+     * guard against a restored database, which protects the whole fleet's uids. */
+    if (!host_probe_host_checks())
+        return hwm_file_refresh(srv->cfg, srv->store, err, errlen);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     /* CPU time next to wall time: on a busy host the two tell waiting from working. */
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);

@@ -3,11 +3,21 @@
  * rule of common/host_nss.c: "cannot tell" is never "free", so callers fail closed. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "scimd_config.h"
 #include "proto/scim_error.h"
+
+/* The one switch for "this host has accounts of its own to protect", set once at start before
+ * any thread runs: true on a standalone scimd, a follower and a hub that is also a login host;
+ * false on a hub-only install ([fleet] login_host = false), whose accounts are checked on each
+ * follower instead. Off, every probe below answers "free / not local" without asking NSS, the
+ * start-up range check is skipped, the exporter writes no cache (only the high-water guard)
+ * and sessions are not terminated. Reserved names and the store's uniqueness stay enforced. */
+void host_probe_set_host_checks(bool on);
+bool host_probe_host_checks(void);
 
 /* Refuses (409 uniqueness) a login name the host already resolves to an account or group that
  * is not ours (an id outside our ranges): a SCIM push must never shadow a local account. */

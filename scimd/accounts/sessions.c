@@ -13,6 +13,7 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "accounts/host_probe.h"
 #include "log.h"
 
 static int logind_terminate(uint32_t uid)
@@ -89,6 +90,8 @@ int sessions_terminate(uint32_t uid, const char *login, const char *proc_root)
 {
     if (uid < 1000 || uid == 65534 || uid == 65535 || uid == UINT32_MAX)
         return -1; /* never system or special ids, whatever the store says */
+    if (!host_probe_host_checks())
+        return 0; /* a hub-only host: the user has no sessions here, followers end theirs */
     /* logind runs only where systemd booted the host and the system bus is up. */
     if (access("/run/systemd/seats", F_OK) == 0 &&
         access("/run/dbus/system_bus_socket", F_OK) == 0 && logind_terminate(uid) == 0) {

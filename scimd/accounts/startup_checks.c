@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accounts/host_probe.h"
 #include "cache_dir_trust.h"
 #include "scim_cache.h"
 
@@ -172,6 +173,10 @@ int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, c
                          size_t errlen)
 {
     static const char *const files[] = { "etc/passwd", "etc/group", "etc/subuid", "etc/subgid" };
+    /* A hub-only host has no logins: its own ids never meet the fleet's (each follower runs
+     * this check); the rule-based limits are scimd_config_check's and still apply. */
+    if (!host_probe_host_checks())
+        return 0;
     const char *root = root_dir ? root_dir : "";
     for (size_t i = 0; i < 4; i++) {
         char path[4096];
@@ -321,6 +326,25 @@ static int guard_marks(const struct scimd_config *cfg, uint64_t *uid, uint64_t *
             snprintf(source, srclen, "%s", cfg->cache_path);
         }
         scim_cache_close(&c);
+    }
+    return 0;
+}
+
+int hwm_file_refresh(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen)
+{
+    struct scim_error e;
+    char path[4096];
+    sqlite3 *db = store_reader_get(st, &e);
+    if (!db) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    uint64_t uid = meta_u64(db, "uid_hwm"), gid = meta_u64(db, "gid_hwm");
+    store_reader_put(st, db);
+    if (hwm_file_path(cfg, path, sizeof(path)) < 0 || hwm_file_write(path, uid, gid) < 0) {
+        snprintf(err, errlen, "cannot update the high-water guard file next to %s: %s",
+                 cfg->database, strerror(errno));
+        return -1;
     }
     return 0;
 }

@@ -25,6 +25,10 @@ int hwm_file_path(const struct scimd_config *cfg, char *buf, size_t buflen);
 int hwm_file_read(const char *path, uint64_t *uid_hwm, uint64_t *gid_hwm);
 int hwm_file_write(const char *path, uint64_t uid_hwm, uint64_t gid_hwm);
 
+/* Writes the store's current marks into the guard file (a hub-only host, which exports no
+ * cache, keeps its guard this way). */
+int hwm_file_refresh(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen);
+
 /* Refuses to start when the store's high-water marks are below the guard file's or the
  * cache header's (a restored or replaced database would hand out old uids again). */
 int startup_check_hwm(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen);
