@@ -464,6 +464,17 @@ plot '%s' using 2:xtic(1) title 'scimd', '' using 3 title 'npm peer (scimmy)', '
     w("bench/nss/run_module.sh scim /tmp/nss-100k 100000 5 100 build-bench/bench-tools build-bench/nss_scim")
     w("```")
     w("")
+    # The Fleet section comes from bench/fleet/run (hand-copied rows with their commands):
+    # keep it across a rerun of bench/run.
+    try:
+        with open(out_md) as f:
+            old = f.read()
+        at = old.find("\n## Fleet")
+        if at >= 0:
+            L.append(old[at + 1:].rstrip("\n"))
+            L.append("")
+    except OSError:
+        pass
     with open(out_md, "w") as f:
         f.write("\n".join(L))
 
