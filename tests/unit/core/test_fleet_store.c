@@ -245,7 +245,7 @@ static void test_schema_v3_is_upgraded(void **state)
     assert_int_equal(sqlite3_column_int(s, 0), 0);
     assert_string_equal((const char *)sqlite3_column_text(s, 1), "yes");
     sqlite3_finalize(s);
-    sqlite3_close(db);
+    store_connection_close(db); /* feed_* keep statements prepared on it */
     /* v4 alone adds only tables and rows; v5 adds a column, so a v3 database is backed up. */
     char *bak = core_path(f->dir, "v3.db.bak-v3");
     struct stat sb;
@@ -258,7 +258,7 @@ static void test_schema_v3_is_upgraded(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(feed_id_get(db, id2), 0);
     assert_string_equal(id1, id2);
-    sqlite3_close(db);
+    store_connection_close(db);
     free(path);
 
     /* Two stores, two feeds. */
