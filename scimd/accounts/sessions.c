@@ -59,15 +59,28 @@ static bool process_has_uid(const char *proc_root, const char *pid, uint32_t uid
     return match && !dead;
 }
 
+static bool pid_listed(const pid_t *pids, size_t n, pid_t pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return true;
+    return false;
+}
+
+/* Returns how many distinct processes were killed, or -1. A process that got SIGKILL can
+ * still show its uid and a live state for a moment before it becomes a zombie, so a later
+ * pass may see it again: it is signalled again (harmless) but counted once. */
 static int kill_all(uint32_t uid, const char *proc_root)
 {
-    int killed = 0;
+    pid_t *killed = NULL;
+    size_t n_killed = 0, cap = 0;
+    int ret = -1;
     /* A few passes: a process may fork between the scan and the kill. */
     for (int pass = 0; pass < 3; pass++) {
         DIR *d = opendir(proc_root);
         int this_pass = 0;
         if (!d)
-            return -1;
+            goto out;
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
             if (!isdigit((unsigned char)de->d_name[0]))
@@ -75,15 +88,29 @@ static int kill_all(uint32_t uid, const char *proc_root)
             pid_t pid = (pid_t)atoi(de->d_name);
             if (pid <= 1 || pid == getpid() || !process_has_uid(proc_root, de->d_name, uid))
                 continue;
-            if (kill(pid, SIGKILL) == 0)
-                this_pass++;
+            if (kill(pid, SIGKILL) != 0 || pid_listed(killed, n_killed, pid))
+                continue;
+            if (n_killed == cap) {
+                size_t grown_cap = cap ? cap * 2 : 16;
+                pid_t *grown = realloc(killed, grown_cap * sizeof(*grown));
+                if (!grown) {
+                    closedir(d);
+                    goto out;
+                }
+                killed = grown;
+                cap = grown_cap;
+            }
+            killed[n_killed++] = pid;
+            this_pass++;
         }
         closedir(d);
-        killed += this_pass;
         if (this_pass == 0)
             break;
     }
-    return killed;
+    ret = (int)n_killed;
+out:
+    free(killed);
+    return ret;
 }
 
 int sessions_terminate(uint32_t uid, const char *login, const char *proc_root)
