@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/auth.h"
 
-#include <nettle/base64.h>
 #include <nettle/memops.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -126,24 +125,6 @@ void auth_free(struct auth *a)
     free(a);
 }
 
-/* Decodes base64(id:key) into buf; returns the ':' position or NULL. */
-static char *decode_pair(const char *b64, char *buf, size_t buflen)
-{
-    size_t inlen = strlen(b64);
-    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
-        return NULL;
-    struct base64_decode_ctx ctx;
-    size_t outlen = buflen - 1;
-    base64_decode_init(&ctx);
-    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
-        !base64_decode_final(&ctx))
-        return NULL;
-    buf[outlen] = '\0';
-    if (strlen(buf) != outlen)
-        return NULL; /* embedded NUL */
-    return strchr(buf, ':');
-}
-
 int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_LEN + 1],
                 const char **why)
 {
@@ -164,7 +145,7 @@ int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_
     }
     while (*cred == ' ')
         cred++;
-    char *colon = decode_pair(cred, buf, sizeof(buf));
+    char *colon = tokens_decode_pair(cred, buf, sizeof(buf));
     if (!colon) {
         *why = "malformed credentials";
         goto out;

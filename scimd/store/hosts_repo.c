@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/hosts_repo.h"
 
-#include <nettle/base64.h>
 #include <nettle/memops.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,23 +71,6 @@ out:
     return ret;
 }
 
-/* base64(id:key) into buf: the ':' position, or NULL when it is not one. */
-static char *decode_pair(const char *b64, char *buf, size_t buflen)
-{
-    size_t inlen = strlen(b64), outlen = buflen - 1;
-    struct base64_decode_ctx ctx;
-    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
-        return NULL;
-    base64_decode_init(&ctx);
-    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
-        !base64_decode_final(&ctx))
-        return NULL;
-    buf[outlen] = '\0';
-    if (strlen(buf) != outlen)
-        return NULL; /* embedded NUL */
-    return strchr(buf, ':');
-}
-
 int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN + 1])
 {
     char buf[256];
@@ -98,7 +80,7 @@ int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN 
 
     if (!bearer)
         return -1;
-    char *colon = decode_pair(bearer, buf, sizeof(buf));
+    char *colon = tokens_decode_pair(bearer, buf, sizeof(buf));
     if (!colon || colon - buf != HOST_ID_LEN)
         goto out;
     *colon = '\0';

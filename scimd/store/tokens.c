@@ -354,3 +354,19 @@ int tokens_touch_epoch_file(const char *db_path)
 {
     return epoch_file_touch(db_path, ".token-epoch");
 }
+
+char *tokens_decode_pair(const char *b64, char *buf, size_t buflen)
+{
+    size_t inlen = strlen(b64), outlen = buflen - 1;
+    struct base64_decode_ctx ctx;
+    if (inlen == 0 || BASE64_DECODE_LENGTH(inlen) >= buflen)
+        return NULL;
+    base64_decode_init(&ctx);
+    if (!base64_decode_update(&ctx, &outlen, (uint8_t *)buf, inlen, b64) ||
+        !base64_decode_final(&ctx))
+        return NULL;
+    buf[outlen] = '\0';
+    if (strlen(buf) != outlen)
+        return NULL; /* embedded NUL */
+    return strchr(buf, ':');
+}

@@ -60,4 +60,8 @@ int tokens_bump_epoch(sqlite3 *db);
 /* The file scimctl replaces after each committed token change (next to the database), so a
  * running scimd notices at the next request with a stat(2) instead of within a second. */
 char *tokens_epoch_path_new(const char *db_path);
+/* Decodes a bearer value, base64(id:key), into buf (NUL-terminated); returns the position of
+ * the ':' in buf, or NULL when it is not such a pair (bad base64, too long, an embedded NUL).
+ * SCIM tokens and host tokens share the form. */
+char *tokens_decode_pair(const char *b64, char *buf, size_t buflen);
 int tokens_touch_epoch_file(const char *db_path);
