@@ -122,6 +122,25 @@ bool core_contains(const unsigned char *hay, size_t len, const char *needle)
     return memmem(hay, len, needle, n) != NULL;
 }
 
+int core_store_fx_setup(void **state)
+{
+    struct core_store_fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->dir = core_mkdtemp();
+    f->st = core_store_open(f->dir, "scimd.db", true);
+    *state = f;
+    return 0;
+}
+
+int core_store_fx_teardown(void **state)
+{
+    struct core_store_fx *f = *state;
+    store_close(f->st);
+    core_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
 struct core_ledger_fx *core_ledger_fx_new(uint32_t lo)
 {
     struct core_ledger_fx *f = calloc(1, sizeof(*f));

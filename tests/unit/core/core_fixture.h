@@ -28,6 +28,15 @@ unsigned char *core_read(const char *path, size_t *len);
 /* store_open on dir/name, failing the test on error. */
 struct store *core_store_open(const char *dir, const char *name, bool writer_thread);
 
+/* The plainest fixture: a temporary directory and a store (scimd.db, writer thread) in it.
+ * cmocka setup/teardown, *state a struct core_store_fx. */
+struct core_store_fx {
+    char *dir;
+    struct store *st;
+};
+int core_store_fx_setup(void **state);
+int core_store_fx_teardown(void **state);
+
 /* True when needle occurs anywhere in the len bytes of hay. */
 bool core_contains(const unsigned char *hay, size_t len, const char *needle);
 

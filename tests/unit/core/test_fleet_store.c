@@ -29,31 +29,8 @@
 #include "store/tokens.h"
 #include "store/users_repo.h"
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
 
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dir = core_mkdtemp();
-    f->st = core_store_open(f->dir, "scimd.db", true);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    core_rmdir(f->dir);
-    free(f);
-    return 0;
-}
-
-static void run(struct fx *f, store_write_fn fn, void *arg)
+static void run(struct core_store_fx *f, store_write_fn fn, void *arg)
 {
     struct scim_error err = { 0 };
     if (store_write(f->st, fn, arg, &err) < 0)
@@ -61,7 +38,7 @@ static void run(struct fx *f, store_write_fn fn, void *arg)
 }
 
 /* The first column of the first row of sql as text ("" for none or NULL), malloc'd. */
-static char *text(struct fx *f, const char *sql)
+static char *text(struct core_store_fx *f, const char *sql)
 {
     struct scim_error e;
     sqlite3 *db = store_reader_get(f->st, &e);
@@ -76,7 +53,7 @@ static char *text(struct fx *f, const char *sql)
 }
 
 /* The change log after seq `after`, as "kind:entity kind:entity ...". */
-static char *log_after(struct fx *f, int64_t after)
+static char *log_after(struct core_store_fx *f, int64_t after)
 {
     char sql[256];
     snprintf(sql, sizeof(sql),
@@ -85,7 +62,7 @@ static char *log_after(struct fx *f, int64_t after)
     return text(f, sql);
 }
 
-static void assert_log(struct fx *f, int64_t after, const char *want)
+static void assert_log(struct core_store_fx *f, int64_t after, const char *want)
 {
     char *got = log_after(f, after);
     if (strcmp(got, want) != 0)
@@ -93,7 +70,7 @@ static void assert_log(struct fx *f, int64_t after, const char *want)
     free(got);
 }
 
-static int64_t max_seq(struct fx *f)
+static int64_t max_seq(struct core_store_fx *f)
 {
     struct scim_error e;
     int64_t v = -1;
@@ -201,7 +178,7 @@ static int user_then_fail_fn(sqlite3 *db, void *arg, struct scim_error *err)
  * data and writes no backup (v4 alters no table); the feed id then stays what it was. */
 static void test_schema_v3_is_upgraded(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     char err[512] = "";
     struct store *st = NULL;
     char *path = core_path(f->dir, "v3.db");
@@ -273,7 +250,7 @@ static void test_schema_v3_is_upgraded(void **state)
 /* Each kind of write adds its row in the same transaction; a write rolled back adds none. */
 static void test_every_write_is_logged(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct user_arg alice = { .login = "alice", .uid = 3100001, .active = true };
     run(f, user_fn, &alice);
     char want[512];
@@ -368,7 +345,7 @@ static int on_deleted(void *arg, const char *kind, const char *id)
     return seen_add(arg, "deleted %s %s|", kind, id);
 }
 
-static char *feed(struct fx *f, int64_t since, int64_t upto)
+static char *feed(struct core_store_fx *f, int64_t since, int64_t upto)
 {
     struct scim_error e;
     struct seen s = { .buf = "" };
@@ -384,7 +361,7 @@ static char *feed(struct fx *f, int64_t since, int64_t upto)
     return strdup(s.buf);
 }
 
-static void assert_feed(struct fx *f, int64_t since, int64_t upto, const char *want)
+static void assert_feed(struct core_store_fx *f, int64_t since, int64_t upto, const char *want)
 {
     char *got = feed(f, since, upto);
     if (strcmp(got, want) != 0)
@@ -400,7 +377,7 @@ struct history {
     struct group_arg g;
 };
 
-static void make_history(struct fx *f, struct history *h)
+static void make_history(struct core_store_fx *f, struct history *h)
 {
     h->a = (struct user_arg){ .login = "alice", .uid = 3100001, .active = true };
     h->b = (struct user_arg){ .login = "bob", .uid = 3100002, .active = true };
@@ -420,7 +397,7 @@ static void make_history(struct fx *f, struct history *h)
 
 static void test_feed_snapshot_and_ranges(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct history h;
     char user_a[512], group[256], want[2048];
     const char *role = "role devs 1880000004|";
@@ -476,7 +453,7 @@ static int age_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int64_t floor_of(struct fx *f)
+static int64_t floor_of(struct core_store_fx *f)
 {
     struct scim_error e;
     int64_t v = -1;
@@ -491,7 +468,7 @@ static int64_t floor_of(struct fx *f)
  * deleted; the newest change always stays, and the sequence goes on from it. */
 static void test_feed_prune(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct history h;
     long long n[1] = { -1 };
     make_history(f, &h);
@@ -528,7 +505,7 @@ static void test_feed_prune(void **state)
  * it, everything but the newest change. */
 static void test_retention_prunes_changes(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct history h;
     char err[512] = "";
     make_history(f, &h);
@@ -558,7 +535,7 @@ static int host_add_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return 0;
 }
 
-static int host_auth(struct fx *f, const char *bearer, char id[HOST_ID_LEN + 1])
+static int host_auth(struct core_store_fx *f, const char *bearer, char id[HOST_ID_LEN + 1])
 {
     struct scim_error e;
     sqlite3 *db = store_reader_get(f->st, &e);
@@ -593,7 +570,7 @@ static int on_host(void *arg, const struct host_row *h)
                     h->conflicts ? h->conflicts : "-");
 }
 
-static char *host_list(struct fx *f)
+static char *host_list(struct core_store_fx *f)
 {
     struct scim_error e;
     struct seen s = { .buf = "" };
@@ -606,7 +583,7 @@ static char *host_list(struct fx *f)
 
 static void test_hosts(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct host_arg web = { .name = "web-01" }, db1 = { .name = "db-01" };
     char id[HOST_ID_LEN + 1];
     run(f, host_add_fn, &web);
@@ -691,7 +668,7 @@ static void test_hosts(void **state)
  * authenticate as a SCIM client. */
 static void test_host_and_scim_tokens_are_apart(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct token_secret scim;
     char err[512] = "", id[HOST_ID_LEN + 1], tid[TOKEN_ID_LEN + 1], header[256];
     const char *why = NULL;
@@ -714,16 +691,19 @@ static void test_host_and_scim_tokens_are_apart(void **state)
     free(db_path);
 }
 
+#define STORE_TEST(fn) \
+    cmocka_unit_test_setup_teardown(fn, core_store_fx_setup, core_store_fx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_v3_is_upgraded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_write_is_logged, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed_snapshot_and_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed_prune, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retention_prunes_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hosts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_host_and_scim_tokens_are_apart, setup, teardown),
+        STORE_TEST(test_schema_v3_is_upgraded),
+        STORE_TEST(test_every_write_is_logged),
+        STORE_TEST(test_feed_snapshot_and_ranges),
+        STORE_TEST(test_feed_prune),
+        STORE_TEST(test_retention_prunes_changes),
+        STORE_TEST(test_hosts),
+        STORE_TEST(test_host_and_scim_tokens_are_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

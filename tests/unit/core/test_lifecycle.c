@@ -25,29 +25,6 @@
 
 #define UID_LO 3100000
 
-struct fx {
-    char *dir;
-    struct store *st;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dir = core_mkdtemp();
-    f->st = core_store_open(f->dir, "scimd.db", true);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->st);
-    core_rmdir(f->dir);
-    free(f);
-    return 0;
-}
 
 /* The text of the first column of the first row of sql on db ("" for NULL), malloc'd. */
 static char *query_text(sqlite3 *db, const char *sql)
@@ -88,7 +65,7 @@ static int64_t db_int(sqlite3 *db, const char *sql)
  * is kept, and the version-2 database was first copied to PATH.bak-v2 (0600). */
 static void test_schema_v2_is_upgraded(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     char err[512] = "";
     struct store *st = NULL;
     char *path = core_path(f->dir, "v2.db");
@@ -191,7 +168,7 @@ static void expect_deactivated_at(struct store *st, const char *id, const char *
 /* The clock starts when active turns false and only then; reactivation clears it. */
 static void test_deactivated_at_follows_active(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct user_row row = { 0 };
     assert_int_equal(users_new_id(row.id), 0);
     row.user_name = strdup("kim@example.com");
@@ -293,7 +270,7 @@ static time_t at(const char *when)
  * the ledger (a tombstone). */
 static void test_sweep_on_injected_clock(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     struct seed old_off = { "old", UID_LO + 10, false, "2026-01-01T00:00:00.000Z", "" };
     struct seed new_off = { "new", UID_LO + 11, false, "2026-03-01T00:00:00.000Z", "" };
     struct seed on = { "on", UID_LO + 12, true, NULL, "" };
@@ -343,7 +320,7 @@ static void test_sweep_on_injected_clock(void **state)
 /* More users than one write takes are all removed, in several bounded writes. */
 static void test_sweep_in_batches(void **state)
 {
-    struct fx *f = *state;
+    struct core_store_fx *f = *state;
     enum { N = 150 };
     for (int i = 0; i < N; i++) {
         char login[16];
@@ -360,13 +337,16 @@ static void test_sweep_in_batches(void **state)
                                            " NOT NULL"), N);
 }
 
+#define STORE_TEST(fn) \
+    cmocka_unit_test_setup_teardown(fn, core_store_fx_setup, core_store_fx_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_schema_v2_is_upgraded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deactivated_at_follows_active, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sweep_on_injected_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sweep_in_batches, setup, teardown),
+        STORE_TEST(test_schema_v2_is_upgraded),
+        STORE_TEST(test_deactivated_at_follows_active),
+        STORE_TEST(test_sweep_on_injected_clock),
+        STORE_TEST(test_sweep_in_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
