@@ -95,7 +95,7 @@ static void render_fleet(FILE *f, struct scimd_server *srv)
 {
     struct fleet_status fs = { .seq = -1, .current = -1, .lagging = -1, .silent = -1 };
     struct scim_error e;
-    sqlite3 *db = store_reader_get(srv->store, &e);
+    struct db *db = store_reader_get(srv->store, &e);
     if (db && fleet_status_read(db, time(NULL), -1, &fs, NULL, NULL) < 0)
         fs = (struct fleet_status){ .seq = -1, .current = -1, .lagging = -1, .silent = -1 };
     store_reader_put(srv->store, db);

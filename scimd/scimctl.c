@@ -153,7 +153,7 @@ struct users_delete {
     struct user_row row;
 };
 
-static int users_delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int users_delete_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_delete *d = arg;
     int r = users_repo_find_by_key(db, USERS_KEY_LOGIN, d->login, &d->row, err);
@@ -212,7 +212,7 @@ static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
 {
     struct store *st = NULL;
     struct scim_error e;
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
     char sql_err[512];
     int ret = 1;
     bool list = argc == 1 && strcmp(argv[0], "list") == 0;

@@ -64,7 +64,7 @@ int scimctl_fleet_wait(const struct scimd_config *cfg, int argc, char **argv)
     }
     double deadline = now_s() + (double)timeout;
     for (;;) {
-        sqlite3 *db = store_reader_get(st, &e);
+        struct db *db = store_reader_get(st, &e);
         int rc = db ? fleet_status_read(db, time(NULL), seq, &fs, NULL, NULL) : -1;
         if (rc == 0 && fs.lagging == 0) {
             store_reader_put(st, db);

@@ -23,7 +23,7 @@ struct add_ctx {
     char err[512];
 };
 
-static int add_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int add_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct add_ctx *c = arg;
     if (hosts_create(db, c->name, c->id, c->bearer, c->err, sizeof(c->err)) < 0)
@@ -36,7 +36,7 @@ struct revoke_ctx {
     int result;
 };
 
-static int revoke_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int revoke_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct revoke_ctx *c = arg;
     c->result = hosts_revoke(db, c->who);
@@ -102,7 +102,7 @@ static int list(struct store *st, bool as_json)
     struct scim_error e;
     struct list_ctx c = { 0 };
     int ret = 1;
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     if (!db) {
         fprintf(stderr, "scimctl: %s\n", e.detail);
         return 1;

@@ -109,7 +109,7 @@ static int add_member(struct group_builder *g, uint32_t user_idx)
 struct load_state {
     struct account_snapshot *snap;
     const struct scimd_config *cfg;
-    sqlite3 *db; /* the export's read transaction: role gids come from the same snapshot */
+    struct db *db; /* the export's read transaction: role gids come from the same snapshot */
     size_t cap_users;
     struct hsearch_data names; /* group name -> group_builder */
     struct group_builder *builders;
@@ -118,7 +118,7 @@ struct load_state {
 };
 
 /* The group's gid: a role group's from the store, a mapped local group's from the host. */
-static uint32_t resolve_gid(sqlite3 *db, const char *name, enum scim_group_kind kind)
+static uint32_t resolve_gid(struct db *db, const char *name, enum scim_group_kind kind)
 {
     if (kind == SCIM_GROUP_ROLE)
         return roles_gid(db, name);
@@ -127,7 +127,7 @@ static uint32_t resolve_gid(sqlite3 *db, const char *name, enum scim_group_kind 
 }
 
 /* NULL with *skip set when the group cannot be served (no gid): its members just lack it. */
-static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const char *name,
+static struct group_builder *group_get(struct load_state *ls, struct db *db, const char *name,
                                        enum scim_group_kind kind, uint32_t known_gid, bool *skip)
 {
     ENTRY e = { .key = (char *)name }, *found = NULL;
@@ -184,7 +184,7 @@ static struct group_builder *group_get(struct load_state *ls, sqlite3 *db, const
 
 struct role_ctx {
     struct load_state *ls;
-    sqlite3 *db;
+    struct db *db;
     uint32_t user_idx;
 };
 

@@ -54,7 +54,7 @@ struct pin_ctx {
     int pinned;
 };
 
-static int pin_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int pin_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct pin_ctx *p = arg;
     p->pinned = users_homes_pin(db, home_for, (void *)p->tmpl, err);

@@ -11,7 +11,7 @@
 
 /* The next never-used id of the range: above every ledger entry and the high-water mark,
  * skipping ids another NSS service (local files, sssd, LDAP) already resolves. */
-static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, const char *hwm_key,
+static int allocate(struct db *db, const char *kind, uint32_t lo, uint32_t hi, const char *hwm_key,
                     const char *owner, const char *name, uint32_t *out, struct scim_error *err)
 {
     char buf[32];
@@ -44,7 +44,7 @@ static int allocate(sqlite3 *db, const char *kind, uint32_t lo, uint32_t hi, con
     return 0;
 }
 
-int identity_allocate_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+int identity_allocate_uid(struct db *db, const struct scimd_config *cfg, const char *owner,
                           const char *login, uint32_t *uid_out, struct scim_error *err)
 {
     if (allocate(db, "user", cfg->uid_min, cfg->uid_max, "uid_hwm", owner, login, uid_out, err) < 0)
@@ -53,23 +53,23 @@ int identity_allocate_uid(sqlite3 *db, const struct scimd_config *cfg, const cha
     return 0;
 }
 
-int identity_allocate_gid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+int identity_allocate_gid(struct db *db, const struct scimd_config *cfg, const char *owner,
                           const char *name, uint32_t *gid_out, struct scim_error *err)
 {
     return allocate(db, "group", cfg->gid_min, cfg->gid_max, "gid_hwm", owner, name, gid_out, err);
 }
 
-int identity_release(sqlite3 *db, const char *owner, struct scim_error *err)
+int identity_release(struct db *db, const char *owner, struct scim_error *err)
 {
     return id_ledger_release(db, owner, err);
 }
 
-int identity_rename(sqlite3 *db, const char *owner, const char *login, struct scim_error *err)
+int identity_rename(struct db *db, const char *owner, const char *login, struct scim_error *err)
 {
     return id_ledger_rename(db, owner, login, err);
 }
 
-int identity_claim_uid(sqlite3 *db, const struct scimd_config *cfg, const char *owner,
+int identity_claim_uid(struct db *db, const struct scimd_config *cfg, const char *owner,
                        const char *login, uint32_t uid, struct scim_error *err)
 {
     if (id_ledger_uses(db, uid))

@@ -45,7 +45,7 @@ const char *linux_name_owner_describe(enum linux_name_owner owner)
     return "free";
 }
 
-int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id,
+int linux_name_taken_by(struct db *db, const char *name, const char *self_group_id,
                         enum linux_name_owner *owner, struct scim_error *err)
 {
     *owner = LINUX_NAME_FREE;

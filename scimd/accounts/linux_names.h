@@ -3,7 +3,7 @@
  * role groups and SCIM groups. A name may belong to only one of them. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "scimd_config.h"
 #include "proto/scim_error.h"
@@ -26,6 +26,6 @@ const char *linux_name_owner_describe(enum linux_name_owner owner);
 
 /* 1 if taken (and *owner says by whom), 0 if free (*owner is LINUX_NAME_FREE), -1 on error.
  * self_group_id excludes one SCIM group (renames). */
-int linux_name_taken_by(sqlite3 *db, const char *name, const char *self_group_id,
+int linux_name_taken_by(struct db *db, const char *name, const char *self_group_id,
                         enum linux_name_owner *owner, struct scim_error *err);
 

@@ -35,7 +35,7 @@ static void add_candidate(const char *id, const char *login, uint32_t uid, void 
     u->uid = uid;
 }
 
-static int sweep_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int sweep_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct sweep_batch *b = arg;
     b->n = 0;
@@ -93,7 +93,7 @@ struct prune_ctx {
     long long deleted;
 };
 
-static int prune_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int prune_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct prune_ctx *c = arg;
     c->deleted = feed_prune(db, c->cutoff);

@@ -48,19 +48,19 @@ static int each_role(const json_t *doc, size_t max_len, role_fn fn, void *ctx)
     return 0;
 }
 
-int roles_name_taken(sqlite3 *db, const char *name, struct scim_error *err)
+int roles_name_taken(struct db *db, const char *name, struct scim_error *err)
 {
     return role_groups_repo_exists(db, name, err);
 }
 
-uint32_t roles_gid(sqlite3 *db, const char *name)
+uint32_t roles_gid(struct db *db, const char *name)
 {
     return role_groups_repo_gid(db, name);
 }
 
 /* Whether the host can take name as a new role group. 0 yes; 1 no (*reason and why set,
  * why in buf); -1 on error (err set: a store error, or 503 when the host's NSS failed). */
-static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const char *name,
+static int role_name_blocked(struct db *db, const struct scimd_config *cfg, const char *name,
                              enum name_skip_reason *reason, char *buf, size_t len,
                              struct scim_error *err)
 {
@@ -99,7 +99,7 @@ static int role_name_blocked(sqlite3 *db, const struct scimd_config *cfg, const 
 }
 
 struct sync_ctx {
-    sqlite3 *db;
+    struct db *db;
     const struct scimd_config *cfg;
     struct scim_error *err;
 };
@@ -153,7 +153,7 @@ static size_t count_roles(const json_t *doc)
     return n;
 }
 
-int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
+int roles_sync(struct db *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err)
 {
     size_t n = count_roles(doc);
@@ -165,7 +165,7 @@ int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
     return each_role(doc, cfg->max_name_length, sync_one, &c) != 0 ? -1 : 0;
 }
 
-int roles_describe(sqlite3 *db, const struct scimd_config *cfg, const char *value, char *out,
+int roles_describe(struct db *db, const struct scimd_config *cfg, const char *value, char *out,
                    size_t len)
 {
     char name[LOGIN_NAME_BUF], because[160];

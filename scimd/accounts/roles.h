@@ -4,7 +4,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 
 #include "scimd_config.h"
@@ -20,7 +20,7 @@ struct role_target {
  * [accounts] max_roles_per_user roles; a role that gives no valid name or whose name the host
  * cannot take (reserved, a local group, a name scimd gave a user or SCIM group, past
  * [accounts] max_role_groups) stays in the doc, gets no group, and is reported (log, metrics). */
-int roles_sync(sqlite3 *db, const struct scimd_config *cfg, const json_t *doc,
+int roles_sync(struct db *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err);
 
 /* Export path: calls fn for each role in values (one role value per line, as the users
@@ -30,11 +30,11 @@ int roles_for_export(const struct scimd_config *cfg, const char *values,
 
 /* For scimctl: what roles[].value becomes on this host, in words ("group ops (gid 70001)",
  * "not a Linux group: 'admin' is reserved ..."). 0, or -1 when the store or NSS failed. */
-int roles_describe(sqlite3 *db, const struct scimd_config *cfg, const char *value, char *out,
+int roles_describe(struct db *db, const struct scimd_config *cfg, const char *value, char *out,
                    size_t len);
 
 /* Whether a role group of this name was ever created (its name stays taken). */
-int roles_name_taken(sqlite3 *db, const char *name, struct scim_error *err);
+int roles_name_taken(struct db *db, const char *name, struct scim_error *err);
 
 /* gid of a role group; 0 if none. */
-uint32_t roles_gid(sqlite3 *db, const char *name);
+uint32_t roles_gid(struct db *db, const char *name);

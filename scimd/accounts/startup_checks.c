@@ -296,7 +296,7 @@ out:
     return ret;
 }
 
-static uint64_t meta_u64(sqlite3 *db, const char *key)
+static uint64_t meta_u64(struct db *db, const char *key)
 {
     char buf[32];
     return store_meta_get(db, key, buf, sizeof(buf)) == 1 ? strtoull(buf, NULL, 10) : 0;
@@ -334,7 +334,7 @@ int hwm_file_refresh(const struct scimd_config *cfg, struct store *st, char *err
 {
     struct scim_error e;
     char path[4096];
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     if (!db) {
         snprintf(err, errlen, "%s", e.detail);
         return -1;
@@ -352,7 +352,7 @@ int hwm_file_refresh(const struct scimd_config *cfg, struct store *st, char *err
 int startup_check_hwm(const struct scimd_config *cfg, struct store *st, char *err, size_t errlen)
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     if (!db) {
         snprintf(err, errlen, "%s", e.detail);
         return -1;
@@ -387,7 +387,7 @@ struct adopt_ctx {
     uint64_t uid, gid;
 };
 
-static int adopt_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int adopt_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct adopt_ctx *a = arg;
     char buf[32];

@@ -8,7 +8,7 @@
 #include "accounts/sessions.h"
 #include "store/users_repo.h"
 
-int user_removal_apply(sqlite3 *db, const char *id, struct scim_error *err)
+int user_removal_apply(struct db *db, const char *id, struct scim_error *err)
 {
     if (groups_touch_for_user(db, id, err) < 0 || users_repo_delete(db, id, err) < 0 ||
         identity_release(db, id, err) < 0)

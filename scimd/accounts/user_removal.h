@@ -4,7 +4,7 @@
  * audit line and session handling are the same whoever asked. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "scimd_config.h"
@@ -13,7 +13,7 @@
 /* In the writer's transaction: bumps the version of the user's groups, deletes the row (its
  * memberships go with it) and marks its uid released in the ledger, where it stays reserved
  * for ever (a tombstone: never handed out again). */
-int user_removal_apply(sqlite3 *db, const char *id, struct scim_error *err);
+int user_removal_apply(struct db *db, const char *id, struct scim_error *err);
 
 /* After the commit: the audit line and, with [sessions] terminate_on_deactivate, the end of
  * the user's sessions. actor is a token id, or who else removed it ("retention", "scimctl"). */

@@ -51,7 +51,7 @@ static bool active_of(const json_t *doc)
 }
 
 /* userName uniqueness (case-insensitive) and login-name uniqueness, excluding self_id. */
-static int check_unique(sqlite3 *db, const char *user_name, const char *login, const char *self_id,
+static int check_unique(struct db *db, const char *user_name, const char *login, const char *self_id,
                         struct scim_error *err)
 {
     struct user_row other = { 0 };
@@ -158,7 +158,7 @@ static int take_idp_ids(const struct scimd_config *cfg, json_t *doc, uint32_t cu
     return ret;
 }
 
-static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int create_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_change *w = arg;
     struct user_row *row = &w->row;
@@ -197,7 +197,7 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
 }
 
 /* Loads the current row for PUT/PATCH/DELETE and checks If-Match. */
-static int load_current(sqlite3 *db, struct users_change *w, struct scim_error *err)
+static int load_current(struct db *db, struct users_change *w, struct scim_error *err)
 {
     int r = users_repo_get(db, w->id, &w->row, err);
     if (r < 0)
@@ -213,7 +213,7 @@ static int load_current(sqlite3 *db, struct users_change *w, struct scim_error *
 }
 
 /* Stores a new doc (and login) for an existing row, bumping the version only on change. */
-static int commit_update(sqlite3 *db, struct users_change *w, json_t *doc, const char *login,
+static int commit_update(struct db *db, struct users_change *w, json_t *doc, const char *login,
                          const char *password_hash, struct scim_error *err)
 {
     struct user_row *row = &w->row;
@@ -241,7 +241,7 @@ static int commit_update(sqlite3 *db, struct users_change *w, json_t *doc, const
     return 0;
 }
 
-static int replace_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int replace_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_change *w = arg;
     if (load_current(db, w, err) < 0)
@@ -253,7 +253,7 @@ static int replace_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return commit_update(db, w, w->body, w->login, w->password_hash, err);
 }
 
-static int patch_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int patch_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_change *w = arg;
     json_t *res = NULL;
@@ -312,7 +312,7 @@ out:
     return ret;
 }
 
-static int delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int delete_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_change *w = arg;
     if (load_current(db, w, err) < 0)

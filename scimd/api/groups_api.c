@@ -51,7 +51,7 @@ static const char *mapped_local(const struct scimd_config *cfg, const char *disp
  * issue 5). A name the host cannot take (reserved, a local group, or no valid Linux name at
  * all) is no refusal: the group stays a SCIM group and *as_group is false (architecture.md, issue
  * 11). id: the group's own id, for the stored name of a group that gives no valid name. */
-static int derive_name(sqlite3 *db, const struct scimd_config *cfg, const char *display,
+static int derive_name(struct db *db, const struct scimd_config *cfg, const char *display,
                        const char *self_id, const char *id, char name[LOGIN_NAME_BUF],
                        bool *mapped, bool *as_group, struct scim_error *err)
 {
@@ -126,7 +126,7 @@ static int set_fields(struct group_row *row, json_t *doc, const char *name)
 }
 
 /* Stores doc + members into w->row (new or existing), allocating a gid when one is needed. */
-static int store_group(sqlite3 *db, struct group_write *w, json_t *doc, bool creating,
+static int store_group(struct db *db, struct group_write *w, json_t *doc, bool creating,
                        struct scim_error *err)
 {
     struct group_row *row = &w->row;
@@ -184,7 +184,7 @@ out:
     return ret;
 }
 
-static int load_current(sqlite3 *db, struct group_write *w, struct scim_error *err)
+static int load_current(struct db *db, struct group_write *w, struct scim_error *err)
 {
     int r = groups_repo_get(db, w->id, &w->row, err);
     if (r < 0)
@@ -198,7 +198,7 @@ static int load_current(sqlite3 *db, struct group_write *w, struct scim_error *e
     return 0;
 }
 
-static int group_write_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int group_write_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct group_write *w = arg;
     json_t *res = NULL;
@@ -280,7 +280,7 @@ static void respond_group(struct scimd_server *srv, struct api_request *req,
     struct scim_error err;
     const char *attrs = api_query(req, "attributes");
     const char *excl = api_query(req, "excludedAttributes");
-    sqlite3 *db = store_reader_get(srv->store, &err);
+    struct db *db = store_reader_get(srv->store, &err);
     if (!db)
         return api_error_from(resp, &err);
     json_t *res = group_row_to_resource(db, row, req->base_url, !members_excluded(attrs, excl));
@@ -320,7 +320,7 @@ static void run_group_write(struct scimd_server *srv, struct api_request *req,
 }
 
 /* A listed group: rendered (members only when they may be shown or filtered on). */
-static int list_group_row(sqlite3 *db, const struct group_row *row, void *arg,
+static int list_group_row(struct db *db, const struct group_row *row, void *arg,
                           struct scim_error *err)
 {
     (void)err;
@@ -333,7 +333,7 @@ static int list_group_row(sqlite3 *db, const struct group_row *row, void *arg,
     return 0;
 }
 
-static int list_groups_run(sqlite3 *db, const struct listing_query *lq, struct listing_run *run,
+static int list_groups_run(struct db *db, const struct listing_query *lq, struct listing_run *run,
                            struct scim_error *err)
 {
     struct groups_query q = { .kind = lq->kind == LISTING_QUERY_KEY ? GROUPS_QUERY_KEY
@@ -395,7 +395,7 @@ void groups_item(struct scimd_server *srv, struct api_request *req, const char *
         return api_error(resp, 404, NULL, "no group with id '%.64s'", id);
     if (strcmp(req->method, "GET") == 0) {
         struct group_row row = { 0 };
-        sqlite3 *db = store_reader_get(srv->store, &err);
+        struct db *db = store_reader_get(srv->store, &err);
         int r = db ? groups_repo_get(db, id, &row, &err) : -1;
         store_reader_put(srv->store, db);
         if (r < 0)

@@ -100,7 +100,7 @@ json_t *listing_list(struct store *st, const struct api_request *req,
 {
     struct listing l;
     struct scim_filter *f = NULL;
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
     char *value = NULL;
     json_t *out = NULL;
     struct listing_run run = { .l = &l, .base_url = req->base_url, .rt = src->rt,

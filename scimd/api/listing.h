@@ -3,7 +3,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,11 +75,11 @@ struct listing_source {
     const struct listing_index *indexes;
     size_t n_indexes;
     /* Runs q on db and calls listing_emit for each rendered row; 0 or -1 (err set). */
-    int (*run)(sqlite3 *db, const struct listing_query *q, struct listing_run *run,
+    int (*run)(struct db *db, const struct listing_query *q, struct listing_run *run,
                struct scim_error *err);
     /* Optional: how many rows there are. With it, a listing without a filter reads only the
      * requested page (LISTING_QUERY_PAGE); without it, every row. */
-    int (*count)(sqlite3 *db, int64_t *count, const char *what, struct scim_error *err);
+    int (*count)(struct db *db, int64_t *count, const char *what, struct scim_error *err);
 };
 
 /* Counts res (stolen) when it matches the filter and pages it (listing_add). */

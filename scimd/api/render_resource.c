@@ -63,7 +63,7 @@ static void add_ref(const char *id, const char *display, void *arg)
                                               "display", display, "type", r->type));
 }
 
-int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url)
+int users_attach_groups(struct db *db, json_t *user, const char *user_id, const char *base_url)
 {
     struct refs r = { .base_url = base_url, .endpoint = "Groups", .type = "direct" };
     int ret = groups_repo_each_of_user(db, user_id, add_ref, &r);
@@ -72,7 +72,7 @@ int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const ch
     return ret;
 }
 
-json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const char *base_url,
+json_t *group_row_to_resource(struct db *db, const struct group_row *row, const char *base_url,
                               bool with_members)
 {
     json_t *res = json_deep_copy(row->doc);

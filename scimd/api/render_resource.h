@@ -4,7 +4,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 
 #include "store/groups_repo.h"
@@ -16,8 +16,8 @@
 json_t *user_row_to_resource(const struct user_row *row, const char *base_url);
 
 /* Adds the read-only "groups" attribute to a rendered user (omitted when empty). */
-int users_attach_groups(sqlite3 *db, json_t *user, const char *user_id, const char *base_url);
+int users_attach_groups(struct db *db, json_t *user, const char *user_id, const char *base_url);
 
 /* The SCIM resource. with_members: add members (value, $ref, display, type). */
-json_t *group_row_to_resource(sqlite3 *db, const struct group_row *row, const char *base_url,
+json_t *group_row_to_resource(struct db *db, const struct group_row *row, const char *base_url,
                               bool with_members);

@@ -41,11 +41,11 @@ static json_t *prepare_doc(struct scimd_server *srv, const struct api_request *r
  * pool round trip instead of two). */
 static void respond_user(struct scimd_server *srv, struct api_request *req,
                          struct api_response *resp, int status, const struct user_row *row,
-                         bool with_groups, sqlite3 *reader)
+                         bool with_groups, struct db *reader)
 {
     struct scim_error err;
     json_t *res = user_row_to_resource(row, req->base_url);
-    sqlite3 *db = res && with_groups ? (reader ? reader : store_reader_get(srv->store, &err))
+    struct db *db = res && with_groups ? (reader ? reader : store_reader_get(srv->store, &err))
                                      : NULL;
     if (db)
         users_attach_groups(db, res, row->id, req->base_url);
@@ -134,7 +134,7 @@ static void get_user(struct scimd_server *srv, struct api_request *req, const ch
         }
     }
     uint64_t generation = srv->render_cache ? render_cache_generation(srv->render_cache) : 0;
-    sqlite3 *db = store_reader_get(srv->store, &err);
+    struct db *db = store_reader_get(srv->store, &err);
     int r = db ? users_repo_get(db, id, &row, &err) : -1;
     if (r < 0)
         api_error_from(resp, &err);
@@ -216,7 +216,7 @@ void users_item(struct scimd_server *srv, struct api_request *req, const char *i
 }
 
 /* A listed user: rendered with its groups (listing_emit filters and pages it). */
-static int list_user_row(sqlite3 *db, const struct user_row *row, void *arg,
+static int list_user_row(struct db *db, const struct user_row *row, void *arg,
                          struct scim_error *err)
 {
     struct listing_run *run = arg;
@@ -228,7 +228,7 @@ static int list_user_row(sqlite3 *db, const struct user_row *row, void *arg,
     return 0;
 }
 
-static int list_users_run(sqlite3 *db, const struct listing_query *lq, struct listing_run *run,
+static int list_users_run(struct db *db, const struct listing_query *lq, struct listing_run *run,
                           struct scim_error *err)
 {
     static const enum users_query_kind kinds[] = {

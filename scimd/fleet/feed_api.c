@@ -45,7 +45,7 @@ static int read_max_seq(void *arg, int64_t *out)
 {
     struct fleet_hub *hub = arg;
     struct scim_error e;
-    sqlite3 *db = store_reader_get(hub->srv->store, &e);
+    struct db *db = store_reader_get(hub->srv->store, &e);
     int rc = db ? feed_max_seq(db, out) : -1;
     store_reader_put(hub->srv->store, db);
     return rc;
@@ -148,7 +148,7 @@ int fleet_authenticate(struct scimd_server *srv, const char *authorization,
     const char *bearer = authorization + 7;
     while (*bearer == ' ')
         bearer++;
-    sqlite3 *db = store_reader_get(srv->store, &e);
+    struct db *db = store_reader_get(srv->store, &e);
     if (!db) {
         *why = "the store cannot be read";
         return -1;
@@ -166,7 +166,7 @@ struct seen {
     const char *conflicts;
 };
 
-static int write_seen(sqlite3 *db, void *ctx, struct scim_error *err)
+static int write_seen(struct db *db, void *ctx, struct scim_error *err)
 {
     struct seen *s = ctx;
     if (hosts_seen(db, s->host_id, s->seq) < 0)
@@ -387,7 +387,7 @@ void fleet_snapshot(struct scimd_server *srv, const struct api_request *req, con
     char feed_id[33], etag[32], err[256];
     int64_t seq = 0;
     json_t *doc = NULL;
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
 
     if (refuse_uninitialised(hub, resp))
         goto out;
@@ -441,7 +441,7 @@ static enum range look(struct scimd_server *srv, int64_t since, json_t **doc, ch
     char feed_id[33];
     int64_t floor = 0, max = 0;
     enum range r = RANGE_ERROR;
-    sqlite3 *db = store_reader_get(srv->store, &e);
+    struct db *db = store_reader_get(srv->store, &e);
     if (!db || store_read_begin(db, &e) < 0) {
         snprintf(err, errlen, "%s", e.detail);
         goto out;
@@ -540,7 +540,7 @@ out:
     json_decref(doc);
 }
 
-static int write_conflicts(sqlite3 *db, void *ctx, struct scim_error *err)
+static int write_conflicts(struct db *db, void *ctx, struct scim_error *err)
 {
     struct seen *s = ctx;
     if (hosts_set_conflicts(db, s->host_id, s->conflicts) < 0)

@@ -137,7 +137,7 @@ static int on_deleted(void *arg, const char *kind, const char *id)
     return 0;
 }
 
-json_t *feed_doc_build(sqlite3 *db, const char *feed_id, int64_t since, int64_t upto,
+json_t *feed_doc_build(struct db *db, const char *feed_id, int64_t since, int64_t upto,
                        bool share_hash, char *err, size_t errlen)
 {
     struct walk w = { .doc = feed_doc_new(feed_id, since, upto), .share_hash = share_hash };

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,7 @@ int feed_doc_add_deleted(json_t *doc, const char *kind, const char *id);
 
 /* The whole document for (since, upto] (since < 0: a snapshot at upto), read from db inside
  * the caller's read transaction. NULL with err set on a store error. */
-json_t *feed_doc_build(sqlite3 *db, const char *feed_id, int64_t since, int64_t upto,
+json_t *feed_doc_build(struct db *db, const char *feed_id, int64_t since, int64_t upto,
                        bool share_hash, char *err, size_t errlen);
 
 /* The bytes that are signed and sent: compact, keys sorted. Caller frees. */

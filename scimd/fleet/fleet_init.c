@@ -18,7 +18,7 @@ struct feed_id_ctx {
 };
 
 /* Inside the write: keeps an existing feed id, else makes a random 128-bit one. */
-static int ensure_feed_id(sqlite3 *db, void *arg, struct scim_error *err)
+static int ensure_feed_id(struct db *db, void *arg, struct scim_error *err)
 {
     struct feed_id_ctx *c = arg;
     unsigned char raw[16];
@@ -77,7 +77,7 @@ int fleet_show(struct store *st, const char *key_path, struct fleet_identity *ou
     struct feed_key k;
     struct scim_error e;
     char feed_id[33];
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));

@@ -30,7 +30,7 @@ static int classify(void *arg, const struct host_row *h)
     return 0;
 }
 
-int fleet_status_read(sqlite3 *db, time_t now, int64_t target, struct fleet_status *out,
+int fleet_status_read(struct db *db, time_t now, int64_t target, struct fleet_status *out,
                       void (*lagging)(void *arg, const struct host_row *h), void *arg)
 {
     struct walk w = { .out = out, .lagging = lagging, .arg = arg };

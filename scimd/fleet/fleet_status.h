@@ -5,7 +5,7 @@
  * seen but behind, silent when not seen that recently (or never). */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 #include <time.h>
 
@@ -20,5 +20,5 @@ struct fleet_status {
 
 /* Classifies every live host against target (< 0: the feed's highest sequence) at now.
  * lagging(arg, host) is called for each lagging host when not NULL. 0, or -1. */
-int fleet_status_read(sqlite3 *db, time_t now, int64_t target, struct fleet_status *out,
+int fleet_status_read(struct db *db, time_t now, int64_t target, struct fleet_status *out,
                       void (*lagging)(void *arg, const struct host_row *h), void *arg);

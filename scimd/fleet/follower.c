@@ -199,7 +199,7 @@ struct apply_ctx {
     struct mat_result res;
 };
 
-static int apply_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int apply_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct apply_ctx *a = arg;
     struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f };
@@ -367,7 +367,7 @@ static double backoff_s(unsigned failures)
 static int read_state(struct follower *f, int64_t *seq, char feed[33])
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(f->srv->store, &e);
+    struct db *db = store_reader_get(f->srv->store, &e);
     if (!db)
         return -1;
     int r = materialize_state(db, seq, feed);
@@ -375,7 +375,7 @@ static int read_state(struct follower *f, int64_t *seq, char feed[33])
     return r;
 }
 
-static int fail_closed_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int fail_closed_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return materialize_fail_closed(db, err);
 }
@@ -410,7 +410,7 @@ static void *run(void *arg)
     clock_gettime(CLOCK_MONOTONIC, &f->last_ok);
     {
         struct scim_error e;
-        sqlite3 *db = store_reader_get(f->srv->store, &e);
+        struct db *db = store_reader_get(f->srv->store, &e);
         if (db && materialize_offline(db) == 1)
             f->offline = f->want_snapshot = true; /* failed closed before a restart */
         if (db)

@@ -14,7 +14,7 @@
 
 struct auth {
     pthread_mutex_t mu;
-    sqlite3 *db;
+    struct db *db;
     char *epoch_path;
     struct stat epoch_st;
     bool epoch_seen;

@@ -3,21 +3,21 @@
 
 #include "store/store.h"
 
-int changes_record(sqlite3 *db, const char *kind, const char *entity, struct scim_error *err)
+int changes_record(struct db *db, const char *kind, const char *entity, struct scim_error *err)
 {
     char now[32];
     store_timestamp(now);
     /* Every SCIM write runs this in the writer: kept prepared. */
-    sqlite3_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at) VALUES(?, ?, ?)");
-    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    struct db_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at) VALUES(?, ?, ?)");
+    int rc = s ? DB_OK : db_errcode(db);
     if (s) {
-        sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, entity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+        db_bind_text(s, 1, kind);
+        db_bind_text(s, 2, entity);
+        db_bind_text(s, 3, now);
+        rc = db_step(s);
         store_stmt_done(s);
     }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "change log");
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "change log");
     return 0;
 }

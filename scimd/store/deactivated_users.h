@@ -3,7 +3,7 @@
  * oldest first. Read inside the write that removes them (accounts/retention.c). */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,5 +13,5 @@ typedef void (*deactivated_user_fn)(const char *id, const char *login, uint32_t 
 
 /* Calls fn for at most limit users whose deactivated_at is before cutoff (store_timestamp's
  * form, which sorts as text), oldest first. 0, or -1 with err set (fn may have been called). */
-int deactivated_users_before(sqlite3 *db, const char *cutoff, size_t limit,
+int deactivated_users_before(struct db *db, const char *cutoff, size_t limit,
                              deactivated_user_fn fn, void *arg, struct scim_error *err);

@@ -5,7 +5,7 @@
  * users scan reads in uid order, the groups scan joins members through their indexes. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,13 +43,13 @@ typedef int (*export_group_fn)(const struct export_group_row *row, void *arg, ch
 
 /* A read connection inside BEGIN, or NULL with err set. The callbacks may read through it
  * (role gids) and see the same snapshot. */
-sqlite3 *export_scan_begin(struct store *st, char *err, size_t errlen);
+struct db *export_scan_begin(struct store *st, char *err, size_t errlen);
 /* Ends the transaction and gives the connection back; NULL is allowed. */
-void export_scan_end(struct store *st, sqlite3 *db);
+void export_scan_end(struct store *st, struct db *db);
 
 /* Every user, in uid order. 0, or -1 with err set ("reading users: ..."). */
-int export_scan_users(sqlite3 *db, export_user_fn fn, void *arg, char *err, size_t errlen);
+int export_scan_users(struct db *db, export_user_fn fn, void *arg, char *err, size_t errlen);
 /* Every SCIM group with its members, by group id. 0, or -1 with err set. */
-int export_scan_groups(sqlite3 *db, export_group_fn fn, void *arg, char *err, size_t errlen);
+int export_scan_groups(struct db *db, export_group_fn fn, void *arg, char *err, size_t errlen);
 /* The uid and gid high-water marks, 0 when unset. */
-void export_scan_marks(sqlite3 *db, uint64_t *uid_hwm, uint64_t *gid_hwm);
+void export_scan_marks(struct db *db, uint64_t *uid_hwm, uint64_t *gid_hwm);

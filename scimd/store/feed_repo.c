@@ -17,37 +17,37 @@
 
 /* A snapshot walks whole tables; a range walks only what changed. Two texts rather than one
  * "?1 < 0 OR id IN (...)", which would group the whole change log for every snapshot. */
-static sqlite3_stmt *prepare_range(sqlite3 *db, const char *all_sql, const char *range_sql,
+static struct db_stmt *prepare_range(struct db *db, const char *all_sql, const char *range_sql,
                                    int64_t since, int64_t upto)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, since < 0 ? all_sql : range_sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(s);
+    struct db_stmt *s = NULL;
+    if (db_prepare(db, since < 0 ? all_sql : range_sql, &s) != DB_OK) {
+        db_finalize(s);
         return NULL;
     }
     if (since >= 0) {
-        sqlite3_bind_int64(s, 1, since);
-        sqlite3_bind_int64(s, 2, upto);
+        db_bind_int64(s, 1, since);
+        db_bind_int64(s, 2, upto);
     }
     return s;
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql, int *ok)
+static int64_t scalar(struct db *db, const char *sql, int *ok)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = 0;
     *ok = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            v = sqlite3_column_int64(s, 0);
-        *ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    if (db_prepare(db, sql, &s) == DB_OK) {
+        int rc = db_step(s);
+        if (rc == DB_ROW)
+            v = db_column_int64(s, 0);
+        *ok = rc == DB_ROW || rc == DB_DONE;
     }
-    sqlite3_finalize(s);
+    db_finalize(s);
     return v;
 }
 
-int feed_max_seq(sqlite3 *db, int64_t *out)
+int feed_max_seq(struct db *db, int64_t *out)
 {
     int ok;
     /* sqlite_sequence, not MAX(seq): AUTOINCREMENT's high-water mark survives pruning every
@@ -56,7 +56,7 @@ int feed_max_seq(sqlite3 *db, int64_t *out)
     return ok ? 0 : -1;
 }
 
-int feed_floor(sqlite3 *db, int64_t *out)
+int feed_floor(struct db *db, int64_t *out)
 {
     char buf[32];
     int r = store_meta_get(db, "changes_floor", buf, sizeof(buf));
@@ -89,28 +89,28 @@ out:
 #define USER_COLS                                                                              \
     "id, user_name, login, gecos, password_hash, uid, password_day, active, roles, ssh_keys"
 
-int feed_each_user(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_user(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_user *), void *arg)
 {
     int ret = -1, rc;
-    sqlite3_stmt *s = prepare_range(db, "SELECT " USER_COLS " FROM users ORDER BY uid",
+    struct db_stmt *s = prepare_range(db, "SELECT " USER_COLS " FROM users ORDER BY uid",
                                     "SELECT " USER_COLS " FROM users WHERE id IN (" TOUCHED("user")
                                     ") ORDER BY uid",
                                     since, upto);
     if (!s)
         return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        char *roles = lines_json_new((const char *)sqlite3_column_text(s, 8));
-        char *keys = lines_json_new((const char *)sqlite3_column_text(s, 9));
+    while ((rc = db_step(s)) == DB_ROW) {
+        char *roles = lines_json_new(db_column_text(s, 8));
+        char *keys = lines_json_new(db_column_text(s, 9));
         struct feed_user u = {
-            .id = (const char *)sqlite3_column_text(s, 0),
-            .user_name = (const char *)sqlite3_column_text(s, 1),
-            .login = (const char *)sqlite3_column_text(s, 2),
-            .gecos = (const char *)sqlite3_column_text(s, 3),
-            .password_hash = (const char *)sqlite3_column_text(s, 4),
-            .uid = sqlite3_column_int64(s, 5),
-            .password_day = sqlite3_column_int64(s, 6),
-            .active = sqlite3_column_int(s, 7) != 0,
+            .id = db_column_text(s, 0),
+            .user_name = db_column_text(s, 1),
+            .login = db_column_text(s, 2),
+            .gecos = db_column_text(s, 3),
+            .password_hash = db_column_text(s, 4),
+            .uid = db_column_int64(s, 5),
+            .password_day = db_column_int64(s, 6),
+            .active = db_column_int(s, 7) != 0,
             .roles_json = roles,
             .ssh_keys_json = keys,
         };
@@ -122,9 +122,9 @@ int feed_each_user(sqlite3 *db, int64_t since, int64_t upto,
             goto out;
         }
     }
-    ret = rc == SQLITE_DONE ? 0 : -1;
+    ret = rc == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
@@ -155,28 +155,28 @@ static int split_members(char *joined, const char ***out, size_t *n_out)
     " (SELECT group_concat(m.user_id, char(10)) FROM group_members m WHERE m.group_id = g.id)" \
     " FROM groups g"
 
-int feed_each_group(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_group(struct db *db, int64_t since, int64_t upto,
                     int (*cb)(void *, const struct feed_group *, const char *const *member_ids,
                               size_t n),
                     void *arg)
 {
     int ret = -1, rc;
-    sqlite3_stmt *s = prepare_range(db, GROUP_SELECT " ORDER BY g.id",
+    struct db_stmt *s = prepare_range(db, GROUP_SELECT " ORDER BY g.id",
                                     GROUP_SELECT " WHERE g.id IN (" TOUCHED("group")
                                                  ") ORDER BY g.id",
                                     since, upto);
     if (!s)
         return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *members = (const char *)sqlite3_column_text(s, 4);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *members = db_column_text(s, 4);
         char *joined = members ? strdup(members) : NULL;
         const char **ids = NULL;
         size_t n = 0;
         struct feed_group g = {
-            .id = (const char *)sqlite3_column_text(s, 0),
-            .display_name = (const char *)sqlite3_column_text(s, 1),
-            .name = (const char *)sqlite3_column_text(s, 2),
-            .gid = sqlite3_column_int64(s, 3), /* NULL reads as 0: no gid of its own */
+            .id = db_column_text(s, 0),
+            .display_name = db_column_text(s, 1),
+            .name = db_column_text(s, 2),
+            .gid = db_column_int64(s, 3), /* NULL reads as 0: no gid of its own */
         };
         int r = -1;
         if ((!members || joined) && split_members(joined, &ids, &n) == 0 && g.id &&
@@ -189,45 +189,45 @@ int feed_each_group(sqlite3 *db, int64_t since, int64_t upto,
             goto out;
         }
     }
-    ret = rc == SQLITE_DONE ? 0 : -1;
+    ret = rc == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int feed_each_role(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_role(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_role *), void *arg)
 {
     int ret = -1, rc;
-    sqlite3_stmt *s = prepare_range(db, "SELECT name, gid FROM role_groups ORDER BY name",
+    struct db_stmt *s = prepare_range(db, "SELECT name, gid FROM role_groups ORDER BY name",
                                     "SELECT name, gid FROM role_groups WHERE name IN ("
                                     TOUCHED("role") ") ORDER BY name",
                                     since, upto);
     if (!s)
         return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct feed_role r = { .name = (const char *)sqlite3_column_text(s, 0),
-                               .gid = sqlite3_column_int64(s, 1) };
+    while ((rc = db_step(s)) == DB_ROW) {
+        struct feed_role r = { .name = db_column_text(s, 0),
+                               .gid = db_column_int64(s, 1) };
         int v = r.name ? cb(arg, &r) : -1;
         if (v != 0) {
             ret = v;
             goto out;
         }
     }
-    ret = rc == SQLITE_DONE ? 0 : -1;
+    ret = rc == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_deleted(struct db *db, int64_t since, int64_t upto,
                       int (*cb)(void *, const char *kind, const char *id), void *arg)
 {
     int ret = -1, rc;
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     if (since < 0)
         return 0;
-    if (sqlite3_prepare_v2(db,
+    if (db_prepare(db,
                            "SELECT kind, entity FROM (SELECT kind, entity FROM changes"
                            " NOT INDEXED WHERE seq > ?1 GROUP BY kind, entity"
                            " HAVING MAX(seq) <= ?2) t"
@@ -237,27 +237,26 @@ int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
                            "  WHERE id = t.entity))"
                            " OR (kind = 'role' AND NOT EXISTS(SELECT 1 FROM role_groups"
                            "  WHERE name = t.entity))"
-                           " ORDER BY kind, entity",
-                           -1, &s, NULL) != SQLITE_OK)
+                           " ORDER BY kind, entity", &s) != DB_OK)
         goto out;
-    sqlite3_bind_int64(s, 1, since);
-    sqlite3_bind_int64(s, 2, upto);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *kind = (const char *)sqlite3_column_text(s, 0);
-        const char *id = (const char *)sqlite3_column_text(s, 1);
+    db_bind_int64(s, 1, since);
+    db_bind_int64(s, 2, upto);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *kind = db_column_text(s, 0);
+        const char *id = db_column_text(s, 1);
         int v = kind && id ? cb(arg, kind, id) : -1;
         if (v != 0) {
             ret = v;
             goto out;
         }
     }
-    ret = rc == SQLITE_DONE ? 0 : -1;
+    ret = rc == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int feed_id_get(sqlite3 *db, char out[33])
+int feed_id_get(struct db *db, char out[33])
 {
     char buf[64];
     if (store_meta_get(db, "feed_id", buf, sizeof(buf)) != 1 || strlen(buf) != 32 ||
@@ -267,41 +266,40 @@ int feed_id_get(sqlite3 *db, char out[33])
     return 0;
 }
 
-long long feed_prune(sqlite3 *db, const char *older_than)
+long long feed_prune(struct db *db, const char *older_than)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     long long ret = -1;
     int64_t floor = 0, last = 0;
     char buf[32];
     /* The newest change always stays, so MAX(seq) agrees with feed_max_seq for any reader. */
     if (feed_floor(db, &floor) < 0 ||
-        sqlite3_prepare_v2(db, "SELECT MAX(seq) FROM changes WHERE at < ?1"
-                               " AND seq < (SELECT MAX(seq) FROM changes)",
-                           -1, &s, NULL) != SQLITE_OK)
+        db_prepare(db, "SELECT MAX(seq) FROM changes WHERE at < ?1"
+                               " AND seq < (SELECT MAX(seq) FROM changes)", &s) != DB_OK)
         goto out;
-    sqlite3_bind_text(s, 1, older_than, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_ROW)
+    db_bind_text(s, 1, older_than);
+    if (db_step(s) != DB_ROW)
         goto out;
-    if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+    if (db_column_is_null(s, 0)) {
         ret = 0;
         goto out;
     }
-    last = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    last = db_column_int64(s, 0);
+    db_finalize(s);
     s = NULL;
     /* Everything up to the newest old change goes, so the floor is one number: a follower at
      * since >= floor finds every change after it still here. */
-    if (sqlite3_prepare_v2(db, "DELETE FROM changes WHERE seq <= ?", -1, &s, NULL) != SQLITE_OK)
+    if (db_prepare(db, "DELETE FROM changes WHERE seq <= ?", &s) != DB_OK)
         goto out;
-    sqlite3_bind_int64(s, 1, last);
-    if (sqlite3_step(s) != SQLITE_DONE)
+    db_bind_int64(s, 1, last);
+    if (db_step(s) != DB_DONE)
         goto out;
-    long long deleted = sqlite3_changes(db);
+    long long deleted = db_changes(db);
     snprintf(buf, sizeof(buf), "%lld", (long long)(last > floor ? last : floor));
     if (store_meta_set(db, "changes_floor", buf) < 0)
         goto out;
     ret = deleted;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }

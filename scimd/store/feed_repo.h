@@ -6,7 +6,7 @@
  * its "to" come from the same state. 0, or -1 on an error (or the callback's non-zero value). */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,30 +27,30 @@ struct feed_role {
     int64_t gid;
 };
 
-int feed_max_seq(sqlite3 *db, int64_t *out); /* 0 when no change yet */
-int feed_floor(sqlite3 *db, int64_t *out);   /* the lowest since still answerable */
+int feed_max_seq(struct db *db, int64_t *out); /* 0 when no change yet */
+int feed_floor(struct db *db, int64_t *out);   /* the lowest since still answerable */
 
 /* since < 0: every live entity (snapshot); else entities whose latest change is in
  * (since, upto]. The pointers are valid only during the callback; a non-zero return from it
  * stops the walk and is returned. */
-int feed_each_user(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_user(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_user *), void *arg);
-int feed_each_group(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_group(struct db *db, int64_t since, int64_t upto,
                     int (*cb)(void *, const struct feed_group *, const char *const *member_ids,
                               size_t n),
                     void *arg);
-int feed_each_role(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_role(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_role *), void *arg);
 /* Entities whose latest change is in (since, upto] and that no longer exist; kind is "user",
  * "group" or "role". Nothing for since < 0 (a snapshot lists only what exists). */
-int feed_each_deleted(sqlite3 *db, int64_t since, int64_t upto,
+int feed_each_deleted(struct db *db, int64_t since, int64_t upto,
                       int (*cb)(void *, const char *kind, const char *id), void *arg);
 
 /* The feed's id (32 lower-case hex digits, made at the v4 migration). 0, or -1. */
-int feed_id_get(sqlite3 *db, char out[33]);
+int feed_id_get(struct db *db, char out[33]);
 
 /* Deletes the changes older than older_than (an RFC 3339 UTC timestamp like store_timestamp's),
  * always keeping the newest one, and raises changes_floor to the newest seq it deleted (a
  * follower at since >= floor still finds every change after it). Run it inside a write. The
  * number of changes deleted (>= 0), or -1. */
-long long feed_prune(sqlite3 *db, const char *older_than);
+long long feed_prune(struct db *db, const char *older_than);

@@ -13,24 +13,24 @@ static const char *const key_sql[] = {
     [GROUPS_KEY_EXTERNAL_ID] = "SELECT " GROUPS_COLUMNS " FROM groups WHERE external_id = ?",
 };
 
-int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct scim_error *err)
+int groups_repo_get(struct db *db, const char *id, struct group_row *row, struct scim_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1;
-    int rc = sqlite3_prepare_v2(db, key_sql[GROUPS_KEY_ID], -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    int rc = db_prepare(db, key_sql[GROUPS_KEY_ID], &s);
+    if (rc == DB_OK) {
+        db_bind_text(s, 1, id);
+        rc = db_step(s);
     }
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         ret = 0;
-    else if (rc != SQLITE_ROW)
-        store_sqlite_error(db, rc, err, "group lookup");
+    else if (rc != DB_ROW)
+        store_db_error(db, rc, err, "group lookup");
     else if (groups_repo_from_stmt(s, row) < 0)
         scim_error_set(err, 500, NULL, "stored group %s is unreadable", id);
     else
         ret = 1;
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
@@ -40,7 +40,7 @@ struct group_walk {
 };
 
 /* A row of the wrong shape is skipped, not fatal: one bad row must not hide the others. */
-static int one_group(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err)
+static int one_group(struct db *db, struct db_stmt *s, void *arg, struct scim_error *err)
 {
     const struct group_walk *w = arg;
     struct group_row row;
@@ -51,23 +51,22 @@ static int one_group(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error 
     return r;
 }
 
-int groups_query_each(sqlite3 *db, const struct groups_query *q, groups_row_fn fn, void *arg,
+int groups_query_each(struct db *db, const struct groups_query *q, groups_row_fn fn, void *arg,
                       const char *what, struct scim_error *err)
 {
     struct group_walk w = { .fn = fn, .arg = arg };
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int rc;
     if (q->kind == GROUPS_QUERY_KEY) {
         if ((unsigned)q->key >= sizeof(key_sql) / sizeof(key_sql[0]))
             return scim_error_set(err, 500, NULL, "%s: unknown key %d", what, (int)q->key);
-        rc = sqlite3_prepare_v2(db, key_sql[q->key], -1, &s, NULL);
-        if (rc == SQLITE_OK)
-            sqlite3_bind_text(s, 1, q->value, -1, SQLITE_STATIC);
+        rc = db_prepare(db, key_sql[q->key], &s);
+        if (rc == DB_OK)
+            db_bind_text(s, 1, q->value);
     } else {
-        rc = sqlite3_prepare_v2(db, "SELECT " GROUPS_COLUMNS " FROM groups ORDER BY rowid", -1,
-                                &s, NULL);
+        rc = db_prepare(db, "SELECT " GROUPS_COLUMNS " FROM groups ORDER BY rowid", &s);
     }
     int ret = store_stmt_each(db, rc, s, one_group, &w, what, err);
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }

@@ -3,7 +3,7 @@
  * only place that holds the SELECTs on the groups table. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "proto/scim_error.h"
 #include "store/groups_repo.h"
@@ -27,9 +27,9 @@ struct groups_query {
 
 /* Called for each row in order; a row that cannot be read is skipped. A negative return
  * stops the query and is returned (err set by fn). */
-typedef int (*groups_row_fn)(sqlite3 *db, const struct group_row *row, void *arg,
+typedef int (*groups_row_fn)(struct db *db, const struct group_row *row, void *arg,
                              struct scim_error *err);
 
 /* 0 after every row, -1 on an error (err set; "what" names it, e.g. "list groups"). */
-int groups_query_each(sqlite3 *db, const struct groups_query *q, groups_row_fn fn, void *arg,
+int groups_query_each(struct db *db, const struct groups_query *q, groups_row_fn fn, void *arg,
                       const char *what, struct scim_error *err);

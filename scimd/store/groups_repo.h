@@ -3,7 +3,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,18 +25,18 @@ struct group_row {
 void group_row_clear(struct group_row *row);
 
 #define GROUPS_COLUMNS "id, display_name, name, external_id, gid, version, created, modified, doc"
-int groups_repo_from_stmt(sqlite3_stmt *s, struct group_row *row);
+int groups_repo_from_stmt(struct db_stmt *s, struct group_row *row);
 /* 1 found, 0 not found, -1 error. Other lookups: store/groups_query.h. */
-int groups_repo_get(sqlite3 *db, const char *id, struct group_row *row, struct scim_error *err);
-int groups_repo_insert(sqlite3 *db, const struct group_row *row, struct scim_error *err);
-int groups_repo_update(sqlite3 *db, const struct group_row *row, struct scim_error *err);
-int groups_repo_delete(sqlite3 *db, const char *id, struct scim_error *err);
+int groups_repo_get(struct db *db, const char *id, struct group_row *row, struct scim_error *err);
+int groups_repo_insert(struct db *db, const struct group_row *row, struct scim_error *err);
+int groups_repo_update(struct db *db, const struct group_row *row, struct scim_error *err);
+int groups_repo_delete(struct db *db, const char *id, struct scim_error *err);
 
 /* The member user ids, as a JSON array of {"value": id} (what PATCH filters match on). */
-json_t *groups_repo_members(sqlite3 *db, const char *group_id, struct scim_error *err);
+json_t *groups_repo_members(struct db *db, const char *group_id, struct scim_error *err);
 /* Replaces the stored member set with the values of members (a SCIM members array): every
  * value must be a known user (else 400 invalidValue, nothing changed). */
-int groups_repo_set_members(sqlite3 *db, const char *group_id, const json_t *members,
+int groups_repo_set_members(struct db *db, const char *group_id, const json_t *members,
                             struct scim_error *err);
 
 /* Called with an id and the name a client shows for it. */
@@ -44,10 +44,10 @@ typedef void (*groups_ref_fn)(const char *id, const char *display, void *arg);
 
 /* Each member of a group: its user id and displayName, else userName. 0, or -1 on an error
  * (the members before it were given). */
-int groups_repo_each_member(sqlite3 *db, const char *group_id, groups_ref_fn fn, void *arg);
+int groups_repo_each_member(struct db *db, const char *group_id, groups_ref_fn fn, void *arg);
 
 /* Each SCIM group user_id belongs to: its id and displayName. 0, or -1 on an error. */
-int groups_repo_each_of_user(sqlite3 *db, const char *user_id, groups_ref_fn fn, void *arg);
+int groups_repo_each_of_user(struct db *db, const char *user_id, groups_ref_fn fn, void *arg);
 
 /* Bumps version/lastModified of every group user_id belongs to (before a delete). */
-int groups_touch_for_user(sqlite3 *db, const char *user_id, struct scim_error *err);
+int groups_touch_for_user(struct db *db, const char *user_id, struct scim_error *err);

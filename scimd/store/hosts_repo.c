@@ -26,56 +26,54 @@ static int host_name_ok(const char *name, char *err, size_t errlen)
     return 0;
 }
 
-int hosts_create(sqlite3 *db, const char *name, char id_out[HOST_ID_LEN + 1],
+int hosts_create(struct db *db, const char *name, char id_out[HOST_ID_LEN + 1],
                  char bearer_out[HOST_BEARER_LEN], char *err, size_t errlen)
 {
     struct token_secret t;
     unsigned char secret[32], mac[TOKEN_HMAC_LEN];
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     char now[32];
     int ret = -1, rc;
 
     if (host_name_ok(name, err, errlen) < 0 || tokens_new_secret(&t, err, errlen) < 0)
         goto out;
     if (tokens_hmac_key(db, secret, true) < 0) {
-        snprintf(err, errlen, "cannot read or create the token secret: %s", sqlite3_errmsg(db));
+        snprintf(err, errlen, "cannot read or create the token secret: %s", db_errmsg(db));
         goto out;
     }
     tokens_hmac(secret, t.key, strlen(t.key), mac);
     store_timestamp(now);
-    rc = sqlite3_prepare_v2(db, "INSERT INTO hosts(id, name, key_hmac, created) VALUES(?,?,?,?)",
-                            -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, t.id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(s, 3, mac, sizeof(mac), SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    rc = db_prepare(db, "INSERT INTO hosts(id, name, key_hmac, created) VALUES(?,?,?,?)", &s);
+    if (rc == DB_OK) {
+        db_bind_text(s, 1, t.id);
+        db_bind_text(s, 2, name);
+        db_bind_blob(s, 3, mac, sizeof(mac));
+        db_bind_text(s, 4, now);
+        rc = db_step(s);
     }
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
-        (rc & 0xff) == SQLITE_CONSTRAINT) {
+    if (rc == DB_CONSTRAINT) {
         snprintf(err, errlen, "a host named '%s' already exists", name);
         goto out;
     }
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "cannot add host: %s", sqlite3_errmsg(db));
+    if (rc != DB_DONE) {
+        snprintf(err, errlen, "cannot add host: %s", db_errmsg(db));
         goto out;
     }
     memcpy(id_out, t.id, HOST_ID_LEN + 1);
     snprintf(bearer_out, HOST_BEARER_LEN, "%s", t.bearer);
     ret = 0;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     explicit_bzero(&t, sizeof(t));
     explicit_bzero(secret, sizeof(secret));
     return ret;
 }
 
-int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN + 1])
+int hosts_authenticate(struct db *db, const char *bearer, char id_out[HOST_ID_LEN + 1])
 {
     char buf[256];
     unsigned char secret[32], mac[TOKEN_HMAC_LEN];
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1;
 
     if (!bearer)
@@ -87,19 +85,18 @@ int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN 
     const char *key = colon + 1;
     if (tokens_hmac_key(db, secret, false) < 0)
         goto out;
-    if (sqlite3_prepare_v2(db, "SELECT key_hmac FROM hosts WHERE id = ? AND revoked IS NULL", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (db_prepare(db, "SELECT key_hmac FROM hosts WHERE id = ? AND revoked IS NULL", &s) != DB_OK)
         goto out;
-    sqlite3_bind_text(s, 1, buf, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != TOKEN_HMAC_LEN)
+    db_bind_text(s, 1, buf);
+    if (db_step(s) != DB_ROW || db_column_bytes(s, 0) != TOKEN_HMAC_LEN)
         goto out;
     tokens_hmac(secret, key, strlen(key), mac);
-    if (!memeql_sec(mac, sqlite3_column_blob(s, 0), TOKEN_HMAC_LEN))
+    if (!memeql_sec(mac, db_column_blob(s, 0), TOKEN_HMAC_LEN))
         goto out;
     memcpy(id_out, buf, HOST_ID_LEN + 1);
     ret = 0;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     explicit_bzero(buf, sizeof(buf));
     explicit_bzero(secret, sizeof(secret));
     return ret;
@@ -107,27 +104,27 @@ out:
 
 /* Runs sql with text ?1 and ?2 (NULL binds NULL) and, when it has one, int ?3; how many rows
  * it changed, or -1. */
-static int exec3(sqlite3 *db, const char *sql, const char *a, const char *b, int64_t c)
+static int exec3(struct db *db, const char *sql, const char *a, const char *b, int64_t c)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (db_prepare(db, sql, &s) != DB_OK)
         goto out;
-    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    db_bind_text(s, 1, a);
     if (b)
-        sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+        db_bind_text(s, 2, b);
     else
-        sqlite3_bind_null(s, 2);
-    if (sqlite3_bind_parameter_count(s) >= 3)
-        sqlite3_bind_int64(s, 3, c);
-    if (sqlite3_step(s) == SQLITE_DONE)
-        ret = sqlite3_changes(db);
+        db_bind_null(s, 2);
+    if (strstr(sql, "?3"))
+        db_bind_int64(s, 3, c);
+    if (db_step(s) == DB_DONE)
+        ret = db_changes(db);
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int hosts_seen(sqlite3 *db, const char *id, int64_t seq_reached)
+int hosts_seen(struct db *db, const char *id, int64_t seq_reached)
 {
     char now[32];
     store_timestamp(now);
@@ -135,14 +132,14 @@ int hosts_seen(sqlite3 *db, const char *id, int64_t seq_reached)
                  seq_reached) < 0 ? -1 : 0;
 }
 
-int hosts_set_conflicts(sqlite3 *db, const char *id, const char *conflicts_json)
+int hosts_set_conflicts(struct db *db, const char *id, const char *conflicts_json)
 {
     return exec3(db, "UPDATE hosts SET conflicts = ?2 WHERE id = ?1", id, conflicts_json, 0) < 0
                ? -1
                : 0;
 }
 
-int hosts_revoke(sqlite3 *db, const char *id_or_name)
+int hosts_revoke(struct db *db, const char *id_or_name)
 {
     char now[32];
     store_timestamp(now);
@@ -156,23 +153,22 @@ int hosts_revoke(sqlite3 *db, const char *id_or_name)
     return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
 
-int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *arg)
+int hosts_each(struct db *db, int (*cb)(void *, const struct host_row *), void *arg)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1, rc;
-    if (sqlite3_prepare_v2(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
-                               " seq_reached FROM hosts ORDER BY created, rowid",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (db_prepare(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
+                               " seq_reached FROM hosts ORDER BY created, rowid", &s) != DB_OK)
         goto out;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         struct host_row h = {
-            .id = (const char *)sqlite3_column_text(s, 0),
-            .name = (const char *)sqlite3_column_text(s, 1),
-            .created = (const char *)sqlite3_column_text(s, 2),
-            .revoked = (const char *)sqlite3_column_text(s, 3),
-            .last_seen = (const char *)sqlite3_column_text(s, 4),
-            .conflicts = (const char *)sqlite3_column_text(s, 5),
-            .seq_reached = sqlite3_column_int64(s, 6),
+            .id = db_column_text(s, 0),
+            .name = db_column_text(s, 1),
+            .created = db_column_text(s, 2),
+            .revoked = db_column_text(s, 3),
+            .last_seen = db_column_text(s, 4),
+            .conflicts = db_column_text(s, 5),
+            .seq_reached = db_column_int64(s, 6),
         };
         int v = cb(arg, &h);
         if (v != 0) {
@@ -180,8 +176,8 @@ int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *ar
             goto out;
         }
     }
-    ret = rc == SQLITE_DONE ? 0 : -1;
+    ret = rc == DB_DONE ? 0 : -1;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }

@@ -7,7 +7,7 @@
  * or on their own connection in autocommit. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,18 +22,18 @@ struct host_row {
 
 /* A new host named name (1-64 printable characters, unique): its id and bearer. 0, or -1 with
  * err set (a taken name says so). */
-int hosts_create(sqlite3 *db, const char *name, char id_out[HOST_ID_LEN + 1],
+int hosts_create(struct db *db, const char *name, char id_out[HOST_ID_LEN + 1],
                  char bearer_out[HOST_BEARER_LEN], char *err, size_t errlen);
 /* 0 and the host's id when bearer is a host token not revoked (constant-time compare), -1
  * otherwise (a SCIM token's bearer included). */
-int hosts_authenticate(sqlite3 *db, const char *bearer, char id_out[HOST_ID_LEN + 1]);
+int hosts_authenticate(struct db *db, const char *bearer, char id_out[HOST_ID_LEN + 1]);
 /* Records a request from host id: last_seen = now, seq_reached = seq_reached. 0, or -1. */
-int hosts_seen(sqlite3 *db, const char *id, int64_t seq_reached);
+int hosts_seen(struct db *db, const char *id, int64_t seq_reached);
 /* Replaces the host's reported conflicts (a JSON text, or NULL for none). 0, or -1. */
-int hosts_set_conflicts(sqlite3 *db, const char *id, const char *conflicts_json);
+int hosts_set_conflicts(struct db *db, const char *id, const char *conflicts_json);
 /* Revokes the host whose id or else name is id_or_name: 1 revoked now, 0 no such live host,
  * -1 on an error. */
-int hosts_revoke(sqlite3 *db, const char *id_or_name);
+int hosts_revoke(struct db *db, const char *id_or_name);
 /* Every host, in the order they were added; the row is valid only during cb, whose non-zero return stops
  * the walk and is returned. 0, or -1. */
-int hosts_each(sqlite3 *db, int (*cb)(void *, const struct host_row *), void *arg);
+int hosts_each(struct db *db, int (*cb)(void *, const struct host_row *), void *arg);

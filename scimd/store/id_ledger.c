@@ -4,95 +4,95 @@
 #include "store/store.h"
 
 /* Run in the writer on every create: kept prepared on the connection (store_stmt). */
-int64_t id_ledger_max_in(sqlite3 *db, uint32_t lo, uint32_t hi)
+int64_t id_ledger_max_in(struct db *db, uint32_t lo, uint32_t hi)
 {
     /* A range scan on the primary key: O(log n), where filtering on kind would scan. */
-    sqlite3_stmt *s = store_stmt(db, "SELECT MAX(id) FROM id_ledger WHERE id BETWEEN ? AND ?");
+    struct db_stmt *s = store_stmt(db, "SELECT MAX(id) FROM id_ledger WHERE id BETWEEN ? AND ?");
     int64_t v = -1;
     if (!s)
         return v;
-    sqlite3_bind_int64(s, 1, lo);
-    sqlite3_bind_int64(s, 2, hi);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(s, 0);
+    db_bind_int64(s, 1, lo);
+    db_bind_int64(s, 2, hi);
+    if (db_step(s) == DB_ROW && !db_column_is_null(s, 0))
+        v = db_column_int64(s, 0);
     store_stmt_done(s);
     return v;
 }
 
-int id_ledger_insert(sqlite3 *db, int64_t id, const char *kind, const char *owner,
+int id_ledger_insert(struct db *db, int64_t id, const char *kind, const char *owner,
                      const char *name, const char *what, struct scim_error *err)
 {
     char now[32];
     store_timestamp(now);
-    sqlite3_stmt *s = store_stmt(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
+    struct db_stmt *s = store_stmt(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
                                      " VALUES(?, ?, ?, ?, ?)");
-    int rc = SQLITE_ERROR;
+    int rc = DB_ERROR;
     if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+        db_bind_int64(s, 1, id);
+        db_bind_text(s, 2, kind);
+        db_bind_text(s, 3, owner);
+        db_bind_text(s, 4, name);
+        db_bind_text(s, 5, now);
+        rc = db_step(s);
         store_stmt_done(s);
     }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, what);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc == DB_ERROR ? db_errcode(db) : rc, err, what);
     return 0;
 }
 
-int id_ledger_insert_claimed(sqlite3 *db, uint32_t id, const char *owner, const char *name,
+int id_ledger_insert_claimed(struct db *db, uint32_t id, const char *owner, const char *name,
                              struct scim_error *err)
 {
     char now[32];
     store_timestamp(now);
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
-                                    " VALUES(?, 'user', ?, ?, ?)", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    struct db_stmt *s = NULL;
+    int rc = db_prepare(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
+                                    " VALUES(?, 'user', ?, ?, ?)", &s);
+    if (rc == DB_OK) {
+        db_bind_int64(s, 1, id);
+        db_bind_text(s, 2, owner);
+        db_bind_text(s, 3, name);
+        db_bind_text(s, 4, now);
+        rc = db_step(s);
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "uid ledger");
+    db_finalize(s);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "uid ledger");
     return 0;
 }
 
-int64_t id_ledger_uses(sqlite3 *db, uint32_t id)
+int64_t id_ledger_uses(struct db *db, uint32_t id)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t used = 1;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM id_ledger WHERE id = ?", -1, &s, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, id);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            used = sqlite3_column_int64(s, 0);
+    if (db_prepare(db, "SELECT COUNT(*) FROM id_ledger WHERE id = ?", &s) ==
+        DB_OK) {
+        db_bind_int64(s, 1, id);
+        if (db_step(s) == DB_ROW)
+            used = db_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
+    db_finalize(s);
     return used;
 }
 
-static int update_live(sqlite3 *db, const char *sql, const char *a, const char *owner,
+static int update_live(struct db *db, const char *sql, const char *a, const char *owner,
                        struct scim_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    struct db_stmt *s = NULL;
+    int rc = db_prepare(db, sql, &s);
+    if (rc == DB_OK) {
+        db_bind_text(s, 1, a);
+        db_bind_text(s, 2, owner);
+        rc = db_step(s);
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "uid ledger");
+    db_finalize(s);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "uid ledger");
     return 0;
 }
 
-int id_ledger_release(sqlite3 *db, const char *owner, struct scim_error *err)
+int id_ledger_release(struct db *db, const char *owner, struct scim_error *err)
 {
     char now[32];
     store_timestamp(now);
@@ -100,7 +100,7 @@ int id_ledger_release(sqlite3 *db, const char *owner, struct scim_error *err)
                        now, owner, err);
 }
 
-int id_ledger_rename(sqlite3 *db, const char *owner, const char *name, struct scim_error *err)
+int id_ledger_rename(struct db *db, const char *owner, const char *name, struct scim_error *err)
 {
     return update_live(db, "UPDATE id_ledger SET name = ? WHERE owner = ? AND released IS NULL",
                        name, owner, err);

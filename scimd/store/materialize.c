@@ -16,7 +16,7 @@
 #define GROUP_SCHEMA "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 struct apply {
-    sqlite3 *db;
+    struct db *db;
     const struct mat_doc *doc;
     const struct mat_options *opt;
     struct mat_result *res;
@@ -28,46 +28,46 @@ struct apply {
 
 static int sql_fail(struct apply *a, int rc, const char *what)
 {
-    return store_sqlite_error(a->db, rc, a->err, what);
+    return store_db_error(a->db, rc, a->err, what);
 }
 
 /* Runs sql with text (t) and integer (i) parameters given in order by fmt ("tti"). */
 static int exec_bind(struct apply *a, const char *what, const char *sql, const char *fmt, ...)
 {
-    sqlite3_stmt *s = store_stmt(a->db, sql);
+    struct db_stmt *s = store_stmt(a->db, sql);
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), what);
+        return sql_fail(a, db_errcode(a->db), what);
     va_list ap;
     va_start(ap, fmt);
     for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 't') {
             const char *v = va_arg(ap, const char *);
             if (v)
-                sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
+                db_bind_text(s, i + 1, v);
             else
-                sqlite3_bind_null(s, i + 1);
+                db_bind_null(s, i + 1);
         } else {
-            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+            db_bind_int64(s, i + 1, va_arg(ap, int64_t));
         }
     }
     va_end(ap);
-    int rc = sqlite3_step(s);
+    int rc = db_step(s);
     store_stmt_done(s);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_fail(a, rc, what);
+    return rc == DB_DONE || rc == DB_ROW ? 0 : sql_fail(a, rc, what);
 }
 
 /* The ledger row for id: 1 with its owner copied, 0 none, -1 error. */
 static int ledger_owner(struct apply *a, int64_t id, char *owner, size_t len)
 {
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT owner FROM id_ledger WHERE id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT owner FROM id_ledger WHERE id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read id ledger");
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s), ret = 0;
-    if (rc == SQLITE_ROW) {
-        snprintf(owner, len, "%s", (const char *)sqlite3_column_text(s, 0));
+        return sql_fail(a, db_errcode(a->db), "read id ledger");
+    db_bind_int64(s, 1, id);
+    int rc = db_step(s), ret = 0;
+    if (rc == DB_ROW) {
+        snprintf(owner, len, "%s", db_column_text(s, 0));
         ret = 1;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != DB_DONE) {
         ret = sql_fail(a, rc, "read id ledger");
     }
     store_stmt_done(s);
@@ -141,22 +141,22 @@ static int user_in_scope(struct apply *a, const struct mat_user *u)
     if (a->doc->snapshot)
         return 0;
     /* Groups the change set does not carry keep their stored members. */
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT g.id, g.name, g.display_name FROM group_members m"
+    struct db_stmt *s = store_stmt(a->db, "SELECT g.id, g.name, g.display_name FROM group_members m"
                                         " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read memberships");
-    sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
+        return sql_fail(a, db_errcode(a->db), "read memberships");
+    db_bind_text(s, 1, u->id);
     int rc, ret = 0;
-    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (ret == 0 && (rc = db_step(s)) == DB_ROW) {
         bool carried = false;
-        const char *gid = (const char *)sqlite3_column_text(s, 0);
+        const char *gid = db_column_text(s, 0);
         for (size_t g = 0; g < a->doc->n_groups && !carried; g++)
             carried = strcmp(a->doc->groups[g].id, gid) == 0;
-        if (!carried && (in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 1)) ||
-                         in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 2))))
+        if (!carried && (in_scope_name(a->opt, db_column_text(s, 1)) ||
+                         in_scope_name(a->opt, db_column_text(s, 2))))
             ret = 1;
     }
-    if (ret == 0 && rc != SQLITE_DONE)
+    if (ret == 0 && rc != DB_DONE)
         ret = sql_fail(a, rc, "read memberships");
     store_stmt_done(s);
     return ret;
@@ -204,17 +204,17 @@ static void note_lost(struct apply *a, uint32_t uid, const char *login)
 
 static int remove_user(struct apply *a, const char *id)
 {
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT uid, login FROM users WHERE id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT uid, login FROM users WHERE id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read user");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        note_lost(a, (uint32_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+        return sql_fail(a, db_errcode(a->db), "read user");
+    db_bind_text(s, 1, id);
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        note_lost(a, (uint32_t)db_column_int64(s, 0), db_column_text(s, 1));
     store_stmt_done(s);
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         return 0;
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return sql_fail(a, rc, "read user");
     if (exec_bind(a, "delete user", "DELETE FROM users WHERE id = ?1", "t", id) < 0 ||
         exec_bind(a, "release uid",
@@ -237,14 +237,14 @@ static int remove_group(struct apply *a, const char *id)
 
 static int apply_role(struct apply *a, const struct mat_role *r)
 {
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT gid FROM role_groups WHERE name = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT gid FROM role_groups WHERE name = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read role groups");
-    sqlite3_bind_text(s, 1, r->name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        return sql_fail(a, db_errcode(a->db), "read role groups");
+    db_bind_text(s, 1, r->name);
+    int rc = db_step(s);
+    int64_t have = rc == DB_ROW ? db_column_int64(s, 0) : -1;
     store_stmt_done(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return sql_fail(a, rc, "read role groups");
     if (have == r->gid)
         return 0;
@@ -280,17 +280,17 @@ static int apply_user(struct apply *a, const struct mat_user *u)
             return remove_user(a, u->id);
         }
     }
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT uid, active, version FROM users WHERE id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT uid, active, version FROM users WHERE id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read user");
-    sqlite3_bind_text(s, 1, u->id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    bool exists = rc == SQLITE_ROW;
-    int64_t old_uid = exists ? sqlite3_column_int64(s, 0) : 0;
-    bool was_active = exists && sqlite3_column_int(s, 1);
-    int64_t version = exists ? sqlite3_column_int64(s, 2) + 1 : 1;
+        return sql_fail(a, db_errcode(a->db), "read user");
+    db_bind_text(s, 1, u->id);
+    int rc = db_step(s);
+    bool exists = rc == DB_ROW;
+    int64_t old_uid = exists ? db_column_int64(s, 0) : 0;
+    bool was_active = exists && db_column_int(s, 1);
+    int64_t version = exists ? db_column_int64(s, 2) + 1 : 1;
     store_stmt_done(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return sql_fail(a, rc, "read user");
     if (exists && old_uid != u->uid)
         return scim_error_set(a->err, 409, "uniqueness",
@@ -343,13 +343,13 @@ out:
 /* Members g loses in this document: a scoped host must check they still belong. */
 static int note_leavers(struct apply *a, const struct mat_group *g)
 {
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT user_id FROM group_members WHERE group_id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT user_id FROM group_members WHERE group_id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read members");
-    sqlite3_bind_text(s, 1, g->id, -1, SQLITE_TRANSIENT);
+        return sql_fail(a, db_errcode(a->db), "read members");
+    db_bind_text(s, 1, g->id);
     int rc, ret = 0;
-    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
+    while (ret == 0 && (rc = db_step(s)) == DB_ROW) {
+        const char *id = db_column_text(s, 0);
         bool stays = false;
         for (size_t m = 0; m < g->n_members && !stays; m++)
             stays = strcmp(g->members[m], id) == 0;
@@ -370,7 +370,7 @@ static int note_leavers(struct apply *a, const struct mat_group *g)
         else
             a->n_recheck++;
     }
-    if (ret == 0 && rc != SQLITE_DONE)
+    if (ret == 0 && rc != DB_DONE)
         ret = sql_fail(a, rc, "read members");
     store_stmt_done(s);
     return ret;
@@ -379,16 +379,16 @@ static int note_leavers(struct apply *a, const struct mat_group *g)
 /* A user who left a scoped group stays only through a scoped role or another scoped group. */
 static int recheck_scope(struct apply *a, const char *id)
 {
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT roles FROM users WHERE id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT roles FROM users WHERE id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read user");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    char *roles = rc == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+        return sql_fail(a, db_errcode(a->db), "read user");
+    db_bind_text(s, 1, id);
+    int rc = db_step(s);
+    char *roles = rc == DB_ROW ? strdup(db_column_text(s, 0)) : NULL;
     store_stmt_done(s);
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         return 0; /* already gone */
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return sql_fail(a, rc, "read user");
     if (!roles)
         return scim_error_set(a->err, 500, NULL, "out of memory");
@@ -402,13 +402,13 @@ static int recheck_scope(struct apply *a, const char *id)
     s = store_stmt(a->db, "SELECT g.name, g.display_name FROM group_members m"
                           " JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read memberships");
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    while (!keep && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        keep = in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 0)) ||
-               in_scope_name(a->opt, (const char *)sqlite3_column_text(s, 1));
+        return sql_fail(a, db_errcode(a->db), "read memberships");
+    db_bind_text(s, 1, id);
+    while (!keep && (rc = db_step(s)) == DB_ROW)
+        keep = in_scope_name(a->opt, db_column_text(s, 0)) ||
+               in_scope_name(a->opt, db_column_text(s, 1));
     store_stmt_done(s);
-    if (!keep && rc != SQLITE_DONE)
+    if (!keep && rc != DB_DONE)
         return sql_fail(a, rc, "read memberships");
     return keep ? 0 : remove_user(a, id);
 }
@@ -426,16 +426,16 @@ static int apply_group(struct apply *a, const struct mat_group *g)
             return remove_group(a, g->id);
         }
     }
-    sqlite3_stmt *s = store_stmt(a->db, "SELECT gid, version FROM groups WHERE id = ?1");
+    struct db_stmt *s = store_stmt(a->db, "SELECT gid, version FROM groups WHERE id = ?1");
     if (!s)
-        return sql_fail(a, sqlite3_errcode(a->db), "read group");
-    sqlite3_bind_text(s, 1, g->id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    bool exists = rc == SQLITE_ROW;
-    int64_t old_gid = exists ? sqlite3_column_int64(s, 0) : 0;
-    int64_t version = exists ? sqlite3_column_int64(s, 1) + 1 : 1;
+        return sql_fail(a, db_errcode(a->db), "read group");
+    db_bind_text(s, 1, g->id);
+    int rc = db_step(s);
+    bool exists = rc == DB_ROW;
+    int64_t old_gid = exists ? db_column_int64(s, 0) : 0;
+    int64_t version = exists ? db_column_int64(s, 1) + 1 : 1;
     store_stmt_done(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return sql_fail(a, rc, "read group");
     if (exists && old_gid != g->gid)
         return scim_error_set(a->err, 409, "uniqueness",
@@ -491,14 +491,14 @@ static int drop_absent(struct apply *a, const char *table, bool users)
 {
     char sql[64];
     snprintf(sql, sizeof(sql), "SELECT id FROM %s", table);
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     char **gone = NULL;
     size_t n = 0, cap = 0;
-    int ret = -1, rc = sqlite3_prepare_v2(a->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    int ret = -1, rc = db_prepare(a->db, sql, &s);
+    if (rc != DB_OK)
         goto sql_error;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *id = db_column_text(s, 0);
         bool named = false;
         if (users)
             for (size_t i = 0; i < a->doc->n_users && !named; i++)
@@ -518,7 +518,7 @@ static int drop_absent(struct apply *a, const char *table, bool users)
             goto oom;
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         goto sql_error;
     ret = 0;
     for (size_t i = 0; ret == 0 && i < n; i++)
@@ -530,14 +530,14 @@ oom:
 sql_error:
     sql_fail(a, rc, "read for snapshot");
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     for (size_t i = 0; i < n; i++)
         free(gone[i]);
     free(gone);
     return ret;
 }
 
-int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_options *opt,
+int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
                       struct mat_result *res, struct scim_error *err)
 {
     static const struct mat_options none = { 0 };
@@ -583,7 +583,7 @@ out:
     return ret;
 }
 
-int materialize_fail_closed(sqlite3 *db, struct scim_error *err)
+int materialize_fail_closed(struct db *db, struct scim_error *err)
 {
     struct mat_result res = { 0 };
     struct apply a = { db, NULL, NULL, &res, err, "", NULL, 0, 0 };
@@ -595,7 +595,7 @@ int materialize_fail_closed(sqlite3 *db, struct scim_error *err)
     return store_meta_write(db, "follow_offline", a.now, "offline mark", err);
 }
 
-int materialize_offline(sqlite3 *db)
+int materialize_offline(struct db *db)
 {
     char buf[40];
     return store_meta_get(db, "follow_offline", buf, sizeof(buf));
@@ -608,7 +608,7 @@ void materialize_result_free(struct mat_result *res)
     res->n_lost = 0;
 }
 
-int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33])
+int materialize_state(struct db *db, int64_t *seq, char feed_id[33])
 {
     char buf[64];
     int r = store_meta_get(db, "follow_seq", buf, sizeof(buf));

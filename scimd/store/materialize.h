@@ -6,7 +6,7 @@
  * parsed types live here (not in fleet/) because the store may not include fleet/. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,16 +90,16 @@ void materialize_result_free(struct mat_result *res);
 /* Applies doc inside a write (store_write's fn context): 0, or -1 with err set (the caller's
  * savepoint then rolls everything back). Checks again what the parser checked about ids
  * against the ledger: a uid or gid the ledger holds for another owner is refused. */
-int materialize_apply(sqlite3 *db, const struct mat_doc *doc, const struct mat_options *opt,
+int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
                       struct mat_result *res, struct scim_error *err);
 
 /* [follow] max_offline passed without a verified answer from the hub: inside a write, every
  * user becomes inactive (pam_scim and the shadow lock then refuse them) and meta
  * follow_offline is set; the next snapshot applied restores the hub's state and clears it. */
-int materialize_fail_closed(sqlite3 *db, struct scim_error *err);
+int materialize_fail_closed(struct db *db, struct scim_error *err);
 
 /* 1 when follow_offline is set (a snapshot is owed), 0 when not, -1 on error. */
-int materialize_offline(sqlite3 *db);
+int materialize_offline(struct db *db);
 
 /* meta follow_seq (-1 when absent) and follow_feed_id ("" when absent), on any connection. */
-int materialize_state(sqlite3 *db, int64_t *seq, char feed_id[33]);
+int materialize_state(struct db *db, int64_t *seq, char feed_id[33]);

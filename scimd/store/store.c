@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/store.h"
 
+#include "store/db_sqlite.h"
 #include "store/store_schema.h"
 
 #include <errno.h>
@@ -28,7 +29,7 @@ struct write_req {
 struct store {
     char *path;
     unsigned busy_timeout_ms;
-    sqlite3 *wdb;
+    struct db *wdb;
     bool threaded;
     pthread_t writer;
     pthread_mutex_t mu;
@@ -41,7 +42,7 @@ struct store {
     store_batch_fn batch_observer;
 
     pthread_mutex_t pool_mu;
-    sqlite3 *pool[MAX_POOLED_READERS];
+    struct db *pool[MAX_POOLED_READERS];
     size_t pool_n;
 };
 
@@ -55,19 +56,19 @@ void store_timestamp(char buf[32])
     snprintf(buf + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
-int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what)
+int store_db_error(struct db *db, int rc, struct scim_error *err, const char *what)
 {
-    int code = rc & 0xff;
-    if (code == SQLITE_FULL)
+    const char *msg = db ? db_errmsg(db) : "error";
+    if (rc == DB_FULL)
         return scim_error_set(err, 507, NULL,
                               "%s: the server's disk is full; the change was not stored", what);
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    if (rc == DB_BUSY)
         return scim_error_set(err, 503, NULL, "%s: the store is busy; retry", what);
-    if (code == SQLITE_IOERR || code == SQLITE_CORRUPT || code == SQLITE_CANTOPEN)
-        return scim_error_set(err, 500, NULL, "%s: storage error: %s", what,
-                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    return scim_error_set(err, 500, NULL, "%s: %s", what,
-                          db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    if (rc == DB_UNAVAILABLE)
+        return scim_error_set(err, 503, NULL, "%s: the store is unavailable; retry", what);
+    if (rc == DB_IOERR)
+        return scim_error_set(err, 500, NULL, "%s: storage error: %s", what, msg);
+    return scim_error_set(err, 500, NULL, "%s: %s", what, msg);
 }
 
 /* The store holds password hashes and token HMACs: create it 0600 whatever the umask
@@ -84,7 +85,7 @@ static int create_private(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int open_connection(const char *path, unsigned busy_ms, bool reader, sqlite3 **out,
+static int open_connection(const char *path, unsigned busy_ms, bool reader, struct db **out,
                            char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
@@ -109,7 +110,11 @@ static int open_connection(const char *path, unsigned busy_ms, bool reader, sqli
         snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
         goto fail;
     }
-    *out = db;
+    *out = db_sqlite_wrap(db);
+    if (!*out) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
     return 0;
 fail:
     sqlite3_free(msg);
@@ -117,14 +122,9 @@ fail:
     return -1;
 }
 
-void store_connection_close(sqlite3 *db)
+void store_connection_close(struct db *db)
 {
-    if (!db)
-        return;
-    sqlite3_stmt *s;
-    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
-        sqlite3_finalize(s);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 static void finish_batch(struct store *st, struct write_req *batch)
@@ -138,26 +138,26 @@ static void finish_batch(struct store *st, struct write_req *batch)
 
 /* The transaction statements of a batch run a few thousand times a second under load:
  * kept prepared on the writer's connection instead of re-parsed by sqlite3_exec. */
-static int exec_kept(sqlite3 *db, const char *sql)
+static int exec_kept(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = store_stmt(db, sql);
+    struct db_stmt *s = store_stmt(db, sql);
     if (!s)
-        return sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errcode(db) : SQLITE_ERROR;
-    int rc = sqlite3_step(s);
+        return db_errcode(db) != DB_OK ? db_errcode(db) : DB_ERROR;
+    int rc = db_step(s);
     store_stmt_done(s);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return rc == DB_DONE ? DB_OK : rc;
 }
 
 /* Applies a batch in one transaction, each request in its own savepoint, then one fsync'd
  * COMMIT for all: this is the group commit. Returns whether anything changed. */
 static bool run_batch(struct store *st, struct write_req *batch)
 {
-    sqlite3 *db = st->wdb;
+    struct db *db = st->wdb;
     bool any_ok = false;
     int rc = exec_kept(db, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK) {
+    if (rc != DB_OK) {
         for (struct write_req *r = batch; r; r = r->next) {
-            store_sqlite_error(db, rc, r->err, "store");
+            store_db_error(db, rc, r->err, "store");
             r->result = -1;
         }
         return false;
@@ -165,8 +165,8 @@ static bool run_batch(struct store *st, struct write_req *batch)
     for (struct write_req *r = batch; r; r = r->next) {
         scim_error_clear(r->err);
         rc = exec_kept(db, "SAVEPOINT w");
-        if (rc != SQLITE_OK) {
-            r->result = store_sqlite_error(db, rc, r->err, "store");
+        if (rc != DB_OK) {
+            r->result = store_db_error(db, rc, r->err, "store");
             continue;
         }
         r->result = r->fn(db, r->ctx, r->err);
@@ -180,9 +180,9 @@ static bool run_batch(struct store *st, struct write_req *batch)
         exec_kept(db, "RELEASE w");
     }
     rc = exec_kept(db, "COMMIT");
-    if (rc != SQLITE_OK) {
+    if (rc != DB_OK) {
         struct scim_error e;
-        store_sqlite_error(db, rc, &e, "commit");
+        store_db_error(db, rc, &e, "commit");
         exec_kept(db, "ROLLBACK");
         for (struct write_req *r = batch; r; r = r->next) {
             if (r->result == 0 && r->err)
@@ -269,9 +269,9 @@ void store_set_batch_observer(struct store *st, store_batch_fn fn)
     st->batch_observer = fn;
 }
 
-sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
+struct db *store_reader_get(struct store *st, struct scim_error *err)
 {
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
     pthread_mutex_lock(&st->pool_mu);
     if (st->pool_n > 0)
         db = st->pool[--st->pool_n];
@@ -286,29 +286,27 @@ sqlite3 *store_reader_get(struct store *st, struct scim_error *err)
     return db;
 }
 
-int store_last_error(sqlite3 *db, struct scim_error *err, const char *what)
+int store_last_error(struct db *db, struct scim_error *err, const char *what)
 {
-    return store_sqlite_error(db, sqlite3_errcode(db), err, what);
+    return store_db_error(db, db_errcode(db), err, what);
 }
 
-int store_read_begin(sqlite3 *db, struct scim_error *err)
+int store_read_begin(struct db *db, struct scim_error *err)
 {
     int rc = exec_kept(db, "BEGIN");
     /* BEGIN is deferred: the first read takes the snapshot every later read shares. */
-    return rc == SQLITE_OK ? 0 : store_sqlite_error(db, rc, err, "read transaction");
+    return rc == DB_OK ? 0 : store_db_error(db, rc, err, "read transaction");
 }
 
-void store_reader_put(struct store *st, sqlite3 *db)
+void store_reader_put(struct store *st, struct db *db)
 {
     if (!db)
         return;
     /* A reader must not pin an old snapshot: any statement left open would keep the WAL from
      * being checkpointed. Cached statements stay prepared, but reset. */
-    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
-        if (sqlite3_stmt_busy(s))
-            sqlite3_reset(s);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_reset_kept(db);
+    if (db_in_transaction(db))
+        db_exec(db, "ROLLBACK");
     pthread_mutex_lock(&st->pool_mu);
     if (st->pool_n < MAX_POOLED_READERS) {
         st->pool[st->pool_n++] = db;
@@ -318,103 +316,89 @@ void store_reader_put(struct store *st, sqlite3 *db)
     store_connection_close(db);
 }
 
-sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql)
+struct db_stmt *store_stmt(struct db *db, const char *sql)
 {
-    /* A connection holds a handful of statements: a linear look costs less than preparing. */
-    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s)) {
-        if (!sqlite3_stmt_busy(s) && strcmp(sqlite3_sql(s), sql) == 0) {
-            sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
-            return s;
-        }
-    }
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
-        return NULL;
-    return s;
+    return db_kept(db, sql);
 }
 
-void store_stmt_done(sqlite3_stmt *s)
+void store_stmt_done(struct db_stmt *s)
 {
-    if (s) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-    }
+    db_kept_done(s);
 }
 
-int store_stmt_each(sqlite3 *db, int prepared, sqlite3_stmt *s, store_row_fn fn, void *arg,
+int store_stmt_each(struct db *db, int prepared, struct db_stmt *s, store_row_fn fn, void *arg,
                     const char *what, struct scim_error *err)
 {
     int rc = prepared;
-    if (rc != SQLITE_OK)
-        return store_sqlite_error(db, rc, err, what);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (rc != DB_OK)
+        return store_db_error(db, rc, err, what);
+    while ((rc = db_step(s)) == DB_ROW) {
         int r = fn(db, s, arg, err);
         if (r < 0)
             return r;
     }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, what);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, what);
     return 0;
 }
 
-int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
+int store_row_exists(struct db *db, const char *sql, const char *a, const char *b,
                      struct scim_error *err)
 {
-    sqlite3_stmt *s = store_stmt(db, sql);
-    int rc = SQLITE_ERROR;
+    struct db_stmt *s = store_stmt(db, sql);
+    int rc = DB_ERROR;
     if (s) {
-        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+        db_bind_text(s, 1, a);
         if (b)
-            sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+            db_bind_text(s, 2, b);
+        rc = db_step(s);
         store_stmt_done(s);
     }
-    if (rc == SQLITE_ROW)
+    if (rc == DB_ROW)
         return 1;
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         return 0;
-    return store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "lookup");
+    return store_db_error(db, rc == DB_ERROR ? db_errcode(db) : rc, err, "lookup");
 }
 
 /* Kept prepared (store_stmt): the writer reads and raises the high-water marks on every
  * allocation. */
-int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen)
+int store_meta_get(struct db *db, const char *key, char *buf, size_t buflen)
 {
-    sqlite3_stmt *s = store_stmt(db, "SELECT value FROM meta WHERE key = ?");
+    struct db_stmt *s = store_stmt(db, "SELECT value FROM meta WHERE key = ?");
     int ret = -1;
     if (!s)
         return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
+    db_bind_text(s, 1, key);
+    int rc = db_step(s);
+    if (rc == DB_DONE) {
         ret = 0;
-    } else if (rc == SQLITE_ROW) {
-        snprintf(buf, buflen, "%s", (const char *)sqlite3_column_text(s, 0));
+    } else if (rc == DB_ROW) {
+        snprintf(buf, buflen, "%s", db_column_text(s, 0));
         ret = 1;
     }
     store_stmt_done(s);
     return ret;
 }
 
-int store_meta_set(sqlite3 *db, const char *key, const char *value)
+int store_meta_set(struct db *db, const char *key, const char *value)
 {
-    sqlite3_stmt *s = store_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
+    struct db_stmt *s = store_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?)"
                                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     if (!s)
         return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
+    db_bind_text(s, 1, key);
+    db_bind_text(s, 2, value);
+    int rc = db_step(s);
     store_stmt_done(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == DB_DONE ? 0 : -1;
 }
 
-int store_meta_write(sqlite3 *db, const char *key, const char *value, const char *what,
+int store_meta_write(struct db *db, const char *key, const char *value, const char *what,
                      struct scim_error *err)
 {
     if (store_meta_set(db, key, value) < 0)
-        return store_sqlite_error(db, sqlite3_errcode(db), err, what);
+        return store_db_error(db, db_errcode(db), err, what);
     return 0;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite store: one writer thread that group-commits durable changes, and a pool of
- * read connections. SQLite is the only authority; everything else is derived from it. */
+/* The store: one writer thread that group-commits durable changes, and a pool of read
+ * connections, over SQLite or PostgreSQL (store/db.h). The store is the only authority;
+ * everything else is derived from it. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,7 @@ struct store;
 
 /* Runs inside the writer's transaction (in its own savepoint). Returns 0, or -1 with err set;
  * on -1 everything it wrote is rolled back, the rest of the batch still commits. */
-typedef int (*store_write_fn)(sqlite3 *db, void *ctx, struct scim_error *err);
+typedef int (*store_write_fn)(struct db *db, void *ctx, struct scim_error *err);
 
 /* Opens (creating and migrating if needed) the database. Starts the writer thread unless
  * writer_thread is false (scimctl writes synchronously through the same API). */
@@ -35,46 +36,46 @@ typedef void (*store_batch_fn)(size_t n, double seconds);
 void store_set_batch_observer(struct store *st, store_batch_fn fn);
 
 /* A read connection for the calling thread; give it back with store_reader_put. */
-sqlite3 *store_reader_get(struct store *st, struct scim_error *err);
-void store_reader_put(struct store *st, sqlite3 *db);
+struct db *store_reader_get(struct store *st, struct scim_error *err);
+void store_reader_put(struct store *st, struct db *db);
 /* Opens a read transaction on a reader, so several reads see one state; store_reader_put
  * ends it. 0, or -1 with err set. */
-int store_read_begin(sqlite3 *db, struct scim_error *err);
+int store_read_begin(struct db *db, struct scim_error *err);
 
 /* A prepared statement kept on the connection for reuse (hot paths: lookups by id and name).
- * Return it with store_stmt_done, never sqlite3_finalize. */
-sqlite3_stmt *store_stmt(sqlite3 *db, const char *sql);
-void store_stmt_done(sqlite3_stmt *s);
+ * Return it with store_stmt_done, never db_finalize. */
+struct db_stmt *store_stmt(struct db *db, const char *sql);
+void store_stmt_done(struct db_stmt *s);
 
 /* Steps s to its end, handing each row to fn (which reads its columns); stops at fn's first
  * negative return and returns it. prepared is what preparing s returned: when it is not
- * SQLITE_OK nothing is stepped. A SQLite failure is mapped (store_sqlite_error, naming what).
+ * DB_OK nothing is stepped. A failure is mapped (store_db_error, naming what).
  * 0, or < 0. The caller still owns s. */
-typedef int (*store_row_fn)(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err);
-int store_stmt_each(sqlite3 *db, int prepared, sqlite3_stmt *s, store_row_fn fn, void *arg,
+typedef int (*store_row_fn)(struct db *db, struct db_stmt *s, void *arg, struct scim_error *err);
+int store_stmt_each(struct db *db, int prepared, struct db_stmt *s, store_row_fn fn, void *arg,
                     const char *what, struct scim_error *err);
-/* Closes a connection that may hold cached statements: finalizes them first, or
- * sqlite3_close refuses and leaks the connection. */
-void store_connection_close(sqlite3 *db);
+/* Closes a connection with the statements kept on it. */
+void store_connection_close(struct db *db);
 
 /* 1 if sql (with one or two text parameters) returns a row, 0 if none, -1 with err set. */
-int store_row_exists(sqlite3 *db, const char *sql, const char *a, const char *b,
+int store_row_exists(struct db *db, const char *sql, const char *a, const char *b,
                      struct scim_error *err);
 
 /* Helpers for the key/value meta table (used inside write fns or on a reader); their
  * statements are cached on the connection (store_stmt). */
-int store_meta_get(sqlite3 *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */
-int store_meta_set(sqlite3 *db, const char *key, const char *value);
-/* store_meta_set inside a write: a failure is mapped as store_sqlite_error maps it, naming
+int store_meta_get(struct db *db, const char *key, char *buf, size_t buflen); /* 1 found, 0 not, -1 err */
+int store_meta_set(struct db *db, const char *key, const char *value);
+/* store_meta_set inside a write: a failure is mapped as store_db_error maps it, naming
  * what. 0, or -1 with err set. */
-int store_meta_write(sqlite3 *db, const char *key, const char *value, const char *what,
+int store_meta_write(struct db *db, const char *key, const char *value, const char *what,
                      struct scim_error *err);
 
-/* Maps a SQLite failure to a SCIM 5xx error (disk full -> 507 with a clear detail). */
-int store_sqlite_error(sqlite3 *db, int rc, struct scim_error *err, const char *what);
-/* store_sqlite_error for the connection's most recent failure, for callers above the store
- * that got -1 from a repository function and hold no SQLite result code. */
-int store_last_error(sqlite3 *db, struct scim_error *err, const char *what);
+/* Maps a DB_* failure code to a SCIM 5xx error (disk full -> 507 with a clear detail; busy
+ * or a lost database connection -> 503, which IdPs retry). */
+int store_db_error(struct db *db, int rc, struct scim_error *err, const char *what);
+/* store_db_error for the connection's most recent failure, for callers above the store
+ * that got -1 from a repository function and hold no result code. */
+int store_last_error(struct db *db, struct scim_error *err, const char *what);
 
 /* Current time as RFC 3339 UTC with milliseconds: "2026-11-24T02:33:32.123Z". */
 void store_timestamp(char buf[32]);

@@ -3,20 +3,20 @@
 
 #include "store/store.h"
 
-static long long count_rows(sqlite3 *db, const char *sql)
+static long long count_rows(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     long long n = -1;
-    if (db && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db && db_prepare(db, sql, &s) == DB_OK && db_step(s) == DB_ROW)
+        n = db_column_int64(s, 0);
+    db_finalize(s);
     return n;
 }
 
 void store_counts_read(struct store *st, struct store_counts *out)
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     out->users_active = count_rows(db, "SELECT COUNT(*) FROM users WHERE active");
     out->users_deactivated = count_rows(db, "SELECT COUNT(*) FROM users WHERE NOT active");
     out->groups = count_rows(db, "SELECT COUNT(*) FROM groups");

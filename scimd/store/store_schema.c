@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/store_schema.h"
 
+#include "store/db_sqlite.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -256,8 +258,9 @@ out:
     return ret;
 }
 
-int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+int store_schema_migrate(struct db *conn, const char *path, char *err, size_t errlen)
 {
+    sqlite3 *db = db_sqlite_handle(conn);
     int version = 0;
     /* VACUUM INTO cannot run inside a transaction: look, back up, then migrate under the lock
      * (which re-reads the version, in case another process migrated meanwhile). */

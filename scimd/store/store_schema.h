@@ -2,7 +2,7 @@
 /* The database schema and its migrations (PRAGMA user_version). */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 
 #define STORE_SCHEMA_VERSION 5
@@ -12,4 +12,4 @@
  * the fleet's changes and hosts tables and the meta rows feed_id and changes_floor; v5 adds
  * users.home (NULL for the users stored before, see store/users_homes.h), so a database older
  * than v5 is backed up too. */
-int store_schema_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+int store_schema_migrate(struct db *db, const char *path, char *err, size_t errlen);

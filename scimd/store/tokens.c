@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/tokens.h"
 
+#include "store/db_sqlite.h"
+
 #include <errno.h>
 #include <nettle/base64.h>
 #include <nettle/hmac.h>
@@ -61,7 +63,7 @@ void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
     hmac_sha256_digest(&ctx, TOKEN_HMAC_LEN, out);
 }
 
-int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create)
+int tokens_hmac_key(struct db *db, unsigned char key[32], bool create)
 {
     char hex[65];
     int r = store_meta_get(db, "token_hmac_key", hex, sizeof(hex));
@@ -75,46 +77,47 @@ int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create)
     return store_meta_set(db, "token_hmac_key", hex);
 }
 
-sqlite3 *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
-                            size_t errlen)
+struct db *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
+                              size_t errlen)
 {
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
-        sqlite3_close(db);
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h));
+        sqlite3_close(h);
         return NULL;
     }
-    sqlite3_busy_timeout(db, (int)busy_timeout_ms);
-    sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    sqlite3_busy_timeout(h, (int)busy_timeout_ms);
+    sqlite3_exec(h, "PRAGMA query_only=1", NULL, NULL, NULL);
+    struct db *db = db_sqlite_wrap(h);
+    if (!db)
+        snprintf(err, errlen, "out of memory");
     return db;
 }
 
-int64_t tokens_data_version(sqlite3 *db)
+int64_t tokens_data_version(struct db *db)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(db, "PRAGMA data_version", &s) == DB_OK && db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
-int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n_out)
+int tokens_load_active(struct db *db, struct token_mac **out, size_t *n_out)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     struct token_mac *list = NULL;
     size_t n = 0, cap = 0;
     int ret = -1;
 
-    if (sqlite3_prepare_v2(db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (db_prepare(db, "SELECT id, key_hmac FROM tokens WHERE revoked IS NULL", &s) != DB_OK)
         goto out;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        if (!id || strlen(id) != TOKEN_ID_LEN || sqlite3_column_bytes(s, 1) != TOKEN_HMAC_LEN)
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *id = db_column_text(s, 0);
+        if (!id || strlen(id) != TOKEN_ID_LEN || db_column_bytes(s, 1) != TOKEN_HMAC_LEN)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
@@ -124,10 +127,10 @@ int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n_out)
             list = grown;
         }
         memcpy(list[n].id, id, TOKEN_ID_LEN + 1);
-        memcpy(list[n].mac, sqlite3_column_blob(s, 1), TOKEN_HMAC_LEN);
+        memcpy(list[n].mac, db_column_blob(s, 1), TOKEN_HMAC_LEN);
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         goto out;
     *out = list;
     *n_out = n;
@@ -135,11 +138,11 @@ int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n_out)
     ret = 0;
 out:
     free(list);
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int tokens_bump_epoch(sqlite3 *db)
+int tokens_bump_epoch(struct db *db)
 {
     char buf[32];
     long long epoch = 0;
@@ -154,11 +157,11 @@ struct create_ctx {
     struct token_secret *secret;
 };
 
-static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int create_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct create_ctx *c = arg;
     unsigned char secret[32], mac[TOKEN_HMAC_LEN];
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1;
     char now[32];
 
@@ -168,16 +171,15 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
     }
     tokens_hmac(secret, c->secret->key, strlen(c->secret->key), mac);
     store_timestamp(now);
-    int rc = sqlite3_prepare_v2(db, "INSERT INTO tokens(id, name, key_hmac, created) VALUES(?,?,?,?)",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK)
+    int rc = db_prepare(db, "INSERT INTO tokens(id, name, key_hmac, created) VALUES(?,?,?,?)", &s);
+    if (rc != DB_OK)
         goto sql_error;
-    sqlite3_bind_text(s, 1, c->secret->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 3, mac, sizeof(mac), SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE)
+    db_bind_text(s, 1, c->secret->id);
+    db_bind_text(s, 2, c->name);
+    db_bind_blob(s, 3, mac, sizeof(mac));
+    db_bind_text(s, 4, now);
+    rc = db_step(s);
+    if (rc != DB_DONE)
         goto sql_error;
     if (tokens_bump_epoch(db) < 0) {
         scim_error_set(err, 500, NULL, "cannot update the token epoch");
@@ -186,9 +188,9 @@ static int create_fn(sqlite3 *db, void *arg, struct scim_error *err)
     ret = 0;
     goto out;
 sql_error:
-    store_sqlite_error(db, rc, err, "token create");
+    store_db_error(db, rc, err, "token create");
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
@@ -264,33 +266,32 @@ int tokens_create(struct store *st, const char *name, struct token_secret *out, 
 int tokens_list(struct store *st, FILE *out, char *err, size_t errlen)
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(st, &e);
-    sqlite3_stmt *s = NULL;
+    struct db *db = store_reader_get(st, &e);
+    struct db_stmt *s = NULL;
     int ret = -1;
     if (!db) {
         snprintf(err, errlen, "%s", e.detail);
         return -1;
     }
-    if (sqlite3_prepare_v2(db, "SELECT id, name, created, last_used, revoked FROM tokens ORDER BY created",
-                           -1, &s, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    if (db_prepare(db, "SELECT id, name, created, last_used, revoked FROM tokens ORDER BY created", &s) != DB_OK) {
+        snprintf(err, errlen, "%s", db_errmsg(db));
         goto out;
     }
     fprintf(out, "%-16s  %-24s  %-24s  %s\n", "ACCESS_ID", "NAME", "CREATED", "STATUS");
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *revoked = (const char *)sqlite3_column_text(s, 4);
-        fprintf(out, "%-16s  %-24s  %-24s  %s%s\n", sqlite3_column_text(s, 0),
-                sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *revoked = db_column_text(s, 4);
+        fprintf(out, "%-16s  %-24s  %-24s  %s%s\n", db_column_text(s, 0),
+                db_column_text(s, 1), db_column_text(s, 2),
                 revoked ? "revoked " : "active", revoked ? revoked : "");
     }
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    if (rc != DB_DONE) {
+        snprintf(err, errlen, "%s", db_errmsg(db));
         goto out;
     }
     ret = 0;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     store_reader_put(st, db);
     return ret;
 }
@@ -300,32 +301,31 @@ struct revoke_ctx {
     int changed;
 };
 
-static int revoke_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int revoke_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct revoke_ctx *c = arg;
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     char now[32];
     int ret = -1;
     store_timestamp(now);
-    int rc = sqlite3_prepare_v2(db, "UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                                -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, c->id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+    int rc = db_prepare(db, "UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", &s);
+    if (rc == DB_OK) {
+        db_bind_text(s, 1, now);
+        db_bind_text(s, 2, c->id);
+        rc = db_step(s);
     }
-    if (rc != SQLITE_DONE) {
-        store_sqlite_error(db, rc, err, "token revoke");
+    if (rc != DB_DONE) {
+        store_db_error(db, rc, err, "token revoke");
         goto out;
     }
-    c->changed = sqlite3_changes(db);
+    c->changed = db_changes(db);
     if (c->changed && tokens_bump_epoch(db) < 0) {
         scim_error_set(err, 500, NULL, "cannot update the token epoch");
         goto out;
     }
     ret = 0;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 

@@ -3,7 +3,7 @@
  * the key, under a per-installation secret, is stored. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +32,7 @@ int tokens_list(struct store *st, FILE *out, char *err, size_t errlen);
 int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen);
 
 /* Reads the installation's HMAC secret (creating it inside a write if asked). */
-int tokens_hmac_key(sqlite3 *db, unsigned char key[32], bool create);
+int tokens_hmac_key(struct db *db, unsigned char key[32], bool create);
 void tokens_hmac(const unsigned char secret[32], const char *key, size_t keylen,
                  unsigned char out[TOKEN_HMAC_LEN]);
 /* An access id and the HMAC of its key: what checking a credential needs. */
@@ -44,18 +44,18 @@ struct token_mac {
 /* A read-only connection to the store for checking credentials, kept open by the caller
  * (close it with store_connection_close); NULL and err when db_path cannot be opened (a
  * missing database is not created). */
-sqlite3 *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
+struct db *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
                             size_t errlen);
 /* PRAGMA data_version of db: changes whenever another connection commits to the store;
  * -1 on error. */
-int64_t tokens_data_version(sqlite3 *db);
+int64_t tokens_data_version(struct db *db);
 /* The tokens not revoked, as a new array (*out, *n; free it); rows of the wrong shape are
  * skipped. 0 or -1. */
-int tokens_load_active(sqlite3 *db, struct token_mac **out, size_t *n);
+int tokens_load_active(struct db *db, struct token_mac **out, size_t *n);
 
 /* Bumps the token_epoch row (a record of token changes; scimd notices any commit to the store
  * through PRAGMA data_version, whatever wrote it). */
-int tokens_bump_epoch(sqlite3 *db);
+int tokens_bump_epoch(struct db *db);
 
 /* The file scimctl replaces after each committed token change (next to the database), so a
  * running scimd notices at the next request with a stat(2) instead of within a second. */

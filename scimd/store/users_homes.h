@@ -4,13 +4,13 @@
  * recorded until users_homes_pin records theirs. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "proto/scim_error.h"
 
 /* The home for a login (malloc'd), or NULL when out of memory. */
 typedef char *(*users_home_fn)(const char *login, void *arg);
 
-/* Inside a write: records home = fn(login) for every user without one, in one statement.
+/* Inside a write: records home = fn(login) for every user without one.
  * The number of users it recorded (>= 0), or -1 with err set (nothing recorded). */
-int users_homes_pin(sqlite3 *db, users_home_fn fn, void *arg, struct scim_error *err);
+int users_homes_pin(struct db *db, users_home_fn fn, void *arg, struct scim_error *err);

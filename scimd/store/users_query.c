@@ -17,7 +17,7 @@ static const char *sql_of(enum users_key key)
     return (unsigned)key < sizeof(key_sql) / sizeof(key_sql[0]) ? key_sql[key] : NULL;
 }
 
-int users_repo_find_by_key(sqlite3 *db, enum users_key key, const char *value,
+int users_repo_find_by_key(struct db *db, enum users_key key, const char *value,
                            struct user_row *row, struct scim_error *err)
 {
     const char *sql = sql_of(key);
@@ -25,17 +25,17 @@ int users_repo_find_by_key(sqlite3 *db, enum users_key key, const char *value,
         return scim_error_set(err, 500, NULL, "user lookup by unknown key %d", (int)key);
     /* Key lookups run before every create and in every write's uniqueness check: the
      * statement stays prepared on the connection. */
-    sqlite3_stmt *s = store_stmt(db, sql);
-    int ret = -1, rc = SQLITE_ERROR;
+    struct db_stmt *s = store_stmt(db, sql);
+    int ret = -1, rc = DB_ERROR;
     if (!s)
         goto sql_error;
-    sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
+    db_bind_text(s, 1, value);
+    rc = db_step(s);
+    if (rc == DB_DONE) {
         ret = 0;
         goto out;
     }
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         goto sql_error;
     if (users_repo_from_stmt(s, row) < 0) {
         scim_error_set(err, 500, NULL, "stored user %s is unreadable", value);
@@ -44,13 +44,13 @@ int users_repo_find_by_key(sqlite3 *db, enum users_key key, const char *value,
     ret = 1;
     goto out;
 sql_error:
-    store_sqlite_error(db, rc == SQLITE_ERROR ? sqlite3_errcode(db) : rc, err, "user lookup");
+    store_db_error(db, rc == DB_ERROR ? db_errcode(db) : rc, err, "user lookup");
 out:
     store_stmt_done(s);
     return ret;
 }
 
-int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err)
+int users_repo_get(struct db *db, const char *id, struct user_row *row, struct scim_error *err)
 {
     return users_repo_find_by_key(db, USERS_KEY_ID, id, row, err);
 }
@@ -61,7 +61,7 @@ struct user_walk {
 };
 
 /* A row of the wrong shape is skipped, not fatal: one bad row must not hide the others. */
-static int one_user(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *err)
+static int one_user(struct db *db, struct db_stmt *s, void *arg, struct scim_error *err)
 {
     const struct user_walk *w = arg;
     struct user_row row;
@@ -72,54 +72,53 @@ static int one_user(sqlite3 *db, sqlite3_stmt *s, void *arg, struct scim_error *
     return r;
 }
 
-int users_query_each(sqlite3 *db, const struct users_query *q, users_row_fn fn, void *arg,
+int users_query_each(struct db *db, const struct users_query *q, users_row_fn fn, void *arg,
                      const char *what, struct scim_error *err)
 {
     struct user_walk w = { .fn = fn, .arg = arg };
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret, rc;
     if (q->kind == USERS_QUERY_KEY) {
         /* The exact matches IdPs send before every create are the hot read: kept prepared. */
         const char *sql = sql_of(q->key);
-        sqlite3_stmt *cached = sql ? store_stmt(db, sql) : NULL;
+        struct db_stmt *cached = sql ? store_stmt(db, sql) : NULL;
         if (!cached || !q->value) {
-            store_sqlite_error(db, sqlite3_errcode(db), err, what);
+            store_db_error(db, db_errcode(db), err, what);
             store_stmt_done(cached);
             return -1;
         }
-        sqlite3_bind_text(cached, 1, q->value, -1, SQLITE_STATIC);
-        ret = store_stmt_each(db, SQLITE_OK, cached, one_user, &w, what, err);
+        db_bind_text(cached, 1, q->value);
+        ret = store_stmt_each(db, DB_OK, cached, one_user, &w, what, err);
         store_stmt_done(cached);
         return ret;
     }
     if (q->kind == USERS_QUERY_PAGE) {
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid"
-                                    " LIMIT ? OFFSET ?", -1, &s, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(s, 1, q->limit);
-            sqlite3_bind_int64(s, 2, q->offset);
+        rc = db_prepare(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid"
+                                    " LIMIT ? OFFSET ?", &s);
+        if (rc == DB_OK) {
+            db_bind_int64(s, 1, q->limit);
+            db_bind_int64(s, 2, q->offset);
         }
     } else {
-        rc = sqlite3_prepare_v2(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid", -1, &s,
-                                NULL);
+        rc = db_prepare(db, "SELECT " USERS_COLUMNS " FROM users ORDER BY rowid", &s);
     }
     ret = store_stmt_each(db, rc, s, one_user, &w, what, err);
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }
 
-int users_count(sqlite3 *db, int64_t *count, const char *what, struct scim_error *err)
+int users_count(struct db *db, int64_t *count, const char *what, struct scim_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int ret = -1;
-    int rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM users", -1, &s, NULL);
-    if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-        store_sqlite_error(db, rc, err, what);
+    int rc = db_prepare(db, "SELECT COUNT(*) FROM users", &s);
+    if (rc != DB_OK || db_step(s) != DB_ROW) {
+        store_db_error(db, rc, err, what);
         goto out;
     }
-    *count = sqlite3_column_int64(s, 0);
+    *count = db_column_int64(s, 0);
     ret = 0;
 out:
-    sqlite3_finalize(s);
+    db_finalize(s);
     return ret;
 }

@@ -4,7 +4,7 @@
  * api/ and the uniqueness checks go through it. */
 #pragma once
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "proto/scim_error.h"
@@ -20,7 +20,7 @@ enum users_key {
 };
 
 /* 1 found, 0 not found, -1 error (err set). externalId is not unique: the oldest row. */
-int users_repo_find_by_key(sqlite3 *db, enum users_key key, const char *value,
+int users_repo_find_by_key(struct db *db, enum users_key key, const char *value,
                            struct user_row *row, struct scim_error *err);
 
 enum users_query_kind {
@@ -39,12 +39,12 @@ struct users_query {
 
 /* Called for each row in order; a row that cannot be read is skipped. A negative return
  * stops the query and is returned (err set by fn). */
-typedef int (*users_row_fn)(sqlite3 *db, const struct user_row *row, void *arg,
+typedef int (*users_row_fn)(struct db *db, const struct user_row *row, void *arg,
                             struct scim_error *err);
 
 /* 0 after every row, -1 on an error (err set; "what" names it, e.g. "list users"). */
-int users_query_each(sqlite3 *db, const struct users_query *q, users_row_fn fn, void *arg,
+int users_query_each(struct db *db, const struct users_query *q, users_row_fn fn, void *arg,
                      const char *what, struct scim_error *err);
 
 /* The number of users. */
-int users_count(sqlite3 *db, int64_t *count, const char *what, struct scim_error *err);
+int users_count(struct db *db, int64_t *count, const char *what, struct scim_error *err);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -22,29 +23,29 @@ void user_row_clear(struct user_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static char *dup_col(struct db_stmt *s, int i)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
+    const char *t = db_column_text(s, i);
     return t ? strdup((const char *)t) : NULL;
 }
 
-int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row)
+int users_repo_from_stmt(struct db_stmt *s, struct user_row *row)
 {
     memset(row, 0, sizeof(*row));
-    const char *id = (const char *)sqlite3_column_text(s, 0);
+    const char *id = db_column_text(s, 0);
     snprintf(row->id, sizeof(row->id), "%s", id ? id : "");
     row->user_name = dup_col(s, 1);
     row->login = dup_col(s, 2);
     row->external_id = dup_col(s, 3);
-    row->active = sqlite3_column_int(s, 4) != 0;
-    row->uid = (uint32_t)sqlite3_column_int64(s, 5);
-    row->version = sqlite3_column_int64(s, 6);
-    snprintf(row->created, sizeof(row->created), "%s", sqlite3_column_text(s, 7));
-    snprintf(row->modified, sizeof(row->modified), "%s", sqlite3_column_text(s, 8));
+    row->active = db_column_int(s, 4) != 0;
+    row->uid = (uint32_t)db_column_int64(s, 5);
+    row->version = db_column_int64(s, 6);
+    snprintf(row->created, sizeof(row->created), "%s", db_column_text(s, 7));
+    snprintf(row->modified, sizeof(row->modified), "%s", db_column_text(s, 8));
     row->password_hash = dup_col(s, 9);
-    row->password_day = sqlite3_column_int64(s, 10);
-    const char *doc = (const char *)sqlite3_column_text(s, 11);
-    row->doc = doc ? json_loadb(doc, (size_t)sqlite3_column_bytes(s, 11), 0, NULL) : NULL;
+    row->password_day = db_column_int64(s, 10);
+    const char *doc = db_column_text(s, 11);
+    row->doc = doc ? json_loadb(doc, (size_t)db_column_bytes(s, 11), 0, NULL) : NULL;
     if (!row->user_name || !row->login || !row->doc) {
         user_row_clear(row);
         return -1;
@@ -103,7 +104,7 @@ static char *values_new(const json_t *arr)
     return buf;
 }
 
-static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
+static int bind_row(struct db_stmt *s, const struct user_row *row, bool with_home, char **doc_out)
 {
     char *doc = json_dumps(row->doc, JSON_COMPACT);
     if (!doc)
@@ -113,36 +114,36 @@ static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
         free(doc);
         return -1;
     }
-    sqlite3_bind_text(s, 1, row->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, row->user_name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, row->login, -1, SQLITE_TRANSIENT);
+    db_bind_text(s, 1, row->id);
+    db_bind_text(s, 2, row->user_name);
+    db_bind_text(s, 3, key);
+    db_bind_text(s, 4, row->login);
     if (row->external_id)
-        sqlite3_bind_text(s, 5, row->external_id, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, 5, row->external_id);
     else
-        sqlite3_bind_null(s, 5);
-    sqlite3_bind_int(s, 6, row->active ? 1 : 0);
-    sqlite3_bind_int64(s, 7, row->uid);
-    sqlite3_bind_int64(s, 8, row->version);
-    sqlite3_bind_text(s, 9, row->created, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 10, row->modified, -1, SQLITE_TRANSIENT);
+        db_bind_null(s, 5);
+    db_bind_int64(s, 6, row->active ? 1 : 0);
+    db_bind_int64(s, 7, row->uid);
+    db_bind_int64(s, 8, row->version);
+    db_bind_text(s, 9, row->created);
+    db_bind_text(s, 10, row->modified);
     if (row->password_hash)
-        sqlite3_bind_text(s, 11, row->password_hash, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, 11, row->password_hash);
     else
-        sqlite3_bind_null(s, 11);
-    sqlite3_bind_int64(s, 12, row->password_day);
-    sqlite3_bind_text(s, 13, doc, -1, SQLITE_TRANSIENT);
+        db_bind_null(s, 11);
+    db_bind_int64(s, 12, row->password_day);
+    db_bind_text(s, 13, doc);
     char *gecos = users_gecos_new(row->doc);
     char *roles = values_new(json_object_get(row->doc, "roles"));
     char *keys = values_new(
         json_object_get(json_object_get(row->doc, SCIM_URN_LINUX_USER), "sshPublicKeys"));
     int ret = gecos && roles && keys ? 0 : -1;
-    sqlite3_bind_text(s, 14, gecos ? gecos : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 15, roles ? roles : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 16, keys ? keys : "", -1, SQLITE_TRANSIENT);
+    db_bind_text(s, 14, gecos ? gecos : "");
+    db_bind_text(s, 15, roles ? roles : "");
+    db_bind_text(s, 16, keys ? keys : "");
     /* Only the insert has a ?17: the update's statement leaves home alone. */
-    if (row->home && sqlite3_bind_parameter_count(s) >= 17)
-        sqlite3_bind_text(s, 17, row->home, -1, SQLITE_TRANSIENT);
+    if (row->home && with_home)
+        db_bind_text(s, 17, row->home);
     free(gecos);
     free(roles);
     free(keys);
@@ -155,39 +156,39 @@ static int bind_row(sqlite3_stmt *s, const struct user_row *row, char **doc_out)
     return 0;
 }
 
-static int exec_row(sqlite3 *db, const char *sql, const struct user_row *row,
+static int exec_row(struct db *db, const char *sql, const struct user_row *row, bool with_home,
                     struct scim_error *err, const char *what)
 {
     /* Every create and update runs one of these in the writer: kept prepared. */
-    sqlite3_stmt *s = store_stmt(db, sql);
+    struct db_stmt *s = store_stmt(db, sql);
     char *doc = NULL;
     int ret = -1;
-    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    int rc = s ? DB_OK : db_errcode(db);
     if (!s)
         goto sql_error;
-    if (bind_row(s, row, &doc) < 0) {
+    if (bind_row(s, row, with_home, &doc) < 0) {
         scim_error_set(err, 500, NULL, "%s: cannot encode user", what);
         goto out;
     }
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE)
+    rc = db_step(s);
+    if (rc != DB_DONE)
         goto sql_error;
     /* In the same transaction, so no write reaches the store without reaching the fleet. */
     ret = changes_record(db, "user", row->id, err);
     goto out;
 sql_error:
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    if ((rc & 0xff) == DB_CONSTRAINT)
         scim_error_set(err, 409, "uniqueness", "%s: userName, login name or uid already in use",
                        what);
     else
-        store_sqlite_error(db, rc, err, what);
+        store_db_error(db, rc, err, what);
 out:
     store_stmt_done(s);
     free(doc);
     return ret;
 }
 
-int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+int users_repo_insert(struct db *db, const struct user_row *row, struct scim_error *err)
 {
     return exec_row(db,
                     "INSERT INTO users(id, user_name, user_name_key, login, external_id, active,"
@@ -195,10 +196,10 @@ int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error
                     " roles, ssh_keys, deactivated_at, home)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
                     " CASE WHEN ?6 = 0 THEN ?10 END, ?17)",
-                    row, err, "create user");
+                    row, true, err, "create user");
 }
 
-int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error *err)
+int users_repo_update(struct db *db, const struct user_row *row, struct scim_error *err)
 {
     return exec_row(db,
                     "UPDATE users SET user_name = ?2, user_name_key = ?3, login = ?4,"
@@ -209,32 +210,32 @@ int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error
                      * remove_deactivated_after starts at the true -> false change only. */
                     " deactivated_at = CASE WHEN ?6 = 1 THEN NULL WHEN active = 1 THEN ?10"
                     " ELSE deactivated_at END WHERE id = ?1",
-                    row, err, "update user");
+                    row, false, err, "update user");
 }
 
-int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err)
+int users_repo_delete(struct db *db, const char *id, struct scim_error *err)
 {
     /* The delete cascades to group_members: the groups the user was in change too. */
-    sqlite3_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at)"
+    struct db_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at)"
                                      " SELECT 'group', group_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
                                      " FROM group_members WHERE user_id = ?");
-    int rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    int rc = s ? DB_OK : db_errcode(db);
     if (s) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+        db_bind_text(s, 1, id);
+        rc = db_step(s);
         store_stmt_done(s);
     }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "delete user");
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "delete user");
     s = store_stmt(db, "DELETE FROM users WHERE id = ?");
-    rc = s ? SQLITE_OK : sqlite3_errcode(db);
+    rc = s ? DB_OK : db_errcode(db);
     if (s) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+        db_bind_text(s, 1, id);
+        rc = db_step(s);
         store_stmt_done(s);
     }
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "delete user");
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "delete user");
     return changes_record(db, "user", id, err);
 }
 

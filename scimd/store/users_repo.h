@@ -3,7 +3,7 @@
 #pragma once
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,15 +32,15 @@ struct user_row {
 void user_row_clear(struct user_row *row);
 
 /* 1 found, 0 not found, -1 error (err set). Other lookups: store/users_query.h. */
-int users_repo_get(sqlite3 *db, const char *id, struct user_row *row, struct scim_error *err);
+int users_repo_get(struct db *db, const char *id, struct user_row *row, struct scim_error *err);
 /* Both keep users.deactivated_at: set to row->modified when active turns false (or a user is
  * created inactive), cleared when it turns true, unchanged otherwise. */
-int users_repo_insert(sqlite3 *db, const struct user_row *row, struct scim_error *err);
-int users_repo_update(sqlite3 *db, const struct user_row *row, struct scim_error *err);
-int users_repo_delete(sqlite3 *db, const char *id, struct scim_error *err);
+int users_repo_insert(struct db *db, const struct user_row *row, struct scim_error *err);
+int users_repo_update(struct db *db, const struct user_row *row, struct scim_error *err);
+int users_repo_delete(struct db *db, const char *id, struct scim_error *err);
 
 /* Fills row from the current statement row (columns in USERS_COLUMNS order). */
-int users_repo_from_stmt(sqlite3_stmt *s, struct user_row *row);
+int users_repo_from_stmt(struct db_stmt *s, struct user_row *row);
 #define USERS_COLUMNS                                                                           \
     "id, user_name, login, external_id, active, uid, version, created, modified, password_hash," \
     " password_day, doc"

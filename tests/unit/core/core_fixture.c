@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "core_fixture.h"
 
+#include "store/db_sqlite.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -17,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include <jansson.h>
 
@@ -102,6 +104,17 @@ unsigned char *core_read(const char *path, size_t *len)
     return buf;
 }
 
+struct db *core_sqlite_open(const char *path, int flags)
+{
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(path, &h, flags ? flags : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        return NULL;
+    }
+    return db_sqlite_wrap(h);
+}
+
 struct store *core_store_open(const char *dir, const char *name, bool writer_thread)
 {
     char err[512] = "";
@@ -166,13 +179,13 @@ void core_ledger_fx_free(struct core_ledger_fx *f)
 int64_t core_query_int(struct store *st, const char *sql)
 {
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(st, &err);
+    struct db *db = store_reader_get(st, &err);
     assert_non_null(db);
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(db, sql, &s) == DB_OK && db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     store_reader_put(st, db);
     return v;
 }
@@ -235,7 +248,7 @@ char *core_capture_stderr(void (*fn)(void *arg), void *arg, size_t *len)
     return out;
 }
 
-int core_insert_user(sqlite3 *db, const char *login, uint32_t uid, bool active, char *id_out,
+int core_insert_user(struct db *db, const char *login, uint32_t uid, bool active, char *id_out,
                      struct scim_error *err)
 {
     struct user_row u;

@@ -10,7 +10,7 @@
 #include "scimd_config.h" /* not the build's generated config.h */
 
 struct store;
-typedef struct sqlite3 sqlite3;
+#include "store/db.h"
 
 /* A fresh private temp directory; core_rmdir removes it and every file in it (no subdirs). */
 char *core_mkdtemp(void);
@@ -24,6 +24,11 @@ char *core_write(const char *dir, const char *name, const void *data, size_t len
 
 /* Whole-file read; returns NULL (and *len 0) when the file does not exist. */
 unsigned char *core_read(const char *path, size_t *len);
+
+/* A raw SQLite connection on path (flags: SQLITE_OPEN_* flags, 0 for read-write and
+ * create), wrapped for the db_* API; NULL on failure. For tests that shape a database file
+ * below the store (downgrades, direct rows). */
+struct db *core_sqlite_open(const char *path, int flags);
 
 /* store_open on dir/name, failing the test on error. */
 struct store *core_store_open(const char *dir, const char *name, bool writer_thread);
@@ -67,7 +72,7 @@ char *core_capture_stderr(void (*fn)(void *arg), void *arg, size_t *len);
 /* Inserts a minimal user (userName "<login>@example.com", uid, active) inside a write fn;
  * its new SCIM id goes to id_out unless NULL. 0 or -1 with err set. */
 struct scim_error;
-int core_insert_user(sqlite3 *db, const char *login, uint32_t uid, bool active, char *id_out,
+int core_insert_user(struct db *db, const char *login, uint32_t uid, bool active, char *id_out,
                      struct scim_error *err);
 
 /* qsort comparator for uint32_t. */

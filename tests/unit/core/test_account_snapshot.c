@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "accounts/account_snapshot.h"
 #include "core_fixture.h"
@@ -47,7 +47,7 @@ static void add_map(struct local_group_map **maps, size_t *n, const char *scim, 
     (*n)++;
 }
 
-static int insert_user(sqlite3 *db, const struct scimd_config *cfg, char id_out[SCIM_ID_LEN + 1],
+static int insert_user(struct db *db, const struct scimd_config *cfg, char id_out[SCIM_ID_LEN + 1],
                        const char *login, uint32_t uid, bool active, const char *hash,
                        json_t *doc, struct scim_error *err)
 {
@@ -76,7 +76,7 @@ static int insert_user(sqlite3 *db, const struct scimd_config *cfg, char id_out[
     return r;
 }
 
-static int insert_group(sqlite3 *db, const char *display, const char *name, uint32_t gid,
+static int insert_group(struct db *db, const char *display, const char *name, uint32_t gid,
                         json_t *members, struct scim_error *err)
 {
     struct group_row g;
@@ -97,7 +97,7 @@ static int insert_group(sqlite3 *db, const char *display, const char *name, uint
     return r;
 }
 
-static int populate_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int populate_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct fx *f = arg;
     json_t *alice = json_pack(

@@ -88,7 +88,7 @@ struct ids {
     char a[SCIM_ID_LEN + 1], b[SCIM_ID_LEN + 1];
 };
 
-static int insert_two(sqlite3 *db, void *ctx, struct scim_error *err)
+static int insert_two(struct db *db, void *ctx, struct scim_error *err)
 {
     struct ids *ids = ctx;
     if (core_insert_user(db, "alice", 1879048200, true, ids->a, err) < 0)
@@ -97,7 +97,7 @@ static int insert_two(sqlite3 *db, void *ctx, struct scim_error *err)
 }
 
 /* alice changes twice (deactivated, then her gecos), bob is deleted. */
-static int change_and_delete(sqlite3 *db, void *ctx, struct scim_error *err)
+static int change_and_delete(struct db *db, void *ctx, struct scim_error *err)
 {
     struct ids *ids = ctx;
     struct user_row u;
@@ -117,7 +117,7 @@ static json_t *build(struct store *st, int64_t since, int64_t *max)
 {
     struct scim_error e;
     char feed_id[33], err[256];
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     assert_non_null(db);
     assert_int_equal(store_read_begin(db, &e), 0);
     assert_int_equal(feed_max_seq(db, max), 0);

@@ -14,9 +14,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
+#include "store/db_sqlite.h"
 #include "accounts/retention.h"
 #include "http/auth.h"
 #include "proto/schema.h"
@@ -41,13 +42,13 @@ static void run(struct core_store_fx *f, store_write_fn fn, void *arg)
 static char *text(struct core_store_fx *f, const char *sql)
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(f->st, &e);
-    sqlite3_stmt *s = NULL;
+    struct db *db = store_reader_get(f->st, &e);
+    struct db_stmt *s = NULL;
     assert_non_null(db);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    const char *v = sqlite3_step(s) == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    assert_int_equal(db_prepare(db, sql, &s), DB_OK);
+    const char *v = db_step(s) == DB_ROW ? db_column_text(s, 0) : NULL;
     char *out = strdup(v ? v : "");
-    sqlite3_finalize(s);
+    db_finalize(s);
     store_reader_put(f->st, db);
     return out;
 }
@@ -74,7 +75,7 @@ static int64_t max_seq(struct core_store_fx *f)
 {
     struct scim_error e;
     int64_t v = -1;
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
     assert_int_equal(feed_max_seq(db, &v), 0);
     store_reader_put(f->st, db);
@@ -90,7 +91,7 @@ struct user_arg {
     char id[SCIM_ID_LEN + 1];
 };
 
-static int user_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int user_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct user_arg *a = arg;
     struct user_row u;
@@ -117,13 +118,13 @@ static int user_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return r;
 }
 
-static int user_delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int user_delete_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return users_repo_delete(db, arg, err);
 }
 
 /* A role group whose gid is 1880000000 + the length of its name. */
-static int role_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int role_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return role_groups_repo_insert(db, arg, 1880000000 + (uint32_t)strlen(arg), err);
 }
@@ -135,7 +136,7 @@ struct group_arg {
     json_t *members; /* set_members only, when not NULL (stolen) */
 };
 
-static int group_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int group_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct group_arg *a = arg;
     if (a->members) {
@@ -161,13 +162,13 @@ static int group_fn(sqlite3 *db, void *arg, struct scim_error *err)
     return r;
 }
 
-static int group_delete_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int group_delete_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return groups_repo_delete(db, arg, err);
 }
 
 /* A write that the caller's transaction abandons after the user was written. */
-static int user_then_fail_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int user_then_fail_fn(struct db *db, void *arg, struct scim_error *err)
 {
     if (user_fn(db, arg, err) < 0)
         fail_msg("insert failed: %s", err->detail);
@@ -184,10 +185,9 @@ static void test_schema_v3_is_upgraded(void **state)
     char *path = core_path(f->dir, "v3.db");
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "DROP TABLE changes; DROP TABLE hosts;"
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(path, 0));
+    assert_int_equal(db_exec(db, "DROP TABLE changes; DROP TABLE hosts;"
                                   /* v5's column and export index, back to v2's form */
                                   "DROP INDEX users_export; ALTER TABLE users DROP COLUMN home;"
                                   "CREATE INDEX users_export ON users(uid, login, active,"
@@ -195,14 +195,13 @@ static void test_schema_v3_is_upgraded(void **state)
                                   "DELETE FROM meta WHERE key IN ('feed_id', 'changes_floor');"
                                   "DELETE FROM sqlite_sequence WHERE name = 'changes';"
                                   "INSERT INTO meta VALUES('kept', 'yes');"
-                                  "PRAGMA user_version = 3;",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+                                  "PRAGMA user_version = 3;"),
+                     DB_OK);
+    db_close(db);
 
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(path, 0));
     char id1[33], id2[33];
     int64_t v = -1;
     assert_int_equal(feed_id_get(db, id1), 0);
@@ -212,16 +211,15 @@ static void test_schema_v3_is_upgraded(void **state)
     assert_int_equal(v, 0);
     assert_int_equal(feed_max_seq(db, &v), 0);
     assert_int_equal(v, 0);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM hosts) + (SELECT count(*)"
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_prepare(db, "SELECT (SELECT count(*) FROM hosts) + (SELECT count(*)"
                                             " FROM changes), (SELECT value FROM meta WHERE key ="
-                                            " 'kept')",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 0);
-    assert_string_equal((const char *)sqlite3_column_text(s, 1), "yes");
-    sqlite3_finalize(s);
+                                            " 'kept')", &s),
+                     DB_OK);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_int(s, 0), 0);
+    assert_string_equal(db_column_text(s, 1), "yes");
+    db_finalize(s);
     store_connection_close(db); /* feed_* keep statements prepared on it */
     /* v4 alone adds only tables and rows; v5 adds a column, so a v3 database is backed up. */
     char *bak = core_path(f->dir, "v3.db.bak-v3");
@@ -232,7 +230,7 @@ static void test_schema_v3_is_upgraded(void **state)
     /* Reopened: the same feed id (made once, not at every open). */
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(feed_id_get(db, id2), 0);
     assert_string_equal(id1, id2);
     store_connection_close(db);
@@ -240,7 +238,7 @@ static void test_schema_v3_is_upgraded(void **state)
 
     /* Two stores, two feeds. */
     struct scim_error e;
-    sqlite3 *r = store_reader_get(f->st, &e);
+    struct db *r = store_reader_get(f->st, &e);
     assert_non_null(r);
     assert_int_equal(feed_id_get(r, id2), 0);
     assert_string_not_equal(id1, id2);
@@ -349,14 +347,14 @@ static char *feed(struct core_store_fx *f, int64_t since, int64_t upto)
 {
     struct scim_error e;
     struct seen s = { .buf = "" };
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
-    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(db_exec(db, "BEGIN"), DB_OK);
     assert_int_equal(feed_each_user(db, since, upto, on_user, &s), 0);
     assert_int_equal(feed_each_group(db, since, upto, on_group, &s), 0);
     assert_int_equal(feed_each_role(db, since, upto, on_role, &s), 0);
     assert_int_equal(feed_each_deleted(db, since, upto, on_deleted, &s), 0);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    db_exec(db, "COMMIT");
     store_reader_put(f->st, db);
     return strdup(s.buf);
 }
@@ -427,7 +425,7 @@ static void test_feed_snapshot_and_ranges(void **state)
     /* A non-zero return from a callback stops the walk and is returned. */
     struct scim_error e;
     struct seen s = { .buf = "", .stop_at = 1 };
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
     assert_int_equal(feed_each_user(db, -1, 8, on_user, &s), 7);
     s.calls = 0;
@@ -437,27 +435,27 @@ static void test_feed_snapshot_and_ranges(void **state)
     store_reader_put(f->st, db);
 }
 
-static int prune_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int prune_fn(struct db *db, void *arg, struct scim_error *err)
 {
     long long *n = arg;
     *n = feed_prune(db, "2026-01-01T00:00:00.000Z");
     return *n < 0 ? scim_error_set(err, 500, NULL, "prune") : 0;
 }
 
-static int age_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int age_fn(struct db *db, void *arg, struct scim_error *err)
 {
     (void)err;
     char sql[128];
     snprintf(sql, sizeof(sql), "UPDATE changes SET at = '2025-06-01T00:00:00.000Z' WHERE seq <= %d",
              *(int *)arg);
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    return db_exec(db, sql) == DB_OK ? 0 : -1;
 }
 
 static int64_t floor_of(struct core_store_fx *f)
 {
     struct scim_error e;
     int64_t v = -1;
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
     assert_int_equal(feed_floor(db, &v), 0);
     store_reader_put(f->st, db);
@@ -527,7 +525,7 @@ struct host_arg {
     int ret;
 };
 
-static int host_add_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int host_add_fn(struct db *db, void *arg, struct scim_error *err)
 {
     (void)err;
     struct host_arg *a = arg;
@@ -538,7 +536,7 @@ static int host_add_fn(sqlite3 *db, void *arg, struct scim_error *err)
 static int host_auth(struct core_store_fx *f, const char *bearer, char id[HOST_ID_LEN + 1])
 {
     struct scim_error e;
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
     int r = hosts_authenticate(db, bearer, id);
     store_reader_put(f->st, db);
@@ -553,7 +551,7 @@ struct host_op {
     int ret;
 };
 
-static int host_op_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int host_op_fn(struct db *db, void *arg, struct scim_error *err)
 {
     (void)err;
     struct host_op *o = arg;
@@ -574,7 +572,7 @@ static char *host_list(struct core_store_fx *f)
 {
     struct scim_error e;
     struct seen s = { .buf = "" };
-    sqlite3 *db = store_reader_get(f->st, &e);
+    struct db *db = store_reader_get(f->st, &e);
     assert_non_null(db);
     assert_int_equal(hosts_each(db, on_host, &s), 0);
     store_reader_put(f->st, db);

@@ -149,7 +149,7 @@ struct apply_ctx {
     struct mat_result res;
 };
 
-static int apply_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int apply_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct apply_ctx *c = arg;
     struct feed_parsed p;
@@ -314,7 +314,7 @@ static void test_apply_local_wins(void **state)
     core_ledger_fx_free(f);
 }
 
-static int fail_closed_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int fail_closed_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return materialize_fail_closed(db, err);
 }

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "store/groups_repo.h"
@@ -29,7 +29,7 @@ struct fx {
 };
 
 /* Runs one step of a test inside a write. */
-typedef int (*step_fn)(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err);
+typedef int (*step_fn)(struct db *db, struct fx *f, void *arg, struct scim_error *err);
 
 struct step {
     step_fn fn;
@@ -37,7 +37,7 @@ struct step {
     void *arg;
 };
 
-static int step_tramp(sqlite3 *db, void *ctx, struct scim_error *err)
+static int step_tramp(struct db *db, void *ctx, struct scim_error *err)
 {
     struct step *s = ctx;
     return s->fn(db, s->f, s->arg, err);
@@ -50,13 +50,13 @@ static int in_write(struct fx *f, step_fn fn, void *arg, struct scim_error *err)
     return store_write(f->st, step_tramp, &s, err);
 }
 
-static int add_user(sqlite3 *db, char id[SCIM_ID_LEN + 1], const char *login, uint32_t uid,
+static int add_user(struct db *db, char id[SCIM_ID_LEN + 1], const char *login, uint32_t uid,
                     struct scim_error *err)
 {
     return core_insert_user(db, login, uid, true, id, err);
 }
 
-static int users_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int users_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)arg;
     if (add_user(db, f->alice, "alice", 1700000000u, err) < 0)
@@ -100,13 +100,13 @@ static void fill_group(struct group_row *g, const char *display, const char *nam
                        "displayName", display);
 }
 
-static int insert_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int insert_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     return groups_repo_insert(db, arg, err);
 }
 
-static int update_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int update_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     return groups_repo_update(db, arg, err);
@@ -117,7 +117,7 @@ struct members_arg {
     json_t *members;
 };
 
-static int members_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int members_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     struct members_arg *m = arg;
@@ -132,19 +132,19 @@ static int set_members(struct fx *f, const char *group_id, json_t *members, stru
     return r;
 }
 
-static int touch_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int touch_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     return groups_touch_for_user(db, arg, err);
 }
 
-static int delete_user_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int delete_user_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     return users_repo_delete(db, arg, err);
 }
 
-static int delete_group_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int delete_group_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     return groups_repo_delete(db, arg, err);
@@ -154,7 +154,7 @@ static int delete_group_step(sqlite3 *db, struct fx *f, void *arg, struct scim_e
 static void members_of(struct fx *f, const char *group_id, char *buf, size_t len)
 {
     struct scim_error err;
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     json_t *arr = groups_repo_members(db, group_id, &err);
     store_reader_put(f->st, db);
     assert_non_null(arr);
@@ -185,7 +185,7 @@ static void test_rows(void **state)
     fill_group(&g, "Linux Admins", "linux-admins", 1700001000u);
     g.external_id = strdup("okta-00g1");
     assert_int_equal(in_write(f, insert_step, &g, &err), 0);
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_int_equal(groups_repo_get(db, g.id, &got, &err), 1);
     assert_string_equal(got.display_name, "Linux Admins");
     assert_string_equal(got.name, "linux-admins");
@@ -298,7 +298,7 @@ static void test_resources(void **state)
     assert_int_equal(in_write(f, insert_step, &g, &err), 0);
     assert_int_equal(set_members(f, g.id, json_pack("[{s:s}]", "value", f->alice), &err), 0);
 
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     json_t *res = group_row_to_resource(db, &g, BASE, true);
     assert_non_null(res);
     assert_string_equal(json_string_value(json_object_get(res, "id")), g.id);
@@ -360,7 +360,7 @@ static void test_cascades(void **state)
 
     /* Before a user's delete, the groups it leaves get a new version (their ETag changes). */
     assert_int_equal(in_write(f, touch_step, f->bob, &err), 0);
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     struct group_row got;
     assert_int_equal(groups_repo_get(db, g1.id, &got, &err), 1);
     assert_int_equal(got.version, 2);
@@ -379,29 +379,28 @@ static void test_cascades(void **state)
     assert_string_equal(buf, "");
     assert_int_equal(in_write(f, delete_group_step, g1.id, &err), 0);
     db = store_reader_get(f->st, &err);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM group_members", -1, &s, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 0);
-    sqlite3_finalize(s);
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_prepare(db, "SELECT count(*) FROM group_members", &s),
+                     DB_OK);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_int(s, 0), 0);
+    db_finalize(s);
     assert_int_equal(groups_repo_get(db, g1.id, &got, &err), 0);
     store_reader_put(f->st, db);
     group_row_clear(&g1);
     group_row_clear(&g2);
 }
 
-static int role_group_step(sqlite3 *db, struct fx *f, void *arg, struct scim_error *err)
+static int role_group_step(struct db *db, struct fx *f, void *arg, struct scim_error *err)
 {
     (void)f;
     (void)arg;
-    if (sqlite3_exec(db, "INSERT INTO role_groups(name, gid) VALUES('ops', 1700001500)", NULL,
-                     NULL, NULL) != SQLITE_OK)
-        return scim_error_set(err, 500, NULL, "%s", sqlite3_errmsg(db));
+    if (db_exec(db, "INSERT INTO role_groups(name, gid) VALUES('ops', 1700001500)") != DB_OK)
+        return scim_error_set(err, 500, NULL, "%s", db_errmsg(db));
     return 0;
 }
 
-static void expect_taken(sqlite3 *db, const char *name, const char *self, const char *what)
+static void expect_taken(struct db *db, const char *name, const char *self, const char *what)
 {
     struct scim_error err = { 0 };
     enum linux_name_owner owner = LINUX_NAME_FREE;
@@ -427,7 +426,7 @@ static void test_one_namespace(void **state)
     fill_group(&g, "Developers", "developers", 1700001002u);
     assert_int_equal(in_write(f, insert_step, &g, &err), 0);
     assert_int_equal(in_write(f, role_group_step, NULL, &err), 0);
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     /* Users' logins (their private groups), role groups and SCIM groups share one namespace. */
     expect_taken(db, "alice", NULL, "login name");
     expect_taken(db, "ops", NULL, "role group");

@@ -16,12 +16,13 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "accounts/account_snapshot.h"
 #include "accounts/home_path.h"
 #include "accounts/users_service.h"
 #include "core_fixture.h"
+#include "store/db_sqlite.h"
 #include "server.h"
 #include "store/store.h"
 #include "store/store_schema.h"
@@ -153,25 +154,25 @@ static void test_rename_keeps_home(void **state)
     assert_string_equal(home, "/srv/home/stayer");
 }
 
-static int64_t db_int(sqlite3 *db, const char *sql)
+static int64_t db_int(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    assert_int_equal(db_prepare(db, sql, &s), DB_OK);
+    if (db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
 /* Turns the store at path back into what version 4 created, with two users. */
 static void make_v4(const char *path)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     char *msg = NULL;
-    int rc = sqlite3_exec(db,
+    int rc = sqlite3_exec(db_sqlite_handle(db),
                           "DROP INDEX users_export;"
                           "ALTER TABLE users DROP COLUMN home;"
                           "CREATE INDEX users_export ON users(uid, login, active, password_hash,"
@@ -186,7 +187,7 @@ static void make_v4(const char *path)
                           NULL, NULL, &msg);
     if (rc != SQLITE_OK)
         fail_msg("make_v4: %s", msg);
-    sqlite3_close(db);
+    db_close(db);
 }
 
 /* v4 -> v5: backed up first, the column is added (NULL for the users stored before) and the
@@ -204,28 +205,27 @@ static void test_schema_v4_is_upgraded(void **state)
 
     store_close(f->st);
     fx_open(f, "v4.db");
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(STORE_SCHEMA_VERSION, 5);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE home IS NULL"), 2);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_prepare(db,
                                         "EXPLAIN QUERY PLAN SELECT login, uid, active,"
                                         " password_hash, password_day, gecos, roles, ssh_keys,"
-                                        " home FROM users ORDER BY uid",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), "COVERING INDEX users_export"));
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+                                        " home FROM users ORDER BY uid", &s),
+                     DB_OK);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_non_null(strstr(db_column_text(s, 3), "COVERING INDEX users_export"));
+    db_finalize(s);
+    db_close(db);
     struct stat sb;
     assert_int_equal(stat(bak, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(bak, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), 4);
-    sqlite3_close(db);
+    db_close(db);
 
     /* Not yet recorded: the export shows the path passwd showed before the upgrade. */
     char login[64], home[128];
@@ -263,7 +263,7 @@ static char *home_or_fail(const char *login, void *arg)
     return strcmp(login, "old2") == 0 ? NULL : strdup("/x");
 }
 
-static int pin_failing_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int pin_failing_fn(struct db *db, void *arg, struct scim_error *err)
 {
     (void)arg;
     return users_homes_pin(db, home_or_fail, NULL, err);

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "accounts/host_probe.h"
@@ -115,7 +115,7 @@ struct alloc_op {
     uint32_t id;
 };
 
-static int alloc_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int alloc_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct alloc_op *op = arg;
     return identity_allocate_uid(db, op->cfg, "owner", "name", &op->id, err);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "host_nss.h"
@@ -134,7 +134,7 @@ struct op {
     uint32_t id;
 };
 
-static int op_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int op_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct op *op = arg;
     switch (op->what) {

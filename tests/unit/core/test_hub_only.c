@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "accounts/host_probe.h"
@@ -65,7 +65,7 @@ struct op {
     uint32_t id;
 };
 
-static int op_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int op_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct op *op = arg;
     switch (op->what) {

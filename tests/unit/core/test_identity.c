@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "accounts/host_probe.h"
@@ -271,7 +271,7 @@ struct ledger_op {
     uint32_t id;
 };
 
-static int ledger_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int ledger_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct ledger_op *op = arg;
     switch (op->what) {
@@ -290,7 +290,7 @@ static int ledger_fn(sqlite3 *db, void *arg, struct scim_error *err)
                    ? 0
                    : scim_error_set(err, 500, NULL, "meta set failed");
     case DROP_LEDGER:
-        return sqlite3_exec(db, "DELETE FROM id_ledger", NULL, NULL, NULL) == SQLITE_OK
+        return db_exec(db, "DELETE FROM id_ledger") == DB_OK
                    ? 0
                    : scim_error_set(err, 500, NULL, "delete failed");
     }
@@ -333,7 +333,7 @@ static int64_t query_int(struct core_ledger_fx *f, const char *sql)
 static void meta(struct core_ledger_fx *f, const char *key, char *buf, size_t len)
 {
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_non_null(db);
     assert_int_equal(store_meta_get(db, key, buf, len), 1);
     store_reader_put(f->st, db);

@@ -15,9 +15,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
+#include "store/db_sqlite.h"
 #include "accounts/retention.h"
 #include "store/store.h"
 #include "store/store_schema.h"
@@ -27,14 +28,14 @@
 
 
 /* The text of the first column of the first row of sql on db ("" for NULL), malloc'd. */
-static char *query_text(sqlite3 *db, const char *sql)
+static char *query_text(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     char *v = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-    sqlite3_finalize(s);
+    assert_int_equal(db_prepare(db, sql, &s), DB_OK);
+    if (db_step(s) == DB_ROW)
+        v = strdup(db_column_text(s, 0) ? db_column_text(s, 0) : "");
+    db_finalize(s);
     assert_non_null(v);
     return v;
 }
@@ -42,21 +43,21 @@ static char *query_text(sqlite3 *db, const char *sql)
 static char *store_text(struct store *st, const char *sql)
 {
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(st, &err);
+    struct db *db = store_reader_get(st, &err);
     assert_non_null(db);
     char *v = query_text(db, sql);
     store_reader_put(st, db);
     return v;
 }
 
-static int64_t db_int(sqlite3 *db, const char *sql)
+static int64_t db_int(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    assert_int_equal(db_prepare(db, sql, &s), DB_OK);
+    if (db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
@@ -73,12 +74,11 @@ static void test_schema_v2_is_upgraded(void **state)
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
 
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     /* Back to what version 2 created (v5 changed the export index: v2's form). */
-    assert_int_equal(sqlite3_exec(db,
-                                  "DROP INDEX users_deactivated;"
+    assert_int_equal(db_exec(db, "DROP INDEX users_deactivated;"
                                   "ALTER TABLE users DROP COLUMN deactivated_at;"
                                   "DROP INDEX users_export;"
                                   "ALTER TABLE users DROP COLUMN home;"
@@ -89,15 +89,14 @@ static void test_schema_v2_is_upgraded(void **state)
                                   "INSERT INTO users(id, user_name, user_name_key, login, active,"
                                   " uid, version, created, modified, password_day, doc) VALUES"
                                   " ('a', 'on', 'on', 'on', 1, 3100001, 1, 't', 't', 1, '{}'),"
-                                  " ('b', 'off', 'off', 'off', 0, 3100002, 1, 't', 't', 1, '{}');",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+                                  " ('b', 'off', 'off', 'off', 0, 3100002, 1, 't', 't', 1, '{}');"),
+                     DB_OK);
+    db_close(db);
 
     time_t before = time(NULL);
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users"), 2);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE id = 'a' AND"
@@ -114,15 +113,15 @@ static void test_schema_v2_is_upgraded(void **state)
     free(at);
     assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
                                 " 'users_deactivated'"), 1);
-    sqlite3_close(db);
+    db_close(db);
 
     struct stat sb;
     assert_int_equal(stat(bak, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    assert_int_equal(sqlite3_open(bak, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(bak, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), 2);
     assert_int_equal(db_int(db, "SELECT count(*) FROM users"), 2);
-    sqlite3_close(db);
+    db_close(db);
 
     /* Reopening a current database migrates nothing and writes no new backup. */
     assert_int_equal(unlink(bak), 0);
@@ -138,7 +137,7 @@ struct repo_op {
     bool insert;
 };
 
-static int repo_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int repo_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct repo_op *o = arg;
     return o->insert ? users_repo_insert(db, o->row, err) : users_repo_update(db, o->row, err);
@@ -215,7 +214,7 @@ struct seed {
     char id[SCIM_ID_LEN + 1];
 };
 
-static int seed_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int seed_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct seed *s = arg;
     if (core_insert_user(db, s->login, s->uid, s->active, s->id, err) < 0)
@@ -224,9 +223,9 @@ static int seed_fn(sqlite3 *db, void *arg, struct scim_error *err)
         "UPDATE users SET deactivated_at = %Q WHERE id = %Q;"
         "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(%u, 'user', %Q, %Q, 't');",
         s->deactivated_at, s->id, s->uid, s->id, s->login);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    int rc = db_exec(db, sql);
     sqlite3_free(sql);
-    return rc == SQLITE_OK ? 0 : store_sqlite_error(db, rc, err, "seed");
+    return rc == DB_OK ? 0 : store_db_error(db, rc, err, "seed");
 }
 
 static void seed(struct store *st, struct seed *s)
@@ -236,10 +235,10 @@ static void seed(struct store *st, struct seed *s)
         fail_msg("seed %s: %s", s->login, err.detail);
 }
 
-static int exec_fn(sqlite3 *db, void *ctx, struct scim_error *err)
+static int exec_fn(struct db *db, void *ctx, struct scim_error *err)
 {
-    int rc = sqlite3_exec(db, ctx, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : store_sqlite_error(db, rc, err, "exec");
+    int rc = db_exec(db, ctx);
+    return rc == DB_OK ? 0 : store_db_error(db, rc, err, "exec");
 }
 
 struct removed_log {

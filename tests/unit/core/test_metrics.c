@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "metrics.h"
@@ -20,7 +20,7 @@
 #include "store/store.h"
 #include "store/users_repo.h"
 
-static int insert_users_fn(sqlite3 *db, void *ctx, struct scim_error *err)
+static int insert_users_fn(struct db *db, void *ctx, struct scim_error *err)
 {
     (void)ctx;
     static const char *const logins[] = { "a", "b", "c" };

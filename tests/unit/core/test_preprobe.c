@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "accounts/host_probe.h"
@@ -89,7 +89,7 @@ struct op {
     const char *hwm;
 };
 
-static int op_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int op_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct op *op = arg;
     switch (op->what) {

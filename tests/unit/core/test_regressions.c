@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include <jansson.h>
 
@@ -94,7 +94,7 @@ struct roles_op {
     json_t *doc;
 };
 
-static int roles_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int roles_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct roles_op *op = arg;
     return roles_sync(db, op->cfg, op->doc, err);
@@ -128,7 +128,7 @@ static void bug_roles_erange_shadow(void **state)
     int rs = sync_role(st, &cfg, "smallteam", &small);
     int rb = sync_role(st, &cfg, "bigteam", &big);
     struct scim_error e = { 0 };
-    sqlite3 *db = store_reader_get(st, &e);
+    struct db *db = store_reader_get(st, &e);
     uint32_t gs = db ? roles_gid(db, "smallteam") : 1, gb = db ? roles_gid(db, "bigteam") : 1;
     store_reader_put(st, db);
     store_close(st);
@@ -142,7 +142,7 @@ static void bug_roles_erange_shadow(void **state)
                  "gid %u)", big.status, big.detail, gb);
 }
 
-static int user_with_role_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int user_with_role_fn(struct db *db, void *arg, struct scim_error *err)
 {
     const struct scimd_config *cfg = arg;
     struct user_row u;
@@ -348,7 +348,7 @@ static void bug_error_detail_utf8_cut(void **state)
         fail_msg("the 400 for a 127-byte + 'é' userName has no JSON body");
 }
 
-static int claim_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int claim_fn(struct db *db, void *arg, struct scim_error *err)
 {
     const struct scimd_config *cfg = ((void **)arg)[0];
     const uint32_t *uid = ((void **)arg)[1];

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "store/groups_repo.h"
@@ -74,7 +74,7 @@ struct sync_op {
     json_t *doc;
 };
 
-static int sync_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int sync_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct sync_op *op = arg;
     return roles_sync(db, op->cfg, op->doc, err);
@@ -98,13 +98,13 @@ static int sync_roles(struct fx *f, const char *const *values, struct scim_error
 static int64_t role_count(struct fx *f)
 {
     struct scim_error err;
-    sqlite3 *db = store_reader_get(f->st, &err);
-    sqlite3_stmt *s = NULL;
+    struct db *db = store_reader_get(f->st, &err);
+    struct db_stmt *s = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM role_groups", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(db, "SELECT count(*) FROM role_groups", &s) == DB_OK &&
+        db_step(s) == DB_ROW)
+        n = db_column_int64(s, 0);
+    db_finalize(s);
     store_reader_put(f->st, db);
     return n;
 }
@@ -112,7 +112,7 @@ static int64_t role_count(struct fx *f)
 static uint32_t gid_of(struct fx *f, const char *name)
 {
     struct scim_error err;
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     uint32_t gid = roles_gid(db, name);
     store_reader_put(f->st, db);
     return gid;
@@ -158,7 +158,7 @@ static void test_sync_creates_groups(void **state)
     assert_int_equal(role_count(f), 2);
     assert_int_equal(sync_roles(f, V("Ops"), &err), 0);
     assert_int_equal(gid_of(f, "ops"), GLO + 2);
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_int_equal(roles_name_taken(db, "ops", &err), 1);
     assert_int_equal(roles_name_taken(db, "opz", &err), 0);
     store_reader_put(f->st, db);
@@ -172,12 +172,12 @@ static void test_sync_creates_groups(void **state)
     assert_int_equal(role_count(f), 3);
 }
 
-static int user_insert_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int user_insert_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return users_repo_insert(db, arg, err);
 }
 
-static int group_insert_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int group_insert_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return groups_repo_insert(db, arg, err);
 }
@@ -209,7 +209,7 @@ static void test_sync_skips_invalid_names(void **state)
     expect_refused(f, V("Valid Role", "!!!", "12345"), 400, "3 roles on one user");
     f->cfg.max_roles_per_user = 64;
 
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     char said[256];
     assert_int_equal(roles_describe(db, &f->cfg, "12345", said, sizeof(said)), 0);
     if (!strstr(said, "not a Linux group") || !strstr(said, "all digits"))
@@ -296,7 +296,7 @@ static void test_sync_local_groups(void **state)
     struct scim_error derr = { 0 };
     char said[256], want[128];
     snprintf(want, sizeof(want), "'%s' is a local group", local);
-    sqlite3 *db = store_reader_get(f->st, &derr);
+    struct db *db = store_reader_get(f->st, &derr);
     assert_int_equal(roles_describe(db, &f->cfg, local, said, sizeof(said)), 0);
     store_reader_put(f->st, db);
     if (!strstr(said, want))
@@ -376,7 +376,7 @@ static void test_sync_skips_package_names(void **state)
 
     struct scim_error err = { 0 };
     char said[256];
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_int_equal(roles_describe(db, &f->cfg, "Admin", said, sizeof(said)), 0);
     if (!strstr(said, "not a Linux group") || !strstr(said, "reserved for a system or package"))
         fail_msg("scimctl would say '%s'", said);
@@ -456,7 +456,7 @@ static void test_role_groups_cap(void **state)
     assert_int_equal(role_count(f), 2);
     /* Existing role groups keep working at the cap. */
     assert_int_equal(sync_roles(f, V("alpha", "beta"), &err), 0);
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     char said[256];
     assert_int_equal(roles_describe(db, &f->cfg, "gamma", said, sizeof(said)), 0);
     store_reader_put(f->st, db);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "accounts/startup_checks.h"
@@ -259,7 +259,7 @@ static void test_hwm_file(void **state)
     unlink(path);
 }
 
-static int set_marks_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int set_marks_fn(struct db *db, void *arg, struct scim_error *err)
 {
     const char *const *m = arg;
     if (store_meta_set(db, "uid_hwm", m[0]) < 0 || store_meta_set(db, "gid_hwm", m[1]) < 0)

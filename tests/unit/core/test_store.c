@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "store/db_sqlite.h"
 
 #include "core_fixture.h"
 #include "store/store.h"
@@ -39,11 +39,11 @@ static void count_commit(void *arg)
     atomic_fetch_add(&f->commits, 1);
 }
 
-static int exec_fn(sqlite3 *db, void *ctx, struct scim_error *err)
+static int exec_fn(struct db *db, void *ctx, struct scim_error *err)
 {
-    int rc = sqlite3_exec(db, ctx, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return store_sqlite_error(db, rc, err, "exec");
+    int rc = db_exec(db, ctx);
+    if (rc != DB_OK)
+        return store_db_error(db, rc, err, "exec");
     return 0;
 }
 
@@ -79,25 +79,24 @@ static int teardown(void **state)
 static int read_tag(struct store *st, const char *tag, int *thread, int *seq, int64_t *rowid)
 {
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(st, &err);
+    struct db *db = store_reader_get(st, &err);
     if (!db)
         fail_msg("store_reader_get: %s", err.detail);
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int found = -1;
-    if (sqlite3_prepare_v2(db, "SELECT thread, seq, rowid FROM scratch WHERE tag = ?", -1, &s,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            *thread = sqlite3_column_int(s, 0);
-            *seq = sqlite3_column_int(s, 1);
-            *rowid = sqlite3_column_int64(s, 2);
+    if (db_prepare(db, "SELECT thread, seq, rowid FROM scratch WHERE tag = ?", &s) == DB_OK) {
+        db_bind_text(s, 1, tag);
+        int rc = db_step(s);
+        if (rc == DB_ROW) {
+            *thread = db_column_int(s, 0);
+            *seq = db_column_int(s, 1);
+            *rowid = db_column_int64(s, 2);
             found = 1;
-        } else if (rc == SQLITE_DONE) {
+        } else if (rc == DB_DONE) {
             found = 0;
         }
     }
-    sqlite3_finalize(s);
+    db_finalize(s);
     store_reader_put(st, db);
     return found;
 }
@@ -105,13 +104,13 @@ static int read_tag(struct store *st, const char *tag, int *thread, int *seq, in
 static int64_t count_rows(struct store *st, const char *sql)
 {
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(st, &err);
+    struct db *db = store_reader_get(st, &err);
     assert_non_null(db);
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(db, sql, &s) == DB_OK && db_step(s) == DB_ROW)
+        n = db_column_int64(s, 0);
+    db_finalize(s);
     store_reader_put(st, db);
     return n;
 }
@@ -129,25 +128,24 @@ struct write_ctx {
     int runs;
 };
 
-static int tagged_insert(sqlite3 *db, void *arg, struct scim_error *err)
+static int tagged_insert(struct db *db, void *arg, struct scim_error *err)
 {
     struct write_ctx *c = arg;
     c->runs++;
     c->ran_on = pthread_self();
     c->batch = atomic_load(&c->f->commits);
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "INSERT INTO scratch(tag, thread, seq) VALUES(?, ?, ?)", -1,
-                                &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, c->tag, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, c->thread);
-        sqlite3_bind_int(s, 3, c->seq);
-        rc = sqlite3_step(s);
+    struct db_stmt *s = NULL;
+    int rc = db_prepare(db, "INSERT INTO scratch(tag, thread, seq) VALUES(?, ?, ?)", &s);
+    if (rc == DB_OK) {
+        db_bind_text(s, 1, c->tag);
+        db_bind_int64(s, 2, c->thread);
+        db_bind_int64(s, 3, c->seq);
+        rc = db_step(s);
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return store_sqlite_error(db, rc, err, "insert");
-    c->rowid = sqlite3_last_insert_rowid(db);
+    db_finalize(s);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, "insert");
+    c->rowid = sqlite3_last_insert_rowid(db_sqlite_handle(db));
     /* A failing request fails after it wrote: its row must be rolled back, no one else's. */
     if (c->outcome == FAIL_WITH_ERROR)
         return scim_error_set(err, 409, "uniqueness", "refused thread %d seq %d", c->thread, c->seq);
@@ -212,7 +210,7 @@ struct gate {
 
 /* Holds the writer thread until every worker is about to queue its first write, so those
  * writes are all waiting when the writer comes back: they form one batch. */
-static int gate_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int gate_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct gate *g = arg;
     atomic_store(&g->entered, 1);
@@ -334,7 +332,7 @@ static void test_synchronous_store(void **state)
     store_close(ctl);
 }
 
-static int meta_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int meta_fn(struct db *db, void *arg, struct scim_error *err)
 {
     const char *const *kv = arg;
     for (size_t i = 0; kv[i]; i += 2)
@@ -352,7 +350,7 @@ static void test_meta(void **state)
     const char *second[] = { "uid_hwm", "1879048300", NULL };
     assert_int_equal(store_write(f->st, meta_fn, second, &err), 0);
 
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_non_null(db);
     char buf[64];
     assert_int_equal(store_meta_get(db, "uid_hwm", buf, sizeof(buf)), 1);
@@ -387,7 +385,7 @@ static void test_row_exists(void **state)
     struct fx *f = *state;
     write_sql(f->st, "INSERT INTO scratch VALUES('a', 1, 2)");
     struct scim_error err = { 0 };
-    sqlite3 *db = store_reader_get(f->st, &err);
+    struct db *db = store_reader_get(f->st, &err);
     assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?", "a", NULL, &err), 1);
     assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?", "b", NULL, &err), 0);
     assert_int_equal(store_row_exists(db, "SELECT 1 FROM scratch WHERE tag = ?1 AND thread = ?2",
@@ -408,7 +406,7 @@ static void test_readers(void **state)
 {
     struct fx *f = *state;
     struct scim_error err = { 0 };
-    sqlite3 *r[5];
+    struct db *r[5];
     for (int i = 0; i < 5; i++) {
         r[i] = store_reader_get(f->st, &err);
         assert_non_null(r[i]);
@@ -416,14 +414,13 @@ static void test_readers(void **state)
             assert_ptr_not_equal(r[i], r[j]);
     }
     /* Readers cannot write. */
-    assert_int_not_equal(sqlite3_exec(r[0], "INSERT INTO scratch VALUES('x', 0, 0)", NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(db_exec(r[0], "INSERT INTO scratch VALUES('x', 0, 0)"), DB_OK);
     /* A reader handed back with a statement still open must not pin its old snapshot. */
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(r[1], "SELECT count(*) FROM scratch", -1, &s, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_prepare(r[1], "SELECT count(*) FROM scratch", &s),
+                     DB_OK);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_int(s, 0), 0);
     for (int i = 4; i >= 0; i--)
         store_reader_put(f->st, r[i]);
     store_reader_put(f->st, NULL);
@@ -431,18 +428,18 @@ static void test_readers(void **state)
     for (int i = 0; i < 5; i++)
         r[i] = store_reader_get(f->st, &err);
     for (int i = 0; i < 5; i++) {
-        sqlite3_stmt *q = NULL;
-        assert_int_equal(sqlite3_prepare_v2(r[i], "SELECT count(*) FROM scratch", -1, &q, NULL),
-                         SQLITE_OK);
-        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(q, 0), 1);
-        sqlite3_finalize(q);
+        struct db_stmt *q = NULL;
+        assert_int_equal(db_prepare(r[i], "SELECT count(*) FROM scratch", &q),
+                         DB_OK);
+        assert_int_equal(db_step(q), DB_ROW);
+        assert_int_equal(db_column_int(q, 0), 1);
+        db_finalize(q);
     }
     for (int i = 0; i < 5; i++)
         store_reader_put(f->st, r[i]);
     /* Statements a caller prepares itself stay the caller's to finalize (the store only resets
      * them); the connection it belongs to is idle in the pool now. */
-    sqlite3_finalize(s);
+    db_finalize(s);
 }
 
 static void test_open_errors_and_reopen(void **state)
@@ -457,10 +454,10 @@ static void test_open_errors_and_reopen(void **state)
 
     /* A database from a newer scimd is refused, not downgraded. */
     char *newer = core_path(f->dir, "newer.db");
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(newer, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(newer, 0));
+    assert_int_equal(db_exec(db, "PRAGMA user_version = 999"), DB_OK);
+    db_close(db);
     err[0] = '\0';
     assert_int_equal(store_open(&st, newer, 100, true, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "newer"));
@@ -477,14 +474,14 @@ static void test_open_errors_and_reopen(void **state)
     assert_int_equal(thread, 7);
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql)
+static int64_t scalar(struct db *db, const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    assert_int_equal(db_prepare(db, sql, &s), DB_OK);
+    if (db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
@@ -498,40 +495,38 @@ static void test_schema_v1_is_upgraded(void **state)
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
 
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     /* Back to version 1: without the export index, and without v3's and v5's columns. */
-    assert_int_equal(sqlite3_exec(db, "DROP INDEX users_export; DROP INDEX users_deactivated;"
+    assert_int_equal(db_exec(db, "DROP INDEX users_export; DROP INDEX users_deactivated;"
                                       "ALTER TABLE users DROP COLUMN deactivated_at;"
                                       "ALTER TABLE users DROP COLUMN home;"
                                       "DROP TABLE changes; DROP TABLE hosts;"
                                       "PRAGMA user_version = 1;"
-                                      "INSERT INTO meta VALUES('kept', 'yes');",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+                                      "INSERT INTO meta VALUES('kept', 'yes');"),
+                     DB_OK);
+    db_close(db);
 
     assert_int_equal(store_open(&st, path, 100, true, err, sizeof(err)), 0);
     store_close(st);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'users_export'"),
                      1);
     assert_int_equal(scalar(db, "SELECT count(*) FROM meta WHERE key = 'kept'"), 1);
     /* The exporter's scan must walk the covering index, not the table. */
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db,
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_prepare(db,
                                         "EXPLAIN QUERY PLAN SELECT login, uid, active, "
                                         "password_hash, password_day, gecos, roles, ssh_keys, "
-                                        "home FROM users ORDER BY uid",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    const char *plan = (const char *)sqlite3_column_text(s, 3);
+                                        "home FROM users ORDER BY uid", &s),
+                     DB_OK);
+    assert_int_equal(db_step(s), DB_ROW);
+    const char *plan = db_column_text(s, 3);
     assert_non_null(strstr(plan, "COVERING INDEX users_export"));
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    db_finalize(s);
+    db_close(db);
     free(path);
 }
 
@@ -556,13 +551,13 @@ static int fds_open_to(const char *path)
     return n;
 }
 
-static int cached_lookup_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int cached_lookup_fn(struct db *db, void *arg, struct scim_error *err)
 {
     (void)arg;
-    sqlite3_stmt *s = store_stmt(db, "SELECT count(*) FROM scratch");
+    struct db_stmt *s = store_stmt(db, "SELECT count(*) FROM scratch");
     if (!s)
         return scim_error_set(err, 500, NULL, "store_stmt failed");
-    sqlite3_step(s);
+    db_step(s);
     store_stmt_done(s);
     return 0;
 }
@@ -574,13 +569,13 @@ static void test_close_releases_connections(void **state)
      * groups_repo lookups do this) once kept sqlite3_close from closing anything. */
     struct scim_error err = { 0 };
     assert_int_equal(store_write(f->st, cached_lookup_fn, NULL, &err), 0);
-    sqlite3 *r[3];
+    struct db *r[3];
     for (int i = 0; i < 3; i++) {
         r[i] = store_reader_get(f->st, &err);
         assert_non_null(r[i]);
-        sqlite3_stmt *s = store_stmt(r[i], "SELECT count(*) FROM scratch");
+        struct db_stmt *s = store_stmt(r[i], "SELECT count(*) FROM scratch");
         assert_non_null(s);
-        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_int_equal(db_step(s), DB_ROW);
         store_stmt_done(s);
         /* The same statement comes back on the next use, reset. */
         assert_ptr_equal(store_stmt(r[i], "SELECT count(*) FROM scratch"), s);
@@ -634,15 +629,15 @@ static void test_timestamp_and_errors(void **state)
     assert_true(t <= now && now - t < 5);
 
     struct scim_error e = { 0 };
-    assert_int_equal(store_sqlite_error(NULL, SQLITE_FULL, &e, "create user"), -1);
+    assert_int_equal(store_db_error(NULL, DB_FULL, &e, "create user"), -1);
     assert_int_equal(e.status, 507);
     assert_non_null(strstr(e.detail, "create user"));
     assert_non_null(strstr(e.detail, "disk is full"));
-    assert_int_equal(store_sqlite_error(NULL, SQLITE_BUSY_SNAPSHOT, &e, "x"), -1);
+    assert_int_equal(store_db_error(NULL, db_sqlite_code(SQLITE_BUSY_SNAPSHOT), &e, "x"), -1);
     assert_int_equal(e.status, 503);
-    assert_int_equal(store_sqlite_error(NULL, SQLITE_IOERR_FSYNC, &e, "x"), -1);
+    assert_int_equal(store_db_error(NULL, db_sqlite_code(SQLITE_IOERR_FSYNC), &e, "x"), -1);
     assert_int_equal(e.status, 500);
-    assert_int_equal(store_sqlite_error(NULL, SQLITE_CONSTRAINT, &e, "x"), -1);
+    assert_int_equal(store_db_error(NULL, DB_CONSTRAINT, &e, "x"), -1);
     assert_int_equal(e.status, 500);
 }
 

@@ -11,10 +11,11 @@
 
 #include <cmocka.h>
 #include <nettle/hmac.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "http/auth.h"
 #include "core_fixture.h"
+#include "store/db_sqlite.h"
 #include "store/store.h"
 #include "store/tokens.h"
 
@@ -120,15 +121,15 @@ static void expect_refuse(struct fx *f, const char *header, const char *why_part
 
 static int64_t count_tokens(const char *db_path)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
+    struct db *db = NULL;
+    struct db_stmt *s = NULL;
     int64_t n = -1;
-    assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM tokens", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    assert_non_null(db = core_sqlite_open(db_path, SQLITE_OPEN_READONLY));
+    if (db_prepare(db, "SELECT count(*) FROM tokens", &s) == DB_OK &&
+        db_step(s) == DB_ROW)
+        n = db_column_int64(s, 0);
+    db_finalize(s);
+    db_close(db);
     return n;
 }
 
@@ -419,23 +420,26 @@ static void test_only_hmac_stored(void **state)
     expect_accept(f, hdr, t.id);
     free(hdr);
 
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(f->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT * FROM tokens", -1, &s, NULL), SQLITE_OK);
+    struct db *db = NULL;
+    assert_non_null(db = core_sqlite_open(f->db_path, SQLITE_OPEN_READONLY));
+    struct db_stmt *s = NULL;
+    static const char *const cols[] = { "id", "name", "key_hmac", "created", "last_used",
+                                        "revoked" };
+    assert_int_equal(db_prepare(db, "SELECT id, name, key_hmac, created, last_used, revoked"
+                                    " FROM tokens", &s), DB_OK);
     int rows = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         rows++;
-        for (int c = 0; c < sqlite3_column_count(s); c++) {
-            const unsigned char *v = sqlite3_column_blob(s, c);
-            int n = sqlite3_column_bytes(s, c);
+        for (int c = 0; c < 6; c++) {
+            const unsigned char *v = db_column_blob(s, c);
+            int n = db_column_bytes(s, c);
             if (v && core_contains(v, (size_t)n, t.key))
-                fail_msg("tokens.%s holds the key", sqlite3_column_name(s, c));
+                fail_msg("tokens.%s holds the key", cols[c]);
             if (v && core_contains(v, (size_t)n, t.bearer))
-                fail_msg("tokens.%s holds the bearer", sqlite3_column_name(s, c));
+                fail_msg("tokens.%s holds the bearer", cols[c]);
         }
     }
-    sqlite3_finalize(s);
+    db_finalize(s);
     assert_int_equal(rows, 1);
 
     /* The stored value is HMAC-SHA-256(installation secret, key), computed here with nettle. */
@@ -446,13 +450,13 @@ static void test_only_hmac_stored(void **state)
     hmac_sha256_set_key(&ctx, sizeof(secret), secret);
     hmac_sha256_update(&ctx, strlen(t.key), (const uint8_t *)t.key);
     hmac_sha256_digest(&ctx, sizeof(want), want);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT key_hmac FROM tokens WHERE id = ?", -1, &s, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(s, 1, t.id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_bytes(s, 0), 32);
-    assert_memory_equal(sqlite3_column_blob(s, 0), want, 32);
-    sqlite3_finalize(s);
+    assert_int_equal(db_prepare(db, "SELECT key_hmac FROM tokens WHERE id = ?", &s),
+                     DB_OK);
+    db_bind_text(s, 1, t.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_bytes(s, 0), 32);
+    assert_memory_equal(db_column_blob(s, 0), want, 32);
+    db_finalize(s);
     store_connection_close(db); /* tokens_hmac_key cached a statement on it */
 
     /* Nowhere in the files either: not in the WAL while scimd runs, not in the database after. */

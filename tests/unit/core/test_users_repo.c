@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "core_fixture.h"
 #include "store/store.h"
@@ -150,7 +150,7 @@ struct row_op {
     const struct user_row *row;
 };
 
-static int row_fn(sqlite3 *db, void *arg, struct scim_error *err)
+static int row_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct row_op *o = arg;
     switch (o->op) {
@@ -178,7 +178,7 @@ static int fetch(struct store *st, const char *column, const char *value, struct
                          : strcmp(column, "user_name_key") == 0 ? USERS_KEY_USER_NAME
                          : strcmp(column, "external_id") == 0   ? USERS_KEY_EXTERNAL_ID
                                                                 : USERS_KEY_ID;
-    sqlite3 *db = store_reader_get(st, &err);
+    struct db *db = store_reader_get(st, &err);
     assert_non_null(db);
     int r = users_repo_find_by_key(db, key, value, out, &err);
     store_reader_put(st, db);
