@@ -175,7 +175,11 @@ def main(argv):
         with PgCluster() as pg:
             env = dict(os.environ, SCIMD_TEST_PG_URL=pg.create_database("scimd_test"),
                        SCIMD_TEST_PG_ADMIN=pg.admin_url())
-            return subprocess.run(argv[2:], env=env).returncode
+            try:
+                return subprocess.run(argv[2:], env=env).returncode
+            except OSError as e:
+                print("pgcluster: %s: %s" % (argv[2], e), file=sys.stderr)
+                return 127
     except RuntimeError as e:
         print(e, file=sys.stderr)
         return 1
