@@ -12,12 +12,15 @@ export DEBIAN_FRONTEND=noninteractive
 
 build_deps=(meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev
             libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libcrypt-dev
-            libpam0g-dev libsystemd-dev libcmocka-dev nettle-dev
-            libsodium-dev libcurl4-openssl-dev zlib1g-dev)
+            libpam0g-dev libsystemd-dev libcmocka-dev nettle-dev libaudit-dev
+            libsodium-dev libcurl4-openssl-dev zlib1g-dev libpq-dev)
 test_deps=(curl pamtester openssh-server openssh-client valgrind util-linux
            systemd python3 iproute2 procps
            debhelper dh-nss lintian devscripts fakeroot build-essential file
-           rpm rpmlint selinux-policy-dev checkpolicy debootstrap)
+           rpm rpmlint selinux-policy-dev checkpolicy debootstrap
+           # initdb and pg_ctl for the PostgreSQL store tests' throw-away clusters
+           # (tests/integration/harness/pgcluster.py); policy-rc.d keeps the packaged one down
+           postgresql)
 
 missing=()
 for p in "${build_deps[@]}" "${test_deps[@]}" "$@"; do
