@@ -30,6 +30,7 @@
 /* [accounts] remove_deactivated_after counts days: an hourly sweep is exact enough. */
 #define RETENTION_INTERVAL_S 3600
 #include "server.h"
+#include "accounts/config_warnings.h"
 #include "accounts/startup_checks.h"
 #include "store/store.h"
 
@@ -50,6 +51,17 @@ static void forget_rendered(void *arg, const char *id)
     render_cache_invalidate(arg, id);
 }
 
+/* --check-config: warnings go to stdout next to "configuration OK", which they qualify. */
+static void print_warning(void *arg, const char *message)
+{
+    printf("warning: %s\n", message);
+}
+
+static void log_warning(void *arg, const char *message)
+{
+    log_warn("configuration: %s", message);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -60,7 +72,8 @@ static void usage(FILE *out)
             "and pam_scim read.\n"
             "\n"
             "  -c, --config FILE   configuration file (default %s)\n"
-            "  -t, --check-config  validate the configuration and exit\n"
+            "  -t, --check-config  validate the configuration (and FILE.d/*.conf), print\n"
+            "                      warnings, and exit (0 also with warnings)\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
             "\n"
@@ -137,10 +150,19 @@ int main(int argc, char **argv)
             scimd_config_free(&cfg);
             return 1;
         }
-        printf("%s: configuration OK\n", config_path);
+        /* Warnings do not fail the check: a script that restarts scimd only after it
+         * passes must not stop over a host's deliberate choice (a key its ssl-cert group
+         * may read). */
+        size_t n = config_warnings(&cfg, print_warning, NULL);
+        if (n)
+            printf("%s: configuration OK, %zu warning%s\n", config_path, n, n == 1 ? "" : "s");
+        else
+            printf("%s: configuration OK\n", config_path);
         scimd_config_free(&cfg);
         return 0;
     }
+
+    config_warnings(&cfg, log_warning, NULL);
 
     /* Every thread inherits this mask; the main thread takes the signals with sigwait. */
     sigset_t sigs;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "scimd_config.h"
 
+#include "config_dropins.h"
 #include "config_keys.h"
 #include "follow_config.h"
 
@@ -110,18 +111,30 @@ static void strip_comment(char *s)
     }
 }
 
-static int add_map(struct local_group_map **maps, size_t *n, const char *key, const char *value,
-                   char *msg, size_t msglen)
+/* Entries from own_from on came from the file being read: a key twice in one file is a
+ * mistake, while a later file (a drop-in) replaces what an earlier one mapped. */
+static int add_map(struct local_group_map **maps, size_t *n, size_t own_from, const char *key,
+                   const char *value, char *msg, size_t msglen)
 {
-    for (size_t i = 0; i < *n; i++) {
-        if (strcasecmp((*maps)[i].scim_name, key) == 0) {
-            snprintf(msg, msglen, "'%s' is mapped twice", key);
-            return -1;
-        }
-    }
     if (value[0] == '\0') {
         snprintf(msg, msglen, "'%s' needs a local group name", key);
         return -1;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (strcasecmp((*maps)[i].scim_name, key) != 0)
+            continue;
+        if (i >= own_from) {
+            snprintf(msg, msglen, "'%s' is mapped twice", key);
+            return -1;
+        }
+        char *copy = strdup(value);
+        if (!copy) {
+            snprintf(msg, msglen, "out of memory");
+            return -1;
+        }
+        free((*maps)[i].local_group);
+        (*maps)[i].local_group = copy;
+        return 0;
     }
     struct local_group_map *grown = realloc(*maps, (*n + 1) * sizeof(**maps));
     if (!grown) {
@@ -141,7 +154,8 @@ static int add_map(struct local_group_map **maps, size_t *n, const char *key, co
     return 0;
 }
 
-int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, size_t errlen)
+/* One file over what cfg holds: the main file, then each drop-in. */
+static int load_file(struct scimd_config *cfg, const char *path, char *err, size_t errlen)
 {
     int ret = -1;
     FILE *f = NULL;
@@ -150,9 +164,8 @@ int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, siz
     char section[64] = "";
     unsigned lineno = 0;
     char msg[256] = "";
+    size_t own_roles = cfg->n_role_maps, own_groups = cfg->n_group_maps;
 
-    free(cfg->path);
-    cfg->path = strdup(path);
     f = fopen(path, "re");
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -205,9 +218,11 @@ int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, siz
         }
         int r;
         if (strcmp(section, "roles") == 0)
-            r = add_map(&cfg->role_maps, &cfg->n_role_maps, key, value, msg, sizeof(msg));
+            r = add_map(&cfg->role_maps, &cfg->n_role_maps, own_roles, key, value, msg,
+                        sizeof(msg));
         else if (strcmp(section, "groups") == 0)
-            r = add_map(&cfg->group_maps, &cfg->n_group_maps, key, value, msg, sizeof(msg));
+            r = add_map(&cfg->group_maps, &cfg->n_group_maps, own_groups, key, value, msg,
+                        sizeof(msg));
         else
             r = config_set_key(cfg, section, key, value, msg, sizeof(msg));
         if (r < 0)
@@ -226,6 +241,31 @@ out:
     free(line);
     if (f)
         fclose(f);
+    return ret;
+}
+
+int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct config_dropins d = { 0 };
+    int ret = -1;
+
+    free(cfg->path);
+    cfg->path = strdup(path);
+    if (load_file(cfg, path, err, errlen) < 0)
+        goto out; /* errno as fopen left it: callers tell a missing file apart */
+    if (config_dropins_list(path, &d, err, errlen) < 0)
+        goto dropin_failed;
+    for (size_t i = 0; i < d.n; i++)
+        if (load_file(cfg, d.files[i], err, errlen) < 0)
+            goto dropin_failed;
+    ret = 0;
+    goto out;
+
+dropin_failed:
+    /* The main file exists: a missing drop-in must not read as "no configuration". */
+    errno = EINVAL;
+out:
+    config_dropins_free(&d);
     return ret;
 }
 

@@ -86,7 +86,11 @@ struct scimd_config {
 /* Sets every default (docs/architecture.md's shipped values). */
 void scimd_config_init(struct scimd_config *cfg);
 
-/* Loads path over the defaults. On error returns -1 and writes "file:line: message" to err. */
+/* Loads path over the defaults, then its drop-ins (the *.conf files in path.d, in name order, see
+ * config_dropins.h): a later file's key replaces an earlier one's, [roles] and [groups]
+ * entries add up (a later file may remap a name). On error returns -1 and writes
+ * "file:line: message" to err, naming the drop-in when one is at fault; errno is ENOENT
+ * only when path itself does not exist. */
 int scimd_config_load(struct scimd_config *cfg, const char *path, char *err, size_t errlen);
 
 /* Cross-key checks (ranges sane and disjoint, never below 1000, ...). */

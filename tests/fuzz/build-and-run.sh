@@ -77,7 +77,7 @@ build_target() {
         "$work/bin/gen-cache-seed" "$work/seeds/cache" || return 1 ;;
     config)
         compile config -I"$src/scimd" -I"$build" "$fuzzdir/fuzz_config.c" \
-            "$src/scimd/scimd_config.c" "$src/scimd/config_keys.c" \
+            "$src/scimd/scimd_config.c" "$src/scimd/config_keys.c" "$src/scimd/config_dropins.c" \
             "$src/scimd/follow_config.c" -lnettle || return 1
         mkdir -p "$work/seeds/config" || return 1
         cp "$src/packaging/scimd.conf" "$work/seeds/config/packaging-scimd.conf" || return 1 ;;
