@@ -2,6 +2,7 @@
 #include "accounts/user_removal.h"
 
 #include "accounts/audit.h"
+#include "accounts/audit_kernel.h"
 #include "store/epoch_file.h"
 #include "store/groups_repo.h"
 #include "accounts/identity.h"
@@ -20,6 +21,8 @@ void user_removal_done(const struct scimd_config *cfg, const char *actor, const 
                        const char *login, uint32_t uid)
 {
     audit_log(actor, "delete", "User", id, login, "");
+    const struct audit_kernel_subject subject = { login, uid, id, actor };
+    audit_kernel_record(AUDIT_KERNEL_USER_DELETE, &subject, NULL);
     if (cfg->terminate_on_deactivate)
         sessions_terminate(uid, login, NULL);
 }

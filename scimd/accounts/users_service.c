@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "accounts/audit.h"
+#include "accounts/audit_kernel.h"
 #include "accounts/home_path.h"
 #include "accounts/host_probe.h"
 #include "accounts/identity.h"
@@ -424,6 +425,9 @@ void users_service_done(const struct scimd_config *cfg, const char *actor,
         return;
     }
     audit_log(actor, actions[w->op], "User", w->row.id, w->row.login, w->changed_attrs);
+    const struct audit_kernel_subject subject = { w->row.login, w->row.uid, w->row.id, actor };
+    audit_kernel_user_written(&subject, w->op == USERS_OP_CREATE, w->was_active, w->row.active,
+                              w->changed_attrs);
     if (w->was_active && !w->row.active && cfg->terminate_on_deactivate)
         sessions_terminate(w->row.uid, w->row.login, NULL);
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "accounts/audit.h"
+#include "accounts/audit_kernel.h"
 #include "accounts/exporter.h"
 #include "store/groups_query.h"
 #include "store/groups_repo.h"
@@ -308,6 +309,12 @@ static void run_group_write(struct scimd_server *srv, struct api_request *req,
         exporter_notify(srv->exporter);
         audit_log(req->token_id, actions[w->op], "Group", w->row.id, w->row.name,
                   w->op == G_DELETE ? "" : w->changed_attrs);
+        const struct audit_kernel_subject subject = { w->row.name, w->row.gid, w->row.id,
+                                                      req->token_id };
+        audit_kernel_record(w->op == G_CREATE   ? AUDIT_KERNEL_GROUP_ADD
+                            : w->op == G_DELETE ? AUDIT_KERNEL_GROUP_DELETE
+                                                : AUDIT_KERNEL_GROUP_MODIFY,
+                            &subject, w->op == G_DELETE ? NULL : w->changed_attrs);
     }
     /* PATCH answers 204 unless the client asked for attributes (RFC 7644 §3.5.2): a
      * 10,000-member group would otherwise travel back on every membership change. */
