@@ -14,6 +14,7 @@ struct ratelimit;
 struct conn_watchdog;
 struct render_cache;
 struct fleet_hub;
+struct http_front;
 
 struct scimd_server {
     const struct scimd_config *cfg;
@@ -25,6 +26,7 @@ struct scimd_server {
     struct conn_watchdog *watchdog;
     struct fleet_hub *fleet; /* the hub's side of the fleet feed (fleet/feed_api.h) */
     struct MHD_Daemon *mhd;
+    struct http_front *http; /* http/http.c: the request workers */
     uint16_t port;
     bool tls;
 };

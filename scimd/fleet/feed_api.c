@@ -111,7 +111,7 @@ int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
 void fleet_hub_committed(struct fleet_hub *hub)
 {
     if (hub)
-        feed_wait_kick(hub->wait);
+        feed_wait_committed(hub->wait);
 }
 
 void fleet_hub_shutdown(struct fleet_hub *hub)
@@ -467,30 +467,66 @@ out:
     return r;
 }
 
-void fleet_changes(struct scimd_server *srv, const struct api_request *req, const char *host_id,
-                   struct api_response *resp)
+/* The first turn of a changes request: its parameters, the host seen, *deadline set. 0, or
+ * -1 with resp holding the refusal. */
+static int changes_begin(struct scimd_server *srv, const struct api_request *req,
+                         const char *host_id, int64_t *since, struct timespec *deadline,
+                         struct api_response *resp)
 {
-    struct fleet_hub *hub = srv->fleet;
-    int64_t since = 0, wait = 0;
-    json_t *doc = NULL;
-    char err[600];
-    struct timespec deadline;
-
-    if (!parse_int(api_query(req, "since"), 0, INT64_MAX, &since)) {
+    int64_t wait = 0;
+    if (!parse_int(api_query(req, "since"), 0, INT64_MAX, since)) {
         api_error(resp, 400, "invalidValue", "since must be a sequence number (0 or more)");
-        goto out;
+        return -1;
     }
     const char *w = api_query(req, "wait");
     if (w && !parse_int(w, 0, FLEET_MAX_WAIT, &wait)) {
         api_error(resp, 400, "invalidValue", "wait must be 0 to %d seconds", FLEET_MAX_WAIT);
-        goto out;
+        return -1;
     }
-    if (refuse_uninitialised(hub, resp))
+    if (refuse_uninitialised(srv->fleet, resp))
+        return -1;
+    record_seen(srv, host_id, *since);
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += wait;
+    return 0;
+}
+
+/* resp for a wait that ended without a change: 204, or 503 when the hub is stopping. False
+ * for a change (look again). */
+static bool answer_wait_end(enum feed_wait_result wr, struct api_response *resp)
+{
+    if (wr == FEED_WAIT_TIMEOUT) {
+        resp->status = 204;
+        return true;
+    }
+    if (wr == FEED_WAIT_STOPPING) {
+        api_error(resp, 503, NULL, "the hub is shutting down");
+        resp->retry_after = 1;
+        return true;
+    }
+    return false;
+}
+
+void fleet_changes(struct scimd_server *srv, const struct api_request *req, const char *host_id,
+                   struct fleet_poll *poll, struct api_response *resp)
+{
+    struct fleet_hub *hub = srv->fleet;
+    int64_t since = 0;
+    json_t *doc = NULL;
+    char err[600];
+    struct timespec deadline;
+    bool woken = poll && poll->woken;
+
+    if (poll)
+        poll->held = false;
+    if (woken) {
+        since = poll->waiter.since;
+        deadline = poll->waiter.deadline;
+        if (answer_wait_end(poll->waiter.result, resp))
+            goto out;
+    } else if (changes_begin(srv, req, host_id, &since, &deadline, resp) < 0)
         goto out;
-    record_seen(srv, host_id, since);
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += wait;
-    for (bool woken = false;; woken = true) {
+    for (;; woken = true) {
         enum range r;
         if (woken) {
             /* Every waiter woke at once: one builds under build_mu, the rest reuse it. */
@@ -525,19 +561,24 @@ void fleet_changes(struct scimd_server *srv, const struct api_request *req, cons
         case RANGE_EMPTY:
             break;
         }
-        enum feed_wait_result wr = feed_wait_for(hub->wait, since, &deadline);
-        if (wr == FEED_WAIT_TIMEOUT) {
-            resp->status = 204;
+        if (poll) {
+            /* Nothing yet: the transport parks the request, no thread waits for it. */
+            poll->waiter.since = since;
+            poll->waiter.deadline = deadline;
+            snprintf(poll->host_id, sizeof(poll->host_id), "%s", host_id);
+            poll->held = true;
             goto out;
         }
-        if (wr == FEED_WAIT_STOPPING) {
-            api_error(resp, 503, NULL, "the hub is shutting down");
-            resp->retry_after = 1;
+        if (answer_wait_end(feed_wait_for(hub->wait, since, &deadline), resp))
             goto out;
-        }
     }
 out:
     json_decref(doc);
+}
+
+bool fleet_poll_park(struct fleet_hub *hub, struct fleet_poll *poll)
+{
+    return feed_wait_park(hub->wait, &poll->waiter);
 }
 
 static int write_conflicts(struct db *db, void *ctx, struct scim_error *err)

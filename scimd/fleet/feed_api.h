@@ -6,10 +6,12 @@
  * points the store's batch observer at fleet_hub_committed. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "api/request.h"
 #include "api/response.h"
+#include "fleet/feed_wait.h"
 #include "store/hosts_repo.h"
 
 struct scimd_server;
@@ -22,7 +24,8 @@ struct fleet_hub;
  * file that is absent or unreadable is not fatal — SCIM goes on, the feed answers 503 until
  * `scimctl fleet init` made one (it is looked for again then). 0, or -1 with err set. */
 int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen);
-/* After each store batch: long-polls learn the new sequence. Any thread; NULL is a no-op. */
+/* After each store batch: long-polls learn the new sequence (feed_wait_committed). Any
+ * thread; NULL is a no-op. */
 void fleet_hub_committed(struct fleet_hub *hub);
 /* Ends every long-poll now (SIGTERM): they answer 503 and the connections can close. */
 void fleet_hub_shutdown(struct fleet_hub *hub);
@@ -35,7 +38,22 @@ int fleet_authenticate(struct scimd_server *srv, const char *authorization,
 
 void fleet_snapshot(struct scimd_server *srv, const struct api_request *req, const char *host_id,
                     struct api_response *resp);
+/* A changes request that holds no thread while it waits: the transport keeps it (inside its
+ * own request state) from one turn of fleet_changes to the next. */
+struct fleet_poll {
+    struct feed_waiter waiter;     /* since and deadline; fire is the transport's */
+    char host_id[HOST_ID_LEN + 1]; /* who asked, authenticated on the first turn */
+    bool held;  /* out of fleet_changes: nothing to answer yet, resp left empty; park it */
+    bool woken; /* set by the transport: this turn follows a park (waiter.result says why) */
+};
+
+/* GET /fleet/v1/changes. With poll NULL it blocks its thread until it can answer. With a poll
+ * it never blocks: when nothing is after since yet it sets poll->held and returns; the
+ * transport then calls fleet_poll_park and, once fired (or at once when that returns false),
+ * calls fleet_changes again with poll->woken set and the same poll. */
 void fleet_changes(struct scimd_server *srv, const struct api_request *req, const char *host_id,
-                   struct api_response *resp);
+                   struct fleet_poll *poll, struct api_response *resp);
+/* Parks a held poll (feed_wait_park): true when poll->waiter.fire will be called later. */
+bool fleet_poll_park(struct fleet_hub *hub, struct fleet_poll *poll);
 void fleet_report(struct scimd_server *srv, const struct api_request *req, const char *host_id,
                   struct api_response *resp);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/http.h"
 
+#include "fleet/feed_api.h"
 #include "http/conn_watchdog.h"
 #include "http/http_head.h"
+#include "http/http_jobs.h"
 #include "log.h"
 #include "http/router.h"
 #include "server.h"
@@ -11,6 +13,8 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +25,40 @@
 #include "proto/utf8.h"
 
 #define SCIM_CONTENT_TYPE "application/scim+json"
-#define MAX_HEAD_BYTES (48 * 1024)
+/* The request line and headers we serve. libmicrohttpd keeps a memory pool of
+ * POOL_BYTES per connection, and after a request on a kept-alive connection all of it is
+ * resident (it zeroes the pool for the next request): at ten thousand held long-polls this is
+ * most of the hub's memory. IdPs send heads of a few hundred bytes to a few KiB. */
+#define MAX_HEAD_BYTES (12 * 1024)
+#define POOL_BYTES (MAX_HEAD_BYTES + 4 * 1024)
+/* libmicrohttpd's event threads only move bytes; the workers run requests. */
+#define EVENT_THREADS 2
+#define WORKER_THREADS 16
+#define THREAD_STACK (512 * 1024)
+/* The most SIGTERM waits for requests in progress (held polls end at once). */
+#define DRAIN_SECONDS 10
 
+/* The front door's own state, beside libmicrohttpd's. */
+struct http_front {
+    struct http_jobs *jobs;
+    pthread_mutex_t mu;
+    pthread_cond_t drained;
+    unsigned held;  /* requests handed to a worker and not yet completed */
+    bool stopping;  /* no more are handed over: new requests get 503 */
+};
+
+/* One request, from its request line (the URI log callback) to its completion. */
 struct conn_state {
+    struct scimd_server *srv;
+    struct MHD_Connection *conn;
+    struct http_head_mark mark;
+    struct http_job job;      /* queued for a worker */
+    struct fleet_poll poll;   /* a changes long-poll between its turns */
+    const char *url, *verb;   /* libmicrohttpd's, valid for the request */
+    struct MHD_Response *ready; /* the worker's answer, queued once resumed */
+    bool started;             /* the access handler has seen the head */
+    bool held;                /* counted in front->held */
+    bool failed;              /* the worker could not build an answer: close */
     struct timespec start;
     char *body;
     size_t body_len, body_cap;
@@ -60,12 +95,12 @@ static void copy_for_log(char *dst, size_t dstlen, const char *src)
     dst[i] = '\0';
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
-                             struct api_response *resp)
+/* libmicrohttpd's response for resp (status and headers), built on any thread; NULL when
+ * out of memory. */
+static struct MHD_Response *render(struct api_response *resp)
 {
     char *body = NULL;
     size_t len = 0;
-    enum MHD_Result ret = MHD_NO;
     const char *ctype = SCIM_CONTENT_TYPE;
 
     if (resp->json) {
@@ -91,7 +126,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
                                                                            : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(body);
-        return MHD_NO;
+        return NULL;
     }
     if (resp->status != 204 && resp->status != 304)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
@@ -116,9 +151,18 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
         MHD_add_response_header(r, "Scimd-Signature", resp->signature);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
                             resp->cache_control ? resp->cache_control : "no-store");
-    ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    return r;
+}
+
+/* Sends r (taken) on conn: on libmicrohttpd's thread, from the access handler. */
+static enum MHD_Result queue(struct MHD_Connection *conn, struct conn_state *cs,
+                             struct MHD_Response *r, int status)
+{
+    if (!r)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
-    cs->status = resp->status;
+    cs->status = status;
     cs->responded = true;
     return ret;
 }
@@ -183,27 +227,48 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
-/* Answers now with resp, then frees it: the one way a request is answered. */
+/* Answers now with resp, then frees it: what libmicrohttpd's thread answers itself (the
+ * head's refusals, shutdown). */
 static enum MHD_Result reply(struct MHD_Connection *conn, struct conn_state *cs,
                              struct api_response *resp)
 {
-    enum MHD_Result ret = queue(conn, cs, resp);
+    int status = resp->status;
+    enum MHD_Result ret = queue(conn, cs, render(resp), status);
     api_response_reset(resp);
     return ret;
 }
 
-static struct conn_state *conn_state_new(struct scimd_server *srv, struct MHD_Connection *conn,
-                                         const char *url, const char *method)
+static void on_poll_fired(struct feed_waiter *w);
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line has arrived. Its state starts here, so that
+ * an error libmicrohttpd raises while reading the rest of the head can be told apart
+ * (http_head.h); libmicrohttpd hands it back as *con_cls and always completes it. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct conn_state *cs = calloc(1, sizeof(*cs));
+    (void)uri;
     if (!cs)
         return NULL;
+    cs->srv = cls;
+    cs->conn = conn;
+    cs->job.fleet = false;
+    cs->poll.waiter.fire = on_poll_fired;
     clock_gettime(CLOCK_MONOTONIC, &cs->start);
-    http_head_handed_over();
-    conn_watchdog_head_done(srv->watchdog, conn);
+    http_head_reading(&cs->mark, conn);
+    return cs;
+}
+
+/* The head is complete: the access handler's first call. */
+static void conn_state_start(struct conn_state *cs, const char *url, const char *method)
+{
+    cs->started = true;
+    cs->url = url;
+    cs->verb = method;
+    cs->job.fleet = strcmp(url, "/fleet") == 0 || strncmp(url, "/fleet/", 7) == 0;
+    http_head_done(&cs->mark);
+    conn_watchdog_head_done(cs->srv->watchdog, cs->conn);
     copy_for_log(cs->method, sizeof(cs->method), method);
     copy_for_log(cs->path, sizeof(cs->path), url);
-    return cs;
 }
 
 /* The head, before any authentication and before the body is read: 0 when it may go on,
@@ -285,6 +350,7 @@ static void dispatch(struct scimd_server *srv, struct MHD_Connection *conn,
         .api = { .method = strcmp(method, "HEAD") == 0 ? "GET" : method,
                  .lookup = mhd_lookup, .transport = conn },
         .url = url,
+        .poll = &cs->poll,
     };
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -313,8 +379,64 @@ static void dispatch(struct scimd_server *srv, struct MHD_Connection *conn,
     cs->route = req.route;
 }
 
-/* libmicrohttpd calls this for the head (first call), for each chunk of the body, and once
- * the body is complete. */
+/* A worker's turn at a request: route it, and answer it unless it is a long-poll with
+ * nothing to say yet, which is parked (it holds no thread) until a change, its deadline or
+ * shutdown fires it back onto the queue. */
+static void run_request(struct http_job *job)
+{
+    struct conn_state *cs = (struct conn_state *)((char *)job - offsetof(struct conn_state, job));
+    struct scimd_server *srv = cs->srv;
+    struct api_response resp = { 0 };
+    for (;;) {
+        dispatch(srv, cs->conn, cs, cs->url, cs->verb, &resp);
+        if (!cs->poll.held)
+            break;
+        cs->poll.woken = true;
+        /* The last touch of cs: once parked it may fire on another thread at once. */
+        if (fleet_poll_park(srv->fleet, &cs->poll))
+            return;
+    }
+    cs->ready = render(&resp);
+    cs->status = resp.status;
+    cs->failed = !cs->ready;
+    api_response_reset(&resp);
+    MHD_resume_connection(cs->conn);
+}
+
+static void on_poll_fired(struct feed_waiter *w)
+{
+    struct conn_state *cs =
+        (struct conn_state *)((char *)w - offsetof(struct conn_state, poll.waiter));
+    http_jobs_push(cs->srv->http->jobs, &cs->job);
+}
+
+/* Counts cs as handed to a worker; false once shutting down. */
+static bool hold(struct http_front *front, struct conn_state *cs)
+{
+    pthread_mutex_lock(&front->mu);
+    bool ok = !front->stopping;
+    if (ok) {
+        front->held++;
+        cs->held = true;
+    }
+    pthread_mutex_unlock(&front->mu);
+    return ok;
+}
+
+static void release(struct http_front *front, struct conn_state *cs)
+{
+    if (!cs->held)
+        return;
+    pthread_mutex_lock(&front->mu);
+    cs->held = false;
+    if (--front->held == 0)
+        pthread_cond_broadcast(&front->drained);
+    pthread_mutex_unlock(&front->mu);
+}
+
+/* libmicrohttpd calls this for the head (first call), for each chunk of the body, once the
+ * body is complete, and once more after a worker answered and resumed the connection. It
+ * runs on an event thread and never blocks. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -324,11 +446,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_state *cs = *con_cls;
     struct api_response resp = { 0 };
 
-    if (!cs) {
-        cs = conn_state_new(srv, conn, url, method);
-        if (!cs)
-            return MHD_NO;
-        *con_cls = cs;
+    if (!cs) /* out of memory at the request line */
+        return MHD_NO;
+    if (!cs->started) {
+        conn_state_start(cs, url, method);
         if (screen_head(srv, conn, url, &resp) < 0)
             return reply(conn, cs, &resp);
         return MHD_YES;
@@ -342,9 +463,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (cs->responded)
         return MHD_YES;
+    if (cs->ready || cs->failed) {
+        struct MHD_Response *r = cs->ready;
+        cs->ready = NULL;
+        return queue(conn, cs, r, cs->status);
+    }
     conn_watchdog_body_done(srv->watchdog, conn);
-    dispatch(srv, conn, cs, url, method, &resp);
-    return reply(conn, cs, &resp);
+    if (cs->too_large) {
+        api_error(&resp, 413, NULL, "request body exceeds %zu bytes", srv->cfg->max_body_size);
+        return reply(conn, cs, &resp);
+    }
+    if (!hold(srv->http, cs)) {
+        api_error(&resp, 503, NULL, "the server is shutting down");
+        resp.retry_after = 1;
+        return reply(conn, cs, &resp);
+    }
+    /* Suspended before it is queued: a worker may resume it at once. */
+    MHD_suspend_connection(conn);
+    http_jobs_push(srv->http->jobs, &cs->job);
+    return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -355,14 +492,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     conn_watchdog_request_done(srv->watchdog, conn);
     if (!cs)
         return;
+    http_head_done(&cs->mark);
     double ms = elapsed_ms(&cs->start);
     if (cs->responded) {
         log_info("%s %s %d %.1fms token=%s", cs->method, cs->path, cs->status, ms,
                  cs->token_id[0] ? cs->token_id : "-");
         metrics_request(cs->route, cs->status, ms / 1e3);
-    } else
-        log_info("%s %s aborted (%d) %.1fms", cs->method, cs->path, (int)toe,
-                 elapsed_ms(&cs->start));
+    } else if (cs->started)
+        log_info("%s %s aborted (%d) %.1fms", cs->method, cs->path, (int)toe, ms);
+    release(srv->http, cs);
+    if (cs->ready)
+        MHD_destroy_response(cs->ready);
     free(cs->body);
     free(cs);
     *con_cls = NULL;
@@ -431,14 +571,70 @@ static char *read_file(const char *path, char *err, size_t errlen)
     return buf;
 }
 
+static int http_front_start(struct scimd_server *srv, char *err, size_t errlen)
+{
+    struct http_front *front = calloc(1, sizeof(*front));
+    if (!front) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&front->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&front->drained, &ca);
+    pthread_condattr_destroy(&ca);
+    front->jobs = http_jobs_start(WORKER_THREADS, THREAD_STACK, run_request);
+    if (!front->jobs) {
+        pthread_mutex_destroy(&front->mu);
+        pthread_cond_destroy(&front->drained);
+        free(front);
+        snprintf(err, errlen, "cannot start the request workers");
+        return -1;
+    }
+    srv->http = front;
+    return 0;
+}
+
+/* Requests handed to workers end (a held poll ends at once once fleet_hub_shutdown ran):
+ * stopping libmicrohttpd with a connection still suspended would leak it. New requests get
+ * 503 meanwhile. */
+static void http_front_drain(struct http_front *front)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += DRAIN_SECONDS;
+    pthread_mutex_lock(&front->mu);
+    front->stopping = true;
+    while (front->held > 0 &&
+           pthread_cond_timedwait(&front->drained, &front->mu, &until) == 0)
+        ;
+    if (front->held > 0)
+        log_warn("http: %u request(s) still running after %d s; stopping anyway", front->held,
+                 DRAIN_SECONDS);
+    pthread_mutex_unlock(&front->mu);
+}
+
+static void http_front_free(struct http_front *front)
+{
+    if (!front)
+        return;
+    http_jobs_stop(front->jobs);
+    pthread_mutex_destroy(&front->mu);
+    pthread_cond_destroy(&front->drained);
+    free(front);
+}
+
 int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen)
 {
     const struct scimd_config *cfg = srv->cfg;
     struct sockaddr_storage ss;
     char *cert = NULL, *key = NULL;
     int ret = -1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    /* A few epoll event threads, never blocked: a held long-poll is a suspended connection,
+     * not a thread, and requests run on the workers (http_jobs.h). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
 
     if (listen_fd < 0 && resolve_listen(cfg, &ss, err, errlen) < 0)
         goto out;
@@ -453,7 +649,10 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
         srv->tls = true;
     }
 
-    struct MHD_OptionItem opts[20];
+    if (http_front_start(srv, err, errlen) < 0)
+        goto out;
+
+    struct MHD_OptionItem opts[24];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
     /* max_connections itself is enforced by the watchdog's accept policy, on connections that
@@ -481,17 +680,18 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     }
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
                                          (intptr_t)conn_watchdog_notify, srv->watchdog };
-    /* Per-connection memory: room for a request head up to twice our own limit, so an
-     * oversized head gets our SCIM 431 rather than libmicrohttpd's HTML one. */
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                         2 * MAX_HEAD_BYTES + 16 * 1024, NULL };
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, 512 * 1024, NULL };
+    /* Per-connection memory: our head limit and room for the answer's headers. A larger
+     * head gets libmicrohttpd's 431, which http_head_mhd_error turns into a SCIM one. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES,
+                                         NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, EVENT_THREADS, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                          cfg->max_connections_per_client, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_UNESCAPE_CALLBACK,
                                          (intptr_t)http_head_unescape, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK,
-                                         (intptr_t)http_head_uri_seen, NULL };
+                                         (intptr_t)on_request_line, srv };
     if (listen_fd >= 0)
         opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
     else
@@ -532,9 +732,12 @@ out:
 void http_stop(struct scimd_server *srv)
 {
     if (srv->mhd) {
+        http_front_drain(srv->http);
         MHD_stop_daemon(srv->mhd);
         srv->mhd = NULL;
     }
+    http_front_free(srv->http);
+    srv->http = NULL;
     conn_watchdog_stop(srv->watchdog);
     srv->watchdog = NULL;
 }

@@ -12,6 +12,7 @@
 #include "metrics.h"
 
 struct scimd_server;
+struct fleet_poll;
 
 /* One request on its way through the router: what the resources see, plus what only the
  * front door needs. */
@@ -22,6 +23,7 @@ struct http_exchange {
     bool authenticated;     /* set by the router when the request carried a valid token */
     enum metrics_route route;
     const struct sockaddr *client;
+    struct fleet_poll *poll; /* a changes long-poll's state across its turns (fleet/feed_api.h) */
 };
 
 /* Starts libmicrohttpd per the config (or on listen_fd when >= 0, socket activation). */

@@ -21,24 +21,36 @@ size_t http_head_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return n;
 }
 
-/* The socket of the request head this thread is reading, or -1 once scimd's handler has it.
- * With one thread per connection, libmicrohttpd reads a connection's heads and logs its
- * errors on that connection's thread. */
-static __thread int head_fd = -1;
+/* The heads this libmicrohttpd thread is reading: each event thread reads many connections,
+ * and its error log line comes while it works on one of them. */
+static __thread struct http_head_mark *reading;
 
-void *http_head_uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+void http_head_reading(struct http_head_mark *m, struct MHD_Connection *conn)
 {
-    (void)cls;
-    (void)uri;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    head_fd = ci ? ci->connect_fd : -1;
-    return NULL;
+    http_head_done(m);
+    m->fd = ci ? ci->connect_fd : -1;
+    m->list = &reading;
+    m->prev = NULL;
+    m->next = reading;
+    if (reading)
+        reading->prev = m;
+    reading = m;
 }
 
-void http_head_handed_over(void)
+void http_head_done(struct http_head_mark *m)
 {
-    head_fd = -1;
+    if (!m->list)
+        return;
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        *m->list = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    m->prev = m->next = NULL;
+    m->list = NULL;
 }
 
 /* libmicrohttpd 0.9.75 (connection.c, transmit_error_response_len) logs this, with the status
@@ -61,15 +73,30 @@ static const char *detail_for(unsigned status)
     }
 }
 
+/* Errors libmicrohttpd raises only once the request line was complete (its URI log callback
+ * ran): a head too large for the pool once the URL is known (431; before, 414), and the
+ * Content-Length and Host checks. A malformed line (400 "syntactically incorrect") may also
+ * be a bad HTTP version in the request line, before the callback: not ours to answer. */
+static bool after_request_line(unsigned status, const char *page)
+{
+    return status == 431 || (status == 413 && page && strstr(page, "Content-Length")) ||
+           (status == 400 && page &&
+            (strstr(page, "Content-Length") || strstr(page, "Host:")));
+}
+
 void http_head_mhd_error(const char *fmt, va_list ap)
 {
-    if (head_fd < 0 || strncmp(fmt, MHD_ERROR_FMT, strlen(MHD_ERROR_FMT)) != 0)
+    struct http_head_mark *only = reading;
+    if (!only || only->next || only->fd < 0 ||
+        strncmp(fmt, MHD_ERROR_FMT, strlen(MHD_ERROR_FMT)) != 0)
         return;
+    int head_fd = only->fd;
     va_list copy;
     va_copy(copy, ap);
     unsigned status = va_arg(copy, unsigned);
+    const char *page = va_arg(copy, const char *);
     va_end(copy);
-    if (status < 400 || status > 599)
+    if (status < 400 || status > 599 || !after_request_line(status, page))
         return;
     struct api_response resp = { 0 };
     api_error(&resp, (int)status, NULL, "%s", detail_for(status));
@@ -92,7 +119,7 @@ void http_head_mhd_error(const char *fmt, va_list ap)
         send(head_fd, head, (size_t)hn, MSG_NOSIGNAL) == hn &&
         send(head_fd, body, strlen(body), MSG_NOSIGNAL) == (ssize_t)strlen(body))
         shutdown(head_fd, SHUT_WR);
-    head_fd = -1;
+    only->fd = -1; /* answered once */
     free(body);
 }
 

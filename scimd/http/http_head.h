@@ -2,7 +2,7 @@
 /* The request head before scimd's handler sees it: a NUL decoded into the URL, conflicting
  * body framing, and the errors libmicrohttpd answers on its own (a head too large for the
  * connection's memory, a malformed Content-Length, HTTP/1.1 without Host), which get a SCIM
- * error body instead of libmicrohttpd's HTML page. Needs one thread per connection. */
+ * error body instead of libmicrohttpd's HTML page. */
 #pragma once
 
 #include <microhttpd.h>
@@ -16,15 +16,26 @@
  * UTF-8 check refuses the URL (and a query argument) with 400. */
 size_t http_head_unescape(void *cls, struct MHD_Connection *conn, char *s);
 
-/* MHD_OPTION_URI_LOG_CALLBACK: a request line has arrived; until http_head_handed_over, an
- * error libmicrohttpd answers on this thread is answered by us (see http_head_mhd_error). */
-void *http_head_uri_seen(void *cls, const char *uri, struct MHD_Connection *conn);
-/* The head reached the access handler: from here on scimd answers everything itself. */
-void http_head_handed_over(void);
+/* A connection whose request line has arrived and whose head has not reached scimd's handler
+ * yet, on the list of the libmicrohttpd thread reading it. Lives in the request's state. */
+struct http_head_mark {
+    struct http_head_mark *prev, *next;
+    struct http_head_mark **list; /* the reading thread's list; NULL when on none */
+    int fd;
+};
+
+/* From MHD_OPTION_URI_LOG_CALLBACK: m's request line has arrived on this thread. */
+void http_head_reading(struct http_head_mark *m, struct MHD_Connection *conn);
+/* The head reached the access handler, or the request ended: off the list. Idempotent. */
+void http_head_done(struct http_head_mark *m);
 
 /* From the MHD_OPTION_EXTERNAL_LOGGER callback: when libmicrohttpd is about to answer a
  * request head with its own error page, writes the SCIM error with the same status to the
- * connection first and shuts down its sending side, so the HTML page never goes out. */
+ * connection first and shuts down its sending side, so the HTML page never goes out.
+ * libmicrohttpd's log line does not say which connection: it is the one connection on this
+ * thread's list, and when several heads are being read on the thread at once (or for an
+ * error that can come before the request line is complete) the page is left alone: a wrong
+ * guess would answer somebody else's request. */
 void http_head_mhd_error(const char *fmt, va_list ap);
 
 /* Content-Length / Transfer-Encoding of a head libmicrohttpd accepted: 0 when the body's

@@ -209,8 +209,26 @@ static int authenticate(struct scimd_server *srv, struct http_exchange *req,
     return refuse_auth(srv, req, resp, why);
 }
 
-typedef void (*fleet_fn)(struct scimd_server *srv, const struct api_request *req,
+typedef void (*fleet_fn)(struct scimd_server *srv, const struct http_exchange *req,
                          const char *host_id, struct api_response *resp);
+
+static void snapshot_route(struct scimd_server *srv, const struct http_exchange *req,
+                           const char *host_id, struct api_response *resp)
+{
+    fleet_snapshot(srv, &req->api, host_id, resp);
+}
+
+static void changes_route(struct scimd_server *srv, const struct http_exchange *req,
+                          const char *host_id, struct api_response *resp)
+{
+    fleet_changes(srv, &req->api, host_id, req->poll, resp);
+}
+
+static void report_route(struct scimd_server *srv, const struct http_exchange *req,
+                         const char *host_id, struct api_response *resp)
+{
+    fleet_report(srv, &req->api, host_id, resp);
+}
 
 /* The fleet feed, outside base_path; a host token, never a SCIM token (fleet/feed_api.h). */
 static const struct {
@@ -218,9 +236,9 @@ static const struct {
     unsigned methods;
     fleet_fn handler;
 } fleet_routes[] = {
-    { "/fleet/v1/snapshot", M_GET, fleet_snapshot },
-    { "/fleet/v1/changes", M_GET, fleet_changes },
-    { "/fleet/v1/report", M_POST, fleet_report },
+    { "/fleet/v1/snapshot", M_GET, snapshot_route },
+    { "/fleet/v1/changes", M_GET, changes_route },
+    { "/fleet/v1/report", M_POST, report_route },
 };
 
 static void fleet_dispatch(struct scimd_server *srv, struct http_exchange *req,
@@ -229,17 +247,23 @@ static void fleet_dispatch(struct scimd_server *srv, struct http_exchange *req,
     char host_id[HOST_ID_LEN + 1];
     const char *why = NULL;
     req->route = ROUTE_OTHER;
+    if (req->poll && req->poll->woken) {
+        /* A held poll's next turn: it authenticated on its first. */
+        req->authenticated = true;
+        snprintf(req->api.token_id, sizeof(req->api.token_id), "%s", req->poll->host_id);
+        fleet_changes(srv, &req->api, req->poll->host_id, req->poll, resp);
+        return;
+    }
     if (fleet_authenticate(srv, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION), host_id,
                            &why) < 0) {
         refuse_auth(srv, req, resp, why);
         return;
     }
     req->authenticated = true;
-    /* Before a long-poll blocks: an authenticated connection is never closed to make room
-     * for others, and libmicrohttpd's idle timeout must outlast the longest wait. */
+    /* Before a long-poll is held: an authenticated connection is never closed to make room
+     * for others. (A held poll's connection is suspended, which libmicrohttpd's idle timeout
+     * does not count.) */
     conn_watchdog_trusted(srv->watchdog, req->api.transport);
-    MHD_set_connection_option(req->api.transport, MHD_CONNECTION_OPTION_TIMEOUT,
-                              srv->cfg->connection_timeout + FLEET_MAX_WAIT);
     /* The access log's token= names the host (host ids and token ids are both 16 chars). */
     snprintf(req->api.token_id, sizeof(req->api.token_id), "%s", host_id);
     for (size_t i = 0; i < sizeof(fleet_routes) / sizeof(fleet_routes[0]); i++) {
@@ -247,7 +271,7 @@ static void fleet_dispatch(struct scimd_server *srv, struct http_exchange *req,
             continue;
         if (check_method(req, fleet_routes[i].methods, resp) < 0)
             return;
-        fleet_routes[i].handler(srv, &req->api, host_id, resp);
+        fleet_routes[i].handler(srv, req, host_id, resp);
         return;
     }
     api_error(resp, 404, NULL, "no such fleet endpoint");

@@ -2,9 +2,13 @@
 /* The long-poll waiter (fleet/feed_wait.c) on a fake sequence source: a waiter returns at once
  * when the sequence is already past it, the moment a kick makes the refresher see a commit
  * (not at its one-second fallback), at its deadline when nothing changes, and at once on
- * shutdown; the fallback poll finds writes nobody kicked for (another process). */
+ * shutdown; the fallback poll finds writes nobody kicked for (another process). Parked waiters
+ * (no thread each, fired by callback) get the same answers: all of them fired once by one
+ * commit, each at its own deadline in deadline order, all at once on shutdown, and a park
+ * that is already answered returns false without firing. */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,7 +108,7 @@ static void test_kick_wakes_at_once(void **state)
     pthread_create(&t, NULL, wait_main, &w);
     usleep(200 * 1000);
     set_seq(11); /* a commit */
-    feed_wait_kick(fw);
+    feed_wait_committed(fw);
     pthread_join(t, NULL);
     assert_int_equal(w.res, FEED_WAIT_CHANGED);
     assert_true(w.took < 1.0);
@@ -184,6 +188,136 @@ static void test_shutdown_wakes(void **state)
     feed_wait_stop(fw);
 }
 
+struct parked {
+    struct feed_waiter w;
+    int fired; /* how many times fire ran */
+    double at;
+};
+
+static pthread_mutex_t fire_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_fire(struct feed_waiter *w)
+{
+    struct parked *p = (struct parked *)w;
+    pthread_mutex_lock(&fire_mu);
+    p->fired++;
+    p->at = now_s();
+    pthread_mutex_unlock(&fire_mu);
+}
+
+static int fired_total(struct parked *p, int n)
+{
+    int total = 0;
+    pthread_mutex_lock(&fire_mu);
+    for (int i = 0; i < n; i++)
+        total += p[i].fired;
+    pthread_mutex_unlock(&fire_mu);
+    return total;
+}
+
+static bool wait_fired(struct parked *p, int n, int want, double seconds)
+{
+    double until = now_s() + seconds;
+    while (fired_total(p, n) < want && now_s() < until)
+        usleep(5 * 1000);
+    return fired_total(p, n) == want;
+}
+
+static void park_one(struct parked *p, int64_t since, unsigned ms)
+{
+    p->w = (struct feed_waiter){ .since = since, .deadline = in_ms(ms), .fire = on_fire };
+    p->fired = 0;
+}
+
+static void test_parked_commit_fires_all_once(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static struct parked p[N];
+    set_seq(60);
+    struct feed_wait *fw = feed_wait_start(read_seq, NULL, 10000);
+    usleep(100 * 1000);
+    for (int i = 0; i < N; i++) {
+        park_one(&p[i], 60, 30000);
+        assert_true(feed_wait_park(fw, &p[i].w));
+    }
+    assert_int_equal(feed_wait_parked(fw), N);
+    double t0 = now_s();
+    set_seq(61);
+    feed_wait_committed(fw);
+    assert_true(wait_fired(p, N, N, 2.0));
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(p[i].fired, 1);
+        assert_int_equal(p[i].w.result, FEED_WAIT_CHANGED);
+        assert_true(p[i].at - t0 < 1.0);
+    }
+    assert_int_equal(feed_wait_parked(fw), 0);
+    feed_wait_stop(fw);
+}
+
+static void test_parked_already_answered(void **state)
+{
+    (void)state;
+    struct parked p;
+    set_seq(70);
+    struct feed_wait *fw = feed_wait_start(read_seq, NULL, 10000);
+    feed_wait_publish(fw, 70);
+    park_one(&p, 69, 5000);
+    assert_false(feed_wait_park(fw, &p.w));
+    assert_int_equal(p.w.result, FEED_WAIT_CHANGED);
+    park_one(&p, 70, 0);
+    assert_false(feed_wait_park(fw, &p.w));
+    assert_int_equal(p.w.result, FEED_WAIT_TIMEOUT);
+    usleep(50 * 1000);
+    assert_int_equal(p.fired, 0);
+    feed_wait_stop(fw);
+}
+
+static void test_parked_deadlines_in_order(void **state)
+{
+    (void)state;
+    struct parked p[3];
+    const unsigned ms[3] = { 900, 300, 600 };
+    set_seq(80);
+    struct feed_wait *fw = feed_wait_start(read_seq, NULL, 10000);
+    usleep(100 * 1000);
+    double t0 = now_s();
+    for (int i = 0; i < 3; i++) {
+        park_one(&p[i], 80, ms[i]);
+        assert_true(feed_wait_park(fw, &p[i].w));
+    }
+    assert_true(wait_fired(p, 3, 3, 3.0));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(p[i].w.result, FEED_WAIT_TIMEOUT);
+        assert_true(p[i].at - t0 >= ms[i] / 1000.0 - 0.01);
+        assert_true(p[i].at - t0 < ms[i] / 1000.0 + 0.5);
+    }
+    assert_true(p[1].at < p[2].at && p[2].at < p[0].at);
+    feed_wait_stop(fw);
+}
+
+static void test_parked_shutdown(void **state)
+{
+    (void)state;
+    struct parked p[3], late;
+    set_seq(90);
+    struct feed_wait *fw = feed_wait_start(read_seq, NULL, 10000);
+    usleep(100 * 1000);
+    for (int i = 0; i < 3; i++) {
+        park_one(&p[i], 90, 60000);
+        assert_true(feed_wait_park(fw, &p[i].w));
+    }
+    feed_wait_shutdown(fw);
+    /* Fired on the calling thread, before shutdown returns. */
+    assert_int_equal(fired_total(p, 3), 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(p[i].w.result, FEED_WAIT_STOPPING);
+    park_one(&late, 90, 60000);
+    assert_false(feed_wait_park(fw, &late.w));
+    assert_int_equal(late.w.result, FEED_WAIT_STOPPING);
+    feed_wait_stop(fw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +327,10 @@ int main(void)
         cmocka_unit_test(test_fallback_poll),
         cmocka_unit_test(test_idle_reads_nothing),
         cmocka_unit_test(test_shutdown_wakes),
+        cmocka_unit_test(test_parked_commit_fires_all_once),
+        cmocka_unit_test(test_parked_already_answered),
+        cmocka_unit_test(test_parked_deadlines_in_order),
+        cmocka_unit_test(test_parked_shutdown),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);
