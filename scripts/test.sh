@@ -53,7 +53,8 @@ run_build build/ci
 setup_args=(-Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dintegration=false)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_build build/asan proto cache core pam
+# pg: the PostgreSQL driver against its throw-away cluster, under the sanitizers too.
+run_build build/asan proto cache core pam pg
 
 passed=0
 failed=$failed_steps
