@@ -62,7 +62,7 @@ lacks() { # package path-regex
 }
 check "scimd ships daemon, scimctl, units, config, man pages" contains scimd \
     /usr/sbin/scimd /usr/bin/scimctl /lib/systemd/system/scimd.service \
-    /lib/systemd/system/scimd.socket /etc/scimd/scimd.conf \
+    /lib/systemd/system/scimd.socket /etc/scimd/scimd.conf /etc/scimd/scimd.conf.d/ \
     /usr/share/man/man8/scimd.8.gz /usr/share/man/man8/scimctl.8.gz \
     /usr/share/man/man5/scimd.conf.5.gz /usr/share/doc/scimd/README.Debian \
     /usr/share/doc/scimd/examples/terminate-sessions.conf

@@ -59,7 +59,7 @@ check "scimd: LICENSE, bash completions" has scimd /usr/share/licenses/scimd/LIC
     /usr/share/bash-completion/completions/scimctl /usr/share/bash-completion/completions/scimd
 check "scimd: daemon, scimctl, units, config, state dir, man pages" has scimd \
     /usr/sbin/scimd /usr/bin/scimctl /usr/lib/systemd/system/scimd.service \
-    /usr/lib/systemd/system/scimd.socket /etc/scimd/scimd.conf /var/lib/scimd \
+    /usr/lib/systemd/system/scimd.socket /etc/scimd/scimd.conf /etc/scimd/scimd.conf.d /var/lib/scimd \
     /usr/share/man/man8/scimd.8.gz /usr/share/man/man8/scimctl.8.gz \
     /usr/share/man/man5/scimd.conf.5.gz
 check "nss-scim: libnss_scim.so.2 in %{_libdir}" has nss-scim /usr/lib64/libnss_scim.so.2
