@@ -35,6 +35,7 @@ static const struct key_def keys[] = {
     UINTK("server", "max_connections_per_client", max_connections_per_client, 0, 100000),
     UINTK("server", "reserved_connections", reserved_connections, 0, 100000),
     UINTK("server", "max_body_size", max_body_size, 1024, 256u * 1024 * 1024),
+    UINTK("server", "max_request_head", max_request_head, 4096, 65536),
     { "server", "tls_cert", K_OPT_PATH, OFF(tls_cert), 0, 0, 0 },
     { "server", "tls_key", K_OPT_PATH, OFF(tls_key), 0, 0, 0 },
     { "server", "metrics_auth", K_BOOL, OFF(metrics_auth), 0, 0, 0 },

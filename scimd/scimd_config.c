@@ -28,6 +28,7 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->max_connections_per_client = 32;
     cfg->reserved_connections = 64;
     cfg->max_body_size = 1024 * 1024;
+    cfg->max_request_head = 48 * 1024;
     cfg->metrics_auth = true;
     cfg->auth_failure_limit = 20;
     cfg->auth_failure_ban = 60;

@@ -26,6 +26,8 @@ struct scimd_config {
     unsigned max_connections_per_client; /* per client address; 0: no limit */
     unsigned reserved_connections; /* kept for clients that authenticated (at most half) */
     size_t max_body_size;
+    unsigned max_request_head; /* bytes of request line and headers; each connection keeps
+                                * twice this in memory once it has answered a request */
     char *tls_cert;
     char *tls_key;
     bool metrics_auth;

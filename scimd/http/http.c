@@ -25,12 +25,6 @@
 #include "proto/utf8.h"
 
 #define SCIM_CONTENT_TYPE "application/scim+json"
-/* The request line and headers we serve. libmicrohttpd keeps a memory pool of
- * POOL_BYTES per connection, and after a request on a kept-alive connection all of it is
- * resident (it zeroes the pool for the next request): at ten thousand held long-polls this is
- * most of the hub's memory. IdPs send heads of a few hundred bytes to a few KiB. */
-#define MAX_HEAD_BYTES (12 * 1024)
-#define POOL_BYTES (MAX_HEAD_BYTES + 4 * 1024)
 /* libmicrohttpd's event threads only move bytes; the workers run requests. */
 #define EVENT_THREADS 2
 #define WORKER_THREADS 16
@@ -279,8 +273,9 @@ static int screen_head(const struct scimd_server *srv, struct MHD_Connection *co
     size_t head = strlen(url);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &head);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_size, &head);
-    if (head > MAX_HEAD_BYTES) {
-        api_error(resp, 431, NULL, "request line and headers exceed %d bytes", MAX_HEAD_BYTES);
+    if (head > srv->cfg->max_request_head) {
+        api_error(resp, 431, NULL, "request line and headers exceed %u bytes",
+                  srv->cfg->max_request_head);
         return -1;
     }
     bool bad = !scim_utf8_valid((const unsigned char *)url, strlen(url));
@@ -680,10 +675,13 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     }
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
                                          (intptr_t)conn_watchdog_notify, srv->watchdog };
-    /* Per-connection memory: our head limit and room for the answer's headers. A larger
-     * head gets libmicrohttpd's 431, which http_head_mhd_error turns into a SCIM one. */
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES,
-                                         NULL };
+    /* Per-connection memory: room for a head up to twice our own limit, so an oversized head
+     * gets our SCIM 431 rather than libmicrohttpd's HTML one (beyond it, http_head_mhd_error
+     * replaces what it can). After a request on a kept-alive connection all of it stays
+     * resident (libmicrohttpd zeroes the pool for the next request): with ten thousand held
+     * long-polls this is most of a hub's memory, hence [server] max_request_head. */
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                         2 * (size_t)cfg->max_request_head, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, EVENT_THREADS, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,

@@ -124,6 +124,7 @@ static void test_defaults(void **state)
     assert_true(c->connection_timeout > 0);
     assert_true(c->max_body_size >= 1024);
     assert_int_equal(c->render_cache_size, 40u * 1024 * 1024);
+    assert_int_equal(c->max_request_head, 48 * 1024);
     assert_true(c->export_max_delay_ms >= c->export_delay_ms);
     /* The shipped defaults must pass the daemon's own start-up checks. */
     check_ok(f);
@@ -148,6 +149,7 @@ static void test_every_key(void **state)
         "max_connections = 17\n"
         "connection_timeout = 9\n"
         "max_body_size = 2048\n"
+        "max_request_head = 6144\n"
         "tls_cert = /etc/scimd/cert.pem\n"
         "tls_key = /etc/scimd/key.pem\n"
         "metrics_auth = false\n"
@@ -189,6 +191,7 @@ static void test_every_key(void **state)
     assert_int_equal(c->max_connections, 17);
     assert_int_equal(c->connection_timeout, 9);
     assert_int_equal(c->max_body_size, 2048);
+    assert_int_equal(c->max_request_head, 6144);
     assert_string_equal(c->tls_cert, "/etc/scimd/cert.pem");
     assert_string_equal(c->tls_key, "/etc/scimd/key.pem");
     assert_false(c->metrics_auth);
@@ -317,6 +320,8 @@ static void test_integer_errors(void **state)
     expect_error(f, "[server]\nmax_connections = 0\n", 2, "from 1 to 100000");
     expect_error(f, "[server]\nmax_connections = 100001\n", 2, "from 1 to 100000");
     expect_error(f, "[server]\nmax_body_size = 1023\n", 2, "max_body_size");
+    expect_error(f, "[server]\nmax_request_head = 4095\n", 2, "from 4096 to 65536");
+    expect_error(f, "[server]\nmax_request_head = 65537\n", 2, "max_request_head");
     expect_error(f, "[server]\nconnection_timeout = 3601\n", 2, "connection_timeout");
     expect_error(f, "[server]\nauth_failure_ban = 0\n", 2, "auth_failure_ban");
     expect_error(f, "[server]\nrender_cache_size = 1073741825\n", 2, "render_cache_size");
