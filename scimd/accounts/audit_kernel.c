@@ -83,9 +83,15 @@ static int socket_get(void)
     audit_fd = audit_open();
     if (audit_fd >= 0)
         return audit_fd;
-    if (errno == EINVAL || errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT) {
+    if (errno == EINVAL || errno == EPROTONOSUPPORT) {
         log_msg(LOG_DEBUG, "audit: this kernel has no audit support: account changes are "
                            "recorded in this log only");
+        gave_up = true;
+    } else if (errno == EAFNOSUPPORT) {
+        /* Netlink is always in the kernel: a sandbox forbids it (systemd's
+         * RestrictAddressFamilies= answers EAFNOSUPPORT), and records are lost. */
+        log_warn("audit: scimd may not open netlink sockets (RestrictAddressFamilies= without "
+                 "AF_NETLINK?): account changes are recorded in this log only");
         gave_up = true;
     } else {
         log_warn("audit: cannot open the kernel's audit socket (%s): this change is in this "

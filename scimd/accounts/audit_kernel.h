@@ -4,7 +4,8 @@
  * too, though scimd never touches /etc/passwd. Each record carries the SCIM id and the token id
  * (docs/operations.md, "Audit records"). Sent after the commit, never failing the change: a
  * kernel without audit, or a namespace the kernel takes no records from, is noted once at
- * debug level; a process without CAP_AUDIT_WRITE once as a warning. Thread-safe. */
+ * debug level; a sandbox without CAP_AUDIT_WRITE or AF_NETLINK once as a warning.
+ * Thread-safe. */
 #pragma once
 
 #include <stdbool.h>

@@ -49,7 +49,7 @@ CONF
 # The chain keeps one pid, so LISTEN_PID stays right: systemd-socket-activate binds the
 # port in the host namespace; unshare gives scimd an empty network namespace and a private
 # mount namespace with / read-only but the state directory; setpriv drops every
-# capability for good (bounding set), sets no_new_privs and the groups.
+# capability but CAP_AUDIT_WRITE for good (bounding set), sets no_new_privs and the groups.
 shadow_gid=$(getent group shadow | cut -d: -f3)
 unit_umask=$(sed -n 's/^UMask=//p' "$(src_root)/packaging/systemd/scimd.service")
 [ -n "$unit_umask" ] || die "scimd.service sets no UMask="
@@ -57,7 +57,7 @@ systemd-socket-activate -l "127.0.0.1:$port" \
     unshare --net --mount --propagation private \
     bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && mount -o remount,bind,rw "$1" &&
              umask "$5" && exec setpriv --reuid=0 --regid=0 --groups="$2" \
-                 --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs \
+                 --bounding-set=-all,+audit_write --inh-caps=-all --ambient-caps=-all --no-new-privs \
                  python3 "$6" "$7" "$3" -c "$4"' \
         _ "$state" "$shadow_gid" "$scimd" "$tmp/scimd.conf" "$unit_umask" \
         "$(dirname "$0")/unit-seccomp-exec.py" "$(src_root)/packaging/systemd/scimd.service" \
@@ -88,8 +88,9 @@ bearer=$(sed -n 's/^bearer: //p' <<< "$token")
 # systemd-socket-activate execs scimd in its own process once the socket is readable.
 check "the socket-activated process is scimd" test "$(cat "/proc/$pid/comm" 2>/dev/null)" = scimd
 caps=$(grep -E '^Cap(Prm|Eff|Bnd|Amb):' "/proc/$pid/status" 2>/dev/null)
-check "scimd runs with no capability at all" \
-    bash -c "grep -q . <<< \"\$1\" && ! grep -vE ':[[:space:]]+0+$' <<< \"\$1\" | grep -q ." _ "$caps"
+# CAP_AUDIT_WRITE is bit 29 (0x20000000): the unit's only capability, in effect, none ambient.
+check "scimd's only capability is CAP_AUDIT_WRITE" \
+    bash -c "grep -q . <<< \"\$1\" && ! grep -vE '^CapAmb:[[:space:]]+0+$|:[[:space:]]+0*20000000$' <<< \"\$1\" | grep -q ." _ "$caps"
 
 create() {
     curl -fsS -o "$tmp/created.json" -w '%{http_code}' -X POST "$url/Users" \
@@ -119,6 +120,11 @@ for f in "$state"/scimd.db "$state"/scimd.db-wal "$state"/scimd.db-shm; do
     check "$(basename "$f") (created under the unit's umask) is private" \
         bash -c "[ \$(( 0\$(stat -c %a '$f') & 077 )) -eq 0 ]"
 done
+
+# Audit records reach the kernel from the empty network namespace (the audit socket exists in
+# every one); a sandbox that withheld CAP_AUDIT_WRITE or AF_NETLINK would be logged.
+check "scimd logs no lost audit records" \
+    bash -c "! grep -E 'audit: (the kernel refuses|scimd may not open|cannot open|sending)' '$tmp/scimd.log'"
 
 kill -TERM "$pid" 2>/dev/null
 stopped() { for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done; return 1; }

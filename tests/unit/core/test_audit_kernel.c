@@ -225,6 +225,20 @@ static void test_no_kernel_support(void **state)
     free(log);
 }
 
+/* A sandbox without netlink (RestrictAddressFamilies=): records are lost, a warning once. */
+static void test_no_netlink(void **state)
+{
+    (void)state;
+    fake.open_errno = EAFNOSUPPORT;
+    size_t len;
+    char *log = core_capture_stderr(two_records, NULL, &len);
+    assert_int_equal(fake.n, 0);
+    assert_int_equal(fake.opens, 1);
+    assert_int_equal(count(log, "may not open netlink sockets"), 1);
+    assert_int_equal(count(log, "has no audit support"), 0);
+    free(log);
+}
+
 /* A container (the kernel answers ECONNREFUSED outside the initial user namespace, libaudit
  * returns 0): one debug line, the socket closed, nothing more sent. */
 static void test_refused(void **state)
@@ -276,6 +290,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_user_written, reset, reset),
         cmocka_unit_test_setup_teardown(test_callers, reset, reset),
         cmocka_unit_test_setup_teardown(test_no_kernel_support, reset, reset),
+        cmocka_unit_test_setup_teardown(test_no_netlink, reset, reset),
         cmocka_unit_test_setup_teardown(test_refused, reset, reset),
         cmocka_unit_test_setup_teardown(test_no_capability, reset, reset),
         cmocka_unit_test_setup_teardown(test_send_failure, reset, reset),
