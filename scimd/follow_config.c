@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "follow_config.h"
 
+#include "secret_file.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -142,7 +144,6 @@ int follow_config_keys(const char *list, char out[FOLLOW_MAX_HUB_KEYS][FOLLOW_KE
 int follow_config_token(const struct scimd_config *cfg, char *buf, size_t buflen, char *err,
                         size_t errlen)
 {
-    int ret = -1, fd = -1;
     if (cfg->follow_token) {
         if (strlen(cfg->follow_token) >= buflen) {
             snprintf(err, errlen, "token: too long");
@@ -151,33 +152,7 @@ int follow_config_token(const struct scimd_config *cfg, char *buf, size_t buflen
         snprintf(buf, buflen, "%s", cfg->follow_token);
         return 0;
     }
-    fd = open(cfg->follow_token_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "token_file %s: %s", cfg->follow_token_file, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) != 0) {
-        snprintf(err, errlen, "token_file %s: must be a regular file owned by root, mode 0600 or "
-                              "stricter", cfg->follow_token_file);
-        goto out;
-    }
-    ssize_t n = read(fd, buf, buflen - 1);
-    if (n < 0) {
-        snprintf(err, errlen, "token_file %s: %s", cfg->follow_token_file, strerror(errno));
-        goto out;
-    }
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (buf[0] == '\0') {
-        snprintf(err, errlen, "token_file %s: empty", cfg->follow_token_file);
-        goto out;
-    }
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    return ret;
+    return secret_file_read("token_file", cfg->follow_token_file, buf, buflen, err, errlen);
 }
 
 static bool is_feed_id(const char *s)

@@ -13,6 +13,7 @@
 #include "http/auth.h"
 #include "accounts/cache_paths.h"
 #include "scimd_config.h"
+#include "store_config.h"
 #include "accounts/exporter.h"
 #include "accounts/host_probe.h"
 #include "http/http.h"
@@ -42,6 +43,15 @@ static void on_batch(size_t n, double seconds)
 {
     metrics_commit(n, seconds);
     fleet_hub_committed(observed_hub);
+}
+
+/* A commit by another scimd instance on the same PostgreSQL database (or this one's, echoed):
+ * long-polls held here wake, and this host's cache follows if it is a login host. */
+static void on_shared_commit(void *arg)
+{
+    struct scimd_server *srv = arg;
+    fleet_hub_committed(srv->fleet);
+    exporter_notify(srv->exporter);
 }
 
 /* Users removed behind the request handlers' back (retention, scimctl): their rendered
@@ -172,7 +182,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (store_open(&srv.store, cfg.database, cfg.busy_timeout_ms, true, err, sizeof(err)) < 0) {
+    if (store_config_open(&cfg, &srv.store, true, err, sizeof(err)) < 0) {
         char hint[600];
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
@@ -193,7 +203,7 @@ int main(int argc, char **argv)
         log_err("%s", err);
         goto out;
     }
-    if (auth_open(&srv.auth, cfg.database, cfg.busy_timeout_ms, err, sizeof(err)) < 0) {
+    if (auth_open(&srv.auth, srv.store, err, sizeof(err)) < 0) {
         log_err("auth: %s", err);
         goto out;
     }
@@ -201,8 +211,17 @@ int main(int argc, char **argv)
         log_err("cache: %s", err);
         goto out;
     }
+    if (store_listen_commits(srv.store, on_shared_commit, &srv, err, sizeof(err)) < 0) {
+        log_err("%s", err);
+        goto out;
+    }
 
     srv.ratelimit = ratelimit_new(cfg.auth_failure_limit, cfg.auth_failure_ban);
+    /* On PostgreSQL other instances write too, and their commits reach this one only
+     * after they happened: a cached body could answer a GET with what an IdP has just
+     * changed through another instance. Every read goes to the database there. */
+    if (store_config_is_postgresql(&cfg))
+        cfg.render_cache_size = 0;
     if (cfg.render_cache_size)
         srv.render_cache = render_cache_new(cfg.render_cache_size / RENDER_CACHE_MIN_ENTRY_BYTES,
                                             cfg.render_cache_size);
@@ -258,6 +277,8 @@ running:;
     sd_notify(0, "STOPPING=1");
     ret = 0;
 out:
+    /* Nothing may call on_shared_commit once what it touches is being freed. */
+    store_listen_stop(srv.store);
     /* Long-polls end first, or stopping libmicrohttpd would wait for their timeouts. */
     fleet_hub_shutdown(srv.fleet);
     follower_stop(follower);

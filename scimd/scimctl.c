@@ -12,6 +12,7 @@
 #include "authorized_keys.h"
 #include "config.h"
 #include "scimd_config.h"
+#include "store_config.h"
 #include "log.h"
 #include "scim_cache.h"
 #include "accounts/startup_checks.h"
@@ -92,7 +93,7 @@ static int load_config(struct scimd_config *cfg, const char *path, bool required
 static int open_store(const struct scimd_config *cfg, struct store **st)
 {
     char err[1024];
-    if (store_open(st, cfg->database, cfg->busy_timeout_ms, false, err, sizeof(err)) < 0) {
+    if (store_config_open(cfg, st, false, err, sizeof(err)) < 0) {
         fprintf(stderr, "scimctl: %s\n", err);
         return -1;
     }

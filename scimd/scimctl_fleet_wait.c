@@ -12,6 +12,7 @@
 
 #include "fleet/fleet_status.h"
 #include "store/store.h"
+#include "store_config.h"
 
 #define POLL_MS 200
 
@@ -58,7 +59,7 @@ int scimctl_fleet_wait(const struct scimd_config *cfg, int argc, char **argv)
                         "timeout 0..86400, default 60)\n");
         return 2;
     }
-    if (store_open(&st, cfg->database, cfg->busy_timeout_ms, false, err, sizeof(err)) < 0) {
+    if (store_config_open(cfg, &st, false, err, sizeof(err)) < 0) {
         fprintf(stderr, "scimctl: %s\n", err);
         return 1;
     }

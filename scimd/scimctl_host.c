@@ -8,6 +8,7 @@
 #include "store/feed_repo.h"
 #include "store/hosts_repo.h"
 #include "store/store.h"
+#include "store_config.h"
 
 static void host_usage(void)
 {
@@ -156,7 +157,7 @@ int scimctl_host(const struct scimd_config *cfg, int argc, char **argv)
         host_usage();
         return 2;
     }
-    if (store_open(&st, cfg->database, cfg->busy_timeout_ms, false, err, sizeof(err)) < 0) {
+    if (store_config_open(cfg, &st, false, err, sizeof(err)) < 0) {
         fprintf(stderr, "scimctl: %s\n", err);
         return 1;
     }

@@ -4,6 +4,7 @@
 #include "config_dropins.h"
 #include "config_keys.h"
 #include "follow_config.h"
+#include "store_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,6 +74,9 @@ void scimd_config_free(struct scimd_config *cfg)
     free(cfg->tls_cert);
     free(cfg->tls_key);
     free(cfg->database);
+    free(cfg->store_backend);
+    free(cfg->store_url);
+    free(cfg->store_password_file);
     free(cfg->cache_path);
     free(cfg->shadow_path);
     free(cfg->home);
@@ -313,7 +317,7 @@ int scimd_config_check(const struct scimd_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: [cache] export_max_delay must be >= export_delay", file);
         return -1;
     }
-    if (follow_config_check(cfg, err, errlen) < 0)
+    if (follow_config_check(cfg, err, errlen) < 0 || store_config_check(cfg, err, errlen) < 0)
         return -1;
     return 0;
 }

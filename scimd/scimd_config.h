@@ -36,8 +36,11 @@ struct scimd_config {
     size_t render_cache_size;    /* bytes of rendered GET bodies kept; 0 disables the cache */
 
     /* [store] */
-    char *database;
+    char *database;           /* SQLite's file; with PostgreSQL, where local state files go */
     unsigned busy_timeout_ms;
+    char *store_backend;      /* "sqlite" (NULL) or "postgresql" */
+    char *store_url;          /* postgresql://...: a libpq URI without a password */
+    char *store_password_file; /* the PostgreSQL password, in a root-only file */
 
     /* [cache] */
     char *cache_path;

@@ -12,9 +12,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "store/store.h"
+
 struct auth {
     pthread_mutex_t mu;
+    struct store *st;
     struct db *db;
+    bool shared; /* PostgreSQL: other instances write the same tokens */
     char *epoch_path;
     struct stat epoch_st;
     bool epoch_seen;
@@ -52,6 +56,8 @@ static bool same_file_state(const struct stat *a, const struct stat *b)
 
 static bool store_check_due(const struct auth *a, struct timespec *now)
 {
+    if (a->shared)
+        return true;
     clock_gettime(CLOCK_MONOTONIC, now);
     int64_t ns = (int64_t)(now->tv_sec - a->store_checked.tv_sec) * 1000000000LL +
                  (now->tv_nsec - a->store_checked.tv_nsec);
@@ -67,15 +73,27 @@ static int refresh(struct auth *a)
 {
     struct stat st;
     struct timespec now;
-    bool have = stat(a->epoch_path, &st) == 0;
+    bool have = a->epoch_path && stat(a->epoch_path, &st) == 0;
     bool file_same = have == a->epoch_seen && (!have || same_file_state(&st, &a->epoch_st));
     if (a->loaded && file_same && !store_check_due(a, &now))
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!a->db) {
+        struct scim_error e;
+        a->db = store_reader_get(a->st, &e);
+        if (!a->db)
+            return -1;
+    }
     /* Read the version before the table: a commit in between is seen by the next check. */
     int64_t v = tokens_data_version(a->db);
-    if (v < 0)
+    if (v < 0) {
+        /* A PostgreSQL connection lost to a failover: the next request connects anew. */
+        if (a->shared) {
+            store_reader_put(a->st, a->db);
+            a->db = NULL;
+        }
         return -1;
+    }
     if (!a->loaded || !file_same || v != a->data_version) {
         if (reload(a) < 0)
             return -1;
@@ -89,8 +107,7 @@ static int refresh(struct auth *a)
     return 0;
 }
 
-int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
-              size_t errlen)
+int auth_open(struct auth **out, struct store *st, char *err, size_t errlen)
 {
     struct auth *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -98,13 +115,19 @@ int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, 
         return -1;
     }
     pthread_mutex_init(&a->mu, NULL);
-    a->db = tokens_reader_open(db_path, busy_timeout_ms, err, errlen);
+    struct scim_error e;
+    a->st = st;
+    a->shared = store_backend(st) == DB_POSTGRESQL;
+    a->db = store_reader_get(st, &e);
     if (!a->db) {
+        snprintf(err, errlen, "%s", e.detail);
         auth_free(a);
         return -1;
     }
-    a->epoch_path = tokens_epoch_path_new(db_path);
-    if (!a->epoch_path) {
+    /* The epoch file lives next to a SQLite database; PostgreSQL has none. */
+    const char *path = store_path(st);
+    a->epoch_path = path ? tokens_epoch_path_new(path) : NULL;
+    if (path && !a->epoch_path) {
         snprintf(err, errlen, "out of memory");
         auth_free(a);
         return -1;
@@ -117,7 +140,8 @@ void auth_free(struct auth *a)
 {
     if (!a)
         return;
-    store_connection_close(a->db); /* store_meta_get caches a statement on it */
+    if (a->db)
+        store_reader_put(a->st, a->db);
     free(a->epoch_path);
     free(a->tokens);
     pthread_mutex_destroy(&a->mu);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Request authentication: Basic id:key or Bearer base64(id:key), checked against an in-memory
  * copy of the token table that is reloaded when scimctl changes it (epoch file) and within a
- * second of any other change to the store. */
+ * second of any other change to a SQLite store; on a PostgreSQL store, which other instances
+ * and hosts change, at every request (one indexed read of its data_version). */
 #pragma once
 
 #include <stddef.h>
@@ -10,8 +11,10 @@
 
 struct auth;
 
-int auth_open(struct auth **out, const char *db_path, unsigned busy_timeout_ms, char *err,
-              size_t errlen);
+struct store;
+
+/* Keeps one of the store's read connections for its own use. */
+int auth_open(struct auth **out, struct store *st, char *err, size_t errlen);
 void auth_free(struct auth *a);
 
 /* 0 and the access id on success; -1 for a missing, malformed, unknown, revoked or wrong

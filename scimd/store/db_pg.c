@@ -146,7 +146,8 @@ static void redact(char *msg, const char *password)
     }
 }
 
-int db_pg_open(const char *conninfo, struct db **out, char *err, size_t errlen)
+int db_pg_open(const char *conninfo, const char *password, struct db **out, char *err,
+               size_t errlen)
 {
     PQconninfoOption *opts = NULL;
     char *perr = NULL;
@@ -164,12 +165,15 @@ int db_pg_open(const char *conninfo, struct db **out, char *err, size_t errlen)
                  perr ? "" : ": out of memory");
         goto out;
     }
-    const char *password = NULL;
-    for (PQconninfoOption *o = opts; o->keyword; o++)
+    const char *secret = password;
+    for (PQconninfoOption *o = opts; o->keyword && !secret; o++)
         if (strcmp(o->keyword, "password") == 0)
-            password = o->val;
-    const char *const keys[] = {"dbname", "client_encoding", "fallback_application_name", NULL};
-    const char *const vals[] = {conninfo, "UTF8", "scimd", NULL};
+            secret = o->val;
+    /* A password given apart (from a root-only file) overrides one in conninfo; libpq ignores
+     * a NULL value, leaving its own sources (PGPASSWORD, the passfile). */
+    const char *const keys[] = {"dbname", "client_encoding", "fallback_application_name",
+                                "password", NULL};
+    const char *const vals[] = {conninfo, "UTF8", "scimd", password, NULL};
     conn = PQconnectdbParams(keys, vals, 1);
     if (!conn) {
         snprintf(err, errlen, "PostgreSQL: out of memory");
@@ -180,7 +184,7 @@ int db_pg_open(const char *conninfo, struct db **out, char *err, size_t errlen)
         size_t n = strlen(err);
         while (n > 0 && err[n - 1] == '\n')
             err[--n] = '\0';
-        redact(err, password);
+        redact(err, secret);
         rc = DB_UNAVAILABLE;
         goto out;
     }
@@ -618,6 +622,29 @@ static void pg_close(struct db *db)
     }
     PQfinish(d->conn);
     free(d);
+}
+
+int db_pg_conninfo_has_password(const char *conninfo, char *err, size_t errlen)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+    /* perr may quote the password: it is never shown. */
+    PQfreemem(perr);
+    if (!opts) {
+        snprintf(err, errlen, "libpq cannot parse it");
+        return -1;
+    }
+    int has = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+            has = 1;
+    PQconninfoFree(opts);
+    return has;
+}
+
+bool db_pg_transaction_failed(struct db *db)
+{
+    return db && db->ops == &pg_ops && PQtransactionStatus(pg(db)->conn) == PQTRANS_INERROR;
 }
 
 bool db_pg_connection_ok(struct db *db)

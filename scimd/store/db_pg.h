@@ -13,11 +13,19 @@
 
 #include "store/db.h"
 
-/* Connects with a libpq connection string or postgresql:// URI (client_encoding UTF8).
+/* Connects with a libpq connection string or postgresql:// URI (client_encoding UTF8) and
+ * password, which may be NULL (libpq then uses conninfo's, PGPASSWORD or its passfile).
  * DB_OK and *out, or a DB_* code (DB_UNAVAILABLE when the server cannot be reached) with a
  * message in err that never contains the password. */
-int db_pg_open(const char *conninfo, struct db **out, char *err, size_t errlen);
+int db_pg_open(const char *conninfo, const char *password, struct db **out, char *err,
+               size_t errlen);
 
+/* 1 when conninfo (a connection string or URI) carries a password, 0 when not, -1 with err
+ * when libpq cannot parse it (err never quotes conninfo). */
+int db_pg_conninfo_has_password(const char *conninfo, char *err, size_t errlen);
+/* Whether a statement failed inside the open transaction, which PostgreSQL has then aborted:
+ * only ROLLBACK (TO SAVEPOINT) works, and a COMMIT would roll back. */
+bool db_pg_transaction_failed(struct db *db);
 /* Whether db is a PostgreSQL connection that is still up (false for another backend). */
 bool db_pg_connection_ok(struct db *db);
 /* Reconnects with the same parameters (PQreset). The server forgot the kept statements and

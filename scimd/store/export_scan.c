@@ -14,8 +14,8 @@ struct db *export_scan_begin(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "%s", e.detail);
         return NULL;
     }
-    if (db_exec(db, "BEGIN") != DB_OK) {
-        snprintf(err, errlen, "store: %s", db_errmsg(db));
+    if (store_read_begin(db, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
         store_reader_put(st, db);
         return NULL;
     }

@@ -2,6 +2,7 @@
 #include "store/feed_repo.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,17 +12,21 @@
  * keeping those whose newest is not past upto (those wait for the next range). NOT INDEXED:
  * left to itself SQLite walks every change of the kind through changes_entity (23 ms at 100k
  * changes, for each long-poll answered) instead of the few after since by seq (< 1 ms). */
-#define TOUCHED(kind)                                                                          \
-    "SELECT entity FROM changes NOT INDEXED WHERE kind = '" kind "' AND seq > ?1"             \
+#define TOUCHED_HINTED(kind, hint)                                                             \
+    "SELECT entity FROM changes " hint " WHERE kind = '" kind "' AND seq > ?1"                \
     " GROUP BY entity HAVING MAX(seq) <= ?2"
+/* PostgreSQL plans by its statistics and takes no hints. */
+#define TOUCHED(kind) TOUCHED_HINTED(kind, "NOT INDEXED")
+#define TOUCHED_PG(kind) TOUCHED_HINTED(kind, "")
 
 /* A snapshot walks whole tables; a range walks only what changed. Two texts rather than one
  * "?1 < 0 OR id IN (...)", which would group the whole change log for every snapshot. */
 static struct db_stmt *prepare_range(struct db *db, const char *all_sql, const char *range_sql,
-                                   int64_t since, int64_t upto)
+                                     const char *range_pg_sql, int64_t since, int64_t upto)
 {
     struct db_stmt *s = NULL;
-    if (db_prepare(db, since < 0 ? all_sql : range_sql, &s) != DB_OK) {
+    const char *range = db_backend(db) == DB_POSTGRESQL ? range_pg_sql : range_sql;
+    if (db_prepare(db, since < 0 ? all_sql : range, &s) != DB_OK) {
         db_finalize(s);
         return NULL;
     }
@@ -51,8 +56,13 @@ int feed_max_seq(struct db *db, int64_t *out)
 {
     int ok;
     /* sqlite_sequence, not MAX(seq): AUTOINCREMENT's high-water mark survives pruning every
-     * row, so the feed's position never goes back. */
-    *out = scalar(db, "SELECT seq FROM sqlite_sequence WHERE name = 'changes'", &ok);
+     * row, so the feed's position never goes back. PostgreSQL's sequence would count
+     * uncommitted changes too; MAX(seq) of the committed ones cannot go back either, since
+     * feed_prune keeps the newest change. */
+    *out = scalar(db, db_backend(db) == DB_POSTGRESQL
+                          ? "SELECT COALESCE(MAX(seq), 0) FROM changes"
+                          : "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+                  &ok);
     return ok ? 0 : -1;
 }
 
@@ -93,10 +103,11 @@ int feed_each_user(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_user *), void *arg)
 {
     int ret = -1, rc;
-    struct db_stmt *s = prepare_range(db, "SELECT " USER_COLS " FROM users ORDER BY uid",
-                                    "SELECT " USER_COLS " FROM users WHERE id IN (" TOUCHED("user")
-                                    ") ORDER BY uid",
-                                    since, upto);
+    struct db_stmt *s = prepare_range(
+        db, "SELECT " USER_COLS " FROM users ORDER BY uid",
+        "SELECT " USER_COLS " FROM users WHERE id IN (" TOUCHED("user") ") ORDER BY uid",
+        "SELECT " USER_COLS " FROM users WHERE id IN (" TOUCHED_PG("user") ") ORDER BY uid",
+        since, upto);
     if (!s)
         return -1;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -150,10 +161,12 @@ static int split_members(char *joined, const char ***out, size_t *n_out)
     return 0;
 }
 
-#define GROUP_SELECT                                                                           \
+#define GROUP_SELECT_WITH(concat)                                                              \
     "SELECT g.id, g.display_name, g.name, g.gid,"                                              \
-    " (SELECT group_concat(m.user_id, char(10)) FROM group_members m WHERE m.group_id = g.id)" \
+    " (SELECT " concat " FROM group_members m WHERE m.group_id = g.id)"                       \
     " FROM groups g"
+#define GROUP_SELECT GROUP_SELECT_WITH("group_concat(m.user_id, char(10))")
+#define GROUP_SELECT_PG GROUP_SELECT_WITH("string_agg(m.user_id, chr(10))")
 
 int feed_each_group(struct db *db, int64_t since, int64_t upto,
                     int (*cb)(void *, const struct feed_group *, const char *const *member_ids,
@@ -161,10 +174,14 @@ int feed_each_group(struct db *db, int64_t since, int64_t upto,
                     void *arg)
 {
     int ret = -1, rc;
-    struct db_stmt *s = prepare_range(db, GROUP_SELECT " ORDER BY g.id",
-                                    GROUP_SELECT " WHERE g.id IN (" TOUCHED("group")
-                                                 ") ORDER BY g.id",
-                                    since, upto);
+    bool pg = db_backend(db) == DB_POSTGRESQL;
+    struct db_stmt *s = prepare_range(db, pg ? GROUP_SELECT_PG " ORDER BY g.id"
+                                             : GROUP_SELECT " ORDER BY g.id",
+                                      GROUP_SELECT " WHERE g.id IN (" TOUCHED("group")
+                                                   ") ORDER BY g.id",
+                                      GROUP_SELECT_PG " WHERE g.id IN (" TOUCHED_PG("group")
+                                                      ") ORDER BY g.id",
+                                      since, upto);
     if (!s)
         return -1;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -199,10 +216,11 @@ int feed_each_role(struct db *db, int64_t since, int64_t upto,
                    int (*cb)(void *, const struct feed_role *), void *arg)
 {
     int ret = -1, rc;
-    struct db_stmt *s = prepare_range(db, "SELECT name, gid FROM role_groups ORDER BY name",
-                                    "SELECT name, gid FROM role_groups WHERE name IN ("
-                                    TOUCHED("role") ") ORDER BY name",
-                                    since, upto);
+    struct db_stmt *s = prepare_range(
+        db, "SELECT name, gid FROM role_groups ORDER BY name",
+        "SELECT name, gid FROM role_groups WHERE name IN (" TOUCHED("role") ") ORDER BY name",
+        "SELECT name, gid FROM role_groups WHERE name IN (" TOUCHED_PG("role") ") ORDER BY name",
+        since, upto);
     if (!s)
         return -1;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -220,6 +238,15 @@ out:
     return ret;
 }
 
+/* The entities whose latest change lies in (?1, ?2] and which no longer exist. */
+#define DELETED_SQL(hint)                                                                      \
+    "SELECT kind, entity FROM (SELECT kind, entity FROM changes " hint " WHERE seq > ?1"       \
+    " GROUP BY kind, entity HAVING MAX(seq) <= ?2) t"                                          \
+    " WHERE (kind = 'user' AND NOT EXISTS(SELECT 1 FROM users WHERE id = t.entity))"           \
+    " OR (kind = 'group' AND NOT EXISTS(SELECT 1 FROM groups WHERE id = t.entity))"            \
+    " OR (kind = 'role' AND NOT EXISTS(SELECT 1 FROM role_groups WHERE name = t.entity))"      \
+    " ORDER BY kind, entity"
+
 int feed_each_deleted(struct db *db, int64_t since, int64_t upto,
                       int (*cb)(void *, const char *kind, const char *id), void *arg)
 {
@@ -228,16 +255,8 @@ int feed_each_deleted(struct db *db, int64_t since, int64_t upto,
     if (since < 0)
         return 0;
     if (db_prepare(db,
-                           "SELECT kind, entity FROM (SELECT kind, entity FROM changes"
-                           " NOT INDEXED WHERE seq > ?1 GROUP BY kind, entity"
-                           " HAVING MAX(seq) <= ?2) t"
-                           " WHERE (kind = 'user' AND NOT EXISTS(SELECT 1 FROM users"
-                           "  WHERE id = t.entity))"
-                           " OR (kind = 'group' AND NOT EXISTS(SELECT 1 FROM groups"
-                           "  WHERE id = t.entity))"
-                           " OR (kind = 'role' AND NOT EXISTS(SELECT 1 FROM role_groups"
-                           "  WHERE name = t.entity))"
-                           " ORDER BY kind, entity", &s) != DB_OK)
+                   db_backend(db) == DB_POSTGRESQL ? DELETED_SQL("") : DELETED_SQL("NOT INDEXED"),
+                   &s) != DB_OK)
         goto out;
     db_bind_int64(s, 1, since);
     db_bind_int64(s, 2, upto);

@@ -8,8 +8,9 @@
 /* Indexed by enum groups_key. */
 static const char *const key_sql[] = {
     [GROUPS_KEY_ID] = "SELECT " GROUPS_COLUMNS " FROM groups WHERE id = ?",
+    /* ASCII case folding on both backends, as SQLite's NOCASE (the column is "C" on PostgreSQL). */
     [GROUPS_KEY_DISPLAY_NAME] =
-        "SELECT " GROUPS_COLUMNS " FROM groups WHERE display_name = ?1 COLLATE NOCASE",
+        "SELECT " GROUPS_COLUMNS " FROM groups WHERE lower(display_name) = lower(?1)",
     [GROUPS_KEY_EXTERNAL_ID] = "SELECT " GROUPS_COLUMNS " FROM groups WHERE external_id = ?",
 };
 

@@ -202,7 +202,8 @@ int groups_repo_set_members(struct db *db, const char *group_id, const json_t *m
     }
     if (rc != DB_DONE)
         goto sql_error;
-    rc = db_prepare(db, "INSERT OR IGNORE INTO group_members(group_id, user_id) VALUES(?, ?)", &ins);
+    rc = db_prepare(db, "INSERT INTO group_members(group_id, user_id) VALUES(?, ?)"
+                            " ON CONFLICT DO NOTHING", &ins);
     if (rc != DB_OK)
         goto sql_error;
     json_array_foreach(members, i, m) {
@@ -229,9 +230,14 @@ int groups_repo_each_member(struct db *db, const char *group_id, groups_ref_fn f
     struct db_stmt *s = NULL;
     int rc;
     /* display is what clients show for a member: its displayName, else its userName. */
-    if (db_prepare(db, "SELECT m.user_id, COALESCE(NULLIF(json_extract(u.doc,"
-                               " '$.displayName'), ''), u.user_name) FROM group_members m"
-                               " JOIN users u ON u.id = m.user_id WHERE m.group_id = ?", &s) != DB_OK) {
+    const char *sql =
+        db_backend(db) == DB_POSTGRESQL
+            ? "SELECT m.user_id, COALESCE(NULLIF(u.doc::json ->> 'displayName', ''), u.user_name)"
+              " FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = ?"
+            : "SELECT m.user_id, COALESCE(NULLIF(json_extract(u.doc, '$.displayName'), ''),"
+              " u.user_name) FROM group_members m JOIN users u ON u.id = m.user_id"
+              " WHERE m.group_id = ?";
+    if (db_prepare(db, sql, &s) != DB_OK) {
         db_finalize(s);
         return -1;
     }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/store.h"
 
+#include "log.h"
+#include "store/db_pg.h"
 #include "store/db_sqlite.h"
 #include "store/store_schema.h"
 
@@ -27,7 +29,10 @@ struct write_req {
 };
 
 struct store {
-    char *path;
+    char *path; /* SQLite: the database file; PostgreSQL: NULL */
+    char *pg_url;
+    char *pg_password;
+    enum db_backend backend;
     unsigned busy_timeout_ms;
     struct db *wdb;
     bool threaded;
@@ -44,6 +49,13 @@ struct store {
     pthread_mutex_t pool_mu;
     struct db *pool[MAX_POOLED_READERS];
     size_t pool_n;
+
+    /* PostgreSQL: a thread that LISTENs for other instances' commits. */
+    void (*remote_hook)(void *);
+    void *remote_hook_arg;
+    pthread_t listener;
+    bool listening;
+    bool listener_stop; /* under mu */
 };
 
 void store_timestamp(char buf[32])
@@ -85,8 +97,8 @@ static int create_private(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int open_connection(const char *path, unsigned busy_ms, bool reader, struct db **out,
-                           char *err, size_t errlen)
+static int open_sqlite(const char *path, unsigned busy_ms, bool reader, struct db **out,
+                       char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     if (!reader && create_private(path, err, errlen) < 0)
@@ -122,6 +134,29 @@ fail:
     return -1;
 }
 
+/* Readers refuse to write on PostgreSQL as query_only makes SQLite readers refuse. */
+static int open_pg(const struct store *st, bool reader, struct db **out, char *err,
+                   size_t errlen)
+{
+    if (db_pg_open(st->pg_url, st->pg_password, out, err, errlen) != DB_OK)
+        return -1;
+    if (reader && db_exec(*out, "SET default_transaction_read_only = on") != DB_OK) {
+        snprintf(err, errlen, "PostgreSQL: %s", db_errmsg(*out));
+        db_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int open_connection(const struct store *st, bool reader, struct db **out, char *err,
+                           size_t errlen)
+{
+    if (st->backend == DB_POSTGRESQL)
+        return open_pg(st, reader, out, err, errlen);
+    return open_sqlite(st->path, st->busy_timeout_ms, reader, out, err, errlen);
+}
+
 void store_connection_close(struct db *db)
 {
     db_close(db);
@@ -150,11 +185,32 @@ static int exec_kept(struct db *db, const char *sql)
 
 /* Applies a batch in one transaction, each request in its own savepoint, then one fsync'd
  * COMMIT for all: this is the group commit. Returns whether anything changed. */
+static int begin_write(struct store *st)
+{
+    struct db *db = st->wdb;
+    if (st->backend == DB_SQLITE)
+        return exec_kept(db, "BEGIN IMMEDIATE");
+    /* After a failover the writer reconnects here, at its next batch: until then the IdPs
+     * were answered 503 and retried. */
+    if (!db_pg_connection_ok(db) && db_pg_reconnect(db) != DB_OK)
+        return DB_UNAVAILABLE;
+    int rc = exec_kept(db, "BEGIN");
+    if (rc == DB_OK) {
+        rc = exec_kept(db, STORE_PG_WRITE_LOCK);
+        /* A SELECT: exec_kept reads its one row as a failure. */
+        if (rc == DB_ROW)
+            rc = DB_OK;
+        if (rc != DB_OK)
+            db_exec(db, "ROLLBACK");
+    }
+    return rc;
+}
+
 static bool run_batch(struct store *st, struct write_req *batch)
 {
     struct db *db = st->wdb;
     bool any_ok = false;
-    int rc = exec_kept(db, "BEGIN IMMEDIATE");
+    int rc = begin_write(st);
     if (rc != DB_OK) {
         for (struct write_req *r = batch; r; r = r->next) {
             store_db_error(db, rc, r->err, "store");
@@ -170,6 +226,11 @@ static bool run_batch(struct store *st, struct write_req *batch)
             continue;
         }
         r->result = r->fn(db, r->ctx, r->err);
+        /* A statement that failed inside fn aborts a PostgreSQL transaction even when fn
+         * carried on (SQLite only fails the statement): COMMIT would then roll back every
+         * request of the batch and still report success. Such a request fails here, alone. */
+        if (r->result == 0 && st->backend == DB_POSTGRESQL && db_pg_transaction_failed(db))
+            r->result = store_db_error(db, db_errcode(db), r->err, "store");
         if (r->result < 0) {
             if (r->err && r->err->status == 0)
                 scim_error_set(r->err, 500, NULL, "internal error");
@@ -179,7 +240,14 @@ static bool run_batch(struct store *st, struct write_req *batch)
         }
         exec_kept(db, "RELEASE w");
     }
-    rc = exec_kept(db, "COMMIT");
+    /* Delivered at COMMIT, to every instance's listener, this one's included. */
+    rc = DB_OK;
+    if (any_ok && st->backend == DB_POSTGRESQL)
+        rc = exec_kept(db, "NOTIFY scimd_changes");
+    if (rc == DB_OK && st->backend == DB_POSTGRESQL && db_pg_transaction_failed(db))
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = exec_kept(db, "COMMIT");
     if (rc != DB_OK) {
         struct scim_error e;
         store_db_error(db, rc, &e, "commit");
@@ -279,8 +347,9 @@ struct db *store_reader_get(struct store *st, struct scim_error *err)
     if (db)
         return db;
     char msg[256];
-    if (open_connection(st->path, st->busy_timeout_ms, true, &db, msg, sizeof(msg)) < 0) {
-        scim_error_set(err, 500, NULL, "store: %s", msg);
+    if (open_connection(st, true, &db, msg, sizeof(msg)) < 0) {
+        /* A database that cannot be reached is the IdP's cue to retry, not a server bug. */
+        scim_error_set(err, st->backend == DB_POSTGRESQL ? 503 : 500, NULL, "store: %s", msg);
         return NULL;
     }
     return db;
@@ -293,7 +362,10 @@ int store_last_error(struct db *db, struct scim_error *err, const char *what)
 
 int store_read_begin(struct db *db, struct scim_error *err)
 {
-    int rc = exec_kept(db, "BEGIN");
+    /* One snapshot for every read of the transaction, as SQLite's deferred BEGIN gives. */
+    int rc = exec_kept(db, db_backend(db) == DB_POSTGRESQL
+                               ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                               : "BEGIN");
     /* BEGIN is deferred: the first read takes the snapshot every later read shares. */
     return rc == DB_OK ? 0 : store_db_error(db, rc, err, "read transaction");
 }
@@ -307,6 +379,12 @@ void store_reader_put(struct store *st, struct db *db)
     db_reset_kept(db);
     if (db_in_transaction(db))
         db_exec(db, "ROLLBACK");
+    /* A connection the database dropped (failover, restart) is not pooled: the next reader
+     * connects anew. */
+    if (db_backend(db) == DB_POSTGRESQL && !db_pg_connection_ok(db)) {
+        store_connection_close(db);
+        return;
+    }
     pthread_mutex_lock(&st->pool_mu);
     if (st->pool_n < MAX_POOLED_READERS) {
         st->pool[st->pool_n++] = db;
@@ -402,8 +480,8 @@ int store_meta_write(struct db *db, const char *key, const char *value, const ch
     return 0;
 }
 
-int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
-               char *err, size_t errlen)
+int store_open_target(struct store **out, const struct store_target *t, bool writer_thread,
+                      char *err, size_t errlen)
 {
     struct store *st = calloc(1, sizeof(*st));
     if (!st) {
@@ -414,13 +492,22 @@ int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, b
     pthread_mutex_init(&st->pool_mu, NULL);
     pthread_cond_init(&st->work_cv, NULL);
     pthread_cond_init(&st->done_cv, NULL);
-    st->busy_timeout_ms = busy_timeout_ms;
-    st->path = strdup(path);
-    if (!st->path)
+    st->busy_timeout_ms = t->busy_timeout_ms;
+    st->backend = t->pg_url ? DB_POSTGRESQL : DB_SQLITE;
+    if (st->backend == DB_POSTGRESQL) {
+        st->pg_url = strdup(t->pg_url);
+        st->pg_password = t->pg_password ? strdup(t->pg_password) : NULL;
+        if (!st->pg_url || (t->pg_password && !st->pg_password))
+            goto nomem;
+    } else {
+        st->path = strdup(t->path);
+        if (!st->path)
+            goto nomem;
+    }
+    if (open_connection(st, false, &st->wdb, err, errlen) < 0)
         goto fail;
-    if (open_connection(path, busy_timeout_ms, false, &st->wdb, err, errlen) < 0)
-        goto fail;
-    if (store_schema_migrate(st->wdb, path, err, errlen) < 0)
+    if (st->backend == DB_POSTGRESQL ? store_schema_migrate_pg(st->wdb, err, errlen) < 0
+                                     : store_schema_migrate(st->wdb, t->path, err, errlen) < 0)
         goto fail;
     if (writer_thread) {
         int e = pthread_create(&st->writer, NULL, writer_main, st);
@@ -432,9 +519,102 @@ int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, b
     }
     *out = st;
     return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
 fail:
     store_close(st);
     return -1;
+}
+
+int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
+               char *err, size_t errlen)
+{
+    const struct store_target t = { .path = path, .busy_timeout_ms = busy_timeout_ms };
+    return store_open_target(out, &t, writer_thread, err, errlen);
+}
+
+enum db_backend store_backend(const struct store *st)
+{
+    return st->backend;
+}
+
+static bool listener_stopping(struct store *st)
+{
+    pthread_mutex_lock(&st->mu);
+    bool stop = st->listener_stop;
+    pthread_mutex_unlock(&st->mu);
+    return stop;
+}
+
+/* Sleeps ms in short steps, so store_close never waits long for this thread. */
+static void listener_pause(struct store *st, unsigned ms)
+{
+    for (unsigned slept = 0; slept < ms && !listener_stopping(st); slept += 100)
+        nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+}
+
+/* Another instance's commit is this one's news too: long-polls wake, the cache exports.
+ * A lost connection (failover) is reopened with backoff; the hook runs after each
+ * reconnection because NOTIFYs sent meanwhile are gone. */
+static void *listener_main(void *arg)
+{
+    struct store *st = arg;
+    struct db *db = NULL;
+    unsigned backoff = 100;
+    bool was_lost = false;
+    while (!listener_stopping(st)) {
+        if (!db) {
+            char msg[256];
+            if (open_pg(st, false, &db, msg, sizeof(msg)) < 0 ||
+                db_exec(db, "LISTEN scimd_changes") != DB_OK) {
+                if (!was_lost)
+                    log_warn("store: cannot listen for other instances' changes (%s); "
+                             "retrying", db ? db_errmsg(db) : msg);
+                was_lost = true;
+                db_close(db);
+                db = NULL;
+                listener_pause(st, backoff);
+                backoff = backoff < 5000 ? backoff * 2 : 5000;
+                continue;
+            }
+            if (was_lost)
+                log_info("store: listening for other instances' changes again");
+            was_lost = false;
+            backoff = 100;
+            st->remote_hook(st->remote_hook_arg);
+        }
+        char channel[64];
+        int r = db_pg_wait_notify(db, 500, channel, sizeof(channel));
+        if (r < 0) {
+            db_close(db);
+            db = NULL;
+            continue;
+        }
+        if (r == 0)
+            continue;
+        /* One call for a burst: the hook reads the store's state, not the messages. */
+        while (db_pg_wait_notify(db, 0, channel, sizeof(channel)) == 1)
+            ;
+        st->remote_hook(st->remote_hook_arg);
+    }
+    db_close(db);
+    return NULL;
+}
+
+int store_listen_commits(struct store *st, void (*hook)(void *arg), void *arg, char *err,
+                         size_t errlen)
+{
+    if (st->backend != DB_POSTGRESQL || st->listening)
+        return 0;
+    st->remote_hook = hook;
+    st->remote_hook_arg = arg;
+    int e = pthread_create(&st->listener, NULL, listener_main, st);
+    if (e != 0) {
+        snprintf(err, errlen, "cannot start the store's listener thread: %s", strerror(e));
+        return -1;
+    }
+    st->listening = true;
+    return 0;
 }
 
 const char *store_path(const struct store *st)
@@ -442,10 +622,22 @@ const char *store_path(const struct store *st)
     return st->path;
 }
 
+void store_listen_stop(struct store *st)
+{
+    if (!st || !st->listening)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->listener_stop = true;
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->listener, NULL);
+    st->listening = false;
+}
+
 void store_close(struct store *st)
 {
     if (!st)
         return;
+    store_listen_stop(st);
     if (st->threaded) {
         pthread_mutex_lock(&st->mu);
         st->stopping = true;
@@ -461,5 +653,10 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->work_cv);
     pthread_cond_destroy(&st->done_cv);
     free(st->path);
+    free(st->pg_url);
+    if (st->pg_password) {
+        explicit_bzero(st->pg_password, strlen(st->pg_password));
+        free(st->pg_password);
+    }
     free(st);
 }

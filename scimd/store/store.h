@@ -17,10 +17,22 @@ struct store;
  * on -1 everything it wrote is rolled back, the rest of the batch still commits. */
 typedef int (*store_write_fn)(struct db *db, void *ctx, struct scim_error *err);
 
+/* Where the store is. */
+struct store_target {
+    const char *path;        /* SQLite: the database file */
+    const char *pg_url;      /* PostgreSQL: a libpq URI; NULL for SQLite */
+    const char *pg_password; /* NULL: libpq's own (PGPASSWORD, its passfile) */
+    unsigned busy_timeout_ms; /* SQLite */
+};
+
 /* Opens (creating and migrating if needed) the database. Starts the writer thread unless
  * writer_thread is false (scimctl writes synchronously through the same API). */
+int store_open_target(struct store **out, const struct store_target *t, bool writer_thread,
+                      char *err, size_t errlen);
+/* store_open_target on a SQLite file. */
 int store_open(struct store **out, const char *path, unsigned busy_timeout_ms, bool writer_thread,
                char *err, size_t errlen);
+enum db_backend store_backend(const struct store *st);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 
@@ -29,6 +41,15 @@ int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_erro
 
 /* Called on the writer thread after each successful commit that changed something. */
 void store_set_commit_hook(struct store *st, void (*hook)(void *arg), void *arg);
+
+/* PostgreSQL: starts a thread that LISTENs for every instance's commits (this one's too) and
+ * calls hook on that thread after each, and once after every (re)connection, since commits
+ * may have been missed while it was away. Nothing for SQLite, where one scimd writes.
+ * 0, or -1 with err set. Set once, before serving. */
+int store_listen_commits(struct store *st, void (*hook)(void *arg), void *arg, char *err,
+                         size_t errlen);
+/* Stops that thread (within half a second), before what its hook uses goes away. */
+void store_listen_stop(struct store *st);
 
 /* Told on the writer thread after every batch it ran: n writes in seconds (the transaction
  * and its fsync). The store knows nothing of metrics: main points this at metrics_commit. */

@@ -17,8 +17,8 @@ void store_counts_read(struct store *st, struct store_counts *out)
 {
     struct scim_error e;
     struct db *db = store_reader_get(st, &e);
-    out->users_active = count_rows(db, "SELECT COUNT(*) FROM users WHERE active");
-    out->users_deactivated = count_rows(db, "SELECT COUNT(*) FROM users WHERE NOT active");
+    out->users_active = count_rows(db, "SELECT COUNT(*) FROM users WHERE active <> 0");
+    out->users_deactivated = count_rows(db, "SELECT COUNT(*) FROM users WHERE active = 0");
     out->groups = count_rows(db, "SELECT COUNT(*) FROM groups");
     out->role_groups = count_rows(db, "SELECT COUNT(*) FROM role_groups");
     store_reader_put(st, db);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/tokens.h"
 
-#include "store/db_sqlite.h"
 
 #include <errno.h>
 #include <nettle/base64.h>
@@ -77,29 +76,14 @@ int tokens_hmac_key(struct db *db, unsigned char key[32], bool create)
     return store_meta_set(db, "token_hmac_key", hex);
 }
 
-struct db *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
-                              size_t errlen)
-{
-    sqlite3 *h = NULL;
-    if (sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(h));
-        sqlite3_close(h);
-        return NULL;
-    }
-    sqlite3_busy_timeout(h, (int)busy_timeout_ms);
-    sqlite3_exec(h, "PRAGMA query_only=1", NULL, NULL, NULL);
-    struct db *db = db_sqlite_wrap(h);
-    if (!db)
-        snprintf(err, errlen, "out of memory");
-    return db;
-}
-
 int64_t tokens_data_version(struct db *db)
 {
     struct db_stmt *s = NULL;
     int64_t v = -1;
-    if (db_prepare(db, "PRAGMA data_version", &s) == DB_OK && db_step(s) == DB_ROW)
+    /* data_version is PostgreSQL's counter of token and meta changes (store_schema_pg.c). */
+    const char *sql = db_backend(db) == DB_POSTGRESQL ? "SELECT n FROM data_version"
+                                                      : "PRAGMA data_version";
+    if (db_prepare(db, sql, &s) == DB_OK && db_step(s) == DB_ROW)
         v = db_column_int64(s, 0);
     db_finalize(s);
     return v;
@@ -352,6 +336,9 @@ char *tokens_epoch_path_new(const char *db_path)
 
 int tokens_touch_epoch_file(const char *db_path)
 {
+    /* No file on PostgreSQL: every instance reads data_version at each request instead. */
+    if (!db_path)
+        return 0;
     return epoch_file_touch(db_path, ".token-epoch");
 }
 

@@ -41,11 +41,6 @@ struct token_mac {
     unsigned char mac[TOKEN_HMAC_LEN];
 };
 
-/* A read-only connection to the store for checking credentials, kept open by the caller
- * (close it with store_connection_close); NULL and err when db_path cannot be opened (a
- * missing database is not created). */
-struct db *tokens_reader_open(const char *db_path, unsigned busy_timeout_ms, char *err,
-                            size_t errlen);
 /* PRAGMA data_version of db: changes whenever another connection commits to the store;
  * -1 on error. */
 int64_t tokens_data_version(struct db *db);

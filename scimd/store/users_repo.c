@@ -216,12 +216,15 @@ int users_repo_update(struct db *db, const struct user_row *row, struct scim_err
 int users_repo_delete(struct db *db, const char *id, struct scim_error *err)
 {
     /* The delete cascades to group_members: the groups the user was in change too. */
+    char now[32];
+    store_timestamp(now);
     struct db_stmt *s = store_stmt(db, "INSERT INTO changes(kind, entity, at)"
-                                     " SELECT 'group', group_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-                                     " FROM group_members WHERE user_id = ?");
+                                       " SELECT 'group', group_id, ?2"
+                                       " FROM group_members WHERE user_id = ?1");
     int rc = s ? DB_OK : db_errcode(db);
     if (s) {
         db_bind_text(s, 1, id);
+        db_bind_text(s, 2, now);
         rc = db_step(s);
         store_stmt_done(s);
     }

@@ -678,15 +678,13 @@ static void test_host_and_scim_tokens_are_apart(void **state)
     assert_int_equal(host_auth(f, web.bearer, id), 0);
     assert_int_equal(host_auth(f, scim.bearer, id), -1);
 
-    char *db_path = core_path(f->dir, "scimd.db");
     struct auth *a = NULL;
-    assert_int_equal(auth_open(&a, db_path, 5000, err, sizeof(err)), 0);
+    assert_int_equal(auth_open(&a, f->st, err, sizeof(err)), 0);
     snprintf(header, sizeof(header), "Bearer %s", scim.bearer);
     assert_int_equal(auth_verify(a, header, tid, &why), 0);
     snprintf(header, sizeof(header), "Bearer %s", web.bearer);
     assert_int_equal(auth_verify(a, header, tid, &why), -1);
     auth_free(a);
-    free(db_path);
 }
 
 #define STORE_TEST(fn) \

@@ -29,7 +29,7 @@ static struct db *open_or_fail(const char *conninfo)
 {
     char err[512] = "";
     struct db *db = NULL;
-    if (db_pg_open(conninfo, &db, err, sizeof(err)) != DB_OK)
+    if (db_pg_open(conninfo, NULL, &db, err, sizeof(err)) != DB_OK)
         fail_msg("db_pg_open: %s", err);
     return db;
 }
@@ -87,25 +87,31 @@ static void test_open_errors_never_show_the_password(void **state)
     (void)state;
     char err[512] = "";
     struct db *db = NULL;
-    assert_int_equal(db_pg_open("host=/nonexistent-dir port=1 user=x password=Sekr3tPw", &db,
+    assert_int_equal(db_pg_open("host=/nonexistent-dir port=1 user=x password=Sekr3tPw", NULL, &db,
                                 err, sizeof(err)),
                      DB_UNAVAILABLE);
     assert_null(db);
     assert_non_null(strstr(err, "PostgreSQL:"));
     assert_null(strstr(err, "Sekr3tPw"));
-    assert_int_equal(db_pg_open("postgresql://x:Sekr3tPw@/db?host=/nonexistent-dir", &db, err,
+    assert_int_equal(db_pg_open("postgresql://x:Sekr3tPw@/db?host=/nonexistent-dir", NULL, &db, err,
                                 sizeof(err)),
                      DB_UNAVAILABLE);
     assert_null(strstr(err, "Sekr3tPw"));
     /* libpq quotes what it cannot parse, and here that is the password. */
-    assert_int_equal(db_pg_open("postgresql://x:Sekr%3tPw@/db", &db, err, sizeof(err)), DB_ERROR);
+    assert_int_equal(db_pg_open("postgresql://x:Sekr%3tPw@/db", NULL, &db, err, sizeof(err)), DB_ERROR);
     assert_non_null(strstr(err, "invalid PostgreSQL connection string"));
     assert_null(strstr(err, "Sekr"));
-    assert_int_equal(db_pg_open("host=/x password Sekr3tPw", &db, err, sizeof(err)), DB_ERROR);
+    assert_int_equal(db_pg_open("host=/x password Sekr3tPw", NULL, &db, err, sizeof(err)), DB_ERROR);
     assert_null(strstr(err, "Sekr3tPw"));
     assert_null(db);
-    assert_int_equal(db_pg_open("", &db, err, sizeof(err)), DB_ERROR);
+    assert_int_equal(db_pg_open("", NULL, &db, err, sizeof(err)), DB_ERROR);
     assert_non_null(strstr(err, "no PostgreSQL connection string"));
+    assert_null(db);
+    /* The password from [store] password_file, given apart from the connection string. */
+    assert_int_equal(db_pg_open("host=/nonexistent-dir port=1 user=x", "Sekr3tPw", &db, err,
+                                sizeof(err)),
+                     DB_UNAVAILABLE);
+    assert_null(strstr(err, "Sekr3tPw"));
     assert_null(db);
 }
 
