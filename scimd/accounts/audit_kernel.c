@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "store/materialize.h"
 
 /* The types and op= values shadow-utils' tools use for the same changes, so existing rules and
  * reports (ausearch -m ADD_USER, aureport --auth) cover scimd's accounts without new ones. */
@@ -178,6 +179,21 @@ void audit_kernel_user_written(const struct audit_kernel_subject *s, bool create
     if (was_active != active)
         audit_kernel_record(active ? AUDIT_KERNEL_USER_ENABLE : AUDIT_KERNEL_USER_DISABLE, s,
                             NULL);
+}
+
+void audit_kernel_materialized(const struct mat_change *changes, size_t n)
+{
+    static const enum audit_kernel_kind kind_of[] = {
+        [MAT_USER_ADDED] = AUDIT_KERNEL_USER_ADD,
+        [MAT_USER_DISABLED] = AUDIT_KERNEL_USER_DISABLE,
+        [MAT_USER_ENABLED] = AUDIT_KERNEL_USER_ENABLE,
+        [MAT_USER_REMOVED] = AUDIT_KERNEL_USER_DELETE,
+    };
+    for (size_t i = 0; i < n; i++) {
+        const struct audit_kernel_subject s = { changes[i].login, changes[i].uid, changes[i].id,
+                                                "fleet" };
+        audit_kernel_record(kind_of[changes[i].kind], &s, NULL);
+    }
 }
 
 void audit_kernel_close(void)

@@ -41,6 +41,11 @@ void audit_kernel_record(enum audit_kernel_kind kind, const struct audit_kernel_
 void audit_kernel_user_written(const struct audit_kernel_subject *s, bool created,
                                bool was_active, bool active, const char *changed);
 
+/* The records of the account changes a follower took from its hub (store/materialize.h),
+ * token "fleet": on each host, as the hub records them on its own. */
+struct mat_change;
+void audit_kernel_materialized(const struct mat_change *changes, size_t n);
+
 /* Writes the message part of a record (op= ... changed=) into buf; values that need it are
  * hex-encoded the way libaudit encodes acct=. 0, or -1 when buf is too small. */
 int audit_kernel_format(enum audit_kernel_kind kind, const struct audit_kernel_subject *s,

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "accounts/audit_kernel.h"
 #include "accounts/exporter.h"
 #include "accounts/home_path.h"
 #include "accounts/host_probe.h"
@@ -320,6 +321,7 @@ static int take(struct follower *f, const struct reply *r, bool snapshot, int64_
     if (f->cfg->terminate_on_deactivate)
         for (size_t i = 0; i < a.res.n_lost; i++)
             sessions_terminate(a.res.lost[i].uid, a.res.lost[i].login, NULL);
+    audit_kernel_materialized(a.res.changes, a.res.n_changes);
     f->want_snapshot = a.res.need_snapshot;
     if (snapshot && f->offline) {
         log_info("follow: the hub answers again: accounts follow its snapshot");

@@ -202,6 +202,22 @@ static void note_lost(struct apply *a, uint32_t uid, const char *login)
     a->res->n_lost++;
 }
 
+/* Best effort like note_lost: a record missing for want of memory fails no apply. */
+static void note_change(struct apply *a, enum mat_change_kind kind, uint32_t uid, const char *id,
+                        const char *login)
+{
+    struct mat_change *grown =
+        realloc(a->res->changes, (a->res->n_changes + 1) * sizeof(*grown));
+    if (!grown)
+        return;
+    a->res->changes = grown;
+    struct mat_change *c = &grown[a->res->n_changes++];
+    c->kind = kind;
+    c->uid = uid;
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->login, sizeof(c->login), "%s", login);
+}
+
 static int remove_user(struct apply *a, const char *id)
 {
     struct db_stmt *s = store_stmt(a->db, "SELECT uid, login FROM users WHERE id = ?1");
@@ -209,8 +225,11 @@ static int remove_user(struct apply *a, const char *id)
         return sql_fail(a, db_errcode(a->db), "read user");
     db_bind_text(s, 1, id);
     int rc = db_step(s);
-    if (rc == DB_ROW)
+    if (rc == DB_ROW) {
         note_lost(a, (uint32_t)db_column_int64(s, 0), db_column_text(s, 1));
+        note_change(a, MAT_USER_REMOVED, (uint32_t)db_column_int64(s, 0), id,
+                    db_column_text(s, 1));
+    }
     store_stmt_done(s);
     if (rc == DB_DONE)
         return 0;
@@ -331,6 +350,11 @@ static int apply_user(struct apply *a, const struct mat_user *u)
         a->res->users_applied++;
         if (was_active && !u->active)
             note_lost(a, u->uid, u->login);
+        if (!exists)
+            note_change(a, MAT_USER_ADDED, u->uid, u->id, u->login);
+        if ((exists ? was_active : true) != u->active)
+            note_change(a, u->active ? MAT_USER_ENABLED : MAT_USER_DISABLED, u->uid, u->id,
+                        u->login);
     }
 out:
     free(doc);
@@ -606,6 +630,9 @@ void materialize_result_free(struct mat_result *res)
     free(res->lost);
     res->lost = NULL;
     res->n_lost = 0;
+    free(res->changes);
+    res->changes = NULL;
+    res->n_changes = 0;
 }
 
 int materialize_state(struct db *db, int64_t *seq, char feed_id[33])

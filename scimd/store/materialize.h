@@ -76,6 +76,17 @@ struct mat_lost {
     char login[256];
 };
 
+/* An account this document added to, disabled, enabled or removed from this host: its
+ * kernel audit record after the commit (accounts/audit_kernel.h). A user added inactive is
+ * listed twice (added, disabled), as the hub records it. */
+enum mat_change_kind { MAT_USER_ADDED, MAT_USER_DISABLED, MAT_USER_ENABLED, MAT_USER_REMOVED };
+struct mat_change {
+    enum mat_change_kind kind;
+    uint32_t uid;
+    char id[64];     /* SCIM id */
+    char login[256];
+};
+
 /* The outcome of one apply, filled inside the write; free with materialize_result_free. */
 struct mat_result {
     size_t users_applied, users_removed, skipped;
@@ -83,6 +94,8 @@ struct mat_result {
     bool need_snapshot; /* a scoped group gained a member this host does not hold */
     struct mat_lost *lost; /* whose sessions to end after the commit */
     size_t n_lost;
+    struct mat_change *changes; /* for the audit trail after the commit */
+    size_t n_changes;
 };
 
 void materialize_result_free(struct mat_result *res);

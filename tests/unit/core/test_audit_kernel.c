@@ -20,7 +20,10 @@
 #include "accounts/user_removal.h"
 #include "accounts/users_service.h"
 #include "core_fixture.h"
+#include "fleet/feed_parse.h"
 #include "scimd_config.h"
+#include "store/materialize.h"
+#include "store/store.h"
 
 #define MAX_SENT 16
 
@@ -196,6 +199,97 @@ static void test_callers(void **state)
     assert_int_equal(fake.type[2], AUDIT_ADD_USER);
 }
 
+/* A follower: what the hub's feed added, disabled, enabled and removed on this host, token
+ * "fleet"; a snapshot that changes nothing sends nothing. */
+#define FEED "0123456789abcdef0123456789abcdef"
+#define LO 52000u
+
+struct follow_ctx {
+    struct core_ledger_fx *f;
+    const char *body;
+    struct mat_options opt;
+    struct mat_result res;
+};
+
+static int follow_fn(struct db *db, void *arg, struct scim_error *err)
+{
+    struct follow_ctx *c = arg;
+    struct feed_parsed p;
+    char perr[256];
+    if (feed_parse(&c->f->cfg, c->body, strlen(c->body), &p, perr, sizeof(perr)) < 0)
+        return scim_error_set(err, 400, NULL, "%s", perr);
+    int r = materialize_apply(db, &p.doc, &c->opt, &c->res, err);
+    feed_parsed_free(&p);
+    return r;
+}
+
+/* Applies a feed document with these users (and deletions), then sends its records. */
+static void follow(struct follow_ctx *c, const char *type, const char *users, const char *deleted)
+{
+    static char body[4096];
+    snprintf(body, sizeof(body),
+             "{\"feed\":\"" FEED "\",\"type\":\"%s\",\"from\":%d,\"to\":%d,"
+             "\"generated\":\"2026-12-04T00:00:00Z\",\"users\":[%s],\"groups\":[],"
+             "\"roles\":[],\"deleted\":[%s]}",
+             type, strcmp(type, "snapshot") == 0 ? 0 : 10, strcmp(type, "snapshot") == 0 ? 10 : 11,
+             users, deleted);
+    struct scim_error err;
+    scim_error_clear(&err);
+    materialize_result_free(&c->res);
+    c->body = body;
+    assert_int_equal(store_write(c->f->st, follow_fn, c, &err), 0);
+    audit_kernel_materialized(c->res.changes, c->res.n_changes);
+}
+
+static const char *fuser(int slot, const char *id, const char *login, long uid,
+                         const char *active)
+{
+    static char buf[2][512];
+    snprintf(buf[slot], sizeof(buf[slot]),
+             "{\"id\":\"%s\",\"userName\":\"%s@example.com\",\"login\":\"%s\",\"uid\":%ld,"
+             "\"active\":%s,\"gecos\":\"%s\",\"roles\":[],\"sshKeys\":[],"
+             "\"passwordHash\":null,\"passwordDay\":20000}",
+             id, login, login, uid, active, login);
+    return buf[slot];
+}
+
+static void test_follower(void **state)
+{
+    (void)state;
+    struct follow_ctx c = { .f = core_ledger_fx_new(LO) };
+    char users[1024];
+    snprintf(users, sizeof(users), "%s,%s", fuser(0, "u1", "alice", LO, "true"),
+             fuser(1, "u2", "bob", LO + 1, "false"));
+    follow(&c, "snapshot", users, "");
+    assert_int_equal(fake.n, 3);
+    assert_int_equal(fake.type[0], AUDIT_ADD_USER);
+    assert_string_equal(fake.msg[0], "op=add-user id=52000 acct=\"alice\" scim_id=\"u1\" "
+                                     "token=\"fleet\"");
+    assert_int_equal(fake.type[1], AUDIT_ADD_USER);
+    assert_int_equal(fake.type[2], AUDIT_ACCT_LOCK); /* bob arrived inactive */
+    assert_non_null(strstr(fake.msg[2], "acct=\"bob\" scim_id=\"u2\""));
+
+    snprintf(users, sizeof(users), "%s,%s", fuser(0, "u1", "alice", LO, "false"),
+             fuser(1, "u2", "bob", LO + 1, "true"));
+    follow(&c, "changes", users, "");
+    assert_int_equal(fake.n, 5);
+    assert_int_equal(fake.type[3], AUDIT_ACCT_LOCK);
+    assert_non_null(strstr(fake.msg[3], "acct=\"alice\""));
+    assert_int_equal(fake.type[4], AUDIT_ACCT_UNLOCK);
+    assert_non_null(strstr(fake.msg[4], "acct=\"bob\""));
+
+    /* A snapshot naming only bob, unchanged: alice goes (DEL_USER), bob sends nothing. */
+    follow(&c, "snapshot", fuser(1, "u2", "bob", LO + 1, "true"), "");
+    assert_int_equal(fake.n, 6);
+    assert_int_equal(fake.type[5], AUDIT_DEL_USER);
+    assert_string_equal(fake.msg[5], "op=delete-user id=52000 acct=\"alice\" scim_id=\"u1\" "
+                                     "token=\"fleet\"");
+    follow(&c, "snapshot", fuser(1, "u2", "bob", LO + 1, "true"), "");
+    assert_int_equal(fake.n, 6);
+    materialize_result_free(&c.res);
+    core_ledger_fx_free(c.f);
+}
+
 static void two_records(void *arg)
 {
     (void)arg;
@@ -289,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_types, reset, reset),
         cmocka_unit_test_setup_teardown(test_user_written, reset, reset),
         cmocka_unit_test_setup_teardown(test_callers, reset, reset),
+        cmocka_unit_test_setup_teardown(test_follower, reset, reset),
         cmocka_unit_test_setup_teardown(test_no_kernel_support, reset, reset),
         cmocka_unit_test_setup_teardown(test_no_netlink, reset, reset),
         cmocka_unit_test_setup_teardown(test_refused, reset, reset),
