@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Deadlines and slot keeping libmicrohttpd lacks. Its connection timeout is an idle timeout,
- * reset by every byte, so a client sending one header byte a second holds a connection (and,
- * with one thread per connection, a thread) forever; and whoever opens connections fastest
- * gets the slots. The watchdog gives a new client's request head head_seconds, the next head
+ * reset by every byte, so a client sending one header byte a second holds a connection
+ * forever; and whoever opens connections fastest gets the slots. The watchdog gives a new client's request head head_seconds, the next head
  * on a connection that authenticated idle_seconds, each request body body_seconds from the
  * moment it may start, then shuts the socket down. It also caps connections that have not
  * authenticated yet at max_untrusted: past it, a new connection from an address that already
  * holds such connections is refused when accepted, and one from any other address makes one
  * of the address holding the most close (the one that has waited longest for its head or
  * body), so clients with a token always find a slot. Refusing at accept matters: a closed
- * connection keeps its libmicrohttpd slot until its thread has cleaned up, and a flood that
+ * connection keeps its libmicrohttpd slot until its event thread cleans it up, and a flood that
  * forced a close per connect would fill max_connections with closing ones; for the same reason
  * the watchdog, not libmicrohttpd, enforces max_live (libmicrohttpd's own limit is set higher,
  * room for connections that are closing). */
