@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Deadlines and slot keeping libmicrohttpd lacks. Its connection timeout is an idle timeout,
  * reset by every byte, so a client sending one header byte a second holds a connection
- * forever; and whoever opens connections fastest gets the slots. The watchdog gives a new client's request head head_seconds, the next head
- * on a connection that authenticated idle_seconds, each request body body_seconds from the
+ * forever; and whoever opens connections fastest gets the slots. The watchdog gives a new
+ * client's request head head_seconds, the next head on a connection that authenticated
+ * idle_seconds, each request body body_seconds from the
  * moment it may start, then shuts the socket down. It also caps connections that have not
  * authenticated yet at max_untrusted: past it, a new connection from an address that already
  * holds such connections is refused when accepted, and one from any other address makes one
