@@ -652,6 +652,26 @@ bool db_pg_connection_ok(struct db *db)
     return db && db->ops == &pg_ops && PQstatus(pg(db)->conn) == CONNECTION_OK;
 }
 
+bool db_pg_alive(struct db *db)
+{
+    if (!db_pg_connection_ok(db))
+        return false;
+    PGconn *conn = pg(db)->conn;
+    /* An idle session is sent nothing (no LISTEN outside the listener's own connection):
+     * anything readable is the server's goodbye, an error message then the end of the
+     * stream, which takes more than one read to reach. */
+    for (int i = 0; i < 4; i++) {
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        if (pfd.fd < 0)
+            return false;
+        if (poll(&pfd, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(conn))
+            return false;
+    }
+    return PQstatus(conn) == CONNECTION_OK;
+}
+
 int db_pg_reconnect(struct db *db)
 {
     if (!db || db->ops != &pg_ops)

@@ -28,6 +28,11 @@ int db_pg_conninfo_has_password(const char *conninfo, char *err, size_t errlen);
 bool db_pg_transaction_failed(struct db *db);
 /* Whether db is a PostgreSQL connection that is still up (false for another backend). */
 bool db_pg_connection_ok(struct db *db);
+/* Whether an idle connection is still up, without a round trip: libpq learns that the
+ * server closed a connection (restart, failover) only when it next reads from it, so a
+ * pooled connection would fail its caller's first query. A zero-timeout poll of the socket
+ * reads the server's goodbye, if any. */
+bool db_pg_alive(struct db *db);
 /* Reconnects with the same parameters (PQreset). The server forgot the kept statements and
  * every session setting, LISTEN included: kept statements are prepared again on their next
  * use; the caller repeats its own SET and LISTEN. DB_OK or DB_UNAVAILABLE. */
