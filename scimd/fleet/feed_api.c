@@ -16,6 +16,7 @@
 #include "fleet/feed_doc.h"
 #include "fleet/feed_sign.h"
 #include "fleet/feed_wait.h"
+#include "http/auth.h"
 #include "log.h"
 #include "server.h"
 #include "store/feed_repo.h"
@@ -151,12 +152,17 @@ int fleet_authenticate(struct scimd_server *srv, const char *authorization,
     struct db *db = store_reader_get(srv->store, &e);
     if (!db) {
         *why = "the store cannot be read";
-        return -1;
+        return AUTH_UNAVAILABLE;
     }
     int rc = hosts_authenticate(db, bearer, host_id);
-    store_reader_put(srv->store, db);
-    if (rc < 0)
+    /* A database lost mid-read says nothing about the token: the host retries. */
+    if (rc < 0 && db_errcode(db) == DB_UNAVAILABLE) {
+        *why = "the store cannot be read";
+        rc = AUTH_UNAVAILABLE;
+    } else if (rc < 0) {
         *why = "not a valid host token (revoked, unknown, or a SCIM token)";
+    }
+    store_reader_put(srv->store, db);
     return rc;
 }
 

@@ -195,17 +195,30 @@ static int refuse_auth(struct scimd_server *srv, struct http_exchange *req,
     return -1;
 }
 
-/* 0 when the request may go on; otherwise resp holds the 401 or 429. */
+/* The store could not be read to judge the credential (a database restart or failover):
+ * 503, which IdPs and hosts retry, and nothing counts against the client's address. */
+static int auth_unavailable(struct http_exchange *req, struct api_response *resp,
+                            const char *why)
+{
+    log_warn("auth: %s %s: %s; answering 503", req->api.method, req->url, why);
+    api_error(resp, 503, NULL, "the store is unavailable; retry");
+    resp->retry_after = 1;
+    return -1;
+}
+
+/* 0 when the request may go on; otherwise resp holds the 401, 429 or 503. */
 static int authenticate(struct scimd_server *srv, struct http_exchange *req,
                         struct api_response *resp)
 {
     const char *why = NULL;
-    if (auth_verify(srv->auth, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
-                    req->api.token_id,
-                    &why) == 0) {
+    int rc = auth_verify(srv->auth, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
+                         req->api.token_id, &why);
+    if (rc == 0) {
         req->authenticated = true;
         return 0;
     }
+    if (rc == AUTH_UNAVAILABLE)
+        return auth_unavailable(req, resp, why);
     return refuse_auth(srv, req, resp, why);
 }
 
@@ -254,8 +267,13 @@ static void fleet_dispatch(struct scimd_server *srv, struct http_exchange *req,
         fleet_changes(srv, &req->api, req->poll->host_id, req->poll, resp);
         return;
     }
-    if (fleet_authenticate(srv, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION), host_id,
-                           &why) < 0) {
+    int rc = fleet_authenticate(srv, api_header(&req->api, MHD_HTTP_HEADER_AUTHORIZATION),
+                                host_id, &why);
+    if (rc == AUTH_UNAVAILABLE) {
+        auth_unavailable(req, resp, why);
+        return;
+    }
+    if (rc < 0) {
         refuse_auth(srv, req, resp, why);
         return;
     }
