@@ -8,6 +8,7 @@ clear error and nothing written. The cluster is tests/integration/harness/pgclus
 without PostgreSQL's server binaries the test fails (SCIMD_TEST_PG_REQUIRED), it never
 skips."""
 
+import concurrent.futures
 import http.client
 import json
 import os
@@ -38,6 +39,7 @@ TABLES = [
     ("hosts", "rowid id name key_hmac created revoked last_seen seq_reached conflicts",
      "rowid", None),
 ]
+BULK_USERS = 250
 BLOB = {"SQLite": "lower(hex(%s))", "PostgreSQL": "encode(%s, 'hex')"}
 
 
@@ -138,6 +140,10 @@ class StoreCopy(unittest.TestCase):
         r = api.delete("/Users/" + users["carol"]["id"])
         self.assertEqual(r.status, 204, r.describe())
         host = fields(inst.scimctl("host", "add", "web-1").stdout)["token"]
+        # Enough rows that the copy's batched INSERTs (100 rows each) run full and short.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: api.create_user("bulk%03d@example.com" % i),
+                          range(BULK_USERS)))
         return api, users, group, host
 
     def feed(self, inst, host, since):
@@ -172,7 +178,7 @@ class StoreCopy(unittest.TestCase):
             r = self.copy(inst, url)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("scimd must be stopped", r.stderr)
-            self.assertRegex(r.stdout, r"users +3\n")
+            self.assertRegex(r.stdout, r"users +%d\n" % (3 + BULK_USERS))
             self.assertRegex(r.stdout, r"groups +1 \(2 memberships\)")
             self.assertRegex(r.stdout, r"hosts +1\n")
             self.assertIn("the feed continues after sequence %d" % seq_before, r.stdout)
