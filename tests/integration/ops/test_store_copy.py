@@ -264,6 +264,23 @@ class StoreCopy(unittest.TestCase):
             self.assertIn("already holds data (table meta)", r.stderr)
             self.assertEqual(Pg(self.cluster, url2).query("SELECT name FROM tokens"), "on-pg")
 
+    def test_a_change_log_behind_its_sequence_is_refused(self):
+        """PostgreSQL's feed position is the newest change; were SQLite's sequence ahead of
+        it, followers that saw the sequence would see the feed go back."""
+        url = self.cluster.create_database("copy_seq")
+        with h.ScimdInstance(name="store-copy-seq") as inst:
+            inst.start()
+            inst.client().create_user("seq@example.com")
+            self.assertEqual(inst.stop(), 0)
+            con = sqlite3.connect(inst.db_path)
+            with con:
+                con.execute("DELETE FROM changes WHERE seq = (SELECT MAX(seq) FROM changes)")
+            con.close()
+            r = self.copy(inst, url)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("would move the feed back; nothing was written", r.stderr)
+            self.assertEqual(Pg(self.cluster, url).query("SELECT COUNT(*) FROM users"), "0")
+
     def test_bad_arguments_are_refused_before_anything_is_written(self):
         url = self.cluster.create_database("copy_bad")
         pg = Pg(self.cluster, url)
