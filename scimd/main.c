@@ -288,8 +288,9 @@ out:
     if (srv.store)
         store_set_batch_observer(srv.store, metrics_commit);
     fleet_hub_free(srv.fleet);
-    store_close(srv.store);
+    /* auth holds one of the store's readers: it gives it back before the store goes. */
     auth_free(srv.auth);
+    store_close(srv.store);
     ratelimit_free(srv.ratelimit);
     render_cache_free(srv.render_cache);
     scimd_config_free(&cfg);
