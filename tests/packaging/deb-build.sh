@@ -65,7 +65,8 @@ check "scimd ships daemon, scimctl, units, config, man pages" contains scimd \
     /lib/systemd/system/scimd.socket /etc/scimd/scimd.conf /etc/scimd/scimd.conf.d/ \
     /usr/share/man/man8/scimd.8.gz /usr/share/man/man8/scimctl.8.gz \
     /usr/share/man/man5/scimd.conf.5.gz /usr/share/doc/scimd/README.Debian \
-    /usr/share/doc/scimd/examples/terminate-sessions.conf
+    /usr/share/doc/scimd/examples/terminate-sessions.conf \
+    /usr/share/doc/scimd/examples/outbound-network.conf
 check "scimd ships the guides" contains scimd \
     /usr/share/doc/scimd/okta.md /usr/share/doc/scimd/entra-id.md \
     /usr/share/doc/scimd/onelogin.md

@@ -67,6 +67,12 @@ check "terminate-sessions drop-in grants exactly CAP_KILL" \
     has_line "$units/terminate-sessions.conf" 'CapabilityBoundingSet=CAP_KILL'
 check "scimd.service + terminate-sessions.conf exposure <= 2.0" score_at_most "$with_dropin" 2.0
 
+# A follower or a hub on a remote PostgreSQL connects out: the drop-in lifts exactly
+# PrivateNetwork and nothing else.
+check "outbound-network drop-in only turns PrivateNetwork off" \
+    test "$(grep -v -e '^#' -e '^$' "$units/outbound-network.conf" | tr '\n' ' ')" = \
+         "[Service] PrivateNetwork=no "
+
 # The Fedora/EL variant: the spec installs packaging/rpm/no-shadow-group.conf as a drop-in
 # (Fedora has no shadow group); its [Service] lines appended to the unit, as systemd
 # applies them.
