@@ -14,6 +14,8 @@
 #include <time.h>
 
 #define BYTEAOID 17
+/* Seconds; libpq counts it per address tried. */
+#define DB_PG_CONNECT_TIMEOUT "5"
 
 struct pg_db {
     struct db base;
@@ -171,9 +173,13 @@ int db_pg_open(const char *conninfo, const char *password, struct db **out, char
             secret = o->val;
     /* A password given apart (from a root-only file) overrides one in conninfo; libpq ignores
      * a NULL value, leaving its own sources (PGPASSWORD, the passfile). */
-    const char *const keys[] = {"dbname", "client_encoding", "fallback_application_name",
-                                "password", NULL};
-    const char *const vals[] = {conninfo, "UTF8", "scimd", password, NULL};
+    /* libpq waits for ever for an address that does not answer (a failed-over primary
+     * whose address is still routed): every request would hang on it instead of being
+     * answered 503. Placed before dbname, so a connect_timeout in conninfo wins. */
+    const char *const keys[] = {"connect_timeout", "dbname", "client_encoding",
+                                "fallback_application_name", "password", NULL};
+    const char *const vals[] = {DB_PG_CONNECT_TIMEOUT, conninfo, "UTF8", "scimd", password,
+                                NULL};
     conn = PQconnectdbParams(keys, vals, 1);
     if (!conn) {
         snprintf(err, errlen, "PostgreSQL: out of memory");
