@@ -56,6 +56,7 @@ struct store {
     pthread_t listener;
     bool listening;
     bool listener_stop; /* under mu */
+    time_t reconnect_after; /* the writer's: CLOCK_MONOTONIC seconds */
 };
 
 void store_timestamp(char buf[32])
@@ -192,8 +193,20 @@ static int begin_write(struct store *st)
         return exec_kept(db, "BEGIN IMMEDIATE");
     /* After a failover the writer reconnects here, at its next batch: until then the IdPs
      * were answered 503 and retried. */
-    if (!db_pg_connection_ok(db) && db_pg_reconnect(db) != DB_OK)
-        return DB_UNAVAILABLE;
+    if (!db_pg_alive(db)) {
+        /* Against an address that does not answer a try takes libpq's connect timeout:
+         * after a failed one, the batches of the next second fail at once instead of each
+         * waiting it out in turn. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec < st->reconnect_after)
+            return DB_UNAVAILABLE;
+        if (db_pg_reconnect(db) != DB_OK) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            st->reconnect_after = now.tv_sec + 1;
+            return DB_UNAVAILABLE;
+        }
+    }
     int rc = exec_kept(db, "BEGIN");
     if (rc == DB_OK) {
         rc = exec_kept(db, STORE_PG_WRITE_LOCK);
@@ -340,10 +353,16 @@ void store_set_batch_observer(struct store *st, store_batch_fn fn)
 struct db *store_reader_get(struct store *st, struct scim_error *err)
 {
     struct db *db = NULL;
-    pthread_mutex_lock(&st->pool_mu);
-    if (st->pool_n > 0)
-        db = st->pool[--st->pool_n];
-    pthread_mutex_unlock(&st->pool_mu);
+    for (;;) {
+        pthread_mutex_lock(&st->pool_mu);
+        db = st->pool_n > 0 ? st->pool[--st->pool_n] : NULL;
+        pthread_mutex_unlock(&st->pool_mu);
+        /* Pooled before a database restart, a connection would fail one request each after
+         * it: such connections are dropped here, unused. */
+        if (!db || st->backend != DB_POSTGRESQL || db_pg_alive(db))
+            break;
+        store_connection_close(db);
+    }
     if (db)
         return db;
     char msg[256];
