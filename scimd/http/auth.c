@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "store/db_pg.h"
 #include "store/store.h"
 
 struct auth {
@@ -24,6 +25,8 @@ struct auth {
     bool epoch_seen;
     int64_t data_version;
     struct timespec store_checked; /* CLOCK_MONOTONIC of the last data_version read */
+    struct timespec reconnect_after; /* no connection is tried before, once one failed */
+    bool reconnect_wait;
     bool loaded;
     unsigned char secret[32];
     bool have_secret;
@@ -54,6 +57,12 @@ static bool same_file_state(const struct stat *a, const struct stat *b)
  * instance sharing it) may go unnoticed. */
 #define STORE_CHECK_NS 1000000000LL
 
+/* Whether now has reached t. */
+static bool ts_reached(const struct timespec *t, const struct timespec *now)
+{
+    return t->tv_sec < now->tv_sec || (t->tv_sec == now->tv_sec && t->tv_nsec <= now->tv_nsec);
+}
+
 static bool store_check_due(const struct auth *a, struct timespec *now)
 {
     if (a->shared)
@@ -78,11 +87,28 @@ static int refresh(struct auth *a)
     if (a->loaded && file_same && !store_check_due(a, &now))
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    if (a->db && a->shared && !db_pg_alive(a->db)) {
+        /* The database restarted or failed over since the last request: a new connection
+         * now rather than a refused request. */
+        store_connection_close(a->db);
+        a->db = NULL;
+    }
     if (!a->db) {
+        /* Requests wait for this mutex while a connection is tried: against a database
+         * address that does not answer, each would wait out libpq's connect timeout in turn.
+         * After a failed try the next waits a second, and the requests meanwhile fail at
+         * once (503). */
+        if (a->reconnect_wait && !ts_reached(&a->reconnect_after, &now))
+            return -1;
         struct scim_error e;
         a->db = store_reader_get(a->st, &e);
-        if (!a->db)
+        if (!a->db) {
+            clock_gettime(CLOCK_MONOTONIC, &a->reconnect_after);
+            a->reconnect_after.tv_sec += 1;
+            a->reconnect_wait = true;
             return -1;
+        }
+        a->reconnect_wait = false;
     }
     /* Read the version before the table: a commit in between is seen by the next check. */
     int64_t v = tokens_data_version(a->db);
@@ -181,7 +207,10 @@ int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_
     pthread_mutex_lock(&a->mu);
     if (refresh(a) < 0) {
         pthread_mutex_unlock(&a->mu);
-        *why = "token table unavailable";
+        /* Not the credential's fault: the client is told to retry, and no failure counts
+         * against its address. */
+        *why = "the token table cannot be read";
+        ret = AUTH_UNAVAILABLE;
         goto out;
     }
     const struct token_mac *match = NULL;
