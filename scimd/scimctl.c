@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* scimctl: access tokens, inspection of users and of the exported cache, and an alias of
- * scim-authorized-keys (sshd's AuthorizedKeysCommand). */
+/* scimctl: access tokens, the exported cache, the uid high-water marks, the fleet hub's
+ * identity and an alias of scim-authorized-keys (sshd's AuthorizedKeysCommand); users,
+ * groups, status, host and store have files of their own (scimctl_*.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -17,14 +18,15 @@
 #include "scim_cache.h"
 #include "accounts/startup_checks.h"
 #include "store/store.h"
-#include "accounts/roles.h"
+#include "store/export_scan.h"
 #include "store/tokens.h"
-#include "accounts/user_removal.h"
-#include "store/users_admin.h"
-#include "store/users_query.h"
-#include "store/users_repo.h"
-#include "api/render_resource.h"
+#include "store/tokens_query.h"
+#include "scimctl_common.h"
+#include "scimctl_groups.h"
 #include "scimctl_host.h"
+#include "scimctl_status.h"
+#include "scimctl_users.h"
+#include "scimctl_store.h"
 #include "fleet/fleet_init.h"
 #include "scimctl_fleet_wait.h"
 
@@ -36,15 +38,27 @@ static void usage(FILE *out)
             "Commands:\n"
             "  token create NAME        create an access token; prints access_id, access_key and\n"
             "                           bearer (base64 of id:key) - the key is shown only once\n"
-            "  token list               list tokens (never their keys)\n"
+            "  token list [--json]      list tokens (never their keys) and when each last\n"
+            "                           authenticated a request (to the minute)\n"
             "  token revoke ACCESS_ID   revoke a token; scimd refuses it on the next request\n"
-            "  users list               list provisioned users (login, uid, state, userName)\n"
-            "  users show ID|USERNAME|LOGIN  show one user's stored SCIM resource\n"
+            "  users list [--json]      list provisioned users (login, uid, state, userName)\n"
+            "  users show ID|USERNAME|LOGIN [--json]\n"
+            "                           show one user's stored SCIM resource\n"
             "  users delete LOGIN       delete a user now, as a SCIM DELETE would (its uid stays\n"
             "                           reserved); a running scimd re-exports the cache\n"
+            "  users deactivate LOGIN   lock a user out now, as a SCIM PATCH active=false would\n"
+            "                           (sessions end with [sessions] terminate_on_deactivate);\n"
+            "                           the IdP's next push of active wins again\n"
+            "  users activate LOGIN     undo a deactivation, as a SCIM PATCH active=true would\n"
+            "  groups list [--json]     list SCIM groups and role groups: name, gid, the local\n"
+            "                           group one is mapped onto, member count\n"
+            "  groups show NAME|ID [--json]\n"
+            "                           show one group and its members\n"
+            "  status [--json]          is scimd up, the last export, each token's last use,\n"
+            "                           counts, the store, warnings; exit 1 when scimd is down\n"
             "  cache dump [PATH]        print the account cache in readable form\n"
             "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
-            "  high-water show          show the uid/gid high-water marks (store, guard file)\n"
+            "  high-water show [--json] show the uid/gid high-water marks (store, guard file)\n"
             "  high-water adopt         raise the store's marks to the guard file's and the\n"
             "                           cache's, after restoring an old database\n"
             "  authorized-keys USER [UID]\n"
@@ -55,7 +69,7 @@ static void usage(FILE *out)
             "  fleet init [--force]     make this hub's feed signing key ([fleet] signing_key,\n"
             "                           0600) and feed id; prints public_key (for the hosts'\n"
             "                           [follow] hub_keys) and feed_id; --force replaces a key\n"
-            "  fleet show               print public_key and feed_id again\n"
+            "  fleet show [--json]      print public_key and feed_id again\n"
             "  fleet wait SEQ [--timeout S]\n"
             "                           wait (default 60 s) until every host seen in the last\n"
             "                           10 minutes has reached sequence SEQ; exit 1 at the\n"
@@ -65,6 +79,10 @@ static void usage(FILE *out)
             "  host list [--json]       list hosts: last seen, sequence reached, lag behind the\n"
             "                           hub, the conflicts each reported\n"
             "  host revoke ID|NAME      revoke a host's token; the hub refuses it at once\n"
+            "  store copy --to URL [--password-file FILE]\n"
+            "                           copy this SQLite store into a new, empty PostgreSQL\n"
+            "                           database (ids, tombstones, tokens, the feed's sequence);\n"
+            "                           stop scimd first\n"
             "\n"
             "Options:\n"
             "  -c, --config FILE  configuration file (default %s)\n"
@@ -90,28 +108,69 @@ static int load_config(struct scimd_config *cfg, const char *path, bool required
     return 0;
 }
 
-static int open_store(const struct scimd_config *cfg, struct store **st)
+struct token_list {
+    json_t *json; /* the array for --json, else NULL */
+};
+
+static int token_list_one(void *arg, const struct token_row *t)
 {
-    char err[1024];
-    if (store_config_open(cfg, st, false, err, sizeof(err)) < 0) {
-        fprintf(stderr, "scimctl: %s\n", err);
-        return -1;
+    struct token_list *c = arg;
+    if (!c->json) {
+        printf("%-16s  %-24s  %-24s  %-24s  %s%s\n", t->id, t->name, t->created,
+               t->last_used ? t->last_used : "never", t->revoked ? "revoked " : "active",
+               t->revoked ? t->revoked : "");
+        return 0;
     }
-    return 0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "access_id", t->id, "name", t->name,
+                          "created", t->created, "last_used", t->last_used, "revoked",
+                          t->revoked);
+    return o && json_array_append_new(c->json, o) == 0 ? 0 : -1;
+}
+
+/* Every token (never a key): ACCESS_ID NAME CREATED LAST_USED STATUS, or --json. */
+static int token_list(struct store *st, bool as_json)
+{
+    struct token_list c = { 0 };
+    struct scim_error e;
+    int ret = 1;
+    struct db *db = store_reader_get(st, &e);
+    if (!db) {
+        fprintf(stderr, "scimctl: %s\n", e.detail);
+        return 1;
+    }
+    if (as_json && !(c.json = json_array()))
+        goto out;
+    if (!as_json)
+        printf("%-16s  %-24s  %-24s  %-24s  %s\n", "ACCESS_ID", "NAME", "CREATED", "LAST_USED",
+               "STATUS");
+    if (tokens_each(db, token_list_one, &c) != 0) {
+        fprintf(stderr, "scimctl: cannot list tokens: %s\n", db_errmsg(db));
+        goto out;
+    }
+    ret = as_json ? scimctl_print_json(json_pack("{s:O}", "tokens", c.json)) : 0;
+out:
+    json_decref(c.json);
+    store_reader_put(st, db);
+    return ret;
 }
 
 static int cmd_token(const struct scimd_config *cfg, int argc, char **argv)
 {
+    static const char *const verbs[] = { "create", "list", "revoke", NULL };
     struct store *st = NULL;
     char err[1024];
     int ret = 1;
-    if (argc < 1) {
+    bool as_json = scimctl_take_flag(&argc, argv, "--json");
+    if (argc >= 1 && !scimctl_is_one_of(argv[0], verbs))
+        return scimctl_unknown("token command", argv[0], verbs);
+    if (argc < 1 || (as_json && strcmp(argv[0], "list") != 0)) {
         usage(stderr);
         return 2;
     }
     if (strcmp(argv[0], "create") == 0 && argc == 2) {
         struct token_secret t;
-        if (open_store(cfg, &st) < 0)
+        /* The first token is the first step of a new host: it may create the store. */
+        if (scimctl_open_store(cfg, false, &st) < 0)
             goto out;
         if (tokens_create(st, argv[1], &t, err, sizeof(err)) < 0) {
             fprintf(stderr, "scimctl: %s\n", err);
@@ -121,15 +180,11 @@ static int cmd_token(const struct scimd_config *cfg, int argc, char **argv)
         explicit_bzero(&t, sizeof(t));
         ret = 0;
     } else if (strcmp(argv[0], "list") == 0 && argc == 1) {
-        if (open_store(cfg, &st) < 0)
+        if (scimctl_open_store(cfg, true, &st) < 0)
             goto out;
-        if (tokens_list(st, stdout, err, sizeof(err)) < 0) {
-            fprintf(stderr, "scimctl: %s\n", err);
-            goto out;
-        }
-        ret = 0;
+        ret = token_list(st, as_json);
     } else if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
-        if (open_store(cfg, &st) < 0)
+        if (scimctl_open_store(cfg, true, &st) < 0)
             goto out;
         int r = tokens_revoke(st, argv[1], err, sizeof(err));
         if (r < 0)
@@ -145,135 +200,6 @@ static int cmd_token(const struct scimd_config *cfg, int argc, char **argv)
         ret = 2;
     }
 out:
-    store_close(st);
-    return ret;
-}
-
-struct users_delete {
-    const char *login;
-    struct user_row row;
-};
-
-static int users_delete_fn(struct db *db, void *arg, struct scim_error *err)
-{
-    struct users_delete *d = arg;
-    int r = users_repo_find_by_key(db, USERS_KEY_LOGIN, d->login, &d->row, err);
-    if (r < 0)
-        return -1;
-    if (r == 0)
-        return scim_error_set(err, 404, NULL,
-                              "no user with login name '%s' (see scimctl users list); nothing "
-                              "was changed", d->login);
-    return user_removal_apply(db, d->row.id, err);
-}
-
-/* Break-glass removal when the IdP cannot (or will not: Okta never sends DELETE). Asks
- * nothing: it runs from scripts and CI. The store change is the SCIM DELETE's; the running
- * scimd learns of it from the users epoch file and re-exports. */
-static int cmd_users_delete(const struct scimd_config *cfg, const char *login)
-{
-    struct store *st = NULL;
-    struct users_delete d = { .login = login };
-    struct scim_error e;
-    int ret = 1;
-    scim_error_clear(&e);
-    if (open_store(cfg, &st) < 0)
-        goto out;
-    if (store_write(st, users_delete_fn, &d, &e) < 0) {
-        fprintf(stderr, "scimctl: %s\n", e.detail);
-        goto out;
-    }
-    log_init("scimctl"); /* the audit line names the tool, not scimd */
-    user_removal_done(cfg, "scimctl", d.row.id, d.row.login, d.row.uid);
-    printf("deleted user %s (uid %u, id %s, userName %s); uid %u stays reserved and is never "
-           "reused\n", d.row.login, d.row.uid, d.row.id, d.row.user_name, d.row.uid);
-    if (user_removal_touch_epoch(cfg->database) < 0) {
-        fprintf(stderr, "scimctl: the user is deleted in the store, but a running scimd could "
-                        "not be told (%s.users-epoch: %s): restart scimd so the cache drops "
-                        "it\n", cfg->database, strerror(errno));
-        goto out;
-    }
-    printf("scimd re-exports the cache within a second if it is running, else when it starts\n");
-    ret = 0;
-out:
-    user_row_clear(&d.row);
-    store_close(st);
-    return ret;
-}
-
-static void print_user_line(const char *login, int64_t uid, bool active, const char *id,
-                            const char *user_name, void *arg)
-{
-    (void)arg;
-    printf("%-24s %-10lld %-11s %-36s %s\n", login, (long long)uid,
-           active ? "active" : "deactivated", id, user_name);
-}
-
-static int cmd_users(const struct scimd_config *cfg, int argc, char **argv)
-{
-    struct store *st = NULL;
-    struct scim_error e;
-    struct db *db = NULL;
-    char sql_err[512];
-    int ret = 1;
-    bool list = argc == 1 && strcmp(argv[0], "list") == 0;
-    bool show = argc == 2 && strcmp(argv[0], "show") == 0;
-    if (argc == 2 && strcmp(argv[0], "delete") == 0)
-        return cmd_users_delete(cfg, argv[1]);
-    if (!list && !show) {
-        usage(stderr);
-        return 2;
-    }
-    if (open_store(cfg, &st) < 0)
-        goto out;
-    db = store_reader_get(st, &e);
-    if (!db) {
-        fprintf(stderr, "scimctl: %s\n", e.detail);
-        goto out;
-    }
-    if (list) {
-        printf("%-24s %-10s %-11s %-36s %s\n", "LOGIN", "UID", "STATE", "ID", "USERNAME");
-        if (users_admin_list(db, print_user_line, NULL, sql_err, sizeof(sql_err)) < 0)
-            goto sql_error;
-        ret = 0;
-        goto out;
-    }
-    struct user_row row;
-    int found = users_admin_find(db, argv[1], &row, sql_err, sizeof(sql_err));
-    if (found == -1)
-        goto sql_error;
-    if (found == 0) {
-        fprintf(stderr, "scimctl: no user '%s'\n", argv[1]);
-        goto out;
-    }
-    if (found < 0) {
-        fprintf(stderr, "scimctl: stored user is unreadable\n");
-        goto out;
-    }
-    json_t *res = user_row_to_resource(&row, "");
-    printf("login: %s\nuid: %u\nstate: %s\npassword: %s\n", row.login, row.uid,
-           row.active ? "active" : "deactivated", row.password_hash ? "set (yescrypt)" : "none");
-    /* What each role became on this host: a role whose name the host cannot take is kept in
-     * the SCIM data only, and this says why (docs/architecture.md, issue 11). */
-    size_t ri;
-    json_t *role;
-    json_array_foreach(json_object_get(row.doc, "roles"), ri, role) {
-        const char *value = json_string_value(json_object_get(role, "value"));
-        char said[256];
-        if (value && value[0] && roles_describe(db, cfg, value, said, sizeof(said)) == 0)
-            printf("role: %s: %s\n", value, said);
-    }
-    json_dumpf(res, stdout, JSON_INDENT(2));
-    printf("\n");
-    json_decref(res);
-    user_row_clear(&row);
-    ret = 0;
-    goto out;
-sql_error:
-    fprintf(stderr, "scimctl: %s\n", sql_err);
-out:
-    if (db)
-        store_reader_put(st, db);
     store_close(st);
     return ret;
 }
@@ -302,20 +228,44 @@ static int cmd_cache(const struct scimd_config *cfg, int argc, char **argv)
         printf("%s: OK\n", path);
         return 0;
     }
-    usage(stderr);
-    return 2;
+    static const char *const verbs[] = { "dump", "verify", NULL };
+    return scimctl_unknown("cache command", argv[0], verbs);
+}
+
+/* high-water show --json: the guard file's marks, the store's, and whether scimd starts. */
+static int high_water_json(struct store *st, const char *path, uint64_t fu, uint64_t fg,
+                           const char *problem)
+{
+    struct scim_error e;
+    uint64_t su = 0, sg = 0;
+    struct db *db = store_reader_get(st, &e);
+    if (!db) {
+        fprintf(stderr, "scimctl: %s\n", e.detail);
+        return 1;
+    }
+    export_scan_marks(db, &su, &sg);
+    store_reader_put(st, db);
+    return scimctl_print_json(json_pack("{s:{s:s, s:I, s:I}, s:{s:I, s:I}, s:b, s:s?}",
+                                        "guard_file", "path", path, "uid", (json_int_t)fu,
+                                        "gid", (json_int_t)fg, "store", "uid", (json_int_t)su,
+                                        "gid", (json_int_t)sg, "ok", problem == NULL,
+                                        "problem", problem));
 }
 
 static int cmd_high_water(const struct scimd_config *cfg, int argc, char **argv)
 {
+    static const char *const verbs[] = { "show", "adopt", NULL };
     struct store *st = NULL;
-    char err[2048], path[4096];
+    char err[2048], path[4096] = "";
     int ret = 1;
-    if (argc != 1 || (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "adopt") != 0)) {
+    bool as_json = scimctl_take_flag(&argc, argv, "--json");
+    if (argc >= 1 && !scimctl_is_one_of(argv[0], verbs))
+        return scimctl_unknown("high-water command", argv[0], verbs);
+    if (argc != 1 || (as_json && strcmp(argv[0], "show") != 0)) {
         usage(stderr);
         return 2;
     }
-    if (open_store(cfg, &st) < 0)
+    if (scimctl_open_store(cfg, true, &st) < 0)
         return 1;
     if (strcmp(argv[0], "adopt") == 0) {
         uint64_t uid, gid;
@@ -331,9 +281,14 @@ static int cmd_high_water(const struct scimd_config *cfg, int argc, char **argv)
     uint64_t fu = 0, fg = 0;
     if (hwm_file_path(cfg, path, sizeof(path)) == 0)
         hwm_file_read(path, &fu, &fg);
+    bool ok = startup_check_hwm(cfg, st, err, sizeof(err)) == 0;
+    if (as_json) {
+        ret = high_water_json(st, path, fu, fg, ok ? NULL : err);
+        goto out;
+    }
     printf("guard file %s: uid %llu, gid %llu\n", path, (unsigned long long)fu,
            (unsigned long long)fg);
-    if (startup_check_hwm(cfg, st, err, sizeof(err)) < 0)
+    if (!ok)
         printf("%s\n", err);
     else
         printf("store: at or above the guard marks (scimd will start)\n");
@@ -343,37 +298,40 @@ out:
     return ret;
 }
 
-/* sshd's AuthorizedKeysCommand is scim-authorized-keys (libc only); this alias runs the same
- * code (common/authorized_keys.c) on the cache path of -c FILE, for an admin's checks. */
-static void print_identity(const struct fleet_identity *id)
-{
-    printf("public_key: %s\nkey_id: %s\nfeed_id: %s\n", id->public_key, id->key_id,
-           id->feed_id);
-}
-
 static int cmd_fleet(const struct scimd_config *cfg, int argc, char **argv)
 {
+    static const char *const verbs[] = { "init", "show", "wait", NULL };
     struct fleet_identity id;
     struct store *st = NULL;
     char err[1024];
-    bool init = argc >= 1 && strcmp(argv[0], "init") == 0;
-    bool force = init && argc == 2 && strcmp(argv[1], "--force") == 0;
     int ret = 1;
 
     if (argc >= 1 && strcmp(argv[0], "wait") == 0)
         return scimctl_fleet_wait(cfg, argc - 1, argv + 1);
-    if (!(init && (argc == 1 || force)) && !(argc == 1 && strcmp(argv[0], "show") == 0)) {
+    bool as_json = scimctl_take_flag(&argc, argv, "--json");
+    bool init = argc >= 1 && strcmp(argv[0], "init") == 0;
+    bool force = init && argc == 2 && strcmp(argv[1], "--force") == 0;
+    if (argc >= 1 && !scimctl_is_one_of(argv[0], verbs))
+        return scimctl_unknown("fleet command", argv[0], verbs);
+    if ((!(init && (argc == 1 || force)) && !(argc == 1 && strcmp(argv[0], "show") == 0)) ||
+        (as_json && init)) {
         usage(stderr);
         return 2;
     }
-    if (open_store(cfg, &st) < 0)
+    /* init makes the hub's identity, which may be a new store's first state; show only reads. */
+    if (scimctl_open_store(cfg, !init, &st) < 0)
         goto out;
     if (init ? fleet_init(st, cfg->fleet_signing_key, force, &id, err, sizeof(err))
              : fleet_show(st, cfg->fleet_signing_key, &id, err, sizeof(err))) {
         fprintf(stderr, "scimctl: %s\n", err);
         goto out;
     }
-    print_identity(&id);
+    if (as_json) {
+        ret = scimctl_print_json(json_pack("{s:s, s:s, s:s}", "public_key", id.public_key,
+                                           "key_id", id.key_id, "feed_id", id.feed_id));
+        goto out;
+    }
+    printf("public_key: %s\nkey_id: %s\nfeed_id: %s\n", id.public_key, id.key_id, id.feed_id);
     if (init)
         printf("wrote %s (0600); %s\n", cfg->fleet_signing_key,
                force ? "restart scimd to sign with the new key"
@@ -384,6 +342,8 @@ out:
     return ret;
 }
 
+/* sshd's AuthorizedKeysCommand is scim-authorized-keys (libc only); this alias runs the same
+ * code (common/authorized_keys.c) on the cache path of -c FILE, for an admin's checks. */
 static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **argv)
 {
     if (argc < 1 || argc > 2) {
@@ -395,6 +355,9 @@ static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **
 
 int main(int argc, char **argv)
 {
+    static const char *const commands[] = { "token", "users", "groups", "status", "cache",
+                                            "high-water", "authorized-keys", "fleet", "host",
+                                            "store", NULL };
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
@@ -430,16 +393,21 @@ int main(int argc, char **argv)
     const char *cmd = argv[optind];
     int sub_argc = argc - optind - 1;
     char **sub_argv = argv + optind + 1;
+    /* A typo is named before the configuration is read, whatever state that is in. */
+    if (!scimctl_is_one_of(cmd, commands))
+        return scimctl_unknown("command", cmd, commands);
     /* authorized-keys and cache tools work without a readable config (defaults apply). */
-    bool needs_config = strcmp(cmd, "token") == 0 || strcmp(cmd, "users") == 0 ||
-                        strcmp(cmd, "high-water") == 0 || strcmp(cmd, "fleet") == 0 ||
-                        strcmp(cmd, "host") == 0;
+    bool needs_config = strcmp(cmd, "cache") != 0 && strcmp(cmd, "authorized-keys") != 0;
     if (load_config(&cfg, config_path, needs_config || explicit_config) < 0)
         return 1;
     if (strcmp(cmd, "token") == 0)
         ret = cmd_token(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "users") == 0)
-        ret = cmd_users(&cfg, sub_argc, sub_argv);
+        ret = scimctl_users(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "groups") == 0)
+        ret = scimctl_groups(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "status") == 0)
+        ret = scimctl_status(&cfg, config_path, sub_argc, sub_argv);
     else if (strcmp(cmd, "cache") == 0)
         ret = cmd_cache(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "high-water") == 0)
@@ -448,13 +416,10 @@ int main(int argc, char **argv)
         ret = cmd_fleet(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "host") == 0)
         ret = scimctl_host(&cfg, sub_argc, sub_argv);
-    else if (strcmp(cmd, "authorized-keys") == 0)
+    else if (strcmp(cmd, "store") == 0)
+        ret = scimctl_store(&cfg, sub_argc, sub_argv);
+    else
         ret = cmd_authorized_keys(&cfg, sub_argc, sub_argv);
-    else {
-        fprintf(stderr, "scimctl: unknown command '%s'\n", cmd);
-        usage(stderr);
-        ret = 2;
-    }
     scimd_config_free(&cfg);
     return ret;
 }

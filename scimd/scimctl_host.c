@@ -8,7 +8,7 @@
 #include "store/feed_repo.h"
 #include "store/hosts_repo.h"
 #include "store/store.h"
-#include "store_config.h"
+#include "scimctl_common.h"
 
 static void host_usage(void)
 {
@@ -145,7 +145,6 @@ int scimctl_host(const struct scimd_config *cfg, int argc, char **argv)
 {
     struct store *st = NULL;
     struct scim_error e;
-    char err[1024];
     int ret = 1;
     const char *verb = argc >= 1 ? argv[0] : "";
     bool add = strcmp(verb, "add") == 0 && argc == 2;
@@ -153,14 +152,16 @@ int scimctl_host(const struct scimd_config *cfg, int argc, char **argv)
     bool as_json = strcmp(verb, "list") == 0 && argc == 2 && strcmp(argv[1], "--json") == 0;
     bool ls = strcmp(verb, "list") == 0 && (argc == 1 || as_json);
 
+    static const char *const verbs[] = { "add", "list", "revoke", NULL };
+    if (argc >= 1 && !scimctl_is_one_of(verb, verbs))
+        return scimctl_unknown("host command", verb, verbs);
     if (!add && !revoke && !ls) {
         host_usage();
         return 2;
     }
-    if (store_config_open(cfg, &st, false, err, sizeof(err)) < 0) {
-        fprintf(stderr, "scimctl: %s\n", err);
+    /* Only a new host may be a new store's first state: list and revoke never create one. */
+    if (scimctl_open_store(cfg, !add, &st) < 0)
         return 1;
-    }
     if (add) {
         struct add_ctx c = { .name = argv[1] };
         if (store_write(st, add_fn, &c, &e) < 0) {

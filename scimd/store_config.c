@@ -8,6 +8,7 @@
 #include "scimd_config.h"
 #include "secret_file.h"
 #include "store/db_pg.h"
+#include "store/store_file.h"
 #include "store/store.h"
 
 bool store_config_is_postgresql(const struct scimd_config *cfg)
@@ -63,8 +64,8 @@ const char *store_config_describe(const struct scimd_config *cfg)
     return store_config_is_postgresql(cfg) ? cfg->store_url : cfg->database;
 }
 
-int store_config_open(const struct scimd_config *cfg, struct store **out, bool writer_thread,
-                      char *err, size_t errlen)
+static int open_store(const struct scimd_config *cfg, struct store **out, bool writer_thread,
+                      bool must_exist, char *err, size_t errlen)
 {
     char password[1024] = "";
     struct store_target t = {
@@ -80,9 +81,23 @@ int store_config_open(const struct scimd_config *cfg, struct store **out, bool w
                 goto out;
             t.pg_password = password;
         }
+    } else if (must_exist && store_file_check(cfg->database, err, errlen) < 0) {
+        goto out; /* opening a missing SQLite file creates it: a read must leave none */
     }
     ret = store_open_target(out, &t, writer_thread, err, errlen);
 out:
     explicit_bzero(password, sizeof(password));
     return ret;
+}
+
+int store_config_open(const struct scimd_config *cfg, struct store **out, bool writer_thread,
+                      char *err, size_t errlen)
+{
+    return open_store(cfg, out, writer_thread, false, err, errlen);
+}
+
+int store_config_open_existing(const struct scimd_config *cfg, struct store **out, char *err,
+                               size_t errlen)
+{
+    return open_store(cfg, out, false, true, err, errlen);
 }

@@ -21,5 +21,10 @@ bool store_config_is_postgresql(const struct scimd_config *cfg);
 int store_config_open(const struct scimd_config *cfg, struct store **out, bool writer_thread,
                       char *err, size_t errlen);
 
+/* The same for scimctl's commands that must not create a store: a missing SQLite file is an
+ * error (and "needs root" when permission is denied), never a new empty store. */
+int store_config_open_existing(const struct scimd_config *cfg, struct store **out, char *err,
+                               size_t errlen);
+
 /* What the store is, for messages: the SQLite path, or the PostgreSQL URL (password-free). */
 const char *store_config_describe(const struct scimd_config *cfg);
