@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "scimctl_store.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "secret_file.h"
 #include "store/db_pg.h"
@@ -78,14 +76,9 @@ static int cmd_copy(const struct scimd_config *cfg, const char *url, const char 
         fprintf(stderr, "scimctl: %s; nothing was copied\n", err);
         goto out;
     }
-    /* Opening a missing file would create an empty store and copy nothing. */
-    if (access(cfg->database, F_OK) < 0) {
-        fprintf(stderr, "scimctl: %s: %s: no SQLite store to copy; nothing was copied\n",
-                cfg->database, strerror(errno));
-        goto out;
-    }
-    if (store_config_open(cfg, &src, false, err, sizeof(err)) < 0) {
-        fprintf(stderr, "scimctl: %s\n", err);
+    /* A missing file is an error, never a new empty store copied. */
+    if (store_config_open_existing(cfg, &src, err, sizeof(err)) < 0) {
+        fprintf(stderr, "scimctl: %s; nothing was copied\n", err);
         goto out;
     }
     const struct store_target t = { .pg_url = url, .pg_password = password_file ? password

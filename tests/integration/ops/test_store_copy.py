@@ -332,7 +332,8 @@ class StoreCopy(unittest.TestCase):
         with h.ScimdInstance(name="store-copy-none") as inst:
             r = self.copy(inst, self.cluster.create_database("copy_none"))
             self.assertEqual(r.returncode, 1, r.stderr)
-            self.assertIn("no SQLite store to copy", r.stderr)
+            self.assertIn("no store there, and none was created", r.stderr)
+            self.assertIn("nothing was copied", r.stderr)
             self.assertFalse(os.path.exists(inst.db_path))
 
 
