@@ -245,6 +245,11 @@ static bool run_batch(struct store *st, struct write_req *batch)
         if (r->result == 0 && st->backend == DB_POSTGRESQL && db_pg_transaction_failed(db))
             r->result = store_db_error(db, db_errcode(db), r->err, "store");
         if (r->result < 0) {
+            /* Whatever a request made of a failure on a connection the database dropped
+             * (a 500 of its own), it is the outage's: 503, which IdPs retry. */
+            if (st->backend == DB_POSTGRESQL && !db_pg_connection_ok(db) && r->err &&
+                r->err->status != 503)
+                store_db_error(db, DB_UNAVAILABLE, r->err, "store");
             if (r->err && r->err->status == 0)
                 scim_error_set(r->err, 500, NULL, "internal error");
             exec_kept(db, "ROLLBACK TO w");
