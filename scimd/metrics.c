@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "accounts/exporter.h"
 #include "accounts/name_skips.h"
+#include "http/http.h"
 #include "fleet/fleet_status.h"
 #include "server.h"
 #include "store/store.h"
 #include "store/store_counts.h"
+#include "store/tokens.h"
 
 static const char *const route_names[ROUTE_COUNT] = {
     "other", "/Users", "/Users/{id}", "/Groups", "/Groups/{id}", "discovery", "/healthz", "/metrics",
@@ -59,6 +63,63 @@ void metrics_request(enum metrics_route route, int status, double seconds)
     atomic_fetch_add_explicit(&latency_buckets[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&latency_sum_us, (uint_fast64_t)(seconds * 1e6), memory_order_relaxed);
     atomic_fetch_add_explicit(&latency_count, 1, memory_order_relaxed);
+}
+
+/* When each token last succeeded, for the alert an admin wants ("Entra has not reached us
+ * for 6 hours"). Bounded: past TOKENS_TRACKED ids, the one unseen longest gives way. */
+#define TOKENS_TRACKED 64
+static pthread_mutex_t tokens_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char id[TOKEN_ID_LEN + 1];
+    time_t at;
+} token_success[TOKENS_TRACKED];
+static size_t n_token_success;
+
+void metrics_token_request(const char *token_id, enum metrics_route route, int status)
+{
+    if (!token_id || !*token_id || status < 200 || status > 299 ||
+        (route != ROUTE_USERS && route != ROUTE_USER && route != ROUTE_GROUPS &&
+         route != ROUTE_GROUP && route != ROUTE_DISCOVERY))
+        return;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&tokens_mu);
+    size_t slot = n_token_success, oldest = 0;
+    for (size_t i = 0; i < n_token_success; i++) {
+        if (strcmp(token_success[i].id, token_id) == 0)
+            slot = i;
+        if (token_success[i].at < token_success[oldest].at)
+            oldest = i;
+    }
+    if (slot == n_token_success) {
+        if (n_token_success < TOKENS_TRACKED)
+            n_token_success++;
+        else
+            slot = oldest;
+        snprintf(token_success[slot].id, sizeof(token_success[slot].id), "%s", token_id);
+    }
+    token_success[slot].at = now;
+    pthread_mutex_unlock(&tokens_mu);
+}
+
+static void render_token_success(FILE *f)
+{
+    time_t latest = 0;
+    fprintf(f, "# HELP scimd_token_last_success_timestamp_seconds When an identity provider's "
+               "request with this access id last succeeded (Unix time; since scimd started).\n"
+               "# TYPE scimd_token_last_success_timestamp_seconds gauge\n");
+    pthread_mutex_lock(&tokens_mu);
+    for (size_t i = 0; i < n_token_success; i++) {
+        fprintf(f, "scimd_token_last_success_timestamp_seconds{token=\"%s\"} %lld\n",
+                token_success[i].id, (long long)token_success[i].at);
+        if (token_success[i].at > latest)
+            latest = token_success[i].at;
+    }
+    pthread_mutex_unlock(&tokens_mu);
+    fprintf(f, "# HELP scimd_idp_last_success_timestamp_seconds When any identity provider's "
+               "request last succeeded (Unix time; 0: none since scimd started).\n"
+               "# TYPE scimd_idp_last_success_timestamp_seconds gauge\n"
+               "scimd_idp_last_success_timestamp_seconds %lld\n",
+            (long long)latest);
 }
 
 void metrics_auth_failure(void)
@@ -195,6 +256,15 @@ char *metrics_render(struct scimd_server *srv)
             when ? (long long)(time(NULL) - (time_t)when) : -1LL,
             (double)atomic_load(&export_duration_us) / 1e6,
             (unsigned long long)atomic_load(&export_failures));
+    fprintf(f, "# HELP scimd_cache_export_pending_seconds Age of the oldest committed change "
+               "no exported cache holds yet (0: all exported).\n"
+               "# TYPE scimd_cache_export_pending_seconds gauge\n"
+               "scimd_cache_export_pending_seconds %.3f\n"
+               "# HELP scimd_connections Open client connections, held fleet long-polls "
+               "included.\n"
+               "# TYPE scimd_connections gauge\nscimd_connections %u\n",
+            exporter_pending_seconds(srv->exporter), http_connections(srv));
+    render_token_success(f);
     render_fleet(f, srv);
     fclose(f);
     return buf;

@@ -22,6 +22,9 @@ enum metrics_route {
 struct scimd_server;
 
 void metrics_request(enum metrics_route route, int status, double seconds);
+/* A request authenticated with token_id answered with status: a 2xx on an identity
+ * provider's route (Users, Groups, discovery) is that token's latest success. */
+void metrics_token_request(const char *token_id, enum metrics_route route, int status);
 void metrics_auth_failure(void);
 /* One group commit of n changes that took seconds (fsync included). */
 void metrics_commit(size_t n, double seconds);

@@ -31,6 +31,11 @@ struct exporter {
     bool notified;    /* any notification yet */
     bool after_quiet; /* the pending burst began export_delay or more after the one before */
     struct timespec first, last; /* first and last notification of the pending burst */
+    /* The oldest committed change no exported cache holds yet (CLOCK_MONOTONIC), kept across
+     * the export that takes it until that export succeeds: what /metrics reports as the
+     * pending export's age, so a stalled exporter shows before anyone misses an account. */
+    bool unexported;
+    struct timespec unexported_since;
     uint64_t generation; /* of the last export; 0 until the first (account_snapshot_load) */
 };
 
@@ -132,12 +137,20 @@ static void *exporter_main(void *arg)
             pthread_cond_timedwait(&ex->cv, &ex->mu, &wake);
         }
         ex->pending = false;
+        bool taken = ex->unexported;
+        struct timespec taken_since = ex->unexported_since;
+        ex->unexported = false;
         pthread_mutex_unlock(&ex->mu);
 
         char err[512];
         int r = exporter_run_once(ex, err, sizeof(err));
 
         pthread_mutex_lock(&ex->mu);
+        if (r < 0 && taken &&
+            (!ex->unexported || ms_between(&taken_since, &ex->unexported_since) > 0)) {
+            ex->unexported = true;
+            ex->unexported_since = taken_since;
+        }
         if (r < 0) {
             /* The change is durable in SQLite; keep the old cache and try again. */
             log_err("cache: export failed, keeping the previous cache and retrying: %s", err);
@@ -181,6 +194,8 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
         ex->failing = true;
         clock_gettime(CLOCK_MONOTONIC, &ex->first);
         ex->last = ex->first;
+        ex->unexported = true;
+        ex->unexported_since = ex->first;
     }
     int e = pthread_create(&ex->thread, NULL, exporter_main, ex);
     if (e != 0) {
@@ -194,6 +209,16 @@ int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, s
     return 0;
 }
 
+double exporter_pending_seconds(struct exporter *ex)
+{
+    if (!ex)
+        return 0;
+    pthread_mutex_lock(&ex->mu);
+    int64_t ms = ex->unexported ? ms_since(CLOCK_MONOTONIC, &ex->unexported_since) : 0;
+    pthread_mutex_unlock(&ex->mu);
+    return (double)ms / 1e3;
+}
+
 void exporter_notify(struct exporter *ex)
 {
     if (!ex)
@@ -201,6 +226,10 @@ void exporter_notify(struct exporter *ex)
     struct timespec now;
     pthread_mutex_lock(&ex->mu);
     clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!ex->unexported) {
+        ex->unexported = true;
+        ex->unexported_since = now;
+    }
     if (!ex->pending) {
         ex->pending = true;
         ex->first = now;

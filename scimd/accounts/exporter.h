@@ -11,6 +11,9 @@ struct scimd_server;
 struct exporter;
 
 int exporter_start(struct exporter **out, struct scimd_server *srv, char *err, size_t errlen);
+/* Seconds since the oldest change no exported cache holds yet; 0 when every change is
+ * exported (or for NULL, no exporter). */
+double exporter_pending_seconds(struct exporter *ex);
 /* Asks for an export soon; cheap and non-blocking; NULL is allowed (no exporter). */
 void exporter_notify(struct exporter *ex);
 /* Runs one export now on the calling thread: exporter_start's initial export and each of the

@@ -493,6 +493,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         log_info("%s %s %d %.1fms token=%s", cs->method, cs->path, cs->status, ms,
                  cs->token_id[0] ? cs->token_id : "-");
         metrics_request(cs->route, cs->status, ms / 1e3);
+        metrics_token_request(cs->token_id, cs->route, cs->status);
     } else if (cs->started)
         log_info("%s %s aborted (%d) %.1fms", cs->method, cs->path, (int)toe, ms);
     release(srv->http, cs);
@@ -738,4 +739,13 @@ void http_stop(struct scimd_server *srv)
     srv->http = NULL;
     conn_watchdog_stop(srv->watchdog);
     srv->watchdog = NULL;
+}
+
+unsigned http_connections(struct scimd_server *srv)
+{
+    if (!srv->mhd)
+        return 0;
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
 }

@@ -29,3 +29,5 @@ struct http_exchange {
 /* Starts libmicrohttpd per the config (or on listen_fd when >= 0, socket activation). */
 int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen);
 void http_stop(struct scimd_server *srv);
+/* Client connections open now (0 before http_start). */
+unsigned http_connections(struct scimd_server *srv);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -109,9 +110,54 @@ static void test_render(void **state)
     assert_int_equal(value_of(text, "scimd_users{state=\"active\"}"), 2);
     assert_int_equal(value_of(text, "scimd_users{state=\"deactivated\"}"), 1);
     assert_int_equal(value_of(text, "scimd_groups"), 0);
+    /* No exporter, no listener: nothing pending, no connection. */
+    assert_true(value_of(text, "scimd_cache_export_pending_seconds") == 0);
+    assert_int_equal(value_of(text, "scimd_connections"), 0);
+    assert_true(value_of(text, "scimd_idp_last_success_timestamp_seconds") == 0);
     /* Every series has its TYPE line. */
     assert_non_null(strstr(text, "# TYPE scimd_request_duration_seconds histogram\n"));
     assert_non_null(strstr(text, "# TYPE scimd_requests_total counter\n"));
+    free(text);
+    scimd_config_free(&cfg);
+    store_close(st);
+    core_rmdir(dir);
+}
+
+/* A token's latest success is a 2xx on an identity provider's route, nothing else. */
+static void test_token_success(void **state)
+{
+    (void)state;
+    char *dir = core_mkdtemp();
+    struct store *st = core_store_open(dir, "scimd.db", true);
+    struct scimd_config cfg;
+    scimd_config_init(&cfg);
+    struct scimd_server srv = { .cfg = &cfg, .store = st };
+    time_t t0 = time(NULL);
+    metrics_token_request("aaaaaaaaaaaaaaaa", ROUTE_USERS, 201);
+    metrics_token_request("bbbbbbbbbbbbbbbb", ROUTE_USERS, 401);
+    metrics_token_request("cccccccccccccccc", ROUTE_HEALTHZ, 200);
+    metrics_token_request("dddddddddddddddd", ROUTE_METRICS, 200);
+    metrics_token_request("", ROUTE_USERS, 200);
+    char *text = metrics_render(&srv);
+    assert_non_null(text);
+    double a = value_of(text, "scimd_token_last_success_timestamp_seconds{token=\"aaaaaaaaaaaaaaaa\"}");
+    assert_true(a >= (double)t0 && a <= (double)time(NULL));
+    assert_false(has_series(text, "scimd_token_last_success_timestamp_seconds{token=\"bbbbbbbbbbbbbbbb\"}"));
+    assert_false(has_series(text, "scimd_token_last_success_timestamp_seconds{token=\"cccccccccccccccc\"}"));
+    assert_false(has_series(text, "scimd_token_last_success_timestamp_seconds{token=\"dddddddddddddddd\"}"));
+    assert_true(value_of(text, "scimd_idp_last_success_timestamp_seconds") == a);
+    free(text);
+    /* Bounded: a flood of ids keeps at most 64 series. */
+    char id[17];
+    for (int i = 0; i < 200; i++) {
+        snprintf(id, sizeof(id), "z%015d", i);
+        metrics_token_request(id, ROUTE_GROUPS, 200);
+    }
+    text = metrics_render(&srv);
+    int series = 0;
+    for (const char *p = text; (p = strstr(p, "\nscimd_token_last_success_timestamp_seconds{")); p++)
+        series++;
+    assert_int_equal(series, 64);
     free(text);
     scimd_config_free(&cfg);
     store_close(st);
@@ -122,6 +168,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_token_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
