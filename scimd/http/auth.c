@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "store/db_pg.h"
+#include "http/token_use.h"
 #include "store/store.h"
 
 struct auth {
@@ -32,6 +33,7 @@ struct auth {
     bool have_secret;
     struct token_mac *tokens;
     size_t n_tokens;
+    struct token_use *use; /* tokens.last_used, written at most once a minute per token */
 };
 
 static int reload(struct auth *a)
@@ -143,6 +145,7 @@ int auth_open(struct auth **out, struct store *st, char *err, size_t errlen)
     pthread_mutex_init(&a->mu, NULL);
     struct scim_error e;
     a->st = st;
+    a->use = token_use_new();
     a->shared = store_backend(st) == DB_POSTGRESQL;
     a->db = store_reader_get(st, &e);
     if (!a->db) {
@@ -170,6 +173,7 @@ void auth_free(struct auth *a)
         store_reader_put(a->st, a->db);
     free(a->epoch_path);
     free(a->tokens);
+    token_use_free(a->use);
     pthread_mutex_destroy(&a->mu);
     explicit_bzero(a->secret, sizeof(a->secret));
     free(a);
@@ -233,6 +237,7 @@ int auth_verify(struct auth *a, const char *authorization, char id_out[TOKEN_ID_
         goto out;
     }
     memcpy(id_out, id, TOKEN_ID_LEN + 1);
+    token_use_note(a->use, a->st, id_out);
     ret = 0;
 out:
     explicit_bzero(buf, sizeof(buf));
