@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "accounts/startup_checks.h"
@@ -29,8 +30,8 @@
 struct status {
     const struct scimd_config *cfg;
     json_t *doc, *warnings, *tokens;
-    int64_t cache_created;  /* 0: no readable cache */
-    int64_t last_change;    /* Unix seconds; 0: none */
+    int64_t cache_written_ms; /* the cache file's mtime; 0: no readable cache */
+    int64_t last_change_ms;   /* 0: none */
 };
 
 static void warn(struct status *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -44,12 +45,18 @@ static void warn(struct status *s, const char *fmt, ...)
     json_array_append_new(s->warnings, json_string(buf));
 }
 
-/* "2026-11-24T02:33:32.123Z" to Unix seconds; 0 when it is not that form. */
-static int64_t parse_time(const char *at)
+/* "2026-11-24T02:33:32.123Z" (store_timestamp) to Unix milliseconds; 0 when it is not that
+ * form. */
+static int64_t parse_time_ms(const char *at)
 {
     struct tm tm = { 0 };
+    unsigned ms = 0;
     const char *end = at ? strptime(at, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    return end ? (int64_t)timegm(&tm) : 0;
+    if (!end)
+        return 0;
+    if (sscanf(end, ".%3u", &ms) != 1)
+        ms = 0;
+    return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
 static void format_time(int64_t t, char buf[32])
@@ -82,8 +89,12 @@ static json_t *cache_json(struct status *s)
                          "created", "users", "groups", "error", err);
     }
     char created[32];
-    s->cache_created = scim_cache_created(&c);
-    format_time(s->cache_created, created);
+    struct stat sb;
+    /* The header's time has whole seconds; the file's mtime orders it against a change made
+     * in the same second. */
+    if (stat(path, &sb) == 0)
+        s->cache_written_ms = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+    format_time(scim_cache_created(&c), created);
     json_t *o = json_pack("{s:s, s:I, s:s, s:I, s:I, s:n}", "path", path, "generation",
                           (json_int_t)scim_cache_generation(&c), "created", created, "users",
                           (json_int_t)scim_cache_user_count(&c), "groups",
@@ -128,7 +139,7 @@ static int read_store(struct status *s, struct store *st)
         fprintf(stderr, "scimctl: reading the store: %s\n", db_errmsg(db));
         goto out;
     }
-    s->last_change = r == 1 ? parse_time(at) : 0;
+    s->last_change_ms = r == 1 ? parse_time_ms(at) : 0;
     json_object_set_new(json_object_get(s->doc, "store"), "last_change",
                         r == 1 ? json_string(at) : json_null());
     ret = 0;
@@ -156,9 +167,9 @@ static void check(struct status *s, struct store *st, const struct scimd_probe *
                 "token create NAME)");
     /* The exporter writes within export_max_delay_ms of a change; past that plus a margin
      * the cache misses something the store has. */
-    int64_t grace = (int64_t)s->cfg->export_max_delay_ms / 1000 + 5;
-    if (s->cache_created && s->last_change > s->cache_created &&
-        (int64_t)time(NULL) - s->last_change > grace)
+    int64_t grace_ms = (int64_t)s->cfg->export_max_delay_ms + 5000;
+    if (s->cache_written_ms && s->last_change_ms > s->cache_written_ms &&
+        (int64_t)time(NULL) * 1000 - s->last_change_ms > grace_ms)
         warn(s, "the cache is older than the store's last change: %s", p->up ?
              "scimd's exports are failing (see its log)" : "scimd exports it when it starts");
     if (startup_check_hwm(s->cfg, st, err, sizeof(err)) < 0)
