@@ -5,7 +5,7 @@
   table.py RESULTS_TSV FACTS_TSV
 
 RESULTS_TSV rows: server endpoint c rep req/s p50_ms p99_ms requests errors scimd_cpu_pct
-postgres_cpu_pct (server: sqlite, pg1 or pg2). Each cell is the median of its repetitions,
+postgres_cpu_pct (server: sqlite, pg1, pg1b or pg2). Each cell is the median of its repetitions,
 column by column. FACTS_TSV rows: key value."""
 import statistics
 import sys
@@ -67,7 +67,7 @@ def main():
     print("SQLite and PostgreSQL, one scimd instance each:\n")
     table(cells, "sqlite", "pg1", "SQLite", "PostgreSQL", [1, 8, 64])
     print("PostgreSQL, one instance against two on the same database:\n")
-    table(cells, "pg1", "pg2", "1 instance", "2 instances", [8, 64])
+    table(cells, "pg1b", "pg2", "1 instance", "2 instances", [8, 64])
     print("| measure | SQLite | PostgreSQL |")
     print("|---|---|---|")
     g = facts.get
