@@ -6,6 +6,7 @@
 #include "store/store_copy.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,28 +21,31 @@ struct copy_table {
     const char *types; /* per column: i integer, t text, b blob */
     const char *order; /* the source's order: the target's rows go in as they were */
     const char *where; /* source rows to leave out, or NULL */
+    size_t count;      /* where its row count goes in struct store_copy_counts */
 };
+
+#define COUNT(field) offsetof(struct store_copy_counts, field)
 
 /* SQLite's implicit rowid is written into PostgreSQL's explicit one: listings page in
  * insertion order, and a page cursor must mean the same row after the move. */
 static const struct copy_table tables[] = {
-    { "meta", "key, value", "tt", "key", "key <> 'schema_version'" },
-    { "tokens", "id, name, key_hmac, created, last_used, revoked", "ttbttt", "rowid", NULL },
-    { "id_ledger", "id, kind, owner, name, allocated, released", "ittttt", "id", NULL },
-    { "role_groups", "name, gid", "ti", "name", NULL },
+    { "meta", "key, value", "tt", "key", "key <> 'schema_version'", COUNT(meta) },
+    { "tokens", "id, name, key_hmac, created, last_used, revoked", "ttbttt", "rowid", NULL,
+      COUNT(tokens) },
+    { "id_ledger", "id, kind, owner, name, allocated, released", "ittttt", "id", NULL, COUNT(ids) },
+    { "role_groups", "name, gid", "ti", "name", NULL, COUNT(role_groups) },
     { "users",
       "rowid, id, user_name, user_name_key, login, external_id, active, uid, version, created,"
       " modified, password_hash, password_day, doc, gecos, roles, ssh_keys, deactivated_at,"
       " home",
-      "itttttiiitttitttttt",
-      "rowid", NULL },
+      "itttttiiitttitttttt", "rowid", NULL, COUNT(users) },
     { "groups", "rowid, id, display_name, name, external_id, gid, version, created, modified, doc",
-      "ittttiittt", "rowid", NULL },
-    { "group_members", "group_id, user_id", "tt", "group_id, user_id", NULL },
-    { "changes", "seq, kind, entity, at", "ittt", "seq", NULL },
+      "ittttiittt", "rowid", NULL, COUNT(groups) },
+    { "group_members", "group_id, user_id", "tt", "group_id, user_id", NULL, COUNT(members) },
+    { "changes", "seq, kind, entity, at", "ittt", "seq", NULL, COUNT(changes) },
     { "hosts",
       "rowid, id, name, key_hmac, created, revoked, last_seen, seq_reached, conflicts",
-      "ittbtttit", "rowid", NULL },
+      "ittbtttit", "rowid", NULL, COUNT(hosts) },
 };
 
 /* The BIGSERIAL columns: each sequence is set past the copied rows, or the next insert
@@ -67,9 +71,9 @@ static int db_fail(struct db *db, const char *what, struct scim_error *err)
     return scim_error_set(err, 500, NULL, "%s: %s", what, db_errmsg(db));
 }
 
-/* Rows per INSERT: one round trip to the server carries this many (a row at a time, 100,000
- * users took minutes). 100 rows of the widest table are 1,900 parameters, far below
- * PostgreSQL's 65,535. */
+/* Rows per INSERT: one round trip to the server carries this many (a row at a time, 5,000
+ * users with their ledger and change log took 6.9 s, 2.0 s in batches). 100 rows of the
+ * widest table are 1,900 parameters, far below PostgreSQL's 65,535. */
 #define ROWS_PER_INSERT 100
 
 /* One row of the source's statement onto the target's, its columns from parameter first + 1
@@ -254,10 +258,9 @@ static int copy_fn(struct db *dst, void *arg, struct scim_error *err)
         return db_fail(c->src, "reading the source's change sequence", err);
     if (db_exec(dst, "DELETE FROM meta WHERE key <> 'schema_version'") != DB_OK)
         return db_fail(dst, "meta", err);
-    int64_t *count[] = { &n->meta,  &n->tokens,  &n->ids,     &n->role_groups, &n->users,
-                         &n->groups, &n->members, &n->changes, &n->hosts };
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-        if (copy_table(c->src, dst, &tables[i], count[i], err) < 0)
+        if (copy_table(c->src, dst, &tables[i], (int64_t *)((char *)n + tables[i].count),
+                       err) < 0)
             return -1;
     for (size_t i = 0; i < sizeof(sequences) / sizeof(sequences[0]); i++) {
         count_of(dst, sequences[i], &ok);

@@ -169,6 +169,17 @@ class StoreCopy(unittest.TestCase):
             seq_before = json.loads(body)["to"]
             self.assertGreater(seq_before, 0)
             self.assertEqual(inst.stop(), 0)
+            # TABLES is every column of the store: a column added to the schema and not to
+            # the copy (store_copy.c) must fail here, not vanish in a migration.
+            con = sqlite3.connect(inst.db_path)
+            names = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%'")}
+            self.assertEqual(names, {t[0] for t in TABLES})
+            for table, cols, _, _ in TABLES:
+                have = {r[1] for r in con.execute("PRAGMA table_info(%s)" % table)}
+                self.assertEqual(have, set(cols.split()) - {"rowid"}, table)
+            con.close()
             before = sqlite_rows(inst.db_path)
             carol_uid = users["carol"][h.URN_LINUX_USER]["uidNumber"]
             self.assertEqual(
