@@ -70,6 +70,16 @@ for verb in $verbs; do
         bash -c '[ "$(grep -cx -- "$1" <<< "$2")" -eq 1 ]' _ "$first" \
         "$(offers "$file" "$f" scimctl "$verb" "${first:0:2}")"
 done
+# A command whose --help synopsis ends in [--json] (verb and sub-verb, or the verb alone)
+# completes --json.
+while read -r verb sub; do
+    words=("$verb")
+    [[ $sub =~ ^[a-z][a-z-]*$ ]] && words+=("$sub")
+    check "scimctl ${words[*]} --j: completes to --json" \
+        bash -c 'grep -qx -- --json <<< "$1"' _ "$(offers "$file" "$f" scimctl "${words[@]}" --j)"
+done < <(awk '/\[--json\]/ { print $1, $2 }' <<< "$commands")
+[ "$(grep -c -- '\[--json\]' <<< "$commands")" -ge 9 ] ||
+    check "scimctl --help lists [--json] on the 9 listing and show commands" false
 opts=$(awk '/^Options:/ { o = 1; next } /^[A-Za-z].*:$/ { o = 0 } o' <<< "$help")
 check "scimctl -: the options of scimctl --help" \
     same_set "scimctl -" "$(options_of "$opts")" "$(offers "$file" "$f" scimctl -)"
