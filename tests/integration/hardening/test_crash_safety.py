@@ -16,7 +16,7 @@ import time
 import unittest
 
 from hardening_util import (cache_verify, getent, h, list_all, login_of, nss_env,
-                            passwd_entries, sqlite_integrity)
+                            passwd_entries)
 
 N_USERS = int(os.environ.get("HARDEN_CRASH_USERS", "10000"))
 N_CLIENTS = int(os.environ.get("HARDEN_CRASH_CLIENTS", "6"))
@@ -214,7 +214,7 @@ class CrashSafetyTest(unittest.TestCase):
         self.assertGreater(reader.lookups, 100, "the NSS reader loop barely ran")
 
         self.assertEqual(inst.stop(), 0, "scimd did not exit cleanly on SIGTERM")
-        self.assertEqual(sqlite_integrity(inst.db_path), "ok")
+        self.assertEqual(inst.store_integrity(), "ok")
         print("# %d users acknowledged, %d unanswered, %d answered 503, %d SIGKILLs, import "
               "%.1f s, %d NSS lookups" % (len(acked), len(maybe), ledger.busy, kills,
                                           import_seconds, reader.lookups))

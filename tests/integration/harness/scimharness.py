@@ -14,9 +14,16 @@ Environment:
   SCIMD_SOURCE_ROOT  source dir (optional; defaults to this file's checkout)
   SCIM_HARNESS_KEEP  set to 1 to keep the temporary directories for inspection
   SCIM_HARNESS_LOG   set to 1 to print the daemon log tail on every stop
+  SCIMD_TEST_BACKEND sqlite (default) or postgresql: the store every ScimdInstance uses
+                     (postgresql: a fresh database per instance in one throw-away cluster per
+                     test process, pgcluster.PgCluster, started on first use)
+  SCIMD_TEST_PG_REQUIRED  1: missing PostgreSQL server binaries fail the test instead of
+                     skipping it (meson's *-pg tests set it, so CI never skips them)
 """
 
+import atexit
 import base64
+import glob
 import http.client
 import json
 import os
@@ -29,7 +36,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pgcluster  # noqa: E402
 
 URN_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 URN_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -114,6 +125,50 @@ def check_test_range_is_safe(lo=TEST_UID_MIN, hi=TEST_GID_MAX):
                 if len(parts) > 2 and parts[2].isdigit() and lo <= int(parts[2]) <= hi:
                     raise HarnessError("%s entry %r has an id in the test range"
                                        % (path, parts[0]))
+
+
+BACKENDS = ("sqlite", "postgresql")
+_pg = {"cluster": None, "databases": 0}
+
+
+def backend_under_test():
+    """The store backend the tests run against: $SCIMD_TEST_BACKEND, sqlite by default."""
+    backend = os.environ.get("SCIMD_TEST_BACKEND") or "sqlite"
+    if backend not in BACKENDS:
+        raise HarnessError("SCIMD_TEST_BACKEND must be sqlite or postgresql, not %r" % backend)
+    return backend
+
+
+def _stop_pg_cluster():
+    cluster, _pg["cluster"] = _pg["cluster"], None
+    if cluster is not None:
+        cluster.cleanup()
+
+
+def _exit_on_sigterm(signum, frame):
+    # meson's timeout sends SIGTERM: unwind so atexit stops the cluster.
+    raise SystemExit(128 + signum)
+
+
+def pg_cluster():
+    """The test process's one throw-away PostgreSQL cluster: started on first use, stopped
+    at exit. Without the server binaries the test is skipped, or fails when
+    SCIMD_TEST_PG_REQUIRED=1 (CI)."""
+    if _pg["cluster"] is None:
+        try:
+            bindir = pgcluster.find_bindir()
+        except RuntimeError as e:
+            if os.environ.get("SCIMD_TEST_PG_REQUIRED") == "1":
+                raise HarnessError(str(e))
+            raise unittest.SkipTest(str(e))
+        try:
+            _pg["cluster"] = pgcluster.PgCluster(bindir)
+        except RuntimeError as e:
+            raise HarnessError(str(e))
+        atexit.register(_stop_pg_cluster)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    return _pg["cluster"]
 
 
 class Token:
@@ -333,11 +388,17 @@ class ScimdInstance:
 
     extra: {section: {key: value}} merged into the generated config (overrides keys).
     extra_lines: raw text appended to the config file (for deliberately odd configs).
+    backend: sqlite or postgresql (default: backend_under_test()). On postgresql the store is a
+    fresh database in pg_cluster() (pg_url, pg_dbname) and db_path stays the local anchor
+    of the state files scimd keeps next to it.
     """
 
     def __init__(self, extra=None, extra_lines="", name="scimd", login_name="localpart",
-                 etc_files=None):
+                 etc_files=None, backend=None):
         check_test_range_is_safe()
+        self.backend = backend or backend_under_test()
+        if self.backend not in BACKENDS:
+            raise HarnessError("backend must be sqlite or postgresql, not %r" % self.backend)
         self.scimd = binary("scimd")
         self.scimctl_path = binary("scimctl")
         self.tmpdir = tempfile.mkdtemp(prefix="scimd-itest-%s-" % name)
@@ -376,6 +437,19 @@ class ScimdInstance:
             for rel, text in etc_files.items():
                 with open(os.path.join(self.etc_dir, rel), "w") as f:
                     f.write(text)
+        self.pg_dbname = self.pg_url = None
+        if self.backend == "postgresql":
+            cluster = pg_cluster()
+            _pg["databases"] += 1
+            self.pg_dbname = "scimd_%d_%d" % (os.getpid(), _pg["databases"])
+            try:
+                self.pg_url = cluster.create_database(self.pg_dbname)
+            except RuntimeError as e:
+                shutil.rmtree(self.tmpdir, ignore_errors=True)
+                raise HarnessError(str(e))
+            store = {"backend": "postgresql", "url": self.pg_url}
+            store.update(self.sections["store"])
+            self.sections["store"] = store
         self.proc = None
         self.port = None
         self.starts = 0
@@ -504,8 +578,15 @@ class ScimdInstance:
         if self.proc is not None and self.proc.poll() is None:
             self.kill()
         if os.environ.get("SCIM_HARNESS_KEEP") == "1":
-            sys.stderr.write("keeping %s\n" % self.tmpdir)
+            sys.stderr.write("keeping %s%s\n" % (self.tmpdir, " and database " + self.pg_url
+                                                   if self.pg_url else ""))
             return
+        if self.pg_dbname and _pg["cluster"] is not None:
+            try:
+                self._pg_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)"
+                             % pgcluster.quote_ident(self.pg_dbname))
+            except RuntimeError as e:
+                sys.stderr.write("%s\n" % e)
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def __enter__(self):
@@ -514,6 +595,71 @@ class ScimdInstance:
     def __exit__(self, *exc):
         self.cleanup()
         return False
+
+    # -- the store, whatever its backend (for tests that back it up, lose it or check it) --
+    def _pg_sql(self, sql, dbname="postgres"):
+        return pg_cluster()._sql(dbname, sql)
+
+    def _pg_tool(self, tool, *args):
+        cluster = pg_cluster()
+        proc = subprocess.run([os.path.join(cluster.bindir, tool)] + list(args),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=120)
+        return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+    def _pg_recreate(self):
+        name = pgcluster.quote_ident(self.pg_dbname)
+        self._pg_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        pg_cluster().create_database(self.pg_dbname)
+
+    def store_files(self):
+        """The local files of the store: the SQLite database and its -wal/-shm, and the
+        state files scimd keeps next to db_path (both backends)."""
+        return glob.glob(self.db_path + "*")
+
+    def store_backup(self, dest):
+        """Copy the store into directory dest (created): the store_files(), and on
+        PostgreSQL a pg_dump of the database. scimd should be stopped."""
+        os.mkdir(dest)
+        for path in self.store_files():
+            shutil.copy2(path, dest)
+        if self.pg_url:
+            rc, out = self._pg_tool("pg_dump", "-Fc", "-f", os.path.join(dest, "pg_dump"),
+                                    "-d", self.pg_url)
+            if rc != 0:
+                raise HarnessError("pg_dump of %s failed: %s" % (self.pg_url, out))
+
+    def store_restore(self, backup):
+        """Replace the store by a store_backup(); scimd must be stopped."""
+        self.store_delete()
+        for name in os.listdir(backup):
+            if name != "pg_dump":
+                shutil.copy2(os.path.join(backup, name), self.tmpdir)
+        if self.pg_url:
+            rc, out = self._pg_tool("pg_restore", "--exit-on-error", "-d", self.pg_url,
+                                    os.path.join(backup, "pg_dump"))
+            if rc != 0:
+                raise HarnessError("pg_restore into %s failed: %s" % (self.pg_url, out))
+
+    def store_delete(self):
+        """Lose the store: its files, and on PostgreSQL the database's contents (it is
+        created again empty, as an operator pointing scimd at a new database would)."""
+        for path in self.store_files():
+            os.unlink(path)
+        if self.pg_url:
+            self._pg_recreate()
+
+    def store_integrity(self):
+        """"ok", or what the store's own checker reports: PRAGMA integrity_check on SQLite,
+        pg_amcheck (tables and every index against its table) on PostgreSQL."""
+        if not self.pg_url:
+            proc = subprocess.run(["sqlite3", self.db_path, "PRAGMA integrity_check;"],
+                                  capture_output=True, text=True, timeout=120)
+            return (proc.stdout + proc.stderr).strip()
+        admin = pg_cluster().url(self.pg_dbname, pgcluster.ADMIN_ROLE)
+        rc, out = self._pg_tool("pg_amcheck", "--install-missing", "--heapallindexed",
+                                "--parent-check", "-d", admin)
+        return "ok" if rc == 0 else "pg_amcheck exited %d: %s" % (rc, out)
 
     # -- logs --------------------------------------------------------------------------
     def log_text(self):

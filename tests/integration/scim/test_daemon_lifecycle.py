@@ -5,10 +5,8 @@ file and line, refusal of unsafe id ranges (local ids, 65534, /etc/subuid), and 
 high-water guard that stops a restored or lost database from handing out old uids.
 """
 
-import glob
 import os
 import pwd
-import shutil
 import signal
 import socket
 import subprocess
@@ -146,16 +144,11 @@ class HighWaterMark(Instance):
 
     def backup(self, inst):
         dest = os.path.join(inst.tmpdir, "backup")
-        os.mkdir(dest)
-        for path in glob.glob(inst.db_path + "*"):
-            shutil.copy2(path, dest)
+        inst.store_backup(dest)
         return dest
 
     def restore(self, inst, backup):
-        for path in glob.glob(inst.db_path + "*"):
-            os.unlink(path)
-        for name in os.listdir(backup):
-            shutil.copy2(os.path.join(backup, name), inst.tmpdir)
+        inst.store_restore(backup)
 
     def test_restored_backup_is_refused_until_adopted(self):
         inst = self.new()
@@ -191,8 +184,7 @@ class HighWaterMark(Instance):
         inst.start()
         inst.client().create_user("will.be.lost@example.com")
         self.assertEqual(inst.stop(), 0)
-        for path in glob.glob(inst.db_path + "*"):
-            os.unlink(path)
+        inst.store_delete()
         self.assertRefusesToStart(inst, "high-water")
 
 
