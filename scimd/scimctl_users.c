@@ -17,18 +17,22 @@
 #include "log.h"
 #include "proto/schema.h"
 #include "scimctl_common.h"
+#include "scimctl_purge.h"
 #include "store/store.h"
 #include "store/users_admin.h"
 #include "store/users_query.h"
 #include "store/users_repo.h"
 
-static const char *const verbs[] = { "list", "show", "delete", "deactivate", "activate", NULL };
+static const char *const verbs[] = { "list", "show", "delete", "deactivate", "activate",
+                                      "purge", NULL };
 
 static void users_usage(void)
 {
     fprintf(stderr, "usage: scimctl users list [--json]\n"
                     "       scimctl users show ID|USERNAME|LOGIN [--json]\n"
-                    "       scimctl users delete|deactivate|activate LOGIN\n");
+                    "       scimctl users delete|deactivate|activate LOGIN\n"
+                    "       scimctl users purge LOGIN [--remove-home | --archive-home DIR] "
+                    "[--all-filesystems]\n");
 }
 
 /* A running scimd watches this file: it re-exports the cache and drops rendered users. */
@@ -270,6 +274,8 @@ int scimctl_users(const struct scimd_config *cfg, int argc, char **argv)
     struct scim_error e;
     struct db *db = NULL;
     int ret = 1;
+    if (argc >= 1 && strcmp(argv[0], "purge") == 0) /* its own options; --json is not one */
+        return scimctl_purge(cfg, argc - 1, argv + 1);
     bool as_json = scimctl_take_flag(&argc, argv, "--json");
     const char *verb = argc >= 1 ? argv[0] : "";
     bool list = argc == 1 && strcmp(verb, "list") == 0;
