@@ -24,6 +24,7 @@
 #include "scimctl_common.h"
 #include "scimctl_groups.h"
 #include "scimctl_host.h"
+#include "scimctl_orphans.h"
 #include "scimctl_status.h"
 #include "scimctl_users.h"
 #include "scimctl_store.h"
@@ -50,12 +51,21 @@ static void usage(FILE *out)
             "                           (sessions end with [sessions] terminate_on_deactivate);\n"
             "                           the IdP's next push of active wins again\n"
             "  users activate LOGIN     undo a deactivation, as a SCIM PATCH active=true would\n"
+            "  users purge LOGIN [--remove-home | --archive-home DIR] [--all-filesystems]\n"
+            "                           delete a deactivated user (or find a deleted one by its\n"
+            "                           tombstone) and remove its home, or archive it to\n"
+            "                           DIR/LOGIN-UID-DATE.tar.gz (0600) and remove it; only a\n"
+            "                           directory the user's uid owns; refused otherwise\n"
             "  groups list [--json]     list SCIM groups and role groups: name, gid, the local\n"
             "                           group one is mapped onto, member count\n"
             "  groups show NAME|ID [--json]\n"
             "                           show one group and its members\n"
             "  status [--json]          is scimd up, the last export, each token's last use,\n"
             "                           counts, the store, warnings; exit 1 when scimd is down\n"
+            "  orphans PATH... [--all-filesystems] [--json]\n"
+            "                           list files under PATH owned by a deleted user's uid or\n"
+            "                           a deleted group's gid (never reused): path, id, former\n"
+            "                           name, when it was released; no symlink is followed\n"
             "  cache dump [PATH]        print the account cache in readable form\n"
             "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
             "  high-water show [--json] show the uid/gid high-water marks (store, guard file)\n"
@@ -357,7 +367,7 @@ int main(int argc, char **argv)
 {
     static const char *const commands[] = { "token", "users", "groups", "status", "cache",
                                             "high-water", "authorized-keys", "fleet", "host",
-                                            "store", NULL };
+                                            "store", "orphans", NULL };
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
@@ -418,6 +428,8 @@ int main(int argc, char **argv)
         ret = scimctl_host(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "store") == 0)
         ret = scimctl_store(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "orphans") == 0)
+        ret = scimctl_orphans(&cfg, sub_argc, sub_argv);
     else
         ret = cmd_authorized_keys(&cfg, sub_argc, sub_argv);
     scimd_config_free(&cfg);
