@@ -16,10 +16,10 @@
 #include "fleet/feed_doc.h"
 #include "fleet/feed_sign.h"
 #include "fleet/feed_wait.h"
-#include "http/auth.h"
 #include "log.h"
 #include "server.h"
 #include "store/feed_repo.h"
+#include "store/tokens.h"
 #include "store/store.h"
 
 #define FEED_CONTENT_TYPE "application/json"

@@ -32,7 +32,7 @@ void fleet_hub_shutdown(struct fleet_hub *hub);
 void fleet_hub_free(struct fleet_hub *hub);
 
 /* 0 and the host's id when authorization is "Bearer <host token>" of a host not revoked;
- * -1 with *why otherwise (SCIM tokens included); -2 (AUTH_UNAVAILABLE, http/auth.h) when
+ * -1 with *why otherwise (SCIM tokens included); -2 (AUTH_UNAVAILABLE, store/tokens.h) when
  * the store cannot be read to tell. */
 int fleet_authenticate(struct scimd_server *srv, const char *authorization,
                        char host_id[HOST_ID_LEN + 1], const char **why);

@@ -17,9 +17,6 @@ struct store;
 int auth_open(struct auth **out, struct store *st, char *err, size_t errlen);
 void auth_free(struct auth *a);
 
-/* The token table could not be read (a database restart or failover): answer 503. */
-#define AUTH_UNAVAILABLE (-2)
-
 /* 0 and the access id on success; -1 for a missing, malformed, unknown, revoked or wrong
  * credential (the reason goes to why, never the key); AUTH_UNAVAILABLE when the store
  * cannot be read, which says nothing about the credential. */

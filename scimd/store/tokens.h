@@ -12,6 +12,11 @@
 #include "store/store.h"
 
 #define TOKEN_ID_LEN 16
+
+/* What authenticating a SCIM or a host token returns when the token tables could not be
+ * read (a database restart or failover): answer 503, which says nothing about the
+ * credential. Here, below both http/ and fleet/, which authenticate. */
+#define AUTH_UNAVAILABLE (-2)
 #define TOKEN_KEY_LEN 43   /* base64url of 32 random bytes, unpadded */
 #define TOKEN_HMAC_LEN 32
 
