@@ -86,6 +86,22 @@ check "scimctl -: the options of scimctl --help" \
 touch "$tmp/site.conf"
 check "scimctl -c: file names" \
     bash -c 'grep -qx -- "$1" <<< "$2"' _ "$tmp/site.conf" "$(offers "$file" "$f" scimctl -c "$tmp/si")"
+# users purge's options, a directory after --archive-home, file names for orphans.
+purge_opts=$(grep -oE -- '--[a-z-]+' <<< "$(grep -E '^users purge ' <<< "$commands")" | sort -u)
+check "scimctl users purge LOGIN -: the options of its --help line" \
+    same_set "scimctl users purge LOGIN -" "$purge_opts" "$(offers "$file" "$f" scimctl users purge jdoe -)"
+mkdir "$tmp/archives"
+check "scimctl users purge LOGIN --archive-home: directories" \
+    bash -c '[ "$2" = "$1" ]' _ "$tmp/archives" \
+    "$(offers "$file" "$f" scimctl users purge jdoe --archive-home "$tmp/")"
+check "scimctl users purge LOGIN --archive-home DIR -: still its options" \
+    same_set "scimctl users purge LOGIN --archive-home DIR -" "$purge_opts" \
+    "$(offers "$file" "$f" scimctl users purge jdoe --archive-home "$tmp/archives" -)"
+check "scimctl orphans PATH PATH: file names" \
+    bash -c 'grep -qx -- "$1" <<< "$2"' _ "$tmp/site.conf" "$(offers "$file" "$f" scimctl orphans /srv "$tmp/si")"
+check "scimctl orphans PATH -: its options" \
+    same_set "scimctl orphans PATH -" "$(printf -- '--all-filesystems\n--json\n')" \
+    "$(offers "$file" "$f" scimctl orphans /srv -)"
 
 # ---- scimd ------------------------------------------------------------------------------
 file=$dir/scimd
