@@ -7,6 +7,8 @@
  * which keeps the login; its home is then the [accounts] home template's for that login. */
 #include "scimctl_purge.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +165,41 @@ out:
     return ret;
 }
 
+/* The first process running with any of uids as its real, effective, saved or file-system
+ * uid, or 0. Its files would be archived half-written and removed under it. */
+static long process_of(const uint32_t *uids, size_t n, uint32_t *which)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long found = 0;
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        char path[300], line[256];
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue; /* it ended meanwhile */
+        while (fgets(line, sizeof(line), f)) {
+            unsigned long id[4];
+            if (sscanf(line, "Uid: %lu %lu %lu %lu", &id[0], &id[1], &id[2], &id[3]) != 4)
+                continue;
+            for (size_t i = 0; i < n && !found; i++)
+                for (int k = 0; k < 4 && !found; k++)
+                    if (id[k] == uids[i]) {
+                        found = strtol(e->d_name, NULL, 10);
+                        *which = uids[i];
+                    }
+            break;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
 struct purge_args {
     const char *login, *archive_dir;
     bool remove_home, all_filesystems;
@@ -263,6 +300,14 @@ int scimctl_purge(const struct scimd_config *cfg, int argc, char **argv)
         h.uids = p.live ? &p.uid : p.uids;
         h.nuids = p.live ? 1 : p.nuids;
         h.all_filesystems = a.all_filesystems;
+        uint32_t busy = 0;
+        long pid = process_of(h.uids, h.nuids, &busy);
+        if (pid > 0) {
+            fprintf(stderr, "scimctl: uid %u still runs processes (pid %ld): end them first "
+                            "(loginctl terminate-user %u, or kill them); nothing was changed\n",
+                    busy, pid, busy);
+            goto out;
+        }
         if (home_removal_check(&h, p.others, p.nothers, a.archive_dir, err, sizeof(err)) < 0) {
             fprintf(stderr, "scimctl: %s; nothing was changed\n", err);
             goto out;

@@ -2,14 +2,15 @@
 """Offboarding with scimctl next to a real scimd: `users purge LOGIN` deletes a deactivated
 user as `users delete` does (or finds a deleted one by its tombstone) and removes its home
 (--remove-home) or archives it first (--archive-home DIR: LOGIN-UID-DATE.tar.gz, 0600); a home
-that is a symbolic link, owned by someone else, or whose user is still active is refused and
-nothing changes. `orphans PATH...` lists the files owned by a tombstoned uid or gid, never one
+that is a symbolic link, owned by someone else, or whose user is still active or still runs
+processes is refused and nothing changes. `orphans PATH...` lists the files owned by a tombstoned uid or gid, never one
 of a live user or of an id the store never handed out, and follows no symbolic link. Homes
 live under the instance's temporary directory ([accounts] home = TMP/homes/%u)."""
 
 import json
 import os
 import stat
+import subprocess
 import sys
 import tarfile
 import time
@@ -164,6 +165,22 @@ class Offboarding(unittest.TestCase):
         self.assertRefused(p, "is active")
         self.assertEqual(self.snapshot(home), before)
         self.assertStored("ob-active")
+
+    def test_home_of_a_user_still_running_processes_is_refused(self):
+        _, uid, home = self.user("ob-busy", active=False)
+        before = self.snapshot(home)
+        sleeper = subprocess.Popen(["sleep", "60"], cwd=home, user=uid, group=uid,
+                                   extra_groups=[])
+        try:
+            p = self.ctl("users", "purge", "ob-busy", "--remove-home")
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+        self.assertRefused(p, "uid %d still runs processes (pid %d)" % (uid, sleeper.pid))
+        self.assertEqual(self.snapshot(home), before)
+        self.assertStored("ob-busy")
+        p = self.ctl("users", "purge", "ob-busy", "--remove-home")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_archive_directory_inside_the_home_is_refused(self):
         _, _, home = self.user("ob-inside", active=False)
