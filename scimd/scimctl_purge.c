@@ -331,7 +331,10 @@ int scimctl_purge(const struct scimd_config *cfg, int argc, char **argv)
         printf("user %s was deleted already (uid %u, released %s); the uid stays reserved\n",
                p.login, p.uids[0], p.released);
     if (!home_too) {
-        printf("home %s kept (--remove-home or --archive-home DIR removes it)\n", p.home);
+        if (lstat(p.home, &sb) < 0)
+            printf("no home directory at %s\n", p.home);
+        else
+            printf("home %s kept (--remove-home or --archive-home DIR removes it)\n", p.home);
         ret = 0;
         goto out;
     }

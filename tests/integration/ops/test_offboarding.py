@@ -131,6 +131,11 @@ class Offboarding(unittest.TestCase):
         self.assertIn("kept", p.stdout)
         self.assertTrue(os.path.isfile(os.path.join(home, ".profile")))
         self.assertStored("ob-keep", False)
+        _, _, home = self.user("ob-nohome", active=False, home=False)
+        p = self.ctl("users", "purge", "ob-nohome")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("no home directory at " + home, p.stdout)
+        self.assertStored("ob-nohome", False)
 
     def test_home_that_is_a_symlink_is_refused(self):
         _, uid, _ = self.user("ob-link", active=False, home=False)
@@ -242,6 +247,24 @@ class Offboarding(unittest.TestCase):
         self.assertEqual([(o["path"], o["uid"], o["login"]) for o in doc["orphans"]],
                          [(files["dead"][0], dead_uid, "ob-orphan")])
         self.assertTrue(doc["orphans"][0]["released"])
+
+    def test_orphans_finds_a_deleted_groups_gid(self):
+        r = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "ob-crew"})
+        self.assertEqual(r.status, 201, r.describe())
+        show = self.ctl("groups", "show", "ob-crew", "--json")
+        self.assertEqual(show.returncode, 0, show.stderr)
+        gid = json.loads(show.stdout)["gid"]
+        tree = os.path.join(self.scimd.tmpdir, "crew")
+        os.mkdir(tree)
+        path = os.path.join(tree, "plan.txt")
+        open(path, "w").close()
+        os.chown(path, 0, gid)
+        self.assertNotIn(path, self.orphans(tree).stdout)  # the group still exists
+        r = self.api.delete("/Groups/" + r.json["id"])
+        self.assertEqual(r.status, 204, r.describe())
+        doc = json.loads(self.orphans("--json", tree).stdout)
+        self.assertEqual([(o["path"], o["kind"], o["gid"]) for o in doc["orphans"]],
+                         [(path, "group", gid)])
 
     def test_orphans_bad_arguments(self):
         for args, status, said in (([], 2, "at least one path"),
