@@ -175,11 +175,16 @@ int db_pg_open(const char *conninfo, const char *password, struct db **out, char
      * a NULL value, leaving its own sources (PGPASSWORD, the passfile). */
     /* libpq waits for ever for an address that does not answer (a failed-over primary
      * whose address is still routed): every request would hang on it instead of being
-     * answered 503. Placed before dbname, so a connect_timeout in conninfo wins. */
-    const char *const keys[] = {"connect_timeout", "dbname", "client_encoding",
-                                "fallback_application_name", "password", NULL};
-    const char *const vals[] = {DB_PG_CONNECT_TIMEOUT, conninfo, "UTF8", "scimd", password,
-                                NULL};
+     * answered 503. Placed before dbname, so a connect_timeout in conninfo wins. The same
+     * for an open connection whose server vanished without a reset (a partition, a dead
+     * host): TCP keepalives and tcp_user_timeout notice within about a minute instead of
+     * the kernel's two hours. A Unix socket ignores them. */
+    const char *const keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                "dbname", "client_encoding", "fallback_application_name",
+                                "password", NULL};
+    const char *const vals[] = {DB_PG_CONNECT_TIMEOUT, "1", "30", "10", "3", "60000", conninfo,
+                                "UTF8", "scimd", password, NULL};
     conn = PQconnectdbParams(keys, vals, 1);
     if (!conn) {
         snprintf(err, errlen, "PostgreSQL: out of memory");
