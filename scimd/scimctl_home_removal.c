@@ -56,9 +56,9 @@ static int walk(int fd, const char *path, const struct home_removal *h, bool rem
         }
         (*files)++;
         if (S_ISDIR(st.st_mode)) {
-            if (st.st_dev != h->dev && !h->all_filesystems) {
-                snprintf(err, errlen, "%s is another file system mounted in the home "
-                                      "(--all-filesystems removes it too)", sub);
+            if (st.st_dev != h->dev) {
+                snprintf(err, errlen, "%s is a file system mounted in the home: unmount it "
+                                      "first", sub);
                 goto out;
             }
             int subfd = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -173,6 +173,7 @@ int home_removal_check(struct home_removal *h, char *const *others, size_t nothe
                               "--all-filesystems removes it)", h->login, h->path);
         return -1;
     }
+    h->mount_point = parent.st_dev != st.st_dev;
     h->owner = st.st_uid;
     h->dev = st.st_dev;
     h->ino = st.st_ino;
@@ -215,16 +216,12 @@ int home_removal_archive(const struct home_removal *h, const char *dir, char *ou
         goto out;
     }
     if (pid == 0) {
-        /* The home's own name inside the archive, numeric ids (the names are gone), and no
-         * other file system unless asked: what the removal would remove, no more. */
+        /* The home's own name inside the archive, numeric ids (the names are gone), and one
+         * file system (the check refused a mount inside): what the removal removes. */
         if (dup2(fd, STDOUT_FILENO) < 0)
             _exit(127);
-        if (h->all_filesystems)
-            execlp("tar", "tar", "--create", "--gzip", "--numeric-owner", "--directory",
-                   parent, "--file", "-", "--", base, (char *)NULL);
-        else
-            execlp("tar", "tar", "--create", "--gzip", "--numeric-owner", "--one-file-system",
-                   "--directory", parent, "--file", "-", "--", base, (char *)NULL);
+        execlp("tar", "tar", "--create", "--gzip", "--numeric-owner", "--one-file-system",
+               "--directory", parent, "--file", "-", "--", base, (char *)NULL);
         _exit(127);
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -271,7 +268,8 @@ int home_removal_remove(const struct home_removal *h, char *err, size_t errlen)
     }
     if (walk(fd, h->path, h, true, &n, err, errlen) < 0)
         goto out;
-    if (unlinkat(parentfd, base, AT_REMOVEDIR) < 0) {
+    /* A mount point cannot be removed: it is left empty for the administrator to unmount. */
+    if (!h->mount_point && unlinkat(parentfd, base, AT_REMOVEDIR) < 0) {
         snprintf(err, errlen, "emptied %s but cannot remove it: %s%s", h->path, strerror(errno),
                  errno == EBUSY ? " (a mount point: unmount it)" : "");
         goto out;

@@ -342,7 +342,11 @@ int scimctl_purge(const struct scimd_config *cfg, int argc, char **argv)
         fprintf(stderr, "scimctl: %s\n", err);
         goto out;
     }
-    printf("removed %s (%llu entries)\n", h.path, (unsigned long long)h.files);
+    if (h.mount_point)
+        printf("emptied %s (%llu entries); it is a mount point: unmount it and remove the "
+               "directory\n", h.path, (unsigned long long)h.files);
+    else
+        printf("removed %s (%llu entries)\n", h.path, (unsigned long long)h.files);
     ret = 0;
 out:
     purge_clear(&p);

@@ -187,6 +187,46 @@ class Offboarding(unittest.TestCase):
         p = self.ctl("users", "purge", "ob-busy", "--remove-home")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def in_mount_namespace(self, script, *args):
+        """sh -c script $0 $1... in a private mount namespace (its mounts vanish with it)."""
+        p = subprocess.run(["unshare", "-m", "sh", "-ec", script] + list(args),
+                           capture_output=True, text=True, timeout=60)
+        if "unshare failed" in p.stderr or "mount: " in p.stderr and "permission" in p.stderr:
+            self.skipTest("no private mount namespace here: " + p.stderr.strip())
+        return p
+
+    def test_mount_point_in_the_home_is_refused(self):
+        _, _, home = self.user("ob-mnt", active=False)
+        os.mkdir(os.path.join(home, "data"))
+        before = self.snapshot(home)
+        p = self.in_mount_namespace(
+            'mount -t tmpfs none "$0/data"; echo x > "$0/data/f"\n'
+            '"$@" && exit 9; ls "$0/data"', home, self.scimd.scimctl_path, "-c",
+            self.scimd.config_path, "users", "purge", "ob-mnt", "--remove-home")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("mounted in the home: unmount it first", p.stderr)
+        self.assertIn("nothing was changed", p.stderr)
+        self.assertEqual(p.stdout.split(), ["f"])  # the mounted file system untouched too
+        self.assertEqual(self.snapshot(home), before)
+        self.assertStored("ob-mnt")
+
+    def test_home_that_is_a_mount_point_needs_all_filesystems(self):
+        _, uid, home = self.user("ob-fs", active=False, home=False)
+        os.mkdir(home)
+        cmd = [self.scimd.scimctl_path, "-c", self.scimd.config_path, "users", "purge", "ob-fs",
+               "--remove-home"]
+        p = self.in_mount_namespace(
+            'mount -t tmpfs -o uid=$1,mode=0700 none "$0"; echo x > "$0/f"; shift\n'
+            '"$@" && exit 9; "$@" --all-filesystems; ls -A "$0"; echo end', home, str(uid),
+            *cmd)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("is a file system of its own", p.stderr)
+        self.assertIn("emptied %s (1 entries); it is a mount point" % home, p.stdout)
+        self.assertEqual(p.stdout.splitlines()[-1], "end")
+        self.assertNotIn("\nf\n", p.stdout)
+        self.assertTrue(os.path.isdir(home))
+        self.assertStored("ob-fs", False)
+
     def test_archive_directory_inside_the_home_is_refused(self):
         _, _, home = self.user("ob-inside", active=False)
         before = self.snapshot(home)
