@@ -227,6 +227,36 @@ class Offboarding(unittest.TestCase):
         self.assertTrue(os.path.isdir(home))
         self.assertStored("ob-fs", False)
 
+    def with_home_template(self, template, fn):
+        """fn() while scimd runs with [accounts] home = template (homes are fixed at creation)."""
+        s = self.scimd
+        saved = s.sections["accounts"]["home"]
+        s.stop()
+        s.sections["accounts"]["home"] = template
+        s.write_config()
+        s.start()
+        try:
+            return fn()
+        finally:
+            s.stop()
+            s.sections["accounts"]["home"] = saved
+            s.write_config()
+            s.start()
+
+    def test_home_holding_another_users_home_is_refused(self):
+        nest = os.path.join(self.homes, "ob-nest")
+        # ob-inner's home is fixed inside what will be ob-nest's.
+        self.with_home_template(nest + "/%u", lambda: self.user("ob-inner", home=False))
+        _, _, home = self.user("ob-nest", active=False)
+        self.assertEqual(home, nest)
+        os.mkdir(os.path.join(nest, "ob-inner"))
+        before = self.snapshot(nest)
+        p = self.ctl("users", "purge", "ob-nest", "--remove-home")
+        self.assertRefused(p, "is or holds another user's home, %s/ob-inner" % nest)
+        self.assertEqual(self.snapshot(nest), before)
+        self.assertStored("ob-nest")
+        self.assertStored("ob-inner")
+
     def test_archive_directory_inside_the_home_is_refused(self):
         _, _, home = self.user("ob-inside", active=False)
         before = self.snapshot(home)
