@@ -153,8 +153,11 @@ int scimctl_host(const struct scimd_config *cfg, int argc, char **argv)
     bool ls = strcmp(verb, "list") == 0 && (argc == 1 || as_json);
 
     static const char *const verbs[] = { "add", "list", "revoke", NULL };
-    if (argc >= 1 && !scimctl_is_one_of(verb, verbs))
-        return scimctl_unknown("host command", verb, verbs);
+    if (argc >= 1 && !scimctl_is_one_of(verb, verbs)) {
+        scimctl_unknown("host command", verb, verbs);
+        host_usage();
+        return 2;
+    }
     if (!add && !revoke && !ls) {
         host_usage();
         return 2;

@@ -149,6 +149,13 @@ class FleetInit(unittest.TestCase):
         self.assertFalse(os.path.exists(self.key))
 
     def test_show_without_init(self):
+        # No store yet: a read names the missing database and creates nothing.
+        r = self.ctl("fleet", "show")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no store there", r.stderr)
+        self.assertFalse(os.path.exists(self.inst.db_path))
+        # A store without a key: the key file is named.
+        self.assertEqual(self.ctl("token", "create", "t").returncode, 0)
         r = self.ctl("fleet", "show")
         self.assertEqual(r.returncode, 1)
         self.assertIn(self.key, r.stderr)
