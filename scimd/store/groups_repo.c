@@ -154,26 +154,17 @@ json_t *groups_repo_members(struct db *db, const char *group_id, struct scim_err
     return arr;
 }
 
-static int user_exists(struct db_stmt *check, const char *id)
+/* The member ids as one JSON array: the statements below take the whole list as one
+ * parameter, so a 10,000-member group costs a few statements, not two per member (each a
+ * round trip to a PostgreSQL server). */
+static char *member_ids_json(const json_t *members, struct scim_error *err)
 {
-    db_reset(check);
-    db_bind_text(check, 1, id);
-    int rc = db_step(check);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-}
-
-int groups_repo_set_members(struct db *db, const char *group_id, const json_t *members,
-                            struct scim_error *err)
-{
-    struct db_stmt *check = NULL, *ins = NULL, *del = NULL;
-    int ret = -1, rc;
+    json_t *ids = json_array();
+    char *text = NULL;
     size_t i;
     const json_t *m;
-
-    /* Validate every member before touching anything: all or nothing. */
-    rc = db_prepare(db, "SELECT 1 FROM users WHERE id = ?", &check);
-    if (rc != DB_OK)
-        goto sql_error;
+    if (!ids)
+        goto oom;
     json_array_foreach(members, i, m) {
         const char *value = json_string_value(json_object_get(m, "value"));
         const char *type = json_string_value(json_object_get(m, "type"));
@@ -187,14 +178,52 @@ int groups_repo_set_members(struct db *db, const char *group_id, const json_t *m
                            "groups are not supported)", value, type);
             goto out;
         }
-        int r = user_exists(check, value);
-        if (r < 0)
-            goto sql_error;
-        if (r == 0) {
-            scim_error_set(err, 400, "invalidValue", "member '%.64s' is not a known user", value);
-            goto out;
-        }
+        if (json_array_append_new(ids, json_string(value)) < 0)
+            goto oom;
     }
+    text = json_dumps(ids, JSON_COMPACT);
+    if (text)
+        goto out;
+oom:
+    scim_error_set(err, 500, NULL, "out of memory");
+out:
+    json_decref(ids);
+    return text;
+}
+
+/* The rows (value, n) of a JSON array of strings, n its position. */
+#define IDS_SQLITE "(SELECT value, key AS n FROM json_each(?))"
+#define IDS_PG "json_array_elements_text(CAST(? AS JSON)) WITH ORDINALITY"
+
+int groups_repo_set_members(struct db *db, const char *group_id, const json_t *members,
+                            struct scim_error *err)
+{
+    struct db_stmt *check = NULL, *ins = NULL, *del = NULL;
+    int ret = -1, rc;
+    bool pg = db_backend(db) == DB_POSTGRESQL;
+    char *ids = member_ids_json(members, err);
+    if (!ids)
+        goto out;
+
+    /* Validate every member before touching anything: all or nothing. The first unknown one
+     * in the request's order is named. */
+    rc = db_prepare(db, pg ? "SELECT j.value FROM " IDS_PG " AS j(value, n) WHERE NOT EXISTS"
+                             " (SELECT 1 FROM users u WHERE u.id = j.value COLLATE \"C\")"
+                             " ORDER BY j.n LIMIT 1"
+                           : "SELECT j.value FROM " IDS_SQLITE " AS j WHERE NOT EXISTS"
+                             " (SELECT 1 FROM users u WHERE u.id = j.value) ORDER BY j.n LIMIT 1",
+                    &check);
+    if (rc == DB_OK) {
+        db_bind_text(check, 1, ids);
+        rc = db_step(check);
+    }
+    if (rc == DB_ROW) {
+        scim_error_set(err, 400, "invalidValue", "member '%.64s' is not a known user",
+                       db_column_text(check, 0));
+        goto out;
+    }
+    if (rc != DB_DONE)
+        goto sql_error;
     rc = db_prepare(db, "DELETE FROM group_members WHERE group_id = ?", &del);
     if (rc == DB_OK) {
         db_bind_text(del, 1, group_id);
@@ -202,18 +231,20 @@ int groups_repo_set_members(struct db *db, const char *group_id, const json_t *m
     }
     if (rc != DB_DONE)
         goto sql_error;
-    rc = db_prepare(db, "INSERT INTO group_members(group_id, user_id) VALUES(?, ?)"
-                            " ON CONFLICT DO NOTHING", &ins);
-    if (rc != DB_OK)
-        goto sql_error;
-    json_array_foreach(members, i, m) {
-        db_reset(ins);
+    /* SQLite needs the WHERE to read ON CONFLICT as the upsert clause, not a join's. */
+    rc = db_prepare(db, pg ? "INSERT INTO group_members(group_id, user_id) SELECT"
+                             " CAST(? AS TEXT), j.value FROM " IDS_PG " AS j(value, n)"
+                             " ON CONFLICT DO NOTHING"
+                           : "INSERT INTO group_members(group_id, user_id) SELECT ?, j.value"
+                             " FROM " IDS_SQLITE " AS j WHERE true ON CONFLICT DO NOTHING",
+                    &ins);
+    if (rc == DB_OK) {
         db_bind_text(ins, 1, group_id);
-        db_bind_text(ins, 2, json_string_value(json_object_get(m, "value")));
+        db_bind_text(ins, 2, ids);
         rc = db_step(ins);
-        if (rc != DB_DONE)
-            goto sql_error;
     }
+    if (rc != DB_DONE)
+        goto sql_error;
     ret = changes_record(db, "group", group_id, err);
     goto out;
 sql_error:
@@ -222,6 +253,7 @@ out:
     db_finalize(check);
     db_finalize(ins);
     db_finalize(del);
+    free(ids);
     return ret;
 }
 
