@@ -139,10 +139,16 @@ int home_removal_check(struct home_removal *h, char *const *others, size_t nothe
     bool owned = false;
     for (size_t i = 0; i < h->nuids; i++)
         owned = owned || st.st_uid == h->uids[i];
-    if (!owned) {
+    if (!owned && h->nuids == 1) {
         snprintf(err, errlen, "%s's home %s is owned by uid %u, not by %s's uid %u: it may be "
                               "someone else's", h->login, h->path, (unsigned)st.st_uid,
-                 h->login, h->nuids ? h->uids[0] : 0);
+                 h->login, h->uids[0]);
+        return -1;
+    }
+    if (!owned) {
+        snprintf(err, errlen, "%s's home %s is owned by uid %u, none of the %zu uids deleted "
+                              "users named %s had: it may be someone else's", h->login, h->path,
+                 (unsigned)st.st_uid, h->nuids, h->login);
         return -1;
     }
     for (size_t i = 0; i < nothers; i++) {

@@ -114,6 +114,23 @@ class Offboarding(unittest.TestCase):
         self.assertIn("deleted already (uid %d" % uid, p.stdout)
         self.assertFalse(os.path.lexists(home))
 
+    def test_login_deleted_twice_has_the_home_of_either_uid(self):
+        first, first_uid, home = self.user("ob-twice")
+        self.assertEqual(self.api.delete("/Users/" + first["id"]).status, 204)
+        again, again_uid, _ = self.user("ob-twice", home=False)
+        self.assertEqual(self.api.delete("/Users/" + again["id"]).status, 204)
+        self.assertNotEqual(first_uid, again_uid)  # a uid is never handed out twice
+        _, live_uid, _ = self.user("ob-other", home=False)
+        os.chown(home, live_uid, live_uid)
+        p = self.ctl("users", "purge", "ob-twice", "--remove-home")
+        self.assertRefused(p, "owned by uid %d, none of the 2 uids" % live_uid)
+        self.assertTrue(os.path.isdir(home))
+        os.chown(home, first_uid, first_uid)
+        p = self.ctl("users", "purge", "ob-twice", "--remove-home")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("deleted already (uid %d" % again_uid, p.stdout)  # the newest tombstone
+        self.assertFalse(os.path.lexists(home))
+
     def test_remove_home_of_a_deactivated_user(self):
         _, uid, home = self.user("ob-rm", active=False)
         p = self.ctl("users", "purge", "ob-rm", "--remove-home")
