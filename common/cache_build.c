@@ -205,7 +205,33 @@ static size_t nss_strings_bound(const struct scim_cache_snapshot *snap)
 }
 
 enum { NSS_USERS, NSS_GROUPS, NSS_GIDLISTS, NSS_MEMBERS, NSS_UNAME, NSS_UID, NSS_GNAME,
-       NSS_GID, NSS_FIXED_SECTIONS };
+       NSS_GID, NSS_FIXED_SECTIONS, NSS_SUBIDS = NSS_FIXED_SECTIONS };
+
+static size_t count_subids(const struct scim_cache_snapshot *snap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < snap->n_users; i++)
+        n += snap->users[i].subid_count > 0;
+    return n;
+}
+
+/* In user order (readers binary-search by user); sealed after the names are final. */
+static void build_subids(const struct scim_cache_snapshot *snap, struct nss_parts *p,
+                         struct scim_cache_subid_rec *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < snap->n_users; i++) {
+        if (snap->users[i].subid_count == 0)
+            continue;
+        struct scim_cache_subid_rec *r = &out[n++];
+        r->user = (uint32_t)i;
+        r->start = snap->users[i].subid_start;
+        r->count = snap->users[i].subid_count;
+        uint32_t crc = scim_crc32c(r, offsetof(struct scim_cache_subid_rec, crc));
+        const struct scim_cache_strref name = p->users[i].name;
+        r->crc = scim_crc32c_update(crc, p->st.data + name.off, name.len);
+    }
+}
 
 static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint8_t **out,
                      size_t *out_len)
@@ -219,7 +245,11 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         n_memberships += snap->groups[g].n_members;
     if (n_memberships > UINT32_MAX)
         return -E2BIG;
-    const struct sect_in fixed[NSS_FIXED_SECTIONS] = {
+    size_t n_sub = count_subids(snap);
+    /* The SUBIDS section only when there are slices: a cache without subids stays
+     * byte-for-byte what older writers produced. */
+    uint32_t n_sect = NSS_FIXED_SECTIONS + (n_sub > 0);
+    const struct sect_in fixed[NSS_FIXED_SECTIONS + 1] = {
         [NSS_USERS] = {SCIM_SECT_USERS, sizeof(*p.users), (uint32_t)nu},
         [NSS_GROUPS] = {SCIM_SECT_GROUPS, sizeof(*p.groups), (uint32_t)ng},
         [NSS_GIDLISTS] = {SCIM_SECT_GIDLISTS, sizeof(uint32_t), (uint32_t)n_memberships},
@@ -228,12 +258,12 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         [NSS_UID] = {SCIM_SECT_USER_ID_INDEX, sizeof(*p.uid), su},
         [NSS_GNAME] = {SCIM_SECT_GROUP_NAME_INDEX, sizeof(*p.gname), sg},
         [NSS_GID] = {SCIM_SECT_GROUP_ID_INDEX, sizeof(*p.gid), sg},
+        [NSS_SUBIDS] = {SCIM_SECT_SUBIDS, sizeof(struct scim_cache_subid_rec), (uint32_t)n_sub},
     };
     size_t strings_cap = nss_strings_bound(snap);
-    int rc = cache_image_begin(&im, fixed, NSS_FIXED_SECTIONS, strings_cap);
+    int rc = cache_image_begin(&im, fixed, n_sect, strings_cap);
     if (rc < 0 ||
-        (rc = cache_strtab_init(&p.st, cache_image_at(&im, NSS_FIXED_SECTIONS),
-                                      strings_cap)) < 0)
+        (rc = cache_strtab_init(&p.st, cache_image_at(&im, n_sect), strings_cap)) < 0)
         goto out;
     p.users = cache_image_at(&im, NSS_USERS);
     p.groups = cache_image_at(&im, NSS_GROUPS);
@@ -247,6 +277,8 @@ static int build_nss(const struct scim_cache_snapshot *snap, uint64_t seed, uint
         (rc = build_groups(snap, &p)) < 0)
         goto out;
     seal_users(nu, &p);
+    if (n_sub > 0)
+        build_subids(snap, &p, cache_image_at(&im, NSS_SUBIDS));
     for (size_t g = 0; g < ng; g++)
         seal_group(&p, &p.groups[g]);
     for (size_t i = 0; i < nu; i++) {

@@ -68,7 +68,14 @@ static int dump_nss(const struct scim_cache *c, FILE *out)
         const char *key;
         while (scim_cache_ssh_key_next(&u, &pos, &key, &len))
             n++;
-        fprintf(out, " ssh_keys=%u%s\n", n, scim_cache_user_ssh_keys_ok(&u) ? "" : " (CORRUPT)");
+        fprintf(out, " ssh_keys=%u%s", n, scim_cache_user_ssh_keys_ok(&u) ? "" : " (CORRUPT)");
+        struct scim_cache_subid_view sv;
+        int src = scim_cache_subids_of(c, i, &sv);
+        if (src == 0)
+            fprintf(out, " subids=%u+%u", sv.start, sv.count);
+        else if (src != -ENOENT)
+            fprintf(out, " subids=CORRUPT");
+        fputc('\n', out);
     }
     fprintf(out, "groups: %u\n", scim_cache_group_count(c));
     for (uint32_t i = 0; i < scim_cache_group_count(c); i++) {

@@ -57,6 +57,7 @@ static const struct section_rule section_rules[] = {
     {SCIM_SECT_GROUP_ID_INDEX, sizeof(struct scim_cache_slot), SPAN(group_id_idx), SCIM_CACHE_FILE_NSS, true},
     {SCIM_SECT_SHADOW, sizeof(struct scim_cache_shadow_rec), SPAN(shadow), SCIM_CACHE_FILE_SHADOW, false},
     {SCIM_SECT_SHADOW_NAME_INDEX, sizeof(struct scim_cache_slot), SPAN(shadow_name_idx), SCIM_CACHE_FILE_SHADOW, true},
+    {SCIM_SECT_SUBIDS, sizeof(struct scim_cache_subid_rec), SPAN(subids), SCIM_CACHE_FILE_NSS, false},
 };
 #define N_RULES (sizeof(section_rules) / sizeof(section_rules[0]))
 
@@ -116,7 +117,9 @@ static int check_sections(struct scim_cache *c, char *err, size_t errlen)
     }
     for (size_t ri = 0; ri < N_RULES; ri++) {
         const struct section_rule *r = &section_rules[ri];
-        if ((r->kind == 0 || r->kind == c->kind) && !(seen & (1u << ri)))
+        /* SUBIDS came after version 1 shipped, and only subids = true writes it. */
+        if ((r->kind == 0 || r->kind == c->kind) && r->type != SCIM_SECT_SUBIDS &&
+            !(seen & (1u << ri)))
             return scim_cache_seterr(err, errlen, -EBADMSG, "required section type %u missing",
                                      r->type);
     }

@@ -71,7 +71,42 @@ static int check_user(const struct scim_cache_user *u, size_t i, size_t max, cha
             return scim_cache_seterr(err, errlen, -EINVAL,
                                      "user %s: ssh key %zu is empty or contains a newline",
                                      u->name, k);
+    if (u->subid_count > 0 && !scim_cache_subid_slice_ok(u->subid_start, u->subid_count))
+        return scim_cache_seterr(err, errlen, -EINVAL,
+                                 "user %s: subordinate ids %u+%u are below 1000 or past "
+                                 "4294967294", u->name, u->subid_start, u->subid_count);
     return 0;
+}
+
+static int cmp_slice(const void *a, const void *b)
+{
+    const struct scim_cache_user *x = *(const struct scim_cache_user *const *)a;
+    const struct scim_cache_user *y = *(const struct scim_cache_user *const *)b;
+    return x->subid_start < y->subid_start ? -1 : x->subid_start > y->subid_start;
+}
+
+/* Two users sharing subordinate ids could enter each other's user namespaces' files. */
+static int check_subid_overlaps(const struct scim_cache_snapshot *snap, char *err, size_t errlen)
+{
+    const struct scim_cache_user **with = malloc((snap->n_users + 1) * sizeof(*with));
+    size_t n = 0;
+    int rc = 0;
+    if (!with)
+        return scim_cache_seterr(err, errlen, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < snap->n_users; i++)
+        if (snap->users[i].subid_count > 0)
+            with[n++] = &snap->users[i];
+    qsort(with, n, sizeof(*with), cmp_slice);
+    for (size_t i = 1; i < n; i++)
+        if ((uint64_t)with[i - 1]->subid_start + with[i - 1]->subid_count >
+            with[i]->subid_start) {
+            rc = scim_cache_seterr(err, errlen, -EINVAL,
+                                   "users %s and %s have overlapping subordinate ids",
+                                   with[i - 1]->name, with[i]->name);
+            break;
+        }
+    free(with);
+    return rc;
 }
 
 static int check_group(const struct scim_cache_group *g, size_t i, size_t n_users, size_t max,
@@ -226,5 +261,6 @@ int scim_cache_validate_snapshot(const struct scim_cache_snapshot *snap, char *e
         if (rc < 0)
             return rc;
     }
-    return check_unique(snap, err, errlen);
+    int rc = check_unique(snap, err, errlen);
+    return rc < 0 ? rc : check_subid_overlaps(snap, err, errlen);
 }

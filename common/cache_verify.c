@@ -95,6 +95,40 @@ static int verify_nss(const struct scim_cache *c, char *err, size_t errlen)
     return 0;
 }
 
+static int cmp_start(const void *a, const void *b)
+{
+    const struct scim_cache_subid_view *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Every slice readable, in strictly increasing user order (readers binary-search it), and
+ * no two slices sharing an id. */
+static int verify_subids(const struct scim_cache *c, char *err, size_t errlen)
+{
+    uint32_t n = c->subids.count;
+    struct scim_cache_subid_view *v = malloc(((size_t)n + 1) * sizeof(*v));
+    int rc = 0;
+    if (!v)
+        return scim_cache_seterr(err, errlen, -ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (scim_cache_subid_at(c, i, &v[i]) < 0)
+            rc = scim_cache_seterr(err, errlen, -EBADMSG, "subid record %u is corrupt", i);
+        else if (i > 0 && v[i].user_index <= v[i - 1].user_index)
+            rc = scim_cache_seterr(err, errlen, -EBADMSG,
+                                   "subid record %u is out of user order", i);
+    }
+    if (rc == 0) {
+        qsort(v, n, sizeof(*v), cmp_start);
+        for (uint32_t i = 1; i < n && rc == 0; i++)
+            if ((uint64_t)v[i - 1].start + v[i - 1].count > v[i].start)
+                rc = scim_cache_seterr(err, errlen, -EBADMSG,
+                                       "subordinate ids %u+%u and %u+%u overlap", v[i - 1].start,
+                                       v[i - 1].count, v[i].start, v[i].count);
+    }
+    free(v);
+    return rc;
+}
+
 static int verify_shadow(const struct scim_cache *c, char *err, size_t errlen)
 {
     int rc = check_index(&c->shadow_name_idx, c->shadow.count, "shadow name", err, errlen);
@@ -116,8 +150,9 @@ int scim_cache_verify_mapped(const struct scim_cache *c, char *err, size_t errle
     int rc = check_section_crcs(c, err, errlen);
     if (rc < 0)
         return rc;
-    return c->kind == SCIM_CACHE_FILE_NSS ? verify_nss(c, err, errlen)
-                                          : verify_shadow(c, err, errlen);
+    if (c->kind == SCIM_CACHE_FILE_NSS && (rc = verify_nss(c, err, errlen)) == 0)
+        rc = verify_subids(c, err, errlen);
+    return c->kind == SCIM_CACHE_FILE_NSS ? rc : verify_shadow(c, err, errlen);
 }
 
 int scim_cache_verify(const char *path, char *err, size_t errlen)

@@ -42,6 +42,8 @@ struct scim_cache_user {
     int64_t last_change_day;      /* sp_lstchg, days since 1970-01-01, >= 1 */
     const char *const *ssh_keys;  /* one key per entry, no newline */
     size_t n_ssh_keys;
+    uint32_t subid_start;         /* subordinate ids [start, start+count); count 0: none */
+    uint32_t subid_count;
 };
 
 struct scim_cache_group {
@@ -107,6 +109,7 @@ struct scim_cache {
     struct scim_cache_span strings, users, groups, gidlists, members;
     struct scim_cache_span user_name_idx, user_id_idx, group_name_idx, group_id_idx;
     struct scim_cache_span shadow, shadow_name_idx;
+    struct scim_cache_span subids; /* count 0 when the file has no SUBIDS section */
     dev_t dev;
     ino_t ino;
     off_t st_size;
@@ -210,6 +213,20 @@ uint32_t scim_cache_group_count(const struct scim_cache *c);
 typedef int (*scim_cache_member_fn)(void *ctx, const char *name, uint32_t len);
 int scim_cache_group_members(const struct scim_cache *c, const struct scim_cache_group_view *g,
                              scim_cache_member_fn fn, void *ctx);
+
+/* A user's subordinate id slice (SUBIDS section). */
+struct scim_cache_subid_view {
+    uint32_t user_index; /* for scim_cache_user_at */
+    uint32_t start, count;
+};
+
+/* The slice of the user at user_index: 0, -ENOENT (none: subids off, or a file written
+ * before the section existed) or -EBADMSG (checksum, bounds, or an unsorted section). */
+int scim_cache_subids_of(const struct scim_cache *c, uint32_t user_index,
+                         struct scim_cache_subid_view *s);
+/* The i-th slice, in user order: 0, -ENOENT past the end, or -EBADMSG. */
+int scim_cache_subid_at(const struct scim_cache *c, uint32_t i, struct scim_cache_subid_view *s);
+uint32_t scim_cache_subid_count(const struct scim_cache *c);
 
 int scim_cache_shadow_by_name(const struct scim_cache *c, const char *name,
                               struct scim_cache_shadow_view *s);

@@ -56,6 +56,7 @@ enum scim_cache_section_type {
     SCIM_SECT_USER_ID_INDEX = 7,
     SCIM_SECT_GROUP_NAME_INDEX = 8,
     SCIM_SECT_GROUP_ID_INDEX = 9,
+    SCIM_SECT_SUBIDS = 10,          /* struct scim_cache_subid_rec; optional (see below) */
     SCIM_SECT_SHADOW = 16,          /* struct scim_cache_shadow_rec */
     SCIM_SECT_SHADOW_NAME_INDEX = 17,
 };
@@ -108,6 +109,17 @@ struct scim_cache_shadow_rec {
     uint32_t crc;                    /* 44: bytes 0..43, then name and passwd bytes */
 };                                   /* 48 */
 
+/* A user's subordinate id slice ([accounts] subids): ids [start, start+count) serve as both
+ * subuids and subgids. Sorted by user, at most one per user, slices never overlap. The
+ * section is optional: a file without it (subids off, or an older writer) has no slices,
+ * and readers that predate it skip it as an unknown type. */
+struct scim_cache_subid_rec {
+    uint32_t user;  /*  0: index into USERS */
+    uint32_t start; /*  4 */
+    uint32_t count; /*  8 */
+    uint32_t crc;   /* 12: bytes 0..11, then the user's name bytes */
+};                  /* 16 */
+
 /* Open-addressing hash slot, linear probing. idx_plus1 == 0 marks an empty slot.
  * Name indexes: bucket = hash & (n-1), tag = hash >> 32 (scim_hash_bytes).
  * Id indexes: bucket = scim_hash_u32 & (n-1), tag = the id itself. */
@@ -122,5 +134,6 @@ _Static_assert(sizeof(struct scim_cache_user_rec) == 72, "user layout");
 _Static_assert(sizeof(struct scim_cache_group_rec) == 32, "group layout");
 _Static_assert(sizeof(struct scim_cache_shadow_rec) == 48, "shadow layout");
 _Static_assert(sizeof(struct scim_cache_slot) == 8, "slot layout");
+_Static_assert(sizeof(struct scim_cache_subid_rec) == 16, "subid layout");
 
 #endif
