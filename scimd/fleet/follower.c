@@ -18,7 +18,7 @@
 #include "accounts/audit_kernel.h"
 #include "accounts/exporter.h"
 #include "accounts/home_path.h"
-#include "accounts/host_probe.h"
+#include "fleet/local_names.h"
 #include "accounts/sessions.h"
 #include "fleet/feed_parse.h"
 #include "fleet/feed_sign.h"
@@ -27,6 +27,7 @@
 #include "server.h"
 #include "store/materialize.h"
 #include "store/store.h"
+#include "store/users_homes.h"
 
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60
@@ -66,6 +67,7 @@ struct follower {
     struct conflict *known; /* since the last snapshot: what the hub is told */
     size_t n_known;
     char *reported;
+    struct local_names *local; /* the host's own names, for the batch being applied */
 };
 
 struct reply {
@@ -169,17 +171,15 @@ static long hub_request(struct follower *f, const char *path, const char *post, 
 }
 
 /* Local wins (run in the writer, inside the batch): a name this host gives to an account or
- * group outside our ranges keeps the hub's entity off this host. */
+ * group outside our ranges keeps the hub's entity off this host. The host's names are read
+ * once per batch (accounts/local_names.h), not asked of NSS once per hub user. */
 static int skip_local(void *arg, const char *kind, const char *id, const char *name,
                       uint32_t number)
 {
     struct follower *f = arg;
-    struct scim_error e;
-    scim_error_clear(&e);
-    if (identity_check_host(f->cfg, name, &e) == 0)
-        return 0;
-    if (e.status != 409)
-        return -1;
+    int taken = local_names_check(f->local, name);
+    if (taken <= 0)
+        return taken;
     if (f->n_conflicts < MAX_CONFLICTS) {
         struct conflict *grown = realloc(f->conflicts, (f->n_conflicts + 1) * sizeof(*grown));
         if (grown) {
@@ -200,12 +200,22 @@ struct apply_ctx {
     struct mat_result res;
 };
 
+static char *home_for(const char *login, void *tmpl)
+{
+    return home_path_new(tmpl, login);
+}
+
+/* Users new on this host get their home fixed in the same write, before the export first
+ * shows one, so a rename the hub sends later keeps it (docs/architecture.md, "Home
+ * directories"); a second write would rewrite every row a snapshot just wrote. */
 static int apply_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct apply_ctx *a = arg;
     struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f };
     a->f->n_conflicts = 0; /* a batch retried after a failure starts its list again */
-    return materialize_apply(db, a->doc, &opt, &a->res, err);
+    if (materialize_apply(db, a->doc, &opt, &a->res, err) < 0)
+        return -1;
+    return users_homes_pin(db, home_for, (void *)a->f->cfg->home, err) < 0 ? -1 : 0;
 }
 
 /* A snapshot's conflicts replace what is known; a change set's join it (it names only what
@@ -308,15 +318,17 @@ static int take(struct follower *f, const struct reply *r, bool snapshot, int64_
         goto out;
     }
     scim_error_clear(&e);
-    if (store_write(f->srv->store, apply_fn, &a, &e) < 0) {
+    if (!(f->local = local_names_open(f->cfg))) {
+        log_err("follow: out of memory reading this host's accounts");
+        goto out;
+    }
+    int applied = store_write(f->srv->store, apply_fn, &a, &e);
+    local_names_close(f->local);
+    f->local = NULL;
+    if (applied < 0) {
         log_err("follow: applying %" PRId64 "..%" PRId64 " failed: %s", d->from, d->to, e.detail);
         goto out;
     }
-    /* Users new on this host get their home fixed before the export first shows one, so a
-     * rename the hub sends later keeps it (docs/architecture.md, "Home directories"). */
-    char home_err[256];
-    if (home_path_pin_existing(f->cfg, f->srv->store, home_err, sizeof(home_err)) < 0)
-        log_err("follow: recording home directories: %s", home_err);
     exporter_notify(f->srv->exporter);
     if (f->cfg->terminate_on_deactivate)
         for (size_t i = 0; i < a.res.n_lost; i++)

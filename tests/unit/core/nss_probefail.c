@@ -4,13 +4,17 @@
  * 1700000050-1700000059) and of the name "probefail" fail the way an unreachable LDAP or sssd
  * does: UNAVAIL with errno EIO by default; $PROBEFAIL_ERRNO=ENOENT gives UNAVAIL with ENOENT
  * (what libnss-ldapd answers while nslcd is down), =EAGAIN gives TRYAGAIN with EAGAIN.
- * Everything else is "not found", so the services before it in nsswitch.conf decide. */
+ * The name "probelocal" is a local account (uid 4242) and group (gid 4243) that only this
+ * service knows and that it never lists (it has no getpwent): a source that cannot enumerate,
+ * like sssd without enumerate = true. Everything else is "not found", so the services before
+ * it in nsswitch.conf decide. */
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +60,50 @@ enum nss_status _nss_probefail_getgrgid_r(gid_t gid, struct group *gr, char *buf
     return answer(failing_id(gid), errnop);
 }
 
+#define LOCAL_NAME "probelocal"
+
+/* "probelocal"'s strings in buf, or NULL (ERANGE in *errnop) when buf is too small. */
+static char *local_strings(char *buf, size_t len, int *errnop)
+{
+    if (len < sizeof(LOCAL_NAME) + 2 + 2 * sizeof(char *)) {
+        *errnop = ERANGE;
+        return NULL;
+    }
+    memcpy(buf, LOCAL_NAME, sizeof(LOCAL_NAME));
+    buf[sizeof(LOCAL_NAME)] = 'x';
+    buf[sizeof(LOCAL_NAME) + 1] = '\0';
+    return buf;
+}
+
 enum nss_status _nss_probefail_getpwnam_r(const char *name, struct passwd *pw, char *buf,
                                           size_t len, int *errnop)
 {
-    (void)pw, (void)buf, (void)len;
+    if (strcmp(name, LOCAL_NAME) == 0) {
+        char *s = local_strings(buf, len, errnop);
+        if (!s)
+            return NSS_STATUS_TRYAGAIN;
+        *pw = (struct passwd){ .pw_name = s, .pw_passwd = s + sizeof(LOCAL_NAME),
+                               .pw_uid = 4242, .pw_gid = 4243,
+                               .pw_gecos = s + sizeof(LOCAL_NAME) + 1,
+                               .pw_dir = (char *)"/", .pw_shell = (char *)"/bin/sh" };
+        return NSS_STATUS_SUCCESS;
+    }
     return answer(strcmp(name, "probefail") == 0, errnop);
 }
 
 enum nss_status _nss_probefail_getgrnam_r(const char *name, struct group *gr, char *buf,
                                           size_t len, int *errnop)
 {
-    (void)gr, (void)buf, (void)len;
+    if (strcmp(name, LOCAL_NAME) == 0) {
+        char *s = local_strings(buf, len, errnop);
+        if (!s)
+            return NSS_STATUS_TRYAGAIN;
+        char **members = (char **)(buf + len - sizeof(char *));
+        members = (char **)((uintptr_t)members & ~(uintptr_t)(sizeof(char *) - 1));
+        *members = NULL;
+        *gr = (struct group){ .gr_name = s, .gr_passwd = s + sizeof(LOCAL_NAME),
+                              .gr_gid = 4243, .gr_mem = members };
+        return NSS_STATUS_SUCCESS;
+    }
     return answer(strcmp(name, "probefail") == 0, errnop);
 }
