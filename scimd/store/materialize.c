@@ -24,6 +24,7 @@ struct apply {
     char now[32];
     char **recheck; /* users who left a group: still in scope? */
     size_t n_recheck, cap_recheck;
+    int64_t top_uid, top_gid; /* the highest ids taken: the high-water marks, once per apply */
 };
 
 static int sql_fail(struct apply *a, int rc, const char *what)
@@ -99,13 +100,22 @@ static int ledger_take(struct apply *a, int64_t id, const char *kind, const char
                   "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
                   " ?4, ?5)", "itttt", id, kind, owner, name, a->now) < 0)
         return -1;
-    /* The high-water marks rise as on the hub, so a store restored from an older backup is
-     * refused at start here too (startup_check_hwm against the cache and guard file). */
-    const char *mark = strcmp(kind, "user") == 0 ? "uid_hwm" : "gid_hwm";
+    int64_t *top = strcmp(kind, "user") == 0 ? &a->top_uid : &a->top_gid;
+    if (id > *top)
+        *top = id;
+    return 0;
+}
+
+/* The high-water marks rise as on the hub, so a store restored from an older backup is
+ * refused at start here too (startup_check_hwm against the cache and guard file). Written
+ * once per apply, not once per id a snapshot brings. */
+static int raise_mark(struct apply *a, const char *mark, int64_t top)
+{
     char buf[32];
-    if (store_meta_get(a->db, mark, buf, sizeof(buf)) == 1 && strtoll(buf, NULL, 10) >= id)
+    if (top < 0 ||
+        (store_meta_get(a->db, mark, buf, sizeof(buf)) == 1 && strtoll(buf, NULL, 10) >= top))
         return 0;
-    snprintf(buf, sizeof(buf), "%" PRId64, id);
+    snprintf(buf, sizeof(buf), "%" PRId64, top);
     return store_meta_write(a->db, mark, buf, "high-water mark", a->err);
 }
 
@@ -565,7 +575,7 @@ int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat
                       struct mat_result *res, struct scim_error *err)
 {
     static const struct mat_options none = { 0 };
-    struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0 };
+    struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0, -1, -1 };
     char seq[32];
     materialize_result_free(res);
     memset(res, 0, sizeof(*res));
@@ -592,6 +602,8 @@ int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat
     for (size_t i = 0; i < a.n_recheck; i++)
         if (recheck_scope(&a, a.recheck[i]) < 0)
             goto out;
+    if (raise_mark(&a, "uid_hwm", a.top_uid) < 0 || raise_mark(&a, "gid_hwm", a.top_gid) < 0)
+        goto out;
     if (doc->snapshot && exec_bind(&a, "clear offline mark",
                                    "DELETE FROM meta WHERE key = 'follow_offline'", "") < 0)
         goto out;
@@ -610,7 +622,7 @@ out:
 int materialize_fail_closed(struct db *db, struct scim_error *err)
 {
     struct mat_result res = { 0 };
-    struct apply a = { db, NULL, NULL, &res, err, "", NULL, 0, 0 };
+    struct apply a = { db, NULL, NULL, &res, err, "", NULL, 0, 0, -1, -1 };
     store_timestamp(a.now);
     if (exec_bind(&a, "fail closed",
                   "UPDATE users SET active = 0, deactivated_at = COALESCE(deactivated_at, ?1)"
