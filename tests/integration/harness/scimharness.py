@@ -390,11 +390,15 @@ class ScimdInstance:
     extra_lines: raw text appended to the config file (for deliberately odd configs).
     backend: sqlite or postgresql (default: backend_under_test()). On postgresql the store is a
     fresh database in pg_cluster() (pg_url, pg_dbname) and db_path stays the local anchor
-    of the state files scimd keeps next to it.
+    of the state files scimd keeps next to it. pg_synchronous_commit: the database's
+    synchronous_commit, "off" by default: a commit is then acknowledged before its WAL reaches
+    the disk, which loses nothing unless the PostgreSQL server itself crashes (these suites
+    SIGKILL scimd, never the server) and spares a WAL fsync per write batch (2,000 POSTs: 9.4 s
+    with "on", 4.3 s with "off", SQLite 4.6 s). Tests that crash the server pass "on".
     """
 
     def __init__(self, extra=None, extra_lines="", name="scimd", login_name="localpart",
-                 etc_files=None, backend=None):
+                 etc_files=None, backend=None, pg_synchronous_commit="off"):
         check_test_range_is_safe()
         self.backend = backend or backend_under_test()
         if self.backend not in BACKENDS:
@@ -438,12 +442,15 @@ class ScimdInstance:
                 with open(os.path.join(self.etc_dir, rel), "w") as f:
                     f.write(text)
         self.pg_dbname = self.pg_url = None
+        if pg_synchronous_commit not in ("on", "off", "local", "remote_write", "remote_apply"):
+            raise HarnessError("pg_synchronous_commit %r" % pg_synchronous_commit)
+        self.pg_synchronous_commit = pg_synchronous_commit
         if self.backend == "postgresql":
-            cluster = pg_cluster()
+            pg_cluster()
             _pg["databases"] += 1
             self.pg_dbname = "scimd_%d_%d" % (os.getpid(), _pg["databases"])
             try:
-                self.pg_url = cluster.create_database(self.pg_dbname)
+                self._pg_create()
             except RuntimeError as e:
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
                 raise HarnessError(str(e))
@@ -610,7 +617,12 @@ class ScimdInstance:
     def _pg_recreate(self):
         name = pgcluster.quote_ident(self.pg_dbname)
         self._pg_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
-        pg_cluster().create_database(self.pg_dbname)
+        self._pg_create()
+
+    def _pg_create(self):
+        self.pg_url = pg_cluster().create_database(self.pg_dbname)
+        self._pg_sql("ALTER DATABASE %s SET synchronous_commit = %s"
+                     % (pgcluster.quote_ident(self.pg_dbname), self.pg_synchronous_commit))
 
     def store_files(self):
         """The local files of the store: the SQLite database and its -wal/-shm, and the
@@ -656,9 +668,10 @@ class ScimdInstance:
             proc = subprocess.run(["sqlite3", self.db_path, "PRAGMA integrity_check;"],
                                   capture_output=True, text=True, timeout=120)
             return (proc.stdout + proc.stderr).strip()
-        admin = pg_cluster().url(self.pg_dbname, pgcluster.ADMIN_ROLE)
+        cluster = pg_cluster()
         rc, out = self._pg_tool("pg_amcheck", "--install-missing", "--heapallindexed",
-                                "--parent-check", "-d", admin)
+                                "--parent-check", "-h", cluster.sockdir, "-p", str(cluster.port),
+                                "-U", pgcluster.ADMIN_ROLE, self.pg_dbname)
         return "ok" if rc == 0 else "pg_amcheck exited %d: %s" % (rc, out)
 
     # -- logs --------------------------------------------------------------------------
