@@ -464,8 +464,8 @@ plot '%s' using 2:xtic(1) title 'scimd', '' using 3 title 'npm peer (scimmy)', '
     w("bench/nss/run_module.sh scim /tmp/nss-100k 100000 5 100 build-bench/bench-tools build-bench/nss_scim")
     w("```")
     w("")
-    # The Fleet section comes from bench/fleet/run (hand-copied rows with their commands):
-    # keep it across a rerun of bench/run.
+    # The Fleet and PostgreSQL sections come from bench/fleet/run and bench/pg/run
+    # (hand-copied rows with their commands): keep everything from Fleet on across a rerun.
     try:
         with open(out_md) as f:
             old = f.read()
