@@ -571,8 +571,8 @@ out:
     return ret;
 }
 
-static int apply_doc(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
-                     struct mat_result *res, struct scim_error *err)
+int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
+                      struct mat_result *res, struct scim_error *err)
 {
     static const struct mat_options none = { 0 };
     struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0, -1, -1 };
@@ -616,44 +616,6 @@ out:
     for (size_t i = 0; i < a.n_recheck; i++)
         free(a.recheck[i]);
     free(a.recheck);
-    return ret;
-}
-
-/* SQLite's page cache of the writer, in its PRAGMA cache_size units: 0, or -1. */
-static int cache_size(struct db *db, int64_t *size)
-{
-    struct db_stmt *s = NULL;
-    int ret = -1;
-    if (db_prepare(db, "PRAGMA cache_size", &s) == DB_OK && db_step(s) == DB_ROW) {
-        *size = db_column_int64(s, 0);
-        ret = 0;
-    }
-    db_finalize(s);
-    return ret;
-}
-
-static int set_cache_size(struct db *db, int64_t size)
-{
-    char sql[48];
-    snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64, size);
-    return db_exec(db, sql) == DB_OK ? 0 : -1;
-}
-
-/* A snapshot writes every row in one transaction: with SQLite's default 2 MB page cache its
- * dirty pages spill to the WAL and are read back many times over (a 100,000-user join spent
- * more time in pread and pwrite than in SQL). The writer's cache grows for the snapshot and
- * is put back after, so an idle follower keeps its small one. */
-#define SNAPSHOT_CACHE_KIB 131072
-
-int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
-                      struct mat_result *res, struct scim_error *err)
-{
-    int64_t before = 0;
-    bool grown = doc->snapshot && db_backend(db) == DB_SQLITE && cache_size(db, &before) == 0 &&
-                 set_cache_size(db, -SNAPSHOT_CACHE_KIB) == 0;
-    int ret = apply_doc(db, doc, opt, res, err);
-    if (grown)
-        set_cache_size(db, before);
     return ret;
 }
 
