@@ -713,7 +713,8 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int db_pg_wait_notify(struct db *db, int timeout_ms, char *channel, size_t len)
+int db_pg_wait_notify(struct db *db, int timeout_ms, char *channel, size_t len, char *payload,
+                      size_t plen)
 {
     if (!db || db->ops != &pg_ops)
         return -1;
@@ -728,6 +729,8 @@ int db_pg_wait_notify(struct db *db, int timeout_ms, char *channel, size_t len)
         if (n) {
             if (channel && len)
                 snprintf(channel, len, "%s", n->relname);
+            if (payload && plen)
+                snprintf(payload, plen, "%s", n->extra ? n->extra : "");
             PQfreemem(n);
             return 1;
         }

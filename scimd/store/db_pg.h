@@ -40,7 +40,9 @@ int db_pg_reconnect(struct db *db);
 /* The connection's socket, for the caller's own poll; -1 when there is none. */
 int db_pg_socket(struct db *db);
 /* Waits up to timeout_ms (negative: forever) for a NOTIFY on a connection that ran LISTEN
- * and is outside a transaction. 1 with the channel's name in channel (truncated to len), 0 on
- * timeout, -1 when the connection is lost. Notifications that arrived during earlier
- * queries are returned first, without waiting. */
-int db_pg_wait_notify(struct db *db, int timeout_ms, char *channel, size_t len);
+ * and is outside a transaction. 1 with the channel's name in channel (truncated to len) and
+ * its payload in payload (to plen; "" when none; either buffer may be NULL), 0 on timeout,
+ * -1 when the connection is lost. Notifications that arrived during earlier queries are
+ * returned first, without waiting. */
+int db_pg_wait_notify(struct db *db, int timeout_ms, char *channel, size_t len, char *payload,
+                      size_t plen);

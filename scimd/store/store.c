@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,11 @@ struct store {
     struct db *pool[MAX_POOLED_READERS];
     size_t pool_n;
 
-    /* PostgreSQL: a thread that LISTENs for other instances' commits. */
+    /* PostgreSQL: a thread that LISTENs for other instances' commits. notify_sql carries
+     * this store's random id as the payload, so the listener can skip its own commits, which
+     * the writer's callers have already acted on (an export each, not two). */
+    char instance[33];
+    char notify_sql[64];
     void (*remote_hook)(void *);
     void *remote_hook_arg;
     pthread_t listener;
@@ -261,7 +266,7 @@ static bool run_batch(struct store *st, struct write_req *batch)
     /* Delivered at COMMIT, to every instance's listener, this one's included. */
     rc = DB_OK;
     if (any_ok && st->backend == DB_POSTGRESQL)
-        rc = exec_kept(db, "NOTIFY scimd_changes");
+        rc = exec_kept(db, st->notify_sql);
     if (rc == DB_OK && st->backend == DB_POSTGRESQL && db_pg_transaction_failed(db))
         rc = DB_ERROR;
     if (rc == DB_OK)
@@ -519,6 +524,15 @@ int store_open_target(struct store **out, const struct store_target *t, bool wri
     st->busy_timeout_ms = t->busy_timeout_ms;
     st->backend = t->pg_url ? DB_POSTGRESQL : DB_SQLITE;
     if (st->backend == DB_POSTGRESQL) {
+        unsigned char raw[16];
+        if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+            snprintf(err, errlen, "cannot draw an instance id: %s", strerror(errno));
+            goto fail;
+        }
+        for (size_t i = 0; i < sizeof(raw); i++)
+            snprintf(st->instance + 2 * i, 3, "%02x", raw[i]);
+        snprintf(st->notify_sql, sizeof(st->notify_sql), "NOTIFY scimd_changes, '%s'",
+                 st->instance);
         st->pg_url = strdup(t->pg_url);
         st->pg_password = t->pg_password ? strdup(t->pg_password) : NULL;
         if (!st->pg_url || (t->pg_password && !st->pg_password))
@@ -607,8 +621,8 @@ static void *listener_main(void *arg)
             backoff = 100;
             st->remote_hook(st->remote_hook_arg);
         }
-        char channel[64];
-        int r = db_pg_wait_notify(db, 500, channel, sizeof(channel));
+        char payload[64];
+        int r = db_pg_wait_notify(db, 500, NULL, 0, payload, sizeof(payload));
         if (r < 0) {
             db_close(db);
             db = NULL;
@@ -617,9 +631,11 @@ static void *listener_main(void *arg)
         if (r == 0)
             continue;
         /* One call for a burst: the hook reads the store's state, not the messages. */
-        while (db_pg_wait_notify(db, 0, channel, sizeof(channel)) == 1)
-            ;
-        st->remote_hook(st->remote_hook_arg);
+        bool foreign = strcmp(payload, st->instance) != 0;
+        while (db_pg_wait_notify(db, 0, NULL, 0, payload, sizeof(payload)) == 1)
+            foreign = foreign || strcmp(payload, st->instance) != 0;
+        if (foreign)
+            st->remote_hook(st->remote_hook_arg);
     }
     db_close(db);
     return NULL;

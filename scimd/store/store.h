@@ -42,9 +42,11 @@ int store_write(struct store *st, store_write_fn fn, void *ctx, struct scim_erro
 /* Called on the writer thread after each successful commit that changed something. */
 void store_set_commit_hook(struct store *st, void (*hook)(void *arg), void *arg);
 
-/* PostgreSQL: starts a thread that LISTENs for every instance's commits (this one's too) and
- * calls hook on that thread after each, and once after every (re)connection, since commits
- * may have been missed while it was away. Nothing for SQLite, where one scimd writes.
+/* PostgreSQL: starts a thread that LISTENs for the commits of every other store on the same
+ * database (other scimd instances, scimctl) and calls hook on that thread after each burst,
+ * and once after every (re)connection, since commits may have been missed while it was away;
+ * this store's own commits are its callers' to act on. Nothing for SQLite, where one scimd
+ * writes.
  * 0, or -1 with err set. Set once, before serving. */
 int store_listen_commits(struct store *st, void (*hook)(void *arg), void *arg, char *err,
                          size_t errlen);

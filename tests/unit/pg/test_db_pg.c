@@ -400,7 +400,7 @@ static void test_lost_connection_then_reconnect(void **state)
     assert_int_equal(db_exec(db, "SELECT 3"), DB_UNAVAILABLE);
     assert_false(db_in_transaction(db));
     char channel[64];
-    assert_int_equal(db_pg_wait_notify(db, 10, channel, sizeof(channel)), -1);
+    assert_int_equal(db_pg_wait_notify(db, 10, channel, sizeof(channel), NULL, 0), -1);
     db_reset_kept(db);
 
     assert_int_equal(db_pg_reconnect(db), DB_OK);
@@ -443,28 +443,38 @@ static void test_notify_wakes_a_listener(void **state)
     exec_ok(db, "LISTEN scimd_changes");
     assert_true(db_pg_socket(db) >= 0);
     int64_t t0 = mono_ms();
-    assert_int_equal(db_pg_wait_notify(db, 150, channel, sizeof(channel)), 0);
+    assert_int_equal(db_pg_wait_notify(db, 150, channel, sizeof(channel), NULL, 0), 0);
     assert_true(mono_ms() - t0 >= 140);
 
     exec_ok(other, "NOTIFY scimd_changes");
     t0 = mono_ms();
-    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel)), 1);
+    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel), NULL, 0), 1);
     assert_true(mono_ms() - t0 < 5000);
     assert_string_equal(channel, "scimd_changes");
-    assert_int_equal(db_pg_wait_notify(db, 0, channel, sizeof(channel)), 0);
+    assert_int_equal(db_pg_wait_notify(db, 0, channel, sizeof(channel), NULL, 0), 0);
 
     /* One that arrives while the listener runs a query is kept for the next wait. */
     exec_ok(other, "NOTIFY scimd_changes");
     usleep(200 * 1000);
     assert_int_equal(scalar(db, "SELECT 1"), 1);
     channel[0] = '\0';
-    assert_int_equal(db_pg_wait_notify(db, 0, channel, sizeof(channel)), 1);
+    assert_int_equal(db_pg_wait_notify(db, 0, channel, sizeof(channel), NULL, 0), 1);
     assert_string_equal(channel, "scimd_changes");
     /* A notification sent inside a transaction arrives at its commit. */
     exec_ok(other, "BEGIN; NOTIFY scimd_changes");
-    assert_int_equal(db_pg_wait_notify(db, 200, channel, sizeof(channel)), 0);
+    assert_int_equal(db_pg_wait_notify(db, 200, channel, sizeof(channel), NULL, 0), 0);
     exec_ok(other, "COMMIT");
-    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel)), 1);
+    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel), NULL, 0), 1);
+    /* The payload says who sent it: an instance skips its own. */
+    char payload[64] = "x";
+    exec_ok(other, "NOTIFY scimd_changes");
+    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel), payload,
+                                       sizeof(payload)), 1);
+    assert_string_equal(payload, "");
+    exec_ok(other, "NOTIFY scimd_changes, 'instance-7'");
+    assert_int_equal(db_pg_wait_notify(db, 10000, channel, sizeof(channel), payload,
+                                       sizeof(payload)), 1);
+    assert_string_equal(payload, "instance-7");
     db_close(other);
 }
 
