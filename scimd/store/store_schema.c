@@ -127,6 +127,19 @@ static const char schema_v5[] =
     "CREATE INDEX users_export ON users("
     "  uid, login, active, password_hash, password_day, gecos, roles, ssh_keys, home);";
 
+/* v6: subid_ledger, each SCIM user's subordinate id slice ([accounts] subids): start is the
+ * first id, owner the SCIM id; released is set when the user is deleted and the row stays,
+ * so a slice is never handed out again (files a user's containers left behind keep their
+ * owner, like id_ledger's uids). Only a new table: no backup needed. IF NOT EXISTS: a
+ * database whose user_version was set back by hand (the migration tests) keeps it. */
+static const char schema_v6[] =
+    "CREATE TABLE IF NOT EXISTS subid_ledger("
+    "  start INTEGER PRIMARY KEY,"
+    "  count INTEGER NOT NULL,"
+    "  owner TEXT NOT NULL UNIQUE,"
+    "  allocated TEXT NOT NULL,"
+    "  released TEXT);";
+
 /* The newest version whose migration alters a table: a database older than it is backed
  * up first. */
 #define LAST_ALTERING_VERSION 5
@@ -234,6 +247,11 @@ static int migrate_locked(sqlite3 *db, const char *path, char *err, size_t errle
     }
     if (version < 5 && sqlite3_exec(db, schema_v5, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: cannot upgrade schema to version 5: %s", path,
+                 msg ? msg : "?");
+        goto out;
+    }
+    if (version < 6 && sqlite3_exec(db, schema_v6, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot upgrade schema to version 6: %s", path,
                  msg ? msg : "?");
         goto out;
     }

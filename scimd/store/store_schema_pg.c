@@ -93,18 +93,31 @@ static const char schema_v5[] =
     "  last_seen TEXT,"
     "  seq_reached BIGINT NOT NULL DEFAULT 0,"
     "  conflicts TEXT);"
-    /* PRAGMA data_version's stand-in: a counter every change to tokens or meta raises, so
-     * each instance's authenticator sees another instance's revocation at once. */
+    /* PRAGMA data_version's stand-in: a counter every change to tokens or to the token
+     * secret raises, so each instance's authenticator sees another's revocation at once. */
     "CREATE TABLE data_version(n BIGINT NOT NULL);"
     "INSERT INTO data_version VALUES(0);"
     "CREATE FUNCTION scimd_data_version_bump() RETURNS trigger LANGUAGE plpgsql AS"
     "  $$BEGIN UPDATE data_version SET n = n + 1; RETURN NULL; END$$;"
     "CREATE TRIGGER tokens_data_version AFTER INSERT OR UPDATE OR DELETE ON tokens"
     "  FOR EACH STATEMENT EXECUTE FUNCTION scimd_data_version_bump();"
-    "CREATE TRIGGER meta_data_version AFTER INSERT OR UPDATE OR DELETE ON meta"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION scimd_data_version_bump();"
+    /* Of meta only the token secret: every POST raises the id high-water marks there, and
+     * each would make every instance reload its token table. */
+    "CREATE TRIGGER meta_data_version AFTER INSERT OR UPDATE ON meta FOR EACH ROW"
+    "  WHEN (NEW.key = 'token_hmac_key') EXECUTE FUNCTION scimd_data_version_bump();"
+    "CREATE TRIGGER meta_data_version_delete AFTER DELETE ON meta FOR EACH ROW"
+    "  WHEN (OLD.key = 'token_hmac_key') EXECUTE FUNCTION scimd_data_version_bump();"
     "INSERT INTO meta(key, value) VALUES('feed_id', replace(gen_random_uuid()::text, '-', ''));"
     "INSERT INTO meta(key, value) VALUES('changes_floor', '0');";
+
+/* v6: each SCIM user's subordinate id slice, never reused (store_schema.c's schema_v6). */
+static const char schema_v6[] =
+    "CREATE TABLE IF NOT EXISTS subid_ledger("
+    "  start BIGINT PRIMARY KEY,"
+    "  count BIGINT NOT NULL,"
+    "  owner TEXT COLLATE \"C\" NOT NULL UNIQUE,"
+    "  allocated TEXT NOT NULL,"
+    "  released TEXT);";
 
 static int version_of(struct db *db, int *version, char *err, size_t errlen)
 {
@@ -155,6 +168,10 @@ int store_schema_migrate_pg(struct db *db, char *err, size_t errlen)
      * migrations here, each applied when version is below it, as store_schema.c does. */
     if (version == 0 && db_exec(db, schema_v5) != DB_OK) {
         snprintf(err, errlen, "cannot create the schema: %s", db_errmsg(db));
+        goto out;
+    }
+    if (version < 6 && db_exec(db, schema_v6) != DB_OK) {
+        snprintf(err, errlen, "cannot upgrade the schema to version 6: %s", db_errmsg(db));
         goto out;
     }
     snprintf(set_version, sizeof(set_version),

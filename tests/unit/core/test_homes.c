@@ -208,7 +208,7 @@ static void test_schema_v4_is_upgraded(void **state)
     struct db *db = NULL;
     assert_non_null(db = core_sqlite_open(path, 0));
     assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    assert_int_equal(STORE_SCHEMA_VERSION, 5);
+    assert_true(STORE_SCHEMA_VERSION >= 5); /* v6 added a table, not a column */
     assert_int_equal(db_int(db, "SELECT count(*) FROM users WHERE home IS NULL"), 2);
     struct db_stmt *s = NULL;
     assert_int_equal(db_prepare(db,
