@@ -33,6 +33,7 @@
 #include "server.h"
 #include "accounts/config_warnings.h"
 #include "accounts/startup_checks.h"
+#include "accounts/subids.h"
 #include "store/store.h"
 
 /* The store's batch observer takes no argument: the hub it tells about commits. */
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
     if (check_only) {
         /* The id ranges against this host too: a config that cannot start is not OK. */
         if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
+            subids_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
             startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0) {
             log_err("%s", err);
             scimd_config_free(&cfg);
@@ -198,8 +200,10 @@ int main(int argc, char **argv)
                  "host's accounts, no account cache and no session termination here");
     store_set_batch_observer(srv.store, on_batch);
     if (startup_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
+        subids_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
         startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||
-        startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0) {
+        startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0 ||
+        subids_pin_existing(&cfg, srv.store, err, sizeof(err)) < 0) {
         log_err("%s", err);
         goto out;
     }

@@ -45,6 +45,9 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->uid_max = SCIMD_DEFAULT_UID_MAX;
     cfg->gid_min = SCIMD_DEFAULT_GID_MIN;
     cfg->gid_max = SCIMD_DEFAULT_GID_MAX;
+    /* Above the default uid and gid ranges and useradd's pool: 32,767 slices. */
+    cfg->subid_min = 2147483648u;
+    cfg->subid_max = 4294901759u;
     cfg->login_name = LOGIN_NAME_LOCALPART;
     cfg->max_name_length = 64;
     cfg->home = strdup("/home/%u");

@@ -61,6 +61,8 @@ struct scimd_config {
     unsigned max_roles_per_user; /* more roles on one user: 400 */
     unsigned max_role_groups;    /* role groups ever created; past it new roles stay SCIM-only */
     unsigned remove_deactivated_after_days; /* 0: deactivated users are kept */
+    bool subids;                 /* a 65,536-id subordinate slice per user (accounts/subids.h) */
+    uint32_t subid_min, subid_max;
 
     /* [roles], [groups] */
     struct local_group_map *role_maps;

@@ -17,6 +17,7 @@
 #include "proto/schema.h"
 #include "proto/ssh_key.h"
 #include "accounts/roles.h"
+#include "accounts/subids.h"
 #include "server.h"
 #include "store/export_scan.h"
 
@@ -331,7 +332,8 @@ int account_snapshot_load(struct scimd_server *srv, uint64_t *last_generation,
     if (!ls.db)
         goto out;
     if (export_scan_users(ls.db, add_user, &ls, err, errlen) < 0 ||
-        export_scan_groups(ls.db, add_scim_group_row, &ls, err, errlen) < 0)
+        export_scan_groups(ls.db, add_scim_group_row, &ls, err, errlen) < 0 ||
+        subids_export(srv->cfg, ls.db, snap->users, snap->cache.n_users, err, errlen) < 0)
         goto out;
     export_scan_marks(ls.db, &snap->cache.uid_hwm, &snap->gid_hwm);
 

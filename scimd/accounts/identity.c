@@ -6,6 +6,7 @@
 
 #include "accounts/host_probe.h"
 #include "accounts/preprobe.h"
+#include "accounts/subids.h"
 #include "store/id_ledger.h"
 #include "store/store.h"
 
@@ -47,7 +48,8 @@ static int allocate(struct db *db, const char *kind, uint32_t lo, uint32_t hi, c
 int identity_allocate_uid(struct db *db, const struct scimd_config *cfg, const char *owner,
                           const char *login, uint32_t *uid_out, struct scim_error *err)
 {
-    if (allocate(db, "user", cfg->uid_min, cfg->uid_max, "uid_hwm", owner, login, uid_out, err) < 0)
+    if (allocate(db, "user", cfg->uid_min, cfg->uid_max, "uid_hwm", owner, login, uid_out, err) < 0 ||
+        subids_assign(db, cfg, owner, err) < 0)
         return -1;
     preprobe_note_allocation(*uid_out);
     return 0;
@@ -61,6 +63,8 @@ int identity_allocate_gid(struct db *db, const struct scimd_config *cfg, const c
 
 int identity_release(struct db *db, const char *owner, struct scim_error *err)
 {
+    if (subids_release(db, owner, err) < 0)
+        return -1;
     return id_ledger_release(db, owner, err);
 }
 
@@ -101,6 +105,5 @@ int identity_claim_uid(struct db *db, const struct scimd_config *cfg, const char
         if (store_meta_write(db, "uid_hwm", buf, "uid high-water mark", err) < 0)
             return -1;
     }
-    (void)cfg;
-    return 0;
+    return subids_assign(db, cfg, owner, err);
 }

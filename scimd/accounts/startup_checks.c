@@ -94,13 +94,6 @@ static int check_subid_file(const struct scimd_config *cfg, const char *path, ch
     return ret;
 }
 
-/* The pool useradd hands subordinate ids out of (login.defs(5)), shadow's defaults when
- * the file or a key is absent. */
-struct subid_pool {
-    const char *kind; /* "UID" or "GID" */
-    unsigned long long min, max, count;
-};
-
 static void login_defs_value(const char *line, const char *key, unsigned long long *out)
 {
     size_t n = strlen(key);
@@ -113,7 +106,7 @@ static void login_defs_value(const char *line, const char *key, unsigned long lo
         *out = v;
 }
 
-static int read_login_defs(const char *path, struct subid_pool pools[2], char *err, size_t errlen)
+int read_login_defs(const char *path, struct subid_pool pools[2], char *err, size_t errlen)
 {
     pools[0] = (struct subid_pool){ "UID", 100000, 600100000, 65536 };
     pools[1] = (struct subid_pool){ "GID", 100000, 600100000, 65536 };

@@ -16,6 +16,15 @@
 int startup_check_ranges(const struct scimd_config *cfg, const char *root_dir, char *err,
                          size_t errlen);
 
+/* The pool useradd hands subordinate ids out of (login.defs(5)), shadow's defaults when
+ * the file or a key is absent. */
+struct subid_pool {
+    const char *kind; /* "UID" or "GID" */
+    unsigned long long min, max, count;
+};
+/* pools[0] UID, pools[1] GID from path (login.defs). 0, or -1 with err when unreadable. */
+int read_login_defs(const char *path, struct subid_pool pools[2], char *err, size_t errlen);
+
 /* Refuses cache paths in a directory that is not root's alone up to / (cache_dir_trust.h):
  * whoever may rename files there could put an old export back. */
 int startup_check_cache_dirs(const struct scimd_config *cfg, char *err, size_t errlen);
