@@ -48,6 +48,7 @@ static void print_counts(const char *from, const char *to, const struct store_co
     printf("  role groups    %lld\n", (long long)n->role_groups);
     printf("  id ledger      %lld (%lld released, never handed out again)\n",
            (long long)n->ids, (long long)n->ids_released);
+    printf("  subid ledger   %lld\n", (long long)n->subids);
     printf("  tokens         %lld\n", (long long)n->tokens);
     printf("  hosts          %lld\n", (long long)n->hosts);
     printf("  changes        %lld (the feed continues after sequence %lld)\n",

@@ -33,6 +33,8 @@ static const struct copy_table tables[] = {
     { "tokens", "id, name, key_hmac, created, last_used, revoked", "ttbttt", "rowid", NULL,
       COUNT(tokens) },
     { "id_ledger", "id, kind, owner, name, allocated, released", "ittttt", "id", NULL, COUNT(ids) },
+    { "subid_ledger", "start, count, owner, allocated, released", "iittt", "start", NULL,
+      COUNT(subids) },
     { "role_groups", "name, gid", "ti", "name", NULL, COUNT(role_groups) },
     { "users",
       "rowid, id, user_name, user_name_key, login, external_id, active, uid, version, created,"

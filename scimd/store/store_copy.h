@@ -14,7 +14,7 @@ struct store;
 
 struct store_copy_counts {
     int64_t users, groups, members, role_groups, ids, ids_released, tokens, hosts, changes,
-        meta;
+        meta, subids;
     int64_t seq; /* the change log's sequence: the target's next change is seq + 1 */
 };
 

@@ -21,13 +21,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 import pgcluster  # noqa: E402
 import scimharness as h  # noqa: E402
 
-# Every table and column the store has (store_schema.c, version 5), in the order the copy
+# Every table and column the store has (store_schema.c, version 6), in the order the copy
 # writes them. meta leaves out schema_version, which each backend keeps its own way. A column
 # the copy forgets shows up here as a difference.
 TABLES = [
     ("meta", "key value", "key", "key <> 'schema_version'"),
     ("tokens", "id name key_hmac created last_used revoked", "id", None),
     ("id_ledger", "id kind owner name allocated released", "id", None),
+    ("subid_ledger", "start count owner allocated released", "start", None),
     ("role_groups", "name gid", "name", None),
     ("users", "rowid id user_name user_name_key login external_id active uid version created"
               " modified password_hash password_day doc gecos roles ssh_keys deactivated_at"
@@ -162,7 +163,9 @@ class StoreCopy(unittest.TestCase):
     def test_copy_then_serve_from_postgresql(self):
         url = self.cluster.create_database("copy_ok")
         pg = Pg(self.cluster, url)
-        with h.ScimdInstance(name="store-copy") as inst:
+        # subids on: subid_ledger has a row per user ever created (carol's released).
+        with h.ScimdInstance(name="store-copy", extra={"accounts": {
+                "subids": "true", "subid_min": "800000000", "subid_max": "900000000"}}) as inst:
             api, users, group, host = self.populate(inst)
             status, body = self.feed(inst, host, 0)
             self.assertEqual(status, 200, body)
@@ -192,6 +195,7 @@ class StoreCopy(unittest.TestCase):
             self.assertRegex(r.stdout, r"users +%d\n" % (3 + BULK_USERS))
             self.assertRegex(r.stdout, r"groups +1 \(2 memberships\)")
             self.assertRegex(r.stdout, r"hosts +1\n")
+            self.assertRegex(r.stdout, r"subid ledger +%d\n" % (3 + BULK_USERS + 1))  # + carol
             self.assertIn("the feed continues after sequence %d" % seq_before, r.stdout)
 
             # Every row of every table, as it was.
