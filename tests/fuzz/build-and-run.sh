@@ -42,6 +42,7 @@ for f in "$src"/common/*.c; do
     case $f in */scim_crc32c.c) ;; *) cache_src="$cache_src $f" ;; esac
 done
 jansson=$(pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
+libpq=$(pkg-config --cflags --libs libpq 2>/dev/null || echo -lpq)
 
 # The config parser includes meson's generated config.h: -I"$build" reaches it.
 compile() {
@@ -76,9 +77,13 @@ build_target() {
         mkdir -p "$work/seeds/cache" || return 1
         "$work/bin/gen-cache-seed" "$work/seeds/cache" || return 1 ;;
     config)
+        # The parser checks [store] url with libpq (store_config.c). $libpq is words.
+        # shellcheck disable=SC2086
         compile config -I"$src/scimd" -I"$build" "$fuzzdir/fuzz_config.c" \
             "$src/scimd/scimd_config.c" "$src/scimd/config_keys.c" "$src/scimd/config_dropins.c" \
-            "$src/scimd/follow_config.c" -lnettle || return 1
+            "$src/scimd/follow_config.c" "$src/scimd/store_config.c" "$src/scimd/secret_file.c" \
+            "$src/scimd/store/db.c" "$src/scimd/store/db_pg.c" "$src/scimd/store/db_pg_sql.c" \
+            -lnettle $libpq || return 1
         mkdir -p "$work/seeds/config" || return 1
         cp "$src/packaging/scimd.conf" "$work/seeds/config/packaging-scimd.conf" || return 1 ;;
     *)
