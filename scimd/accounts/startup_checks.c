@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "accounts/host_probe.h"
+#include "accounts/subid_files.h"
 #include "cache_dir_trust.h"
 #include "scim_cache.h"
 
@@ -63,35 +64,18 @@ static int check_ids_file(const struct scimd_config *cfg, const char *path, bool
 static int check_subid_file(const struct scimd_config *cfg, const char *path, char *err,
                             size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned lineno = 0;
-    int ret = 0;
-    while (getline(&line, &cap, f) >= 0) {
-        lineno++;
-        char owner[256];
-        unsigned long long start, count;
-        if (sscanf(line, "%255[^:]:%llu:%llu", owner, &start, &count) != 3 || count == 0)
-            continue;
-        uint64_t end = start + count - 1;
-        bool overlap = (start <= cfg->uid_max && end >= cfg->uid_min) ||
-                       (start <= cfg->gid_max && end >= cfg->gid_min);
-        if (overlap) {
-            snprintf(err, errlen,
-                     "%s:%u: subordinate ids %llu-%" PRIu64 " of '%s' overlap scimd's id ranges "
-                     "(uid %u-%u, gid %u-%u); choose other ranges in [accounts]",
-                     path, lineno, start, end, owner, cfg->uid_min, cfg->uid_max, cfg->gid_min,
-                     cfg->gid_max);
-            ret = -1;
-            break;
-        }
-    }
-    free(line);
-    fclose(f);
-    return ret;
+    const struct id_span ours[] = { { cfg->uid_min, cfg->uid_max },
+                                    { cfg->gid_min, cfg->gid_max } };
+    struct subid_file_hit hit;
+    int r = subid_file_overlap(path, ours, 2, &hit, err, errlen);
+    if (r <= 0)
+        return r;
+    snprintf(err, errlen,
+             "%s:%u: subordinate ids %" PRIu64 "-%" PRIu64 " of '%s' overlap scimd's id ranges "
+             "(uid %u-%u, gid %u-%u); choose other ranges in [accounts]",
+             path, hit.lineno, hit.start, hit.end, hit.owner, cfg->uid_min, cfg->uid_max,
+             cfg->gid_min, cfg->gid_max);
+    return -1;
 }
 
 static void login_defs_value(const char *line, const char *key, unsigned long long *out)
