@@ -203,6 +203,7 @@ int main(int argc, char **argv)
         subids_check_ranges(&cfg, NULL, err, sizeof(err)) < 0 ||
         startup_check_cache_dirs(&cfg, err, sizeof(err)) < 0 ||
         startup_check_hwm(&cfg, srv.store, err, sizeof(err)) < 0 ||
+        subids_check_restore(&cfg, srv.store, err, sizeof(err)) < 0 ||
         subids_pin_existing(&cfg, srv.store, err, sizeof(err)) < 0) {
         log_err("%s", err);
         goto out;

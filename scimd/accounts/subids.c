@@ -2,12 +2,14 @@
 #include "accounts/subids.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts/host_probe.h"
+#include "accounts/subid_files.h"
 #include "accounts/startup_checks.h"
 #include "log.h"
 #include "store/subid_ledger.h"
@@ -93,6 +95,62 @@ int subids_pin_existing(const struct scimd_config *cfg, struct store *st, char *
     return 0;
 }
 
+/* The end of the highest slice in the exported cache (0 when none or no cache). */
+static uint64_t cache_subids_end(const struct scimd_config *cfg)
+{
+    struct scim_cache c;
+    uint64_t end = 0;
+    if (scim_cache_open(&c, cfg->cache_path, SCIM_CACHE_FILE_NSS, SCIM_CACHE_OPEN_UNTRUSTED,
+                        NULL, 0) < 0)
+        return 0;
+    for (uint32_t i = 0; i < scim_cache_subid_count(&c); i++) {
+        struct scim_cache_subid_view v;
+        if (scim_cache_subid_at(&c, i, &v) == 0 && (uint64_t)v.start + v.count > end)
+            end = (uint64_t)v.start + v.count;
+    }
+    scim_cache_close(&c);
+    return end;
+}
+
+struct end_ctx {
+    int64_t end;
+};
+
+static int end_fn(struct db *db, void *arg, struct scim_error *err)
+{
+    struct end_ctx *x = arg;
+    x->end = subid_ledger_end(db);
+    return x->end < 0 ? scim_error_set(err, 500, NULL, "reading subid_ledger: %s",
+                                       db_errmsg(db)) : 0;
+}
+
+int subids_check_restore(const struct scimd_config *cfg, struct store *st, char *err,
+                         size_t errlen)
+{
+    if (!cfg->subids || !host_probe_host_checks())
+        return 0;
+    uint64_t cached = cache_subids_end(cfg);
+    if (cached == 0)
+        return 0;
+    struct end_ctx x = { 0 };
+    struct scim_error e = { 0 };
+    if (store_write(st, end_fn, &x, &e) < 0) {
+        snprintf(err, errlen, "%s", e.detail);
+        return -1;
+    }
+    /* The next slice starts at or above both: ids at or above them are safe to hand out. */
+    if (cached > (uint64_t)x.end && cached > cfg->subid_min) {
+        snprintf(err, errlen,
+                 "the store's subordinate id slices end at %lld but %s holds slices up to %llu: "
+                 "the database is older than the cache (restored or replaced), and would hand "
+                 "those ids out again; set [accounts] subid_min to %llu or above",
+                 (long long)x.end, cfg->cache_path, (unsigned long long)cached - 1,
+                 (unsigned long long)cached);
+        return -1;
+    }
+    return 0;
+}
+
 static bool overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 {
     return a0 <= b1 && b0 <= a1;
@@ -101,33 +159,17 @@ static bool overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 static int check_subid_file(const struct scimd_config *cfg, const char *path, char *err,
                             size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned lineno = 0;
-    int ret = 0;
-    while (getline(&line, &cap, f) >= 0) {
-        char owner[256];
-        unsigned long long start, count;
-        lineno++;
-        if (sscanf(line, "%255[^:]:%llu:%llu", owner, &start, &count) != 3 || count == 0)
-            continue;
-        if (overlap(start, start + count - 1, cfg->subid_min, cfg->subid_max)) {
-            snprintf(err, errlen,
-                     "%s:%u: subordinate ids %llu-%llu of '%s' overlap [accounts] subid_min.."
-                     "subid_max (%u-%u): SCIM users' containers would share ids with a local "
-                     "user's; choose another range",
-                     path, lineno, start, start + count - 1, owner, cfg->subid_min,
-                     cfg->subid_max);
-            ret = -1;
-            break;
-        }
-    }
-    free(line);
-    fclose(f);
-    return ret;
+    const struct id_span range = { cfg->subid_min, cfg->subid_max };
+    struct subid_file_hit hit;
+    int r = subid_file_overlap(path, &range, 1, &hit, err, errlen);
+    if (r <= 0)
+        return r;
+    snprintf(err, errlen,
+             "%s:%u: subordinate ids %" PRIu64 "-%" PRIu64 " of '%s' overlap [accounts] "
+             "subid_min..subid_max (%u-%u): SCIM users' containers would share ids with a local "
+             "user's; choose another range",
+             path, hit.lineno, hit.start, hit.end, hit.owner, cfg->subid_min, cfg->subid_max);
+    return -1;
 }
 
 static int check_host(const struct scimd_config *cfg, const char *root, char *err, size_t errlen)

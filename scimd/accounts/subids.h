@@ -26,6 +26,12 @@ int subids_release(struct db *db, const char *owner, struct scim_error *err);
 int subids_pin_existing(const struct scimd_config *cfg, struct store *st, char *err,
                         size_t errlen);
 
+/* At start, when subids are on: refuses a store that is behind the cache, i.e. the cache
+ * holds a slice ending above both the store's highest slice and subid_min (a restored or
+ * replaced database would hand those ids out again). 0, or -1 with err. */
+int subids_check_restore(const struct scimd_config *cfg, struct store *st, char *err,
+                         size_t errlen);
+
 /* Refuses, when subids are on, a range that is too small, holds 65534/65535, overlaps the
  * uid or gid range, a follower ([follow]: the fleet's feed does not carry slices yet), and,
  * on a host with logins, a range in /etc/subuid or /etc/subgid or login.defs' pool that

@@ -74,6 +74,17 @@ int subid_ledger_assign(struct db *db, const char *owner, uint32_t lo, uint32_t 
     return 0;
 }
 
+int64_t subid_ledger_end(struct db *db)
+{
+    struct db_stmt *s = NULL;
+    int64_t end = -1;
+    if (db_prepare(db, "SELECT COALESCE(MAX(start + count), 0) FROM subid_ledger", &s) == DB_OK &&
+        db_step(s) == DB_ROW)
+        end = db_column_int64(s, 0);
+    db_finalize(s);
+    return end;
+}
+
 int subid_ledger_release(struct db *db, const char *owner, struct scim_error *err)
 {
     char now[32];

@@ -21,6 +21,9 @@ int subid_ledger_assign(struct db *db, const char *owner, uint32_t lo, uint32_t 
 /* Inside a write: marks owner's slice released (the row stays). */
 int subid_ledger_release(struct db *db, const char *owner, struct scim_error *err);
 
+/* The end (last id + 1) of the highest slice ever recorded, 0 when none; -1 on error. */
+int64_t subid_ledger_end(struct db *db);
+
 /* A live user's slice; the strings are valid only during the callback. */
 struct subid_row {
     const char *owner; /* SCIM id */

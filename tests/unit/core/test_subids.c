@@ -2,7 +2,8 @@
 /* [accounts] subids (accounts/subids.c, store/subid_ledger.c): a slice per user when it is
  * created, in order, stable, never handed out again after a delete; a used-up range refuses
  * the user and writes nothing; users stored before get theirs at start; the export attaches
- * live users' slices; and the range checks at start and in --check-config. */
+ * live users' slices; a store older than the cache is refused; and the range checks at
+ * start and in --check-config. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +208,46 @@ static void test_export_attaches_live_slices(void **state)
     assert_int_equal(users[1].subid_count, 0);
 }
 
+/* A database older than the cache (restored from a backup) would hand out the slices of
+ * users created since: refused until the store has them or subid_min is above them. */
+static void test_restore_guard(void **state)
+{
+    struct core_ledger_fx *f = *state;
+    char err[1024] = "";
+    free(f->cfg.cache_path);
+    f->cfg.cache_path = core_path(f->dir, "nss.cache");
+    char *shadow = core_path(f->dir, "shadow.cache");
+    struct scim_cache_user u = { .name = "ant", .uid = LO + 2, .gid = LO + 2, .home = "/h",
+                                 .shell = "/bin/sh", .active = true, .last_change_day = 1,
+                                 .subid_start = S0 + SL, .subid_count = SL };
+    struct scim_cache_snapshot snap = { .users = &u, .n_users = 1, .generation = 1 };
+    assert_int_equal(scim_cache_write(f->cfg.cache_path, shadow, &snap, err, sizeof(err)), 0);
+    free(shadow);
+
+    assert_int_equal(subids_check_restore(&f->cfg, f->st, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "older than the cache"));
+    /* The store catching up (two slices: up to the cache's end) is enough. */
+    must_create(f, "user-a");
+    assert_int_equal(subids_check_restore(&f->cfg, f->st, err, sizeof(err)), -1);
+    must_create(f, "user-b");
+    assert_int_equal(subids_check_restore(&f->cfg, f->st, err, sizeof(err)), 0);
+    /* Or a range above the cache's slices. */
+    struct core_ledger_fx *g = core_ledger_fx_new(LO);
+    g->cfg.subids = true;
+    g->cfg.subid_min = S0 + SL;
+    g->cfg.subid_max = S0 + 9 * SL;
+    free(g->cfg.cache_path);
+    g->cfg.cache_path = strdup(f->cfg.cache_path);
+    assert_int_equal(subids_check_restore(&g->cfg, g->st, err, sizeof(err)), -1);
+    g->cfg.subid_min = S0 + 2 * SL;
+    assert_int_equal(subids_check_restore(&g->cfg, g->st, err, sizeof(err)), 0);
+    /* Off: not looked at. */
+    g->cfg.subids = false;
+    g->cfg.subid_min = S0;
+    assert_int_equal(subids_check_restore(&g->cfg, g->st, err, sizeof(err)), 0);
+    core_ledger_fx_free(g);
+}
+
 /* ---- range checks ---- */
 
 static void etc_file(const char *root, const char *name, const char *text)
@@ -300,6 +341,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_off_records_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pin_existing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_attaches_live_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_guard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_ranges, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
