@@ -160,6 +160,7 @@ static int users_set_active(const struct scimd_config *cfg, const char *login, b
 out:
     user_row_clear(&w.row);
     json_decref(w.body);
+    json_decref(w.new_role_groups); /* NULL once users_service_done ran */
     store_close(st);
     return ret;
 }

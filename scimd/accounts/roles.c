@@ -101,6 +101,7 @@ static int role_name_blocked(struct db *db, const struct scimd_config *cfg, cons
 struct sync_ctx {
     struct db *db;
     const struct scimd_config *cfg;
+    json_t **created; /* or NULL; the array is made with its first entry */
     struct scim_error *err;
 };
 
@@ -135,9 +136,16 @@ static int sync_one(void *arg, const char *value, const char *name, const char *
     uint32_t gid;
     char owner[LOGIN_NAME_BUF + 8];
     snprintf(owner, sizeof(owner), "role:%s", name);
-    if (identity_allocate_gid(c->db, c->cfg, owner, name, &gid, c->err) < 0)
+    if (identity_allocate_gid(c->db, c->cfg, owner, name, &gid, c->err) < 0 ||
+        role_groups_repo_insert(c->db, name, gid, c->err) < 0)
         return -1;
-    return role_groups_repo_insert(c->db, name, gid, c->err);
+    if (!c->created)
+        return 0;
+    if ((!*c->created && !(*c->created = json_array())) ||
+        json_array_append_new(*c->created, json_pack("{s:s, s:I}", "name", name, "gid",
+                                                     (json_int_t)gid)) < 0)
+        return scim_error_set(c->err, 500, NULL, "out of memory");
+    return 0;
 }
 
 /* Roles the request gives (an empty value is no role). */
@@ -156,12 +164,18 @@ static size_t count_roles(const json_t *doc)
 int roles_sync(struct db *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err)
 {
+    return roles_sync_noting(db, cfg, doc, NULL, err);
+}
+
+int roles_sync_noting(struct db *db, const struct scimd_config *cfg, const json_t *doc,
+                      json_t **created, struct scim_error *err)
+{
     size_t n = count_roles(doc);
     if (n > cfg->max_roles_per_user)
         return scim_error_set(err, 400, "invalidValue",
                               "%zu roles on one user; at most %u are accepted ([accounts] "
                               "max_roles_per_user)", n, cfg->max_roles_per_user);
-    struct sync_ctx c = { .db = db, .cfg = cfg, .err = err };
+    struct sync_ctx c = { .db = db, .cfg = cfg, .created = created, .err = err };
     return each_role(doc, cfg->max_name_length, sync_one, &c) != 0 ? -1 : 0;
 }
 

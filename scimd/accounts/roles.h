@@ -23,6 +23,11 @@ struct role_target {
 int roles_sync(struct db *db, const struct scimd_config *cfg, const json_t *doc,
                struct scim_error *err);
 
+/* roles_sync, appending {"name", "gid"} to the array *created (made with the first) for each
+ * role group it made, so the caller can record them once the write has committed. */
+int roles_sync_noting(struct db *db, const struct scimd_config *cfg, const json_t *doc,
+                      json_t **created, struct scim_error *err);
+
 /* Export path: calls fn for each role in values (one role value per line, as the users
  * table's roles column holds them); invalid ones are skipped. */
 int roles_for_export(const struct scimd_config *cfg, const char *values,

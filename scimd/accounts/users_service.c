@@ -159,6 +159,15 @@ static int take_idp_ids(const struct scimd_config *cfg, json_t *doc, uint32_t cu
     return ret;
 }
 
+/* roles_sync for this write: a body the writer runs again starts its list afresh. */
+static int sync_roles(struct db *db, struct users_change *w, const json_t *doc,
+                      struct scim_error *err)
+{
+    if (w->new_role_groups)
+        json_array_clear(w->new_role_groups);
+    return roles_sync_noting(db, w->cfg, doc, &w->new_role_groups, err);
+}
+
 static int create_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct users_change *w = arg;
@@ -167,7 +176,7 @@ static int create_fn(struct db *db, void *arg, struct scim_error *err)
 
     if (check_unique(db, user_name, w->login, NULL, err) < 0)
         return -1;
-    if (roles_sync(db, w->cfg, w->body, err) < 0)
+    if (sync_roles(db, w, w->body, err) < 0)
         return -1;
     if (users_new_id(row->id) < 0)
         return scim_error_set(err, 500, NULL, "cannot generate an id");
@@ -227,7 +236,7 @@ static int commit_update(struct db *db, struct users_change *w, json_t *doc, con
         return 0; /* an idempotent push: nothing to store, version unchanged */
     audit_changed_attributes(row->doc, doc, password_hash != NULL, w->changed_attrs,
                              sizeof(w->changed_attrs));
-    if (roles_sync(db, w->cfg, doc, err) < 0)
+    if (sync_roles(db, w, doc, err) < 0)
         return -1;
     if (set_doc_fields(row, doc, login) < 0 ||
         (password_hash && set_password(row, password_hash) < 0))
@@ -406,17 +415,41 @@ int users_service_write(struct store *st, const struct scimd_config *cfg, struct
                         struct scim_error *err)
 {
     w->cfg = cfg;
-    return store_write(st, w->op == USERS_OP_CREATE    ? create_fn
-                           : w->op == USERS_OP_REPLACE ? replace_fn
-                           : w->op == USERS_OP_PATCH   ? patch_fn
-                                                       : delete_fn,
-                       w, err);
+    int r = store_write(st, w->op == USERS_OP_CREATE    ? create_fn
+                            : w->op == USERS_OP_REPLACE ? replace_fn
+                            : w->op == USERS_OP_PATCH   ? patch_fn
+                                                        : delete_fn,
+                        w, err);
+    if (r < 0) { /* rolled back: the role groups were never made */
+        json_decref(w->new_role_groups);
+        w->new_role_groups = NULL;
+    }
+    return r;
+}
+
+/* groupadd's record for each role group the write made; the group has no SCIM id. */
+static void record_role_groups(const char *actor, const json_t *created)
+{
+    size_t i;
+    const json_t *g;
+    json_array_foreach(created, i, g) {
+        const char *name = json_string_value(json_object_get(g, "name"));
+        uint32_t gid = (uint32_t)json_integer_value(json_object_get(g, "gid"));
+        char id[40];
+        snprintf(id, sizeof(id), "gid:%u", (unsigned)gid);
+        audit_log(actor, "create", "RoleGroup", id, name, "");
+        const struct audit_kernel_subject subject = { name, gid, NULL, actor };
+        audit_kernel_record(AUDIT_KERNEL_GROUP_ADD, &subject, NULL);
+    }
 }
 
 void users_service_done(const struct scimd_config *cfg, const char *actor,
-                        const struct users_change *w)
+                        struct users_change *w)
 {
     static const char *const actions[] = { "create", "replace", "patch", "delete" };
+    record_role_groups(actor, w->new_role_groups);
+    json_decref(w->new_role_groups);
+    w->new_role_groups = NULL;
     if (!w->changed)
         return;
     /* A removal is audited and ends sessions the way every removal does. */

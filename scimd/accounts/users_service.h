@@ -32,6 +32,9 @@ struct users_change {
     bool changed;
     bool was_active;
     char changed_attrs[512];   /* for the audit line */
+    json_t *new_role_groups;   /* role groups the write made ([{name, gid}]): users_service_write
+                                * leaves them after a commit, users_service_done records and
+                                * releases them */
 };
 
 /* On the request thread, for a POST or PUT doc: validates and canonicalises it in place
@@ -51,7 +54,9 @@ int users_service_prehash_patch(const json_t *patch, char **hash_out, struct sci
 int users_service_write(struct store *st, const struct scimd_config *cfg, struct users_change *c,
                         struct scim_error *err);
 
-/* After the commit: the audit line and the end of sessions for a user who lost access; a
- * delete goes through user_removal_done like every other removal. actor: the token id. */
+/* After the commit: the audit lines (the role groups it made first, as groupadd would precede
+ * useradd) and the end of sessions for a user who lost access; a delete goes through
+ * user_removal_done like every other removal. actor: the token id. Call it after every
+ * successful users_service_write: it releases c->new_role_groups. */
 void users_service_done(const struct scimd_config *cfg, const char *actor,
-                        const struct users_change *c);
+                        struct users_change *c);

@@ -97,6 +97,7 @@ class Listener:
         self.sock.bind((0, 1 << (AUDIT_NLGRP_READLOG - 1)))
         self.sock.settimeout(0.1)
         self.watched = set()
+        self.watched_accts = set()  # for records without a SCIM id (role groups)
         self.records = []  # (type, text)
 
     def drain(self, seconds=0.5):
@@ -116,13 +117,22 @@ class Listener:
                 text = data[off + 16:off + length].rstrip(b"\0").decode("utf-8", "replace")
                 off += (length + 3) & ~3
                 m = re.search(r'scim_id="([^"]*)"', text)
-                if m and m.group(1) in self.watched:
+                a = re.search(r'acct="([^"]*)"', text)
+                if (m and m.group(1) in self.watched) or (a and a.group(1) in self.watched_accts):
                     self.records.append((rtype, text))
 
     def wait_for(self, scim_id, rtype, timeout=10.0, token=None):
         """The record of type rtype naming scim_id (and token, if given), waiting for it."""
         self.watched.add(scim_id)
-        needle = 'scim_id="%s"' % scim_id
+        return self._wait('scim_id="%s"' % scim_id, rtype, timeout, token)
+
+    def wait_for_acct(self, acct, rtype, timeout=10.0, token=None):
+        """The record of type rtype naming the account or group acct, waiting for it."""
+        self.watched_accts.add(acct)
+        return self._wait('acct="%s"' % acct, rtype, timeout, token)
+
+    def _wait(self, needle, rtype, timeout, token):
+        scim_id = needle
         also = 'token="%s"' % token if token else ""
         deadline = time.monotonic() + timeout
         while True:
@@ -233,6 +243,26 @@ class AuditRecords(unittest.TestCase):
             self.assertEqual(api.delete("/Groups/" + gid_).status, 204)
             self.check(LISTENER.wait_for(gid_, TYPES["DEL_GROUP"]), "delete-group", tok,
                        "scimd")
+
+            # A role's Linux group, made with its first holder, is recorded as groupadd would
+            # record it, before its holder's ADD_USER; a second holder makes no second record.
+            LISTENER.watched_accts.update(("kaudit-role", "kaudit3", "kaudit4"))
+            holder = api.post("/Users", {"schemas": [h.URN_USER], "userName": "kaudit3",
+                                         "roles": [{"value": "kaudit-role"}]})
+            self.assertEqual(holder.status, 201, holder.describe())
+            rec = LISTENER.wait_for_acct("kaudit-role", TYPES["ADD_GROUP"])
+            self.check(rec, "add-group", tok, "scimd", scim_id="?")
+            self.assertRegex(field(rec, "id"), r"^[1-9][0-9]*$")
+            added = LISTENER.wait_for_acct("kaudit3", TYPES["ADD_USER"])
+            texts = [t for _, t in LISTENER.records]
+            self.assertLess(texts.index(rec), texts.index(added), "groupadd before useradd")
+            second = api.post("/Users", {"schemas": [h.URN_USER], "userName": "kaudit4",
+                                         "roles": [{"value": "kaudit-role"}]})
+            self.assertEqual(second.status, 201, second.describe())
+            LISTENER.wait_for_acct("kaudit4", TYPES["ADD_USER"])
+            self.assertEqual([t for t, text in LISTENER.records
+                              if t == TYPES["ADD_GROUP"] and 'acct="kaudit-role"' in text],
+                             [TYPES["ADD_GROUP"]], "one record for the role group")
 
             # Break-glass removal: the record names scimctl, as tool and token.
             other = api.create_user("kaudit2@example.com")
