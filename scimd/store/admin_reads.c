@@ -3,23 +3,26 @@
 
 #include <stdio.h>
 
+#include "store/store.h"
+
+struct role_group_walk {
+    int (*fn)(void *arg, const char *name, uint32_t gid);
+    void *arg;
+};
+
+static int read_role_group(struct db_stmt *s, void *arg)
+{
+    const struct role_group_walk *w = arg;
+    return w->fn(w->arg, db_column_text(s, 0), (uint32_t)db_column_int64(s, 1));
+}
+
 int admin_role_groups_each(struct db *db, int (*fn)(void *arg, const char *name, uint32_t gid),
                            void *arg)
 {
+    struct role_group_walk w = { .fn = fn, .arg = arg };
     struct db_stmt *s = NULL;
-    int ret = -1, rc;
-    if (db_prepare(db, "SELECT name, gid FROM role_groups ORDER BY name", &s) != DB_OK)
-        goto out;
-    while ((rc = db_step(s)) == DB_ROW) {
-        int r = fn(arg, db_column_text(s, 0), (uint32_t)db_column_int64(s, 1));
-        if (r != 0) {
-            ret = r;
-            goto out;
-        }
-    }
-    if (rc == DB_DONE)
-        ret = 0;
-out:
+    int rc = db_prepare(db, "SELECT name, gid FROM role_groups ORDER BY name", &s);
+    int ret = store_stmt_walk(rc, s, read_role_group, &w);
     db_finalize(s);
     return ret;
 }

@@ -153,31 +153,33 @@ int hosts_revoke(struct db *db, const char *id_or_name)
     return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
 
+struct host_walk {
+    int (*cb)(void *, const struct host_row *);
+    void *arg;
+};
+
+static int read_host(struct db_stmt *s, void *arg)
+{
+    const struct host_walk *w = arg;
+    const struct host_row h = {
+        .id = db_column_text(s, 0),
+        .name = db_column_text(s, 1),
+        .created = db_column_text(s, 2),
+        .revoked = db_column_text(s, 3),
+        .last_seen = db_column_text(s, 4),
+        .conflicts = db_column_text(s, 5),
+        .seq_reached = db_column_int64(s, 6),
+    };
+    return w->cb(w->arg, &h);
+}
+
 int hosts_each(struct db *db, int (*cb)(void *, const struct host_row *), void *arg)
 {
+    struct host_walk w = { .cb = cb, .arg = arg };
     struct db_stmt *s = NULL;
-    int ret = -1, rc;
-    if (db_prepare(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
-                               " seq_reached FROM hosts ORDER BY created, rowid", &s) != DB_OK)
-        goto out;
-    while ((rc = db_step(s)) == DB_ROW) {
-        struct host_row h = {
-            .id = db_column_text(s, 0),
-            .name = db_column_text(s, 1),
-            .created = db_column_text(s, 2),
-            .revoked = db_column_text(s, 3),
-            .last_seen = db_column_text(s, 4),
-            .conflicts = db_column_text(s, 5),
-            .seq_reached = db_column_int64(s, 6),
-        };
-        int v = cb(arg, &h);
-        if (v != 0) {
-            ret = v;
-            goto out;
-        }
-    }
-    ret = rc == DB_DONE ? 0 : -1;
-out:
+    int rc = db_prepare(db, "SELECT id, name, created, revoked, last_seen, conflicts,"
+                            " seq_reached FROM hosts ORDER BY created, rowid", &s);
+    int ret = store_stmt_walk(rc, s, read_host, &w);
     db_finalize(s);
     return ret;
 }

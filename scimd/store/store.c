@@ -449,6 +449,19 @@ int store_stmt_each(struct db *db, int prepared, struct db_stmt *s, store_row_fn
     return 0;
 }
 
+int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg)
+{
+    if (prepared != DB_OK)
+        return -1;
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        int r = fn(s, arg);
+        if (r != 0)
+            return r;
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
 int store_row_exists(struct db *db, const char *sql, const char *a, const char *b,
                      struct scim_error *err)
 {

@@ -77,6 +77,12 @@ void store_stmt_done(struct db_stmt *s);
 typedef int (*store_row_fn)(struct db *db, struct db_stmt *s, void *arg, struct scim_error *err);
 int store_stmt_each(struct db *db, int prepared, struct db_stmt *s, store_row_fn fn, void *arg,
                     const char *what, struct scim_error *err);
+/* The same walk for the readers whose callers report db_errmsg rather than a scim_error
+ * (scimctl's listings, the fleet's host list): fn's first non-zero return, negative or
+ * positive, stops the walk and is returned. 0 after the last row, or -1 when s was not
+ * prepared or a step failed. The caller still owns s. */
+typedef int (*store_walk_fn)(struct db_stmt *s, void *arg);
+int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg);
 /* Closes a connection with the statements kept on it. */
 void store_connection_close(struct db *db);
 
