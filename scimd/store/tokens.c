@@ -247,39 +247,6 @@ int tokens_create(struct store *st, const char *name, struct token_secret *out, 
     return 0;
 }
 
-int tokens_list(struct store *st, FILE *out, char *err, size_t errlen)
-{
-    struct scim_error e;
-    struct db *db = store_reader_get(st, &e);
-    struct db_stmt *s = NULL;
-    int ret = -1;
-    if (!db) {
-        snprintf(err, errlen, "%s", e.detail);
-        return -1;
-    }
-    if (db_prepare(db, "SELECT id, name, created, last_used, revoked FROM tokens ORDER BY created", &s) != DB_OK) {
-        snprintf(err, errlen, "%s", db_errmsg(db));
-        goto out;
-    }
-    fprintf(out, "%-16s  %-24s  %-24s  %s\n", "ACCESS_ID", "NAME", "CREATED", "STATUS");
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *revoked = db_column_text(s, 4);
-        fprintf(out, "%-16s  %-24s  %-24s  %s%s\n", db_column_text(s, 0),
-                db_column_text(s, 1), db_column_text(s, 2),
-                revoked ? "revoked " : "active", revoked ? revoked : "");
-    }
-    if (rc != DB_DONE) {
-        snprintf(err, errlen, "%s", db_errmsg(db));
-        goto out;
-    }
-    ret = 0;
-out:
-    db_finalize(s);
-    store_reader_put(st, db);
-    return ret;
-}
-
 struct revoke_ctx {
     const char *id;
     int changed;

@@ -31,8 +31,6 @@ struct token_secret {
 int tokens_new_secret(struct token_secret *out, char *err, size_t errlen);
 int tokens_create(struct store *st, const char *name, struct token_secret *out, char *err,
                   size_t errlen);
-/* Prints "ID  NAME  CREATED  LAST-USED  STATUS" rows. */
-int tokens_list(struct store *st, FILE *out, char *err, size_t errlen);
 /* 1 revoked now, 0 no such (or already revoked) token, -1 error. */
 int tokens_revoke(struct store *st, const char *id, char *err, size_t errlen);
 
