@@ -34,10 +34,31 @@
 #include "accounts/config_warnings.h"
 #include "accounts/startup_checks.h"
 #include "accounts/subids.h"
+#include "store/seq_reserve.h"
 #include "store/store.h"
 
 /* The store's batch observer takes no argument: the hub it tells about commits. */
 static struct fleet_hub *observed_hub;
+
+/* The change log's reservation in the guard file (store/seq_reserve.h); 0, or -1 logged. */
+static int reserve_sequences(const struct scimd_config *cfg, struct store *st)
+{
+    char path[4096], msg[1024];
+    struct seq_restore r;
+    if (hwm_file_path(cfg, path, sizeof(path)) < 0) {
+        log_err("store: the guard file's path next to %s is too long", cfg->database);
+        return -1;
+    }
+    if (seq_reserve_start(st, path, SEQ_RESERVE_STEP, &r, msg, sizeof(msg)) < 0) {
+        log_err("store: %s", msg);
+        return -1;
+    }
+    if (r.moved_to) {
+        seq_restore_describe(&r, path, msg, sizeof(msg));
+        log_warn("store: %s", msg);
+    }
+    return 0;
+}
 
 /* After each batch: metrics, and the fleet's long-polls (a commit may have added changes). */
 static void on_batch(size_t n, double seconds)
@@ -189,6 +210,9 @@ int main(int argc, char **argv)
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
+    /* Before anything writes: a database behind the guard's reservation moves past it. */
+    if (!cfg.follow_hub && reserve_sequences(&cfg, srv.store) < 0)
+        goto out;
     /* A follower serves no feed of its own. */
     if (!cfg.follow_hub && fleet_hub_start(&srv, err, sizeof(err)) < 0) {
         log_err("%s", err);
@@ -290,6 +314,10 @@ out:
     http_stop(&srv);
     retention_stop(retention);
     exporter_stop(srv.exporter);
+    /* Nothing of this process writes any more: the reservation comes down to what it used. */
+    if (srv.store && seq_reserve_stop(srv.store) < 0)
+        log_warn("store: cannot lower the change log reservation in the guard file: the next "
+                 "start makes every host take a snapshot");
     if (srv.store)
         store_set_batch_observer(srv.store, metrics_commit);
     fleet_hub_free(srv.fleet);

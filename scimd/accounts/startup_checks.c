@@ -18,6 +18,7 @@
 #include "accounts/subid_files.h"
 #include "cache_dir_trust.h"
 #include "scim_cache.h"
+#include "store/seq_reserve.h"
 
 static bool in_range(uint64_t id, uint32_t lo, uint32_t hi)
 {
@@ -248,29 +249,10 @@ int hwm_file_read(const char *path, uint64_t *uid_hwm, uint64_t *gid_hwm)
 
 int hwm_file_write(const char *path, uint64_t uid_hwm, uint64_t gid_hwm)
 {
-    char tmp[4200], buf[128];
-    int fd = -1, ret = -1;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int n = snprintf(buf, sizeof(buf), "uid_hwm %" PRIu64 "\ngid_hwm %" PRIu64 "\n", uid_hwm, gid_hwm);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto out;
-    if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0)
-        goto out;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0)
-        goto out;
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (ret < 0)
-        unlink(tmp);
-    return ret;
+    /* The file also holds the change log's reservation (store/seq_reserve.h): kept. */
+    static const char *const keys[] = { "uid_hwm", "gid_hwm" };
+    const uint64_t vals[] = { uid_hwm, gid_hwm };
+    return guard_file_set(path, 2, keys, vals, false);
 }
 
 static uint64_t meta_u64(struct db *db, const char *key)

@@ -58,9 +58,11 @@ int feed_max_seq(struct db *db, int64_t *out)
     /* sqlite_sequence, not MAX(seq): AUTOINCREMENT's high-water mark survives pruning every
      * row, so the feed's position never goes back. PostgreSQL's sequence would count
      * uncommitted changes too; MAX(seq) of the committed ones cannot go back either, since
-     * feed_prune keeps the newest change. */
+     * feed_prune keeps the newest change, and the floor counts for a database moved past
+     * its reservation (seq_reserve.c) before its next change. */
     *out = scalar(db, db_backend(db) == DB_POSTGRESQL
-                          ? "SELECT COALESCE(MAX(seq), 0) FROM changes"
+                          ? "SELECT GREATEST(COALESCE(MAX(seq), 0), (SELECT CAST(value AS BIGINT)"
+                            " FROM meta WHERE key = 'changes_floor')) FROM changes"
                           : "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
                   &ok);
     return ok ? 0 : -1;
