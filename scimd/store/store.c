@@ -7,6 +7,7 @@
 #include "store/store_schema.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -460,6 +461,34 @@ int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg
             return r;
     }
     return rc == DB_DONE ? 0 : -1;
+}
+
+int store_exec_bind(struct db *db, const char *what, struct scim_error *err, const char *sql,
+                    const char *fmt, ...)
+{
+    struct db_stmt *s = NULL;
+    int rc = db_prepare(db, sql, &s);
+    if (rc == DB_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        for (int i = 0; fmt[i]; i++) {
+            if (fmt[i] == 't') {
+                const char *v = va_arg(ap, const char *);
+                if (v)
+                    db_bind_text(s, i + 1, v);
+                else
+                    db_bind_null(s, i + 1);
+            } else {
+                db_bind_int64(s, i + 1, va_arg(ap, int64_t));
+            }
+        }
+        va_end(ap);
+        rc = db_step(s);
+    }
+    db_finalize(s);
+    if (rc != DB_DONE)
+        return store_db_error(db, rc, err, what);
+    return 0;
 }
 
 int store_row_exists(struct db *db, const char *sql, const char *a, const char *b,

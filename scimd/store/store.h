@@ -86,6 +86,13 @@ int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg
 /* Closes a connection with the statements kept on it. */
 void store_connection_close(struct db *db);
 
+/* Runs sql, one statement that returns no row (an INSERT or UPDATE), once: its parameters
+ * are bound in order as fmt lists them, 't' a const char * (NULL binds NULL), 'i' an
+ * int64_t (cast: a narrower argument is undefined behaviour). A failure is mapped
+ * (store_db_error, naming what). 0, or < 0 with err set. */
+int store_exec_bind(struct db *db, const char *what, struct scim_error *err, const char *sql,
+                    const char *fmt, ...);
+
 /* 1 if sql (with one or two text parameters) returns a row, 0 if none, -1 with err set. */
 int store_row_exists(struct db *db, const char *sql, const char *a, const char *b,
                      struct scim_error *err);

@@ -57,19 +57,11 @@ int subid_ledger_assign(struct db *db, const char *owner, uint32_t lo, uint32_t 
                               "[accounts] subid_min/subid_max", SUBID_SLICE, lo, hi);
     char now[32];
     store_timestamp(now);
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "INSERT INTO subid_ledger(start, count, owner, allocated)"
-                            " VALUES(?, ?, ?, ?)", &s);
-    if (rc == DB_OK) {
-        db_bind_int64(s, 1, next);
-        db_bind_int64(s, 2, SUBID_SLICE);
-        db_bind_text(s, 3, owner);
-        db_bind_text(s, 4, now);
-        rc = db_step(s);
-    }
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "subordinate id ledger");
+    if (store_exec_bind(db, "subordinate id ledger", err,
+                        "INSERT INTO subid_ledger(start, count, owner, allocated)"
+                        " VALUES(?, ?, ?, ?)",
+                        "iitt", next, (int64_t)SUBID_SLICE, owner, now) < 0)
+        return -1;
     *start = (uint32_t)next;
     return 0;
 }
@@ -89,18 +81,10 @@ int subid_ledger_release(struct db *db, const char *owner, struct scim_error *er
 {
     char now[32];
     store_timestamp(now);
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "UPDATE subid_ledger SET released = ? WHERE owner = ?"
-                            " AND released IS NULL", &s);
-    if (rc == DB_OK) {
-        db_bind_text(s, 1, now);
-        db_bind_text(s, 2, owner);
-        rc = db_step(s);
-    }
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "subordinate id ledger");
-    return 0;
+    return store_exec_bind(db, "subordinate id ledger", err,
+                           "UPDATE subid_ledger SET released = ? WHERE owner = ?"
+                           " AND released IS NULL",
+                           "tt", now, owner);
 }
 
 int subid_ledger_scan(struct db *db, subid_row_fn fn, void *arg, char *err, size_t errlen)
