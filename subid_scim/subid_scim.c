@@ -99,65 +99,63 @@ static int owner_slice(const struct scim_cache *c, const char *owner,
     return scim_cache_subids_of(c, u.index, s);
 }
 
-enum subid_status shadow_subid_has_range(const char *owner, unsigned long start,
-                                         unsigned long count, enum subid_type idtype,
-                                         bool *result)
+/* owner's slice, read from a cache opened and closed here: SUCCESS with *found telling
+ * whether there is one (no cache, not a SCIM user, deactivated or no slice: none), or ERROR
+ * (a bad argument, an unreadable cache or a damaged record). */
+static enum subid_status read_owner_slice(const char *owner, enum subid_type t,
+                                          struct scim_cache_subid_view *s, bool *found)
 {
     struct scim_cache c;
-    struct scim_cache_subid_view s;
-    enum subid_status st = SUBID_STATUS_ERROR;
-    if (!result)
-        return SUBID_STATUS_ERROR;
-    *result = false;
-    if (!owner || !type_ok(idtype))
+    *found = false;
+    if (!owner || !type_ok(t))
         return SUBID_STATUS_ERROR;
     int o = open_cache(&c);
     if (o != 0)
         return o > 0 ? SUBID_STATUS_SUCCESS : SUBID_STATUS_ERROR;
-    int rc = owner_slice(&c, owner, &s);
-    if (rc == 0) {
-        /* In 64 bits: start + count cannot wrap, whatever the caller passed. */
+    int rc = owner_slice(&c, owner, s);
+    scim_cache_close(&c);
+    *found = rc == 0;
+    return rc == 0 || rc == -ENOENT ? SUBID_STATUS_SUCCESS : SUBID_STATUS_ERROR;
+}
+
+enum subid_status shadow_subid_has_range(const char *owner, unsigned long start,
+                                         unsigned long count, enum subid_type idtype,
+                                         bool *result)
+{
+    struct scim_cache_subid_view s;
+    bool found;
+    if (!result)
+        return SUBID_STATUS_ERROR;
+    *result = false;
+    enum subid_status st = read_owner_slice(owner, idtype, &s, &found);
+    /* In 64 bits: start + count cannot wrap, whatever the caller passed. */
+    if (found)
         *result = count > 0 && start >= s.start && start <= UINT32_MAX &&
                   count <= UINT32_MAX &&
                   (uint64_t)start + count <= (uint64_t)s.start + s.count;
-        st = SUBID_STATUS_SUCCESS;
-    } else if (rc == -ENOENT) {
-        st = SUBID_STATUS_SUCCESS;
-    }
-    scim_cache_close(&c);
     return st;
 }
 
 enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type id_type,
                                                  struct subid_range **ranges, int *count)
 {
-    struct scim_cache c;
     struct scim_cache_subid_view s;
-    enum subid_status st = SUBID_STATUS_ERROR;
+    bool found;
     if (!ranges || !count)
         return SUBID_STATUS_ERROR;
     *ranges = NULL;
     *count = 0;
-    if (!owner || !type_ok(id_type))
+    enum subid_status st = read_owner_slice(owner, id_type, &s, &found);
+    if (!found)
+        return st;
+    struct subid_range *r = malloc(sizeof(*r));
+    if (!r)
         return SUBID_STATUS_ERROR;
-    int o = open_cache(&c);
-    if (o != 0)
-        return o > 0 ? SUBID_STATUS_SUCCESS : SUBID_STATUS_ERROR;
-    int rc = owner_slice(&c, owner, &s);
-    if (rc == 0) {
-        struct subid_range *r = malloc(sizeof(*r));
-        if (r) {
-            r->start = s.start;
-            r->count = s.count;
-            *ranges = r;
-            *count = 1;
-            st = SUBID_STATUS_SUCCESS;
-        }
-    } else if (rc == -ENOENT) {
-        st = SUBID_STATUS_SUCCESS;
-    }
-    scim_cache_close(&c);
-    return st;
+    r->start = s.start;
+    r->count = s.count;
+    *ranges = r;
+    *count = 1;
+    return SUBID_STATUS_SUCCESS;
 }
 
 enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type id_type,
