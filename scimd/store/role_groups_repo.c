@@ -38,15 +38,8 @@ long long role_groups_repo_count(struct db *db, struct scim_error *err)
 
 int role_groups_repo_insert(struct db *db, const char *name, uint32_t gid, struct scim_error *err)
 {
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "INSERT INTO role_groups(name, gid) VALUES(?, ?)", &s);
-    if (rc == DB_OK) {
-        db_bind_text(s, 1, name);
-        db_bind_int64(s, 2, gid);
-        rc = db_step(s);
-    }
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "role group");
+    if (store_exec_bind(db, "role group", err, "INSERT INTO role_groups(name, gid) VALUES(?, ?)",
+                        "ti", name, (int64_t)gid) < 0)
+        return -1;
     return changes_record(db, "role", name, err);
 }
