@@ -29,7 +29,9 @@ void scimd_config_init(struct scimd_config *cfg)
     cfg->max_connections_per_client = 32;
     cfg->reserved_connections = 64;
     cfg->max_body_size = 1024 * 1024;
-    cfg->max_request_head = 48 * 1024;
+    /* What nginx (large_client_header_buffers 8k) and Apache (LimitRequestLine 8190) in
+     * front of scimd let through; longer queries go in a POST .search body. */
+    cfg->max_request_head = 8 * 1024;
     cfg->metrics_auth = true;
     cfg->auth_failure_limit = 20;
     cfg->auth_failure_ban = 60;

@@ -27,7 +27,8 @@ struct scimd_config {
     unsigned reserved_connections; /* kept for clients that authenticated (at most half) */
     size_t max_body_size;
     unsigned max_request_head; /* bytes of request line and headers; each connection keeps
-                                * twice this in memory once it has answered a request */
+                                * this plus HTTP_POOL_MARGIN in memory once it has answered
+                                * a request (http/http.h) */
     char *tls_cert;
     char *tls_key;
     bool metrics_auth;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/conn_watchdog.h"
 
+#include <linux/tcp.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@ struct tracked {
     time_t since;
     bool shut;
     bool trusted;
+    bool line_seen;       /* this request's line has arrived */
+    uint64_t line_base;   /* bytes the socket had received when this request began */
     unsigned char addr[16]; /* the client address (IPv4 in the first 4 bytes) */
     unsigned peers;         /* unauthenticated open connections from addr, this one included */
     struct tracked *prev, *next;
@@ -262,6 +266,19 @@ void conn_watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_
     *socket_context = NULL;
 }
 
+/* tcpi_bytes_received (Linux 4.6): every byte received on the socket, read or not; 0 when
+ * the kernel does not say. */
+static uint64_t bytes_received(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
 static struct tracked *tracked_of(struct conn_watchdog *wd, struct MHD_Connection *conn)
 {
     if (!wd)
@@ -305,5 +322,46 @@ void conn_watchdog_trusted(struct conn_watchdog *wd, struct MHD_Connection *conn
 
 void conn_watchdog_request_done(struct conn_watchdog *wd, struct MHD_Connection *conn)
 {
-    set_phase(wd, conn, WAITING_HEAD);
+    struct tracked *t = tracked_of(wd, conn);
+    if (!t)
+        return;
+    uint64_t base = bytes_received(t->fd);
+    pthread_mutex_lock(&wd->mu);
+    t->phase = WAITING_HEAD;
+    t->since = now_s();
+    t->line_seen = false;
+    t->line_base = base;
+    pthread_mutex_unlock(&wd->mu);
+}
+
+void conn_watchdog_line_seen(struct conn_watchdog *wd, struct MHD_Connection *conn)
+{
+    struct tracked *t = tracked_of(wd, conn);
+    if (!t)
+        return;
+    pthread_mutex_lock(&wd->mu);
+    t->line_seen = true;
+    pthread_mutex_unlock(&wd->mu);
+}
+
+unsigned conn_watchdog_overlong_lines(struct conn_watchdog *wd, uint64_t min_bytes,
+                                      void (*answer)(int fd, void *arg), void *arg)
+{
+    unsigned n = 0;
+    if (!wd)
+        return 0;
+    pthread_mutex_lock(&wd->mu);
+    for (struct tracked *t = wd->head; t; t = t->next) {
+        if (t->shut || t->line_seen || t->phase != WAITING_HEAD)
+            continue;
+        uint64_t got = bytes_received(t->fd);
+        if (got < t->line_base || got - t->line_base < min_bytes)
+            continue;
+        /* Under the mutex: the fd is still this connection's (shut()). Seen once. */
+        answer(t->fd, arg);
+        t->line_seen = true;
+        n++;
+    }
+    pthread_mutex_unlock(&wd->mu);
+    return n;
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <microhttpd.h>
+#include <stdint.h>
 
 struct conn_watchdog;
 
@@ -45,3 +46,12 @@ void conn_watchdog_body_done(struct conn_watchdog *wd, struct MHD_Connection *co
 void conn_watchdog_trusted(struct conn_watchdog *wd, struct MHD_Connection *conn);
 /* The response is done: the connection waits for its next request head. */
 void conn_watchdog_request_done(struct conn_watchdog *wd, struct MHD_Connection *conn);
+/* The request line has arrived (MHD_OPTION_URI_LOG_CALLBACK). */
+void conn_watchdog_line_seen(struct conn_watchdog *wd, struct MHD_Connection *conn);
+/* Calls answer, under the watchdog's lock (the fd stays the connection's), for each
+ * connection waiting for a request line that has received at least min_bytes since its
+ * request began without one arriving: a request line that long is refused whoever reads
+ * it. libmicrohttpd's "URI too long" names no connection (http_head.h); this finds it by
+ * what its socket received. Returns how many were answered. */
+unsigned conn_watchdog_overlong_lines(struct conn_watchdog *wd, uint64_t min_bytes,
+                                      void (*answer)(int fd, void *arg), void *arg);

@@ -249,6 +249,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     cs->poll.waiter.fire = on_poll_fired;
     clock_gettime(CLOCK_MONOTONIC, &cs->start);
     http_head_reading(&cs->mark, conn);
+    conn_watchdog_line_seen(cs->srv->watchdog, conn);
     return cs;
 }
 
@@ -507,10 +508,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
                                                              va_list ap)
 {
+    struct scimd_server *srv = cls;
     char buf[512];
     va_list copy;
     va_copy(copy, ap);
-    http_head_mhd_error(fmt, copy);
+    /* A connection that received this much without a request line has one longer than
+     * max_request_head: libmicrohttpd's pool holds max_request_head + HTTP_POOL_MARGIN, and
+     * half the margin allows for a TLS handshake's bytes. */
+    http_head_mhd_error(fmt, copy, srv->watchdog,
+                        (uint64_t)srv->cfg->max_request_head + HTTP_POOL_MARGIN / 2);
     va_end(copy);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     size_t n = strlen(buf);
@@ -650,7 +656,7 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
 
     struct MHD_OptionItem opts[24];
     size_t n = 0;
-    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
+    opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv };
     /* max_connections itself is enforced by the watchdog's accept policy, on connections that
      * are not closing; this is the hard ceiling including those being closed. */
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 2 * cfg->max_connections,
@@ -676,13 +682,16 @@ int http_start(struct scimd_server *srv, int listen_fd, char *err, size_t errlen
     }
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
                                          (intptr_t)conn_watchdog_notify, srv->watchdog };
-    /* Per-connection memory: room for a head up to twice our own limit, so an oversized head
-     * gets our SCIM 431 rather than libmicrohttpd's HTML one (beyond it, http_head_mhd_error
-     * replaces what it can). After a request on a kept-alive connection all of it stays
-     * resident (libmicrohttpd zeroes the pool for the next request): with ten thousand held
-     * long-polls this is most of a hub's memory, hence [server] max_request_head. */
+    /* Per-connection memory: a head of our own limit plus the margin its parsed entries and
+     * the response's header block take. A larger head fills the pool and libmicrohttpd
+     * raises its 431 (414 while still in the request line), which http_head_mhd_error
+     * answers in SCIM; one that fits but exceeds the limit gets screen_head's. After a
+     * request on a kept-alive connection all of the pool stays resident (libmicrohttpd
+     * zeroes it for the next request): with ten thousand held long-polls this is most of a
+     * hub's memory, hence a small default (docs/architecture.md, threads). */
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                         2 * (size_t)cfg->max_request_head, NULL };
+                                         (size_t)cfg->max_request_head + HTTP_POOL_MARGIN,
+                                         NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, EVENT_THREADS, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL };
     opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,

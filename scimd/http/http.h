@@ -14,6 +14,11 @@
 struct scimd_server;
 struct fleet_poll;
 
+/* libmicrohttpd's memory per connection is [server] max_request_head plus this: the parsed
+ * header and query entries (56 bytes each) and the response's header block live beside the
+ * head. */
+#define HTTP_POOL_MARGIN 4096
+
 /* One request on its way through the router: what the resources see, plus what only the
  * front door needs. */
 struct http_exchange {

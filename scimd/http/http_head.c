@@ -2,6 +2,7 @@
 #include "http/http_head.h"
 
 #include "api/response.h"
+#include "http/conn_watchdog.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -84,20 +85,10 @@ static bool after_request_line(unsigned status, const char *page)
             (strstr(page, "Content-Length") || strstr(page, "Host:")));
 }
 
-void http_head_mhd_error(const char *fmt, va_list ap)
+/* Writes the SCIM error for status to fd, on which nothing has been written in this
+ * request, and shuts its sending side down. */
+static void answer_head(int head_fd, unsigned status)
 {
-    struct http_head_mark *only = reading;
-    if (!only || only->next || only->fd < 0 ||
-        strncmp(fmt, MHD_ERROR_FMT, strlen(MHD_ERROR_FMT)) != 0)
-        return;
-    int head_fd = only->fd;
-    va_list copy;
-    va_copy(copy, ap);
-    unsigned status = va_arg(copy, unsigned);
-    const char *page = va_arg(copy, const char *);
-    va_end(copy);
-    if (status < 400 || status > 599 || !after_request_line(status, page))
-        return;
     struct api_response resp = { 0 };
     api_error(&resp, (int)status, NULL, "%s", detail_for(status));
     char *body = resp.json ? json_dumps(resp.json, JSON_COMPACT) : NULL;
@@ -116,11 +107,42 @@ void http_head_mhd_error(const char *fmt, va_list ap)
      * sending side then makes libmicrohttpd's own page fail to go out (EPIPE), and it
      * closes the connection. */
     if (hn > 0 && (size_t)hn < sizeof(head) &&
-        send(head_fd, head, (size_t)hn, MSG_NOSIGNAL) == hn &&
-        send(head_fd, body, strlen(body), MSG_NOSIGNAL) == (ssize_t)strlen(body))
+        send(head_fd, head, (size_t)hn, MSG_NOSIGNAL | MSG_DONTWAIT) == hn &&
+        send(head_fd, body, strlen(body), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)strlen(body))
         shutdown(head_fd, SHUT_WR);
-    only->fd = -1; /* answered once */
     free(body);
+}
+
+static void answer_line_431(int fd, void *arg)
+{
+    (void)arg;
+    answer_head(fd, 431);
+}
+
+void http_head_mhd_error(const char *fmt, va_list ap, struct conn_watchdog *wd,
+                         uint64_t min_line)
+{
+    if (strncmp(fmt, MHD_ERROR_FMT, strlen(MHD_ERROR_FMT)) != 0)
+        return;
+    va_list copy;
+    va_copy(copy, ap);
+    unsigned status = va_arg(copy, unsigned);
+    const char *page = va_arg(copy, const char *);
+    va_end(copy);
+    if (status == 414) {
+        /* Before the request line: no mark says whose. Our own limit answers it (431, as
+         * for any head over max_request_head), on the connection(s) that received a line
+         * that long. */
+        conn_watchdog_overlong_lines(wd, min_line, answer_line_431, NULL);
+        return;
+    }
+    struct http_head_mark *only = reading;
+    if (!only || only->next || only->fd < 0)
+        return;
+    if (status < 400 || status > 599 || !after_request_line(status, page))
+        return;
+    answer_head(only->fd, status);
+    only->fd = -1; /* answered once */
 }
 
 struct framing {

@@ -9,6 +9,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct conn_watchdog;
 
 /* MHD_OPTION_UNESCAPE_CALLBACK: percent-decodes like libmicrohttpd, but a decoded NUL becomes
  * the byte 0xFF. libmicrohttpd hands the path on as a C string, so "/Users/<id>%00junk" would
@@ -33,10 +36,13 @@ void http_head_done(struct http_head_mark *m);
  * request head with its own error page, writes the SCIM error with the same status to the
  * connection first and shuts down its sending side, so the HTML page never goes out.
  * libmicrohttpd's log line does not say which connection: it is the one connection on this
- * thread's list, and when several heads are being read on the thread at once (or for an
- * error that can come before the request line is complete) the page is left alone: a wrong
- * guess would answer somebody else's request. */
-void http_head_mhd_error(const char *fmt, va_list ap);
+ * thread's list, and when several heads are being read on the thread at once the page is
+ * left alone: a wrong guess would answer somebody else's request. Its 414, a request line
+ * too long for the connection's memory, comes before any mark: it is answered 431 on each
+ * connection wd knows to have received min_line bytes or more since its request began
+ * without a line (conn_watchdog_overlong_lines), a line our own limit refuses anyway. */
+void http_head_mhd_error(const char *fmt, va_list ap, struct conn_watchdog *wd,
+                         uint64_t min_line);
 
 /* Content-Length / Transfer-Encoding of a head libmicrohttpd accepted: 0 when the body's
  * framing is unambiguous, otherwise the status to refuse with (400, 411) and why. */

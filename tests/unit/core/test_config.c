@@ -124,7 +124,7 @@ static void test_defaults(void **state)
     assert_true(c->connection_timeout > 0);
     assert_true(c->max_body_size >= 1024);
     assert_int_equal(c->render_cache_size, 40u * 1024 * 1024);
-    assert_int_equal(c->max_request_head, 48 * 1024);
+    assert_int_equal(c->max_request_head, 8 * 1024);
     assert_true(c->export_max_delay_ms >= c->export_delay_ms);
     /* The shipped defaults must pass the daemon's own start-up checks. */
     check_ok(f);
