@@ -19,6 +19,7 @@
 #include "accounts/login_names.h"
 #include "accounts/linux_names.h"
 #include "api/listing.h"
+#include "api/search.h"
 #include "accounts/name_skips.h"
 #include "proto/patch.h"
 #include "proto/schema.h"
@@ -363,6 +364,11 @@ static const struct listing_source groups_listing = {
     .n_indexes = sizeof(groups_indexes) / sizeof(groups_indexes[0]),
     .run = list_groups_run,
 };
+
+void groups_search(struct scimd_server *srv, struct api_request *req, struct api_response *resp)
+{
+    search_respond(srv, req, &groups_listing, resp);
+}
 
 static void list_groups(struct scimd_server *srv, struct api_request *req,
                         struct api_response *resp)

@@ -10,6 +10,9 @@ struct scimd_server;
 void users_collection(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
 void users_item(struct scimd_server *srv, struct api_request *req, const char *id,
                 struct api_response *resp);
+/* POST /Users/.search and /Groups/.search (api/search.h). */
+void users_search(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
+void groups_search(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
 
 void groups_collection(struct scimd_server *srv, struct api_request *req, struct api_response *resp);
 void groups_item(struct scimd_server *srv, struct api_request *req, const char *id,

@@ -25,6 +25,17 @@ static int parse_int(const char *name, const char *value, int64_t *out, struct s
     return 0;
 }
 
+void listing_bound(struct listing *l)
+{
+    /* RFC 7644 §3.4.2.4: startIndex < 1 is 1; a negative count is 0; we cap at maxResults. */
+    if (l->start_index < 1)
+        l->start_index = 1;
+    if (l->count < 0)
+        l->count = 0;
+    if (l->count > LISTING_MAX_RESULTS)
+        l->count = LISTING_MAX_RESULTS;
+}
+
 int listing_parse(const struct api_request *req, struct listing *out, struct scim_error *err)
 {
     const char *v;
@@ -34,13 +45,7 @@ int listing_parse(const struct api_request *req, struct listing *out, struct sci
         return -1;
     if ((v = api_query(req, "count")) && parse_int("count", v, &out->count, err) < 0)
         return -1;
-    /* RFC 7644 §3.4.2.4: startIndex < 1 is 1; a negative count is 0; we cap at maxResults. */
-    if (out->start_index < 1)
-        out->start_index = 1;
-    if (out->count < 0)
-        out->count = 0;
-    if (out->count > LISTING_MAX_RESULTS)
-        out->count = LISTING_MAX_RESULTS;
+    listing_bound(out);
     out->filter = api_query(req, "filter");
     out->attributes = api_query(req, "attributes");
     out->excluded_attributes = api_query(req, "excludedAttributes");
@@ -99,15 +104,26 @@ json_t *listing_list(struct store *st, const struct api_request *req,
                      const struct listing_source *src, struct scim_error *err)
 {
     struct listing l;
+    if (listing_parse(req, &l, err) < 0)
+        return NULL;
+    return listing_query_list(st, &l, req->base_url, src, err);
+}
+
+json_t *listing_query_list(struct store *st, const struct listing *query, const char *base_url,
+                           const struct listing_source *src, struct scim_error *err)
+{
+    struct listing l = *query;
     struct scim_filter *f = NULL;
     struct db *db = NULL;
     char *value = NULL;
     json_t *out = NULL;
-    struct listing_run run = { .l = &l, .base_url = req->base_url, .rt = src->rt,
+    struct listing_run run = { .l = &l, .base_url = base_url, .rt = src->rt,
                                .page = json_array() };
 
-    if (!run.page || listing_parse(req, &l, err) < 0)
+    if (!run.page) {
+        scim_error_set(err, 500, NULL, "out of memory");
         goto out;
+    }
     if (l.filter && !(f = scim_filter_parse(l.filter, src->rt, err)))
         goto out;
     run.filter = f;

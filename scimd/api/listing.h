@@ -20,6 +20,9 @@ struct listing {
     const char *excluded_attributes;
 };
 
+/* startIndex and count brought into range the way RFC 7644 §3.4.2.4 reads them. */
+void listing_bound(struct listing *l);
+
 /* Reads startIndex, count, filter, attributes, excludedAttributes; 400 on a non-integer. */
 int listing_parse(const struct api_request *req, struct listing *out, struct scim_error *err);
 
@@ -90,3 +93,6 @@ struct store;
 /* The ListResponse for the query parameters of req (a new reference), or NULL (err set). */
 json_t *listing_list(struct store *st, const struct api_request *req,
                      const struct listing_source *src, struct scim_error *err);
+/* The same for a query read elsewhere (a POST .search body, api/search.h). */
+json_t *listing_query_list(struct store *st, const struct listing *query, const char *base_url,
+                           const struct listing_source *src, struct scim_error *err);

@@ -13,6 +13,7 @@
 #include "accounts/preprobe.h"
 #include "accounts/users_service.h"
 #include "api/listing.h"
+#include "api/search.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
 #include "api/render_cache.h"
@@ -268,4 +269,9 @@ static void list_users(struct scimd_server *srv, struct api_request *req,
     }
     resp->status = 200;
     resp->json = list;
+}
+
+void users_search(struct scimd_server *srv, struct api_request *req, struct api_response *resp)
+{
+    search_respond(srv, req, &users_listing, resp);
 }

@@ -63,6 +63,7 @@ static int check_method(const struct http_exchange *req, unsigned allowed,
 enum shape {
     COLLECTION = 1u << 0, /* "/Users", "/Users/" */
     ITEM = 1u << 1,       /* "/Users/abc" */
+    SEARCH = 1u << 2,     /* "/Users/.search" (RFC 7644 §3.4.3) */
 };
 
 typedef void (*handler_fn)(struct scimd_server *srv, struct api_request *req, const char *item,
@@ -78,6 +79,27 @@ static void groups_coll(struct scimd_server *srv, struct api_request *req, const
                         struct api_response *resp)
 {
     groups_collection(srv, req, resp);
+}
+
+static void users_find(struct scimd_server *srv, struct api_request *req, const char *item,
+                       struct api_response *resp)
+{
+    users_search(srv, req, resp);
+}
+
+static void groups_find(struct scimd_server *srv, struct api_request *req, const char *item,
+                        struct api_response *resp)
+{
+    groups_search(srv, req, resp);
+}
+
+/* RFC 7644 §3.4.3 lets a server search every resource type from its root; scimd does not,
+ * and §3.12 answers an operation a server does not support with 501. */
+static void root_search(struct scimd_server *srv, struct api_request *req, const char *item,
+                        struct api_response *resp)
+{
+    api_error(resp, 501, NULL, "searching from the root is not supported: POST /Users/.search "
+              "or /Groups/.search");
 }
 
 static void service_provider_config(struct scimd_server *srv, struct api_request *req,
@@ -104,9 +126,12 @@ static const struct route {
     enum metrics_route label;
 } routes[] = {
     { "Users", COLLECTION, M_GET | M_POST, users_coll, ROUTE_USERS },
+    { "Users", SEARCH, M_POST, users_find, ROUTE_USERS },
     { "Users", ITEM, M_GET | M_PUT | M_PATCH | M_DELETE, users_item, ROUTE_USER },
     { "Groups", COLLECTION, M_GET | M_POST, groups_coll, ROUTE_GROUPS },
+    { "Groups", SEARCH, M_POST, groups_find, ROUTE_GROUPS },
     { "Groups", ITEM, M_GET | M_PUT | M_PATCH | M_DELETE, groups_item, ROUTE_GROUP },
+    { ".search", COLLECTION, M_POST, root_search, ROUTE_OTHER },
     { "ServiceProviderConfig", COLLECTION, M_GET, service_provider_config, ROUTE_DISCOVERY },
     { "ResourceTypes", COLLECTION | ITEM, M_GET, discovery_resource_types, ROUTE_DISCOVERY },
     { "Schemas", COLLECTION | ITEM, M_GET, discovery_schemas, ROUTE_DISCOVERY },
@@ -146,7 +171,8 @@ static const struct route *classify(const char *path, const char **item,
     const struct route *named = NULL;
     if (!split_path(path, coll, sizeof(coll), item))
         return NULL;
-    unsigned shape = *item ? ITEM : COLLECTION;
+    /* ".search" is no id: ids are hex and dashes (users_api.c, groups_api.c). */
+    unsigned shape = !*item ? COLLECTION : strcmp(*item, ".search") == 0 ? SEARCH : ITEM;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (strcasecmp(coll, routes[i].collection) != 0)
             continue;

@@ -11,8 +11,10 @@
 #include "schema.h"
 
 /* Bounds that keep hostile filters cheap: longer input or deeper nesting (parentheses,
- * "not", value paths) is refused with invalidFilter before any work is done. */
-#define SCIM_FILTER_MAX_LEN 8192
+ * "not", value paths) is refused with invalidFilter before any work is done. A GET's filter
+ * is also bounded by [server] max_request_head; this bounds a POST .search body's, where an
+ * IdP's lookup of a thousand userNames at once (about 40 kB) fits. */
+#define SCIM_FILTER_MAX_LEN 65536
 #define SCIM_FILTER_MAX_DEPTH 64
 
 struct scim_filter;
