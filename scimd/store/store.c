@@ -7,7 +7,6 @@
 #include "store/store_schema.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -463,6 +462,21 @@ int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg
     return rc == DB_DONE ? 0 : -1;
 }
 
+void store_bind_v(struct db_stmt *s, const char *fmt, va_list ap)
+{
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't') {
+            const char *v = va_arg(ap, const char *);
+            if (v)
+                db_bind_text(s, i + 1, v);
+            else
+                db_bind_null(s, i + 1);
+        } else {
+            db_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        }
+    }
+}
+
 int store_exec_bind(struct db *db, const char *what, struct scim_error *err, const char *sql,
                     const char *fmt, ...)
 {
@@ -471,17 +485,7 @@ int store_exec_bind(struct db *db, const char *what, struct scim_error *err, con
     if (rc == DB_OK) {
         va_list ap;
         va_start(ap, fmt);
-        for (int i = 0; fmt[i]; i++) {
-            if (fmt[i] == 't') {
-                const char *v = va_arg(ap, const char *);
-                if (v)
-                    db_bind_text(s, i + 1, v);
-                else
-                    db_bind_null(s, i + 1);
-            } else {
-                db_bind_int64(s, i + 1, va_arg(ap, int64_t));
-            }
-        }
+        store_bind_v(s, fmt, ap);
         va_end(ap);
         rc = db_step(s);
     }

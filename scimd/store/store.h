@@ -5,6 +5,7 @@
 #pragma once
 
 #include "store/db.h"
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,10 +87,12 @@ int store_stmt_walk(int prepared, struct db_stmt *s, store_walk_fn fn, void *arg
 /* Closes a connection with the statements kept on it. */
 void store_connection_close(struct db *db);
 
-/* Runs sql, one statement that returns no row (an INSERT or UPDATE), once: its parameters
- * are bound in order as fmt lists them, 't' a const char * (NULL binds NULL), 'i' an
- * int64_t (cast: a narrower argument is undefined behaviour). A failure is mapped
- * (store_db_error, naming what). 0, or < 0 with err set. */
+/* Binds s's parameters in order as fmt lists them: 't' a const char * (NULL binds NULL),
+ * 'i' an int64_t (cast: a narrower argument is undefined behaviour). */
+void store_bind_v(struct db_stmt *s, const char *fmt, va_list ap);
+/* Runs sql, one statement that returns no row (an INSERT or UPDATE), once, its parameters
+ * bound as store_bind_v binds them. A failure is mapped (store_db_error, naming what).
+ * 0, or < 0 with err set. */
 int store_exec_bind(struct db *db, const char *what, struct scim_error *err, const char *sql,
                     const char *fmt, ...);
 
