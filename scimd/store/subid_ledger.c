@@ -87,50 +87,62 @@ int subid_ledger_release(struct db *db, const char *owner, struct scim_error *er
                            "tt", now, owner);
 }
 
-int subid_ledger_scan(struct db *db, subid_row_fn fn, void *arg, char *err, size_t errlen)
+/* The callers' functions fail only for want of memory; a store failure is told apart. */
+struct subid_walk {
+    subid_row_fn row_fn;
+    subid_owner_fn owner_fn;
+    void *arg;
+    bool oom;
+};
+
+static int read_slice(struct db_stmt *s, void *arg)
+{
+    struct subid_walk *w = arg;
+    struct subid_row row = {
+        .owner = db_column_text(s, 0),
+        .uid = (uint32_t)db_column_int64(s, 1),
+        .start = (uint32_t)db_column_int64(s, 2),
+        .count = (uint32_t)db_column_int64(s, 3),
+    };
+    w->oom = w->row_fn(&row, w->arg) < 0;
+    return w->oom;
+}
+
+static int read_owner(struct db_stmt *s, void *arg)
+{
+    struct subid_walk *w = arg;
+    w->oom = w->owner_fn(db_column_text(s, 0), w->arg) < 0;
+    return w->oom;
+}
+
+/* Runs sql through read; the error reads "out of memory while WHAT", or "WHAT: " the store's
+ * message. 0, or -1. */
+static int walk(struct db *db, const char *sql, store_walk_fn read, struct subid_walk *w,
+                const char *what, char *err, size_t errlen)
 {
     struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "SELECT s.owner, u.uid, s.start, s.count FROM subid_ledger s"
-                            " JOIN users u ON u.id = s.owner WHERE s.released IS NULL"
-                            " ORDER BY u.uid", &s);
-    while (rc == DB_OK || rc == DB_ROW) {
-        if ((rc = db_step(s)) != DB_ROW)
-            break;
-        struct subid_row row = {
-            .owner = db_column_text(s, 0),
-            .uid = (uint32_t)db_column_int64(s, 1),
-            .start = (uint32_t)db_column_int64(s, 2),
-            .count = (uint32_t)db_column_int64(s, 3),
-        };
-        if (fn(&row, arg) < 0) {
-            db_finalize(s);
-            snprintf(err, errlen, "out of memory while reading subordinate ids");
-            return -1;
-        }
-    }
-    if (rc != DB_DONE)
-        snprintf(err, errlen, "reading subordinate ids: %s", db_errmsg(db));
+    int rc = db_prepare(db, sql, &s);
+    rc = store_stmt_walk(rc, s, read, w);
+    if (w->oom)
+        snprintf(err, errlen, "out of memory while %s", what);
+    else if (rc != 0)
+        snprintf(err, errlen, "%s: %s", what, db_errmsg(db));
     db_finalize(s);
-    return rc == DB_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
+}
+
+int subid_ledger_scan(struct db *db, subid_row_fn fn, void *arg, char *err, size_t errlen)
+{
+    struct subid_walk w = { .row_fn = fn, .arg = arg };
+    return walk(db, "SELECT s.owner, u.uid, s.start, s.count FROM subid_ledger s"
+                    " JOIN users u ON u.id = s.owner WHERE s.released IS NULL ORDER BY u.uid",
+                read_slice, &w, "reading subordinate ids", err, errlen);
 }
 
 int subid_ledger_missing(struct db *db, subid_owner_fn fn, void *arg, char *err, size_t errlen)
 {
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "SELECT u.id FROM users u WHERE NOT EXISTS"
-                            " (SELECT 1 FROM subid_ledger s WHERE s.owner = u.id) ORDER BY u.uid",
-                        &s);
-    while (rc == DB_OK || rc == DB_ROW) {
-        if ((rc = db_step(s)) != DB_ROW)
-            break;
-        if (fn(db_column_text(s, 0), arg) < 0) {
-            db_finalize(s);
-            snprintf(err, errlen, "out of memory while listing users without subordinate ids");
-            return -1;
-        }
-    }
-    if (rc != DB_DONE)
-        snprintf(err, errlen, "listing users without subordinate ids: %s", db_errmsg(db));
-    db_finalize(s);
-    return rc == DB_DONE ? 0 : -1;
+    struct subid_walk w = { .owner_fn = fn, .arg = arg };
+    return walk(db, "SELECT u.id FROM users u WHERE NOT EXISTS"
+                    " (SELECT 1 FROM subid_ledger s WHERE s.owner = u.id) ORDER BY u.uid",
+                read_owner, &w, "listing users without subordinate ids", err, errlen);
 }
