@@ -25,6 +25,9 @@ struct apply {
     char **recheck; /* users who left a group: still in scope? */
     size_t n_recheck, cap_recheck;
     int64_t top_uid, top_gid; /* the highest ids taken: the high-water marks, once per apply */
+    char **stored; /* a snapshot's: the user ids stored when it began, sorted */
+    size_t n_stored;
+    size_t cap_lost, cap_changes; /* res's lists grow by doubling: a snapshot adds 100,000 */
 };
 
 static int sql_fail(struct apply *a, int rc, const char *what)
@@ -76,10 +79,23 @@ static int ledger_owner(struct apply *a, int64_t id, char *owner, size_t len)
 }
 
 /* The hub's id for owner: recorded once, and refused when the ledger gave it to someone else
- * (a deleted user's uid stays theirs for ever, whatever the hub says). */
+ * (a deleted user's uid stays theirs for ever, whatever the hub says). Most ids a batch
+ * brings are new here (every one of a joining host's snapshot): one INSERT takes them, and
+ * the ledger's row is read only when it already holds the id. */
 static int ledger_take(struct apply *a, int64_t id, const char *kind, const char *owner,
                        const char *name)
 {
+    if (exec_bind(a, "record in id ledger",
+                  "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
+                  " ?4, ?5) ON CONFLICT(id) DO NOTHING", "itttt", id, kind, owner, name,
+                  a->now) < 0)
+        return -1;
+    if (db_changes(a->db) == 1) {
+        int64_t *top = strcmp(kind, "user") == 0 ? &a->top_uid : &a->top_gid;
+        if (id > *top)
+            *top = id;
+        return 0;
+    }
     char held[512];
     int r = ledger_owner(a, id, held, sizeof(held));
     if (r < 0)
@@ -96,14 +112,9 @@ static int ledger_take(struct apply *a, int64_t id, const char *kind, const char
                          "UPDATE id_ledger SET name = ?2, released = NULL WHERE id = ?1", "it", id,
                          name);
     }
-    if (exec_bind(a, "record in id ledger",
-                  "INSERT INTO id_ledger(id, kind, owner, name, allocated) VALUES(?1, ?2, ?3,"
-                  " ?4, ?5)", "itttt", id, kind, owner, name, a->now) < 0)
-        return -1;
-    int64_t *top = strcmp(kind, "user") == 0 ? &a->top_uid : &a->top_gid;
-    if (id > *top)
-        *top = id;
-    return 0;
+    /* The INSERT found the id taken, the SELECT no row: not in one transaction. */
+    return scim_error_set(a->err, 500, NULL, "id ledger: id %" PRId64 " neither recorded nor "
+                          "held", id);
 }
 
 /* The high-water marks rise as on the hub, so a store restored from an older backup is
@@ -200,10 +211,23 @@ static char *user_doc(const struct mat_user *u)
     return out;
 }
 
+/* list (n items of size each, room for *cap) with room for one more, or NULL for want of
+ * memory (list is then untouched). Doubling: a snapshot lists every user it adds. */
+static void *grow(void *list, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return list;
+    size_t want = *cap ? *cap * 2 : 16;
+    void *grown = realloc(list, want * size);
+    if (grown)
+        *cap = want;
+    return grown;
+}
+
 static void note_lost(struct apply *a, uint32_t uid, const char *login)
 {
     a->res->deactivated_or_removed = true;
-    struct mat_lost *grown = realloc(a->res->lost, (a->res->n_lost + 1) * sizeof(*grown));
+    struct mat_lost *grown = grow(a->res->lost, a->res->n_lost, &a->cap_lost, sizeof(*grown));
     if (!grown)
         return; /* sessions are defence in depth: the export still locks the account */
     a->res->lost = grown;
@@ -217,7 +241,7 @@ static void note_change(struct apply *a, enum mat_change_kind kind, uint32_t uid
                         const char *login)
 {
     struct mat_change *grown =
-        realloc(a->res->changes, (a->res->n_changes + 1) * sizeof(*grown));
+        grow(a->res->changes, a->res->n_changes, &a->cap_changes, sizeof(*grown));
     if (!grown)
         return;
     a->res->changes = grown;
@@ -289,38 +313,34 @@ static int apply_role(struct apply *a, const struct mat_role *r)
                      "ti", r->name, (int64_t)r->gid);
 }
 
-static int apply_user(struct apply *a, const struct mat_user *u)
+static int cmp_id(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Writes u's row. fresh: a snapshot's user that was not stored when the apply began, so
+ * its row is inserted without reading it first (a joining host's snapshot is all fresh). */
+static int write_user(struct apply *a, const struct mat_user *u, bool fresh)
 {
     int ret = -1;
-    char *doc = NULL, *roles = NULL, *keys = NULL, *key = NULL;
-    int scoped = user_in_scope(a, u);
-    if (scoped < 0)
-        return -1;
-    if (scoped == 0)
-        return remove_user(a, u->id); /* out of scope (now): gone from this host */
-    if (a->opt->skip) {
-        int s = a->opt->skip(a->opt->skip_arg, "user", u->id, u->login, u->uid);
-        if (s < 0)
-            return scim_error_set(a->err, 503, NULL,
-                                  "cannot tell whether the host holds \"%s\": batch not applied",
-                                  u->login);
-        if (s > 0) {
-            a->res->skipped++;
-            return remove_user(a, u->id);
-        }
+    char *doc = NULL, *roles = NULL, *keys = NULL, *key = NULL, *home = NULL;
+    bool exists = false, was_active = false;
+    int64_t old_uid = 0, version = 1;
+    if (!fresh) {
+        struct db_stmt *s =
+            store_stmt(a->db, "SELECT uid, active, version FROM users WHERE id = ?1");
+        if (!s)
+            return sql_fail(a, db_errcode(a->db), "read user");
+        db_bind_text(s, 1, u->id);
+        int rc = db_step(s);
+        exists = rc == DB_ROW;
+        old_uid = exists ? db_column_int64(s, 0) : 0;
+        was_active = exists && db_column_int(s, 1);
+        version = exists ? db_column_int64(s, 2) + 1 : 1;
+        store_stmt_done(s);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return sql_fail(a, rc, "read user");
     }
-    struct db_stmt *s = store_stmt(a->db, "SELECT uid, active, version FROM users WHERE id = ?1");
-    if (!s)
-        return sql_fail(a, db_errcode(a->db), "read user");
-    db_bind_text(s, 1, u->id);
-    int rc = db_step(s);
-    bool exists = rc == DB_ROW;
-    int64_t old_uid = exists ? db_column_int64(s, 0) : 0;
-    bool was_active = exists && db_column_int(s, 1);
-    int64_t version = exists ? db_column_int64(s, 2) + 1 : 1;
-    store_stmt_done(s);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return sql_fail(a, rc, "read user");
     if (exists && old_uid != u->uid)
         return scim_error_set(a->err, 409, "uniqueness",
                               "the hub moves user \"%s\" from uid %" PRId64 " to %" PRIu32
@@ -329,6 +349,10 @@ static int apply_user(struct apply *a, const struct mat_user *u)
     roles = join_lines(u->roles, u->n_roles);
     keys = join_lines(u->ssh_keys, u->n_ssh_keys);
     key = strdup(u->user_name);
+    if (!exists && a->opt->home && !(home = a->opt->home(u->login, a->opt->home_arg))) {
+        scim_error_set(a->err, 500, NULL, "out of memory");
+        goto out;
+    }
     if (!doc || !roles || !keys || !key) {
         scim_error_set(a->err, 500, NULL, "out of memory");
         goto out;
@@ -349,13 +373,25 @@ static int apply_user(struct apply *a, const struct mat_user *u)
                         keys);
     else
         ret = exec_bind(a, "create user",
-                        "INSERT INTO users(id, user_name, user_name_key, login, active, uid,"
-                        " version, created, modified, password_hash, password_day, doc, gecos,"
-                        " roles, ssh_keys, deactivated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7,"
-                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?5 = 0 THEN ?7 END)",
-                        "ttttiittitttt", u->id, u->user_name, key, u->login, (int64_t)u->active,
-                        (int64_t)u->uid, a->now, u->password_hash, u->password_day, doc,
-                        u->gecos, roles, keys);
+                        fresh ? "INSERT INTO users(id, user_name, user_name_key, login, active,"
+                                " uid, version, created, modified, password_hash, password_day,"
+                                " doc, gecos, roles, ssh_keys, deactivated_at, home) VALUES(?1,"
+                                " ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE"
+                                " WHEN ?5 = 0 THEN ?7 END, ?14) ON CONFLICT(id) DO NOTHING"
+                              : "INSERT INTO users(id, user_name, user_name_key, login, active,"
+                                " uid, version, created, modified, password_hash, password_day,"
+                                " doc, gecos, roles, ssh_keys, deactivated_at, home) VALUES(?1,"
+                                " ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE"
+                                " WHEN ?5 = 0 THEN ?7 END, ?14)",
+                        "ttttiittittttt", u->id, u->user_name, key,
+                        u->login, (int64_t)u->active, (int64_t)u->uid, a->now, u->password_hash,
+                        u->password_day, doc, u->gecos, roles, keys, home);
+    if (ret == 0 && fresh && db_changes(a->db) == 0) {
+        /* The snapshot names this user twice: the later entry updates the earlier one, as
+         * it would a stored user. */
+        ret = write_user(a, u, false);
+        goto out;
+    }
     if (ret == 0) {
         a->res->users_applied++;
         if (was_active && !u->active)
@@ -371,7 +407,31 @@ out:
     free(roles);
     free(keys);
     free(key);
+    free(home);
     return ret;
+}
+
+static int apply_user(struct apply *a, const struct mat_user *u)
+{
+    int scoped = user_in_scope(a, u);
+    if (scoped < 0)
+        return -1;
+    if (scoped == 0)
+        return remove_user(a, u->id); /* out of scope (now): gone from this host */
+    if (a->opt->skip) {
+        int s = a->opt->skip(a->opt->skip_arg, "user", u->id, u->login, u->uid);
+        if (s < 0)
+            return scim_error_set(a->err, 503, NULL,
+                                  "cannot tell whether the host holds \"%s\": batch not applied",
+                                  u->login);
+        if (s > 0) {
+            a->res->skipped++;
+            return remove_user(a, u->id);
+        }
+    }
+    bool fresh = a->doc->snapshot &&
+                 !bsearch(&u->id, a->stored, a->n_stored, sizeof(*a->stored), cmp_id);
+    return write_user(a, u, fresh);
 }
 
 /* Members g loses in this document: a scoped host must check they still belong. */
@@ -520,20 +580,17 @@ static int apply_group(struct apply *a, const struct mat_group *g)
     return ret;
 }
 
-static int cmp_id(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 /* A snapshot replaces everything: what it does not name goes (ids stay tombstoned). The
  * document's ids are sorted once, so a stored row costs one binary search: re-applying a
- * 100,000-user snapshot onto a full store compared every pair (10^10 strcmp). */
+ * 100,000-user snapshot onto a full store compared every pair (10^10 strcmp). The users'
+ * stored ids are kept, sorted, for write_user: a user the store did not hold is inserted
+ * without reading its row first. */
 static int drop_absent(struct apply *a, const char *table, bool users)
 {
     char sql[64];
     snprintf(sql, sizeof(sql), "SELECT id FROM %s", table);
     struct db_stmt *s = NULL;
-    char **gone = NULL;
+    char **stored = NULL;
     size_t n = 0, cap = 0;
     size_t n_named = users ? a->doc->n_users : a->doc->n_groups;
     const char **named_ids = calloc(n_named ? n_named : 1, sizeof(*named_ids));
@@ -547,24 +604,30 @@ static int drop_absent(struct apply *a, const char *table, bool users)
     if (rc != DB_OK)
         goto sql_error;
     while ((rc = db_step(s)) == DB_ROW) {
-        const char *id = db_column_text(s, 0);
-        if (bsearch(&id, named_ids, n_named, sizeof(*named_ids), cmp_id))
-            continue;
-        if (n == cap) {
-            char **grown = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof(*gone));
-            if (!grown)
-                goto oom;
-            gone = grown;
-        }
-        if (!(gone[n] = strdup(id)))
+        char **grown = grow(stored, n, &cap, sizeof(*stored));
+        if (!grown)
+            goto oom;
+        stored = grown;
+        if (!(stored[n] = strdup(db_column_text(s, 0))))
             goto oom;
         n++;
     }
     if (rc != DB_DONE)
         goto sql_error;
+    /* Finished before the first delete: a table is not changed under its own open SELECT. */
+    db_finalize(s);
+    s = NULL;
     ret = 0;
     for (size_t i = 0; ret == 0 && i < n; i++)
-        ret = users ? remove_user(a, gone[i]) : remove_group(a, gone[i]);
+        if (!bsearch(&stored[i], named_ids, n_named, sizeof(*named_ids), cmp_id))
+            ret = users ? remove_user(a, stored[i]) : remove_group(a, stored[i]);
+    if (ret == 0 && users) {
+        qsort(stored, n, sizeof(*stored), cmp_id);
+        a->stored = stored;
+        a->n_stored = n;
+        stored = NULL;
+        n = 0;
+    }
     goto out;
 oom:
     scim_error_set(a->err, 500, NULL, "out of memory");
@@ -574,37 +637,38 @@ sql_error:
 out:
     db_finalize(s);
     for (size_t i = 0; i < n; i++)
-        free(gone[i]);
-    free(gone);
+        free(stored[i]);
+    free(stored);
     free(named_ids);
     return ret;
 }
 
-int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
-                      struct mat_result *res, struct scim_error *err)
+static int apply_doc(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
+                     struct mat_result *res, struct scim_error *err)
 {
     static const struct mat_options none = { 0 };
-    struct apply a = { db, doc, opt ? opt : &none, res, err, "", NULL, 0, 0, -1, -1 };
+    struct apply a = { .db = db, .doc = doc, .opt = opt ? opt : &none, .res = res, .err = err,
+                       .top_uid = -1, .top_gid = -1 };
     char seq[32];
+    int ret = -1;
     materialize_result_free(res);
     memset(res, 0, sizeof(*res));
     store_timestamp(a.now);
     for (size_t i = 0; i < doc->n_deleted; i++) {
         /* Role groups are never deleted, here as on the hub: their gids stay theirs. */
         if (doc->deleted[i].kind == MAT_USER && remove_user(&a, doc->deleted[i].id) < 0)
-            return -1;
+            goto out;
         if (doc->deleted[i].kind == MAT_GROUP && remove_group(&a, doc->deleted[i].id) < 0)
-            return -1;
+            goto out;
     }
     if (doc->snapshot && (drop_absent(&a, "users", true) < 0 || drop_absent(&a, "groups", false) < 0))
-        return -1;
+        goto out;
     for (size_t i = 0; i < doc->n_roles; i++)
         if (apply_role(&a, &doc->roles[i]) < 0)
-            return -1;
+            goto out;
     for (size_t i = 0; i < doc->n_users; i++)
         if (apply_user(&a, &doc->users[i]) < 0)
-            return -1;
-    int ret = -1;
+            goto out;
     for (size_t i = 0; i < doc->n_groups; i++)
         if (apply_group(&a, &doc->groups[i]) < 0)
             goto out;
@@ -625,13 +689,56 @@ out:
     for (size_t i = 0; i < a.n_recheck; i++)
         free(a.recheck[i]);
     free(a.recheck);
+    for (size_t i = 0; i < a.n_stored; i++)
+        free(a.stored[i]);
+    free(a.stored);
+    return ret;
+}
+
+/* SQLite's page cache of the writer, in PRAGMA cache_size units: 0, or -1. */
+static int cache_size(struct db *db, int64_t *size)
+{
+    struct db_stmt *s = NULL;
+    int ret = -1;
+    if (db_prepare(db, "PRAGMA cache_size", &s) == DB_OK && db_step(s) == DB_ROW) {
+        *size = db_column_int64(s, 0);
+        ret = 0;
+    }
+    db_finalize(s);
+    return ret;
+}
+
+static int set_cache_size(struct db *db, int64_t size)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64, size);
+    return db_exec(db, sql) == DB_OK ? 0 : -1;
+}
+
+/* A snapshot inserts into the indexes keyed by SCIM id (users' and the id ledger's owner) in
+ * random order: with the default 2 MB page cache their pages are spilled to the WAL and read
+ * back over and over (a 100,000-user join: a third of the apply's CPU in pwrite and pread).
+ * 16 MiB holds them and saves most of it (32 and 64 MiB saved no more; 128 MiB, cfd20ba,
+ * left the idle follower 2 MB larger). Put back before the commit, which then frees the
+ * pages above it as it unpins them. */
+#define SNAPSHOT_CACHE_KIB 16384
+
+int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
+                      struct mat_result *res, struct scim_error *err)
+{
+    int64_t before = 0;
+    bool grown = doc->snapshot && db_backend(db) == DB_SQLITE && cache_size(db, &before) == 0 &&
+                 set_cache_size(db, -SNAPSHOT_CACHE_KIB) == 0;
+    int ret = apply_doc(db, doc, opt, res, err);
+    if (grown)
+        set_cache_size(db, before);
     return ret;
 }
 
 int materialize_fail_closed(struct db *db, struct scim_error *err)
 {
     struct mat_result res = { 0 };
-    struct apply a = { db, NULL, NULL, &res, err, "", NULL, 0, 0, -1, -1 };
+    struct apply a = { .db = db, .res = &res, .err = err, .top_uid = -1, .top_gid = -1 };
     store_timestamp(a.now);
     if (exec_bind(&a, "fail closed",
                   "UPDATE users SET active = 0, deactivated_at = COALESCE(deactivated_at, ?1)"

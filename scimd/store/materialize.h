@@ -63,11 +63,19 @@ struct mat_doc {
 typedef int (*mat_skip_fn)(void *arg, const char *kind, const char *id, const char *name,
                            uint32_t id_number);
 
+/* The home directory of a user new on this host (a new string, NULL for want of memory). */
+typedef char *(*mat_home_fn)(const char *login, void *arg);
+
 struct mat_options {
     const char *const *scope; /* [follow] groups: group display names, group or role names */
     size_t n_scope;           /* 0: every user */
     mat_skip_fn skip;         /* NULL: nothing is skipped */
     void *skip_arg;
+    /* Fixes a new user's home in the row the apply inserts (docs/architecture.md, "Home
+     * directories"), so no second pass rewrites every row a snapshot wrote. NULL: left NULL
+     * for users_homes_pin. */
+    mat_home_fn home;
+    void *home_arg;
 };
 
 /* A user who lost access in this document (deactivated or removed). */

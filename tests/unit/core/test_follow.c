@@ -314,6 +314,91 @@ static void test_apply_local_wins(void **state)
     core_ledger_fx_free(f);
 }
 
+struct homes {
+    int calls;
+    bool fail; /* answer NULL, as for want of memory */
+};
+
+static char *home_of(const char *login, void *arg)
+{
+    struct homes *h = arg;
+    h->calls++;
+    if (h->fail)
+        return NULL;
+    char *out = malloc(300);
+    if (out)
+        snprintf(out, 300, "/srv/h/%s", login);
+    return out;
+}
+
+/* A new user's home is fixed in the row the apply inserts (no second pass over the table), a
+ * stored user's is never asked again, whatever its login becomes. */
+static void test_apply_homes(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    struct homes h = { 0 };
+    struct apply_ctx c = { .f = f, .opt = { .home = home_of, .home_arg = &h } };
+    struct scim_error err;
+    assert_int_equal(apply(&c, snapshot_doc(), &err), 0);
+    assert_int_equal(h.calls, 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1' AND home = '/srv/h/alice'"),
+                     1);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u2' AND home = '/srv/h/bob'"), 1);
+    /* alice renamed, carol new: only carol is asked */
+    char users[2048];
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice2", LO, "true", ""),
+             user(1, "u3", "carol", LO + 2, "true", ""));
+    assert_int_equal(apply(&c, doc("changes", 10, 11, users, "", "", ""), &err), 0);
+    assert_int_equal(h.calls, 3);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE login = 'alice2' AND"
+                          " home = '/srv/h/alice'"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u3' AND home = '/srv/h/carol'"),
+                     1);
+    /* a snapshot onto the stored users asks only for the one it brings new */
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice2", LO, "true", ""),
+             user(1, "u4", "dave", LO + 3, "true", ""));
+    assert_int_equal(apply(&c, doc("snapshot", 0, 12, users, "", "", ""), &err), 0);
+    assert_int_equal(h.calls, 4);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE home = '/srv/h/alice' OR"
+                          " home = '/srv/h/dave'"), 2);
+    /* no home for a new user: nothing of the batch is written */
+    h.fail = true;
+    assert_int_equal(apply(&c, doc("changes", 12, 13, user(0, "u5", "erin", LO + 4, "true", ""),
+                                   "", "", ""), &err), -1);
+    assert_int_equal(err.status, 500);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u5'"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE id = 50004"), 0);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 12);
+    materialize_result_free(&c.res);
+    core_ledger_fx_free(f);
+}
+
+/* A snapshot's users new to the store are inserted without being read first; one the
+ * document names twice is still written once, its later entry updating the earlier, and a
+ * later entry that moves its uid is refused, as for a stored user. */
+static void test_apply_snapshot_twice_named(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    struct apply_ctx c = { .f = f };
+    struct scim_error err;
+    char users[2048];
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u1", "alice", LO, "true", ""),
+             user(1, "u1", "alice", LO, "false", "\"devs\""));
+    assert_int_equal(apply(&c, doc("snapshot", 0, 3, users, "", "", ""), &err), 0);
+    assert_int_equal(c.res.users_applied, 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u1' AND active = 0 AND"
+                          " roles = 'devs' AND version = 2"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM id_ledger WHERE owner = 'u1'"), 1);
+    snprintf(users, sizeof(users), "%s,%s", user(0, "u2", "bob", LO + 1, "true", ""),
+             user(1, "u2", "bob", LO + 2, "true", ""));
+    assert_int_equal(apply(&c, doc("snapshot", 0, 4, users, "", "", ""), &err), -1);
+    assert_int_equal(err.status, 409);
+    assert_int_equal(q(f, "SELECT count(*) FROM users WHERE id = 'u2'"), 0);
+    assert_int_equal(q(f, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'follow_seq'"), 3);
+    materialize_result_free(&c.res);
+    core_ledger_fx_free(f);
+}
+
 static int fail_closed_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return materialize_fail_closed(db, err);
@@ -416,6 +501,8 @@ int main(void)
         cmocka_unit_test(test_apply_snapshot_then_changes),
         cmocka_unit_test(test_apply_scope),
         cmocka_unit_test(test_apply_local_wins),
+        cmocka_unit_test(test_apply_homes),
+        cmocka_unit_test(test_apply_snapshot_twice_named),
         cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_follow_config),
     };
