@@ -28,7 +28,6 @@
 #include "server.h"
 #include "store/materialize.h"
 #include "store/store.h"
-#include "store/users_homes.h"
 
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 60
@@ -206,17 +205,17 @@ static char *home_for(const char *login, void *tmpl)
     return home_path_new(tmpl, login);
 }
 
-/* Users new on this host get their home fixed in the same write, before the export first
- * shows one, so a rename the hub sends later keeps it (docs/architecture.md, "Home
- * directories"); a second write would rewrite every row a snapshot just wrote. */
+/* Users new on this host get their home fixed in the row the apply inserts, before the export
+ * first shows one, so a rename the hub sends later keeps it (docs/architecture.md, "Home
+ * directories"); users stored before got theirs at start. A second pass (users_homes_pin)
+ * rewrote every row a snapshot had just written. */
 static int apply_fn(struct db *db, void *arg, struct scim_error *err)
 {
     struct apply_ctx *a = arg;
-    struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f };
+    struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f,
+                               home_for, (void *)a->f->cfg->home };
     a->f->n_conflicts = 0; /* a batch retried after a failure starts its list again */
-    if (materialize_apply(db, a->doc, &opt, &a->res, err) < 0)
-        return -1;
-    return users_homes_pin(db, home_for, (void *)a->f->cfg->home, err) < 0 ? -1 : 0;
+    return materialize_apply(db, a->doc, &opt, &a->res, err);
 }
 
 /* A snapshot's conflicts replace what is known; a change set's join it (it names only what
