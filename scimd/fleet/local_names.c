@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "accounts/host_probe.h"
+#include "host_nss.h"
 #include "scim_hash.h"
 
 #define NSSWITCH_CONF "/etc/nsswitch.conf"
@@ -26,6 +27,8 @@
 
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*grnam_fn)(const char *, struct group *, char *, size_t, int *);
+typedef enum nss_status (*pwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
+typedef enum nss_status (*grgid_fn)(gid_t, struct group *, char *, size_t, int *);
 typedef enum nss_status (*setent_fn)(int);
 typedef enum nss_status (*endent_fn)(void);
 typedef enum nss_status (*pwent_fn)(struct passwd *, char *, size_t, int *);
@@ -39,15 +42,26 @@ struct name_set {
     size_t cap, n;
 };
 
+/* The same entries by id, for local wins by uid or gid: the first name listed with each id,
+ * which is the one getpwuid and getgrgid find. */
+struct id_map {
+    uint32_t *id;
+    char **name;
+    size_t cap, n;
+};
+
 enum how { HOW_OURS, HOW_LISTED, HOW_PROBED };
 
 struct source {
     char name[48];
     enum how how;
     struct name_set set; /* HOW_LISTED */
+    struct id_map ids;   /* HOW_LISTED */
     void *lib;           /* HOW_PROBED */
     pwnam_fn pwnam;
     grnam_fn grnam;
+    pwuid_fn pwuid;
+    grgid_fn grgid;
 };
 
 struct line {
@@ -132,6 +146,72 @@ static void set_free(struct name_set *s)
     memset(s, 0, sizeof(*s));
 }
 
+static size_t id_slot(const struct local_names *v, uint32_t id, size_t cap)
+{
+    return scim_hash_bytes(v->seed, &id, sizeof(id)) & (cap - 1);
+}
+
+static int ids_add(struct local_names *v, struct id_map *m, uint32_t id, const char *name)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct id_map grown = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
+        grown.id = calloc(grown.cap, sizeof(*grown.id));
+        grown.name = calloc(grown.cap, sizeof(*grown.name));
+        if (!grown.id || !grown.name) {
+            free(grown.id);
+            free(grown.name);
+            return -1;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->name[i])
+                continue;
+            size_t j = id_slot(v, m->id[i], grown.cap);
+            while (grown.name[j])
+                j = (j + 1) & (grown.cap - 1);
+            grown.id[j] = m->id[i];
+            grown.name[j] = m->name[i];
+            grown.n++;
+        }
+        free(m->id);
+        free(m->name);
+        *m = grown;
+    }
+    size_t j = id_slot(v, id, m->cap);
+    for (; m->name[j]; j = (j + 1) & (m->cap - 1))
+        if (m->id[j] == id)
+            return 0; /* the first entry is the one a lookup finds */
+    if (!(m->name[j] = strdup(name)))
+        return -1;
+    m->id[j] = id;
+    m->n++;
+    return 0;
+}
+
+static const char *ids_find(const struct local_names *v, const struct id_map *m, uint32_t id)
+{
+    if (m->cap == 0)
+        return NULL;
+    for (size_t j = id_slot(v, id, m->cap); m->name[j]; j = (j + 1) & (m->cap - 1))
+        if (m->id[j] == id)
+            return m->name[j];
+    return NULL;
+}
+
+static void ids_free(struct id_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->name[i]);
+    free(m->id);
+    free(m->name);
+    memset(m, 0, sizeof(*m));
+}
+
+/* One listed entry, by name and by id. */
+static int entry_add(struct local_names *v, struct source *s, const char *name, uint32_t id)
+{
+    return set_add(v, &s->set, name, id) < 0 || ids_add(v, &s->ids, id, name) < 0 ? -1 : 0;
+}
+
 /* /etc/passwd or /etc/group as nss_files reads it: the name, then the id in the third field.
  * A line it cannot read an id from still names a local entry (id 0: never ours). -1 when the
  * file cannot be read (a missing file is an empty source, as for nss_files). */
@@ -149,9 +229,12 @@ static int list_file(struct local_names *v, struct source *s, const char *path)
         if (nlen == 0 || *p == '#' || p[nlen] != ':')
             continue;
         p[nlen] = '\0';
-        char *id = strchr(p + nlen + 1, ':');
-        uint32_t num = id ? (uint32_t)strtoul(id + 1, NULL, 10) : 0;
+        char *id = strchr(p + nlen + 1, ':'), *end = NULL;
+        uint32_t num = id ? (uint32_t)strtoul(id + 1, &end, 10) : 0;
         ret = set_add(v, &s->set, p, num);
+        /* nss_files finds by id only a line whose id field it can read */
+        if (ret == 0 && end && end != id + 1 && (*end == ':' || *end == '\n' || !*end))
+            ret = ids_add(v, &s->ids, num, p);
     }
     if (ferror(f))
         ret = -1;
@@ -195,8 +278,8 @@ static int list_module(struct local_names *v, struct source *s, bool group)
             break;
         }
         if (st != NSS_STATUS_SUCCESS ||
-            set_add(v, &s->set, group ? gr.gr_name : pw.pw_name,
-                    group ? (uint32_t)gr.gr_gid : (uint32_t)pw.pw_uid) < 0)
+            entry_add(v, s, group ? gr.gr_name : pw.pw_name,
+                      group ? (uint32_t)gr.gr_gid : (uint32_t)pw.pw_uid) < 0)
             break;
     }
     end();
@@ -256,8 +339,10 @@ static int list_systemd(struct local_names *v, struct source *s, bool group)
     /* With no service to ask and no drop-ins its listing fails: there is nothing to list. */
     if (services && list_module(v, s, group) < 0)
         return -1;
-    if (set_add(v, &s->set, "root", 0) < 0 || set_add(v, &s->set, "nobody", 65534) < 0 ||
-        set_add(v, &s->set, "nogroup", 65534) < 0) /* nobody's group on Debian's systemd */
+    /* 65534 is nobody by uid and, on Debian's systemd, nogroup by gid; both names resolve */
+    if (entry_add(v, s, "root", 0) < 0 ||
+        entry_add(v, s, group ? "nogroup" : "nobody", 65534) < 0 ||
+        set_add(v, &s->set, group ? "nobody" : "nogroup", 65534) < 0)
         return -1;
     return 0;
 }
@@ -281,13 +366,17 @@ static int open_source(struct local_names *v, struct source *s, bool group)
         if (list_systemd(v, s, group) == 0)
             return 0;
         set_free(&s->set);
+        ids_free(&s->ids);
     }
     s->how = HOW_PROBED;
-    if (group)
+    if (group) {
         s->grnam = (grnam_fn)sym(s->lib, s->name, "getgrnam_r");
-    else
+        s->grgid = (grgid_fn)sym(s->lib, s->name, "getgrgid_r");
+    } else {
         s->pwnam = (pwnam_fn)sym(s->lib, s->name, "getpwnam_r");
-    return s->pwnam || s->grnam ? 0 : -1;
+        s->pwuid = (pwuid_fn)sym(s->lib, s->name, "getpwuid_r");
+    }
+    return (s->pwnam && s->pwuid) || (s->grnam && s->grgid) ? 0 : -1;
 }
 
 /* The services of one database line, or -1 for a line this view does not take on: action
@@ -349,6 +438,7 @@ static void close_line(struct line *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         set_free(&l->src[i].set);
+        ids_free(&l->src[i].ids);
         if (l->src[i].lib)
             dlclose(l->src[i].lib);
     }
@@ -447,6 +537,75 @@ int local_names_check(struct local_names *v, const char *name)
     if (r < 0)
         return -1;
     return r == 1 && !ours(v->cfg, id);
+}
+
+/* One id asked of one probed source's module: 1 found (its name in who), 0 not found, -1
+ * failed. */
+static int probe_id(struct local_names *v, const struct source *s, bool group, uint32_t id,
+                    char *who, size_t wholen)
+{
+    probes++;
+    for (size_t size = v->buflen ? v->buflen : 16384;; size *= 4) {
+        if (size > v->buflen) {
+            char *grown = realloc(v->buf, size);
+            if (!grown)
+                return -1;
+            v->buf = grown;
+            v->buflen = size;
+        }
+        struct passwd pw;
+        struct group gr;
+        int err = 0;
+        enum nss_status st = group ? s->grgid((gid_t)id, &gr, v->buf, v->buflen, &err)
+                                   : s->pwuid((uid_t)id, &pw, v->buf, v->buflen, &err);
+        if (st == NSS_STATUS_SUCCESS) {
+            snprintf(who, wholen, "%s", group ? gr.gr_name : pw.pw_name);
+            return 1;
+        }
+        if (st == NSS_STATUS_NOTFOUND)
+            return 0;
+        if (st != NSS_STATUS_TRYAGAIN || err != ERANGE || v->buflen >= PROBE_BUF_MAX)
+            return -1;
+    }
+}
+
+/* lookup's rules, by id. */
+static int lookup_id(struct local_names *v, const struct line *l, bool group, uint32_t id,
+                     char *who, size_t wholen)
+{
+    int last = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct source *s = &l->src[i];
+        const char *name;
+        if (s->how == HOW_OURS) {
+            last = 0;
+        } else if (s->how == HOW_LISTED) {
+            if ((name = ids_find(v, &s->ids, id)))
+                snprintf(who, wholen, "%s", name);
+            last = name ? 1 : 0;
+        } else {
+            last = probe_id(v, s, group, id, who, wholen);
+        }
+        if (last == 1)
+            return 1;
+    }
+    return last;
+}
+
+int local_names_id_holder(struct local_names *v, bool group, uint32_t id, char *who,
+                          size_t wholen)
+{
+    if (!host_probe_host_checks())
+        return 0;
+    if (v->direct)
+        return lookup_id(v, group ? &v->group : &v->passwd, group, id, who, wholen);
+    struct host_nss_entry e;
+    enum host_nss_answer r = host_nss_lookup(group ? HOST_NSS_GRGID : HOST_NSS_PWUID, NULL, id,
+                                             &e, NULL);
+    if (r == HOST_NSS_FOUND)
+        snprintf(who, wholen, "%s", group ? e.gr.gr_name : e.pw.pw_name);
+    host_nss_entry_free(&e);
+    return r == HOST_NSS_FOUND ? 1 : r == HOST_NSS_NOT_FOUND ? 0 : -1;
 }
 
 void local_names_close(struct local_names *v)

@@ -5,9 +5,9 @@
  * does: UNAVAIL with errno EIO by default; $PROBEFAIL_ERRNO=ENOENT gives UNAVAIL with ENOENT
  * (what libnss-ldapd answers while nslcd is down), =EAGAIN gives TRYAGAIN with EAGAIN.
  * The name "probelocal" is a local account (uid 4242) and group (gid 4243) that only this
- * service knows and that it never lists (it has no getpwent): a source that cannot enumerate,
- * like sssd without enumerate = true. Everything else is "not found", so the services before
- * it in nsswitch.conf decide. */
+ * service knows, by name and by id, and that it never lists (it has no getpwent): a source
+ * that cannot enumerate, like sssd without enumerate = true. Everything else is "not found",
+ * so the services before it in nsswitch.conf decide. */
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
@@ -46,21 +46,25 @@ static enum nss_status answer(int fail, int *errnop)
     return NSS_STATUS_UNAVAIL;
 }
 
+#define LOCAL_NAME "probelocal"
+#define LOCAL_UID 4242
+#define LOCAL_GID 4243
+
 enum nss_status _nss_probefail_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
                                           int *errnop)
 {
-    (void)pw, (void)buf, (void)len;
+    if (uid == LOCAL_UID)
+        return _nss_probefail_getpwnam_r(LOCAL_NAME, pw, buf, len, errnop);
     return answer(failing_id(uid), errnop);
 }
 
 enum nss_status _nss_probefail_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
                                           int *errnop)
 {
-    (void)gr, (void)buf, (void)len;
+    if (gid == LOCAL_GID)
+        return _nss_probefail_getgrnam_r(LOCAL_NAME, gr, buf, len, errnop);
     return answer(failing_id(gid), errnop);
 }
-
-#define LOCAL_NAME "probelocal"
 
 /* "probelocal"'s strings in buf, or NULL (ERANGE in *errnop) when buf is too small. */
 static char *local_strings(char *buf, size_t len, int *errnop)
@@ -83,7 +87,7 @@ enum nss_status _nss_probefail_getpwnam_r(const char *name, struct passwd *pw, c
         if (!s)
             return NSS_STATUS_TRYAGAIN;
         *pw = (struct passwd){ .pw_name = s, .pw_passwd = s + sizeof(LOCAL_NAME),
-                               .pw_uid = 4242, .pw_gid = 4243,
+                               .pw_uid = LOCAL_UID, .pw_gid = LOCAL_GID,
                                .pw_gecos = s + sizeof(LOCAL_NAME) + 1,
                                .pw_dir = (char *)"/", .pw_shell = (char *)"/bin/sh" };
         return NSS_STATUS_SUCCESS;
@@ -102,7 +106,7 @@ enum nss_status _nss_probefail_getgrnam_r(const char *name, struct group *gr, ch
         members = (char **)((uintptr_t)members & ~(uintptr_t)(sizeof(char *) - 1));
         *members = NULL;
         *gr = (struct group){ .gr_name = s, .gr_passwd = s + sizeof(LOCAL_NAME),
-                              .gr_gid = 4243, .gr_mem = members };
+                              .gr_gid = LOCAL_GID, .gr_mem = members };
         return NSS_STATUS_SUCCESS;
     }
     return answer(strcmp(name, "probefail") == 0, errnop);
