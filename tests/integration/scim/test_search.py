@@ -7,6 +7,7 @@ SearchRequest is refused with a SCIM 400 and changes nothing; a search from the 
 """
 
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
@@ -62,10 +63,26 @@ class Search(ScimTestCase):
         self.assertFound(resp, self.wanted, "a %d-byte filter through .search" % len(flt))
 
     def test_12kb_filter_in_a_get_is_a_scim_431(self):
-        flt = or_filter([u["userName"] for u in self.wanted], 300)
-        resp = self.api.filter_users(flt)
-        self.assertScimError(resp, 431, msg="GET with a %d-byte filter" % len(flt))
-        # The connection that refused it is gone; the server still answers.
+        # A bystander half-way through its own request line while the long one is refused:
+        # the 431 (found by what each socket received, http_head.h) must not land on it.
+        bystander = socket.create_connection(("127.0.0.1", self.scimd.port), timeout=10)
+        try:
+            bystander.sendall(b"GET %s/Users?count=1" % self.scimd.base_path.encode())
+            flt = or_filter([u["userName"] for u in self.wanted], 300)
+            resp = self.api.filter_users(flt)
+            self.assertScimError(resp, 431, msg="GET with a %d-byte filter" % len(flt))
+            bystander.sendall(b" HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+                              b"Connection: close\r\n\r\n"
+                              % self.scimd.token.bearer_header().encode())
+            data = b""
+            while True:
+                chunk = bystander.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            bystander.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), "the bystander got %r" % data[:200])
         self.assertListResponse(self.api.get("/Users", query={"count": "1"}), msg="after 431")
 
     def test_paging_projection_and_case(self):
