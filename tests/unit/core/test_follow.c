@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "core_fixture.h"
 #include "fleet/feed_parse.h"
@@ -399,6 +400,69 @@ static void test_apply_snapshot_twice_named(void **state)
     core_ledger_fx_free(f);
 }
 
+/* The doc column of user id, a new string. */
+static char *stored_doc(struct core_ledger_fx *f, const char *id)
+{
+    struct scim_error err = { 0 };
+    struct db *db = store_reader_get(f->st, &err);
+    assert_non_null(db);
+    struct db_stmt *s = NULL;
+    char *out = NULL;
+    assert_int_equal(db_prepare(db, "SELECT doc FROM users WHERE id = ?1", &s), DB_OK);
+    db_bind_text(s, 1, id);
+    if (db_step(s) == DB_ROW)
+        out = strdup(db_column_text(s, 0));
+    db_finalize(s);
+    store_reader_put(f->st, db);
+    assert_non_null(out);
+    return out;
+}
+
+/* A user's stored document is written directly, not through a jansson tree: it must be
+ * byte for byte what json_pack and json_dumps (JSON_COMPACT) made of the same user, for
+ * every character that needs escaping, and UTF-8 as it came. */
+static void test_apply_user_doc(void **state)
+{
+    struct core_ledger_fx *f = core_ledger_fx_new(LO);
+    struct apply_ctx c = { .f = f };
+    struct scim_error err;
+    static const char *const names[] = { "a\"b\\c\td\x01" "e\x1f" "/\xc3\xa9\xe2\x82\xac\b\f\r@x",
+                                         "plain@example.com" };
+    for (int i = 0; i < 2; i++) {
+        char users[1024], id[8];
+        json_t *name = json_string(names[i]), *role = json_string("r\"\xc3\xa9\x7f\\");
+        char *name_json = json_dumps(name, JSON_ENCODE_ANY);
+        char *role_json = json_dumps(role, JSON_ENCODE_ANY);
+        snprintf(id, sizeof(id), "u\"%d", i);
+        snprintf(users, sizeof(users),
+                 "{\"id\":\"u\\\"%d\",\"userName\":%s,\"login\":\"eve%d\",\"uid\":%u,"
+                 "\"active\":%s,\"gecos\":\"\",\"roles\":[%s%s%s],\"sshKeys\":[],"
+                 "\"passwordHash\":null,\"passwordDay\":1}",
+                 i, name_json, i, LO + i, i ? "false" : "true", role_json, i ? "" : ",",
+                 i ? "" : "\"ops\"");
+        assert_int_equal(apply(&c, doc("snapshot", 0, 1 + i, users, "", "", ""), &err), 0);
+        json_t *roles = json_array();
+        json_array_append_new(roles, json_pack("{s:O}", "value", role));
+        if (!i)
+            json_array_append_new(roles, json_pack("{s:s}", "value", "ops"));
+        json_t *want = json_pack("{s:[s],s:s,s:O,s:b,s:o}", "schemas",
+                                 "urn:ietf:params:scim:schemas:core:2.0:User", "id", id,
+                                 "userName", name, "active", !i, "roles", roles);
+        char *want_text = json_dumps(want, JSON_COMPACT);
+        char *got = stored_doc(f, id);
+        assert_string_equal(got, want_text);
+        free(got);
+        free(want_text);
+        json_decref(want);
+        free(name_json);
+        free(role_json);
+        json_decref(name);
+        json_decref(role);
+    }
+    materialize_result_free(&c.res);
+    core_ledger_fx_free(f);
+}
+
 static int fail_closed_fn(struct db *db, void *arg, struct scim_error *err)
 {
     return materialize_fail_closed(db, err);
@@ -503,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_apply_local_wins),
         cmocka_unit_test(test_apply_homes),
         cmocka_unit_test(test_apply_snapshot_twice_named),
+        cmocka_unit_test(test_apply_user_doc),
         cmocka_unit_test(test_fail_closed),
         cmocka_unit_test(test_follow_config),
     };
