@@ -46,20 +46,10 @@ int id_ledger_insert_claimed(struct db *db, uint32_t id, const char *owner, cons
 {
     char now[32];
     store_timestamp(now);
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
-                                    " VALUES(?, 'user', ?, ?, ?)", &s);
-    if (rc == DB_OK) {
-        db_bind_int64(s, 1, id);
-        db_bind_text(s, 2, owner);
-        db_bind_text(s, 3, name);
-        db_bind_text(s, 4, now);
-        rc = db_step(s);
-    }
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "uid ledger");
-    return 0;
+    return store_exec_bind(db, "uid ledger", err,
+                           "INSERT INTO id_ledger(id, kind, owner, name, allocated)"
+                           " VALUES(?, 'user', ?, ?, ?)",
+                           "ittt", (int64_t)id, owner, name, now);
 }
 
 int64_t id_ledger_uses(struct db *db, uint32_t id)
@@ -76,32 +66,18 @@ int64_t id_ledger_uses(struct db *db, uint32_t id)
     return used;
 }
 
-static int update_live(struct db *db, const char *sql, const char *a, const char *owner,
-                       struct scim_error *err)
-{
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, sql, &s);
-    if (rc == DB_OK) {
-        db_bind_text(s, 1, a);
-        db_bind_text(s, 2, owner);
-        rc = db_step(s);
-    }
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "uid ledger");
-    return 0;
-}
-
 int id_ledger_release(struct db *db, const char *owner, struct scim_error *err)
 {
     char now[32];
     store_timestamp(now);
-    return update_live(db, "UPDATE id_ledger SET released = ? WHERE owner = ? AND released IS NULL",
-                       now, owner, err);
+    return store_exec_bind(db, "uid ledger", err,
+                           "UPDATE id_ledger SET released = ? WHERE owner = ? AND released IS NULL",
+                           "tt", now, owner);
 }
 
 int id_ledger_rename(struct db *db, const char *owner, const char *name, struct scim_error *err)
 {
-    return update_live(db, "UPDATE id_ledger SET name = ? WHERE owner = ? AND released IS NULL",
-                       name, owner, err);
+    return store_exec_bind(db, "uid ledger", err,
+                           "UPDATE id_ledger SET name = ? WHERE owner = ? AND released IS NULL",
+                           "tt", name, owner);
 }
