@@ -19,8 +19,9 @@ until every simulated host holds the change. Prints TSV rows on stdout: per foll
 all followers p50/p99/max in ms, the simulated hosts' pooled p50/p99/max over every host of
 every deactivation and the time until the last host (per deactivation: p50/p99/max); one line
 per deactivation on stderr and in FILE. Percentiles: the sample at round(p * (n - 1)), as
-pollgen.c. Exits non-zero with a message if a PATCH is refused, a follower does not allow or
-deny within S seconds (default 30) or pollgen fails."""
+pollgen.c. A follower that has not denied within S seconds (default 120) counts as S in its
+statistics and in pam_*_timeouts. Exits non-zero with a message if a PATCH is refused, a
+follower does not allow within S seconds or pollgen fails."""
 import argparse
 import http.client
 import json
@@ -106,13 +107,19 @@ class Follower:
              os.path.join(HERE, "pamwatch.py"), SERVICE, str(args.timeout)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.samples = []
+        self.timeouts = 0
 
     def ask(self, what, login):
         self.proc.stdin.write("%s %s\n" % (what, login))
 
     def answer(self, what, login):
-        """The end of the pamtester run that showed it (time.monotonic())."""
+        """The end of the pamtester run that showed it (time.monotonic()); None when a deny
+        timed out."""
         words = self.proc.stdout.readline().split()
+        if words and words[0] == "timeout" and what == "deny":
+            print("toggles: follower %s did not deny %s within %s s" % (self.name, login, words[1]),
+                  file=sys.stderr)
+            return None
         if not words or words[0] != "ok":
             sys.exit("toggles: follower %s: %s %s: %s" %
                      (self.name, what, login, " ".join(words) or "watcher ended"))
@@ -128,7 +135,7 @@ def main():
     ap.add_argument("--follower", action="append", default=[])
     ap.add_argument("--inactive", action="append", default=[])
     ap.add_argument("--details")
-    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--timeout", type=float, default=120.0)
     args = ap.parse_args()
     if args.toggles < 1:
         sys.exit("toggles: --toggles must be at least 1")
@@ -171,7 +178,14 @@ def main():
         for f in followers:
             f.ask("deny", login)
         pollgen.next("deact", t0)
-        denied = [(f.answer("deny", login) - t0) * 1e3 for f in followers]
+        denied = []
+        for f in followers:
+            t1 = f.answer("deny", login)
+            if t1 is None:
+                f.timeouts += 1
+                denied.append(args.timeout * 1e3)
+            else:
+                denied.append((t1 - t0) * 1e3)
         reached, unreached, last = pollgen.round()
         inactive.add(scim_id)
         for f, ms in zip(followers, denied):
@@ -193,7 +207,8 @@ def main():
         everyone += s
         rows += [("pam_%s_p50_ms" % f.name, "%.1f" % pct(s, 0.5)),
                  ("pam_%s_p99_ms" % f.name, "%.1f" % pct(s, 0.99)),
-                 ("pam_%s_max_ms" % f.name, "%.1f" % s[-1])]
+                 ("pam_%s_max_ms" % f.name, "%.1f" % s[-1]),
+                 ("pam_%s_timeouts" % f.name, str(f.timeouts))]
     if everyone:
         everyone.sort()
         rows += [("pam_all_samples", str(len(everyone))),
