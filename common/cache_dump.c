@@ -27,7 +27,7 @@ int scim_cache_detect_kind(const char *path, enum scim_cache_file *kind, char *e
     return 0;
 }
 
-static const char *kind_name(enum scim_group_kind k)
+const char *scim_cache_group_kind_name(enum scim_group_kind k)
 {
     switch (k) {
     case SCIM_GROUP_ROLE: return "role";
@@ -87,7 +87,7 @@ static int dump_nss(const struct scim_cache *c, FILE *out)
         }
         fprintf(out, "  %s:x:%u:", g.name, g.gid);
         int rc = scim_cache_group_members(c, &g, print_member, &mp);
-        fprintf(out, " (%s)%s\n", kind_name(g.kind), rc < 0 ? " CORRUPT MEMBER LIST" : "");
+        fprintf(out, " (%s)%s\n", scim_cache_group_kind_name(g.kind), rc < 0 ? " CORRUPT MEMBER LIST" : "");
         if (rc < 0)
             return rc;
     }

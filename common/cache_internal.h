@@ -30,7 +30,4 @@ static inline bool scim_cache_subid_slice_ok(uint32_t start, uint32_t count)
 
 uint32_t scim_cache_header_crc(const uint8_t *hdr_bytes, uint32_t header_size);
 
-/* NSS or shadow, told by the magic. */
-int scim_cache_detect_kind(const char *path, enum scim_cache_file *kind, char *err, size_t errlen);
-
 #endif

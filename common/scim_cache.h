@@ -236,6 +236,10 @@ uint32_t scim_cache_shadow_count(const struct scim_cache *c);
 
 /* ---------------------------------------------------------------- tools (cache_dump.c) */
 
+/* "role", "scim", "mapped-local" or "private", as the dumps name a group's kind. */
+const char *scim_cache_group_kind_name(enum scim_group_kind k);
+/* NSS or shadow, told by the magic. 0, or -errno with err set. */
+int scim_cache_detect_kind(const char *path, enum scim_cache_file *kind, char *err, size_t errlen);
 /* Human-readable dump of a cache file of either kind (detected by magic). 0 or -errno. */
 int scim_cache_dump(const char *path, FILE *out);
 /* Full check: trust, header, every section checksum, every record, every index entry
