@@ -87,7 +87,8 @@ static int dump_nss(const struct scim_cache *c, FILE *out)
         }
         fprintf(out, "  %s:x:%u:", g.name, g.gid);
         int rc = scim_cache_group_members(c, &g, print_member, &mp);
-        fprintf(out, " (%s)%s\n", scim_cache_group_kind_name(g.kind), rc < 0 ? " CORRUPT MEMBER LIST" : "");
+        fprintf(out, " (%s)%s\n", scim_cache_group_kind_name(g.kind),
+                rc < 0 ? " CORRUPT MEMBER LIST" : "");
         if (rc < 0)
             return rc;
     }
