@@ -210,9 +210,6 @@ int main(int argc, char **argv)
         log_err("store: %s%s", err, cache_paths_readonly_hint(cfg.database, hint, sizeof(hint)));
         goto out;
     }
-    /* Before anything writes: a database behind the guard's reservation moves past it. */
-    if (!cfg.follow_hub && reserve_sequences(&cfg, srv.store) < 0)
-        goto out;
     /* A follower serves no feed of its own. */
     if (!cfg.follow_hub && fleet_hub_start(&srv, err, sizeof(err)) < 0) {
         log_err("%s", err);
@@ -232,6 +229,10 @@ int main(int argc, char **argv)
         log_err("%s", err);
         goto out;
     }
+    /* Once the database is accepted, before any SCIM write: a change log behind the guard's
+     * reservation (a restored backup) moves past it. A follower serves no feed. */
+    if (!cfg.follow_hub && reserve_sequences(&cfg, srv.store) < 0)
+        goto out;
     if (auth_open(&srv.auth, srv.store, err, sizeof(err)) < 0) {
         log_err("auth: %s", err);
         goto out;
