@@ -19,6 +19,7 @@
 #include "accounts/audit_kernel.h"
 #include "accounts/exporter.h"
 #include "accounts/home_path.h"
+#include "fleet/local_ids.h"
 #include "fleet/local_names.h"
 #include "accounts/sessions.h"
 #include "fleet/feed_parse.h"
@@ -41,6 +42,8 @@ struct conflict {
     char id[128];
     char name[256];
     uint32_t number;
+    char reason[400];
+    bool kept; /* on this host before a local entry took its id: it stays (fleet/local_ids.h) */
 };
 
 struct follower {
@@ -68,6 +71,7 @@ struct follower {
     size_t n_known;
     char *reported;
     struct local_names *local; /* the host's own names, for the batch being applied */
+    struct db *db;             /* the batch's write, for local_ids_check's ledger */
 };
 
 struct reply {
@@ -170,28 +174,48 @@ static long hub_request(struct follower *f, const char *path, const char *post, 
     return status;
 }
 
+static void add_conflict(struct follower *f, const char *kind, const char *id, const char *name,
+                         uint32_t number, const char *reason, bool kept)
+{
+    if (f->n_conflicts >= MAX_CONFLICTS)
+        return;
+    struct conflict *grown = realloc(f->conflicts, (f->n_conflicts + 1) * sizeof(*grown));
+    if (!grown)
+        return;
+    f->conflicts = grown;
+    struct conflict *c = &grown[f->n_conflicts++];
+    snprintf(c->kind, sizeof(c->kind), "%s", kind);
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->reason, sizeof(c->reason), "%s", reason);
+    c->number = number;
+    c->kept = kept;
+}
+
 /* Local wins (run in the writer, inside the batch): a name this host gives to an account or
- * group outside our ranges keeps the hub's entity off this host. The host's names are read
- * once per batch (accounts/local_names.h), not asked of NSS once per hub user. */
+ * group outside our ranges, or a uid or gid it gives to one of its own, keeps the hub's
+ * entity off this host. The host's accounts are read once per batch (fleet/local_names.h),
+ * not asked of NSS once per hub user. */
 static int skip_local(void *arg, const char *kind, const char *id, const char *name,
                       uint32_t number)
 {
     struct follower *f = arg;
+    char reason[400];
     int taken = local_names_check(f->local, name);
-    if (taken <= 0)
-        return taken;
-    if (f->n_conflicts < MAX_CONFLICTS) {
-        struct conflict *grown = realloc(f->conflicts, (f->n_conflicts + 1) * sizeof(*grown));
-        if (grown) {
-            f->conflicts = grown;
-            struct conflict *c = &grown[f->n_conflicts++];
-            snprintf(c->kind, sizeof(c->kind), "%s", kind);
-            snprintf(c->id, sizeof(c->id), "%s", id);
-            snprintf(c->name, sizeof(c->name), "%s", name);
-            c->number = number;
-        }
+    if (taken < 0)
+        return -1;
+    if (taken) {
+        snprintf(reason, sizeof(reason), "local account or group %s", name);
+        add_conflict(f, kind, id, name, number, reason, false);
+        return 1;
     }
-    return 1;
+    int v = local_ids_check(f->local, f->db, strcmp(kind, "user") == 0, id, name, number,
+                            reason, sizeof(reason));
+    if (v < 0)
+        return -1;
+    if (v != LOCAL_ID_FREE)
+        add_conflict(f, kind, id, name, number, reason, v == LOCAL_ID_SHARED);
+    return v == LOCAL_ID_TAKEN;
 }
 
 struct apply_ctx {
@@ -215,7 +239,10 @@ static int apply_fn(struct db *db, void *arg, struct scim_error *err)
     struct mat_options opt = { (const char *const *)a->f->scope, a->f->n_scope, skip_local, a->f,
                                home_for, (void *)a->f->cfg->home };
     a->f->n_conflicts = 0; /* a batch retried after a failure starts its list again */
-    return materialize_apply(db, a->doc, &opt, &a->res, err);
+    a->f->db = db;
+    int r = materialize_apply(db, a->doc, &opt, &a->res, err);
+    a->f->db = NULL;
+    return r < 0 ? -1 : 0;
 }
 
 /* A snapshot's conflicts replace what is known; a change set's join it (it names only what
@@ -245,13 +272,11 @@ static void report_conflicts(struct follower *f, bool snapshot)
     merge_conflicts(f, snapshot);
     json_t *list = json_array();
     for (size_t i = 0; list && i < f->n_known; i++) {
-        char reason[300];
-        snprintf(reason, sizeof(reason), "local account or group %s", f->known[i].name);
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:I,s:s}", "kind",
-                                              f->known[i].kind, "id", f->known[i].id,
-                                              "name", f->known[i].name, "uid",
-                                              (json_int_t)f->known[i].number, "reason",
-                                              reason));
+        const struct conflict *c = &f->known[i];
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:I,s:s}", "kind", c->kind, "id",
+                                              c->id, "name", c->name,
+                                              strcmp(c->kind, "group") == 0 ? "gid" : "uid",
+                                              (json_int_t)c->number, "reason", c->reason));
     }
     json_t *body = json_pack("{s:o}", "conflicts", list);
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -263,8 +288,9 @@ static void report_conflicts(struct follower *f, bool snapshot)
         return;
     }
     for (size_t i = 0; i < f->n_conflicts; i++)
-        log_warn("follow: %s '%s' (%s) stays off this host: the name belongs to a local account "
-                 "or group", f->conflicts[i].kind, f->conflicts[i].name, f->conflicts[i].id);
+        log_warn("follow: %s '%s' (%s) %s this host: %s", f->conflicts[i].kind,
+                 f->conflicts[i].name, f->conflicts[i].id,
+                 f->conflicts[i].kept ? "stays on" : "stays off", f->conflicts[i].reason);
     struct reply r = { 0 };
     char err[256];
     long st = hub_request(f, "/fleet/v1/report", text, CONNECT_TIMEOUT_S + 10, &r, err,

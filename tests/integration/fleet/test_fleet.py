@@ -149,6 +149,126 @@ class Fleet(unittest.TestCase):
             self.assertEqual(listed.get(name), [], "%s reported no conflict:\n%s"
                              % (name, self.hub.host_list()))
 
+    # -- local wins by id: f3's own /etc gets an entry holding the id the hub hands out next
+    # (added while f3 runs: at start scimd refuses local ids inside its ranges) -----------
+    def next_hub_id(self, lo, hi, hwm_key):
+        """The id the hub allocates next in lo..hi: above its ledger and high-water mark
+        (the hub host's own NSS holds no test-range id)."""
+        conn = self.hub.db()
+        try:
+            top = conn.execute("SELECT MAX(id) FROM id_ledger WHERE id BETWEEN ? AND ?",
+                               (lo, hi)).fetchone()[0]
+            hwm = conn.execute("SELECT value FROM meta WHERE key = ?", (hwm_key,)).fetchone()
+        finally:
+            conn.close()
+        return max(lo, (top if top is not None else lo - 1) + 1,
+                   (int(hwm[0]) + 1) if hwm else lo)
+
+    def add_f3_local(self, rel, line):
+        """Appends line to f3's own /etc/<rel> until the test ends."""
+        path = os.path.join(self.f3.etc_dir, rel)
+        with open(path) as f:
+            before = f.read()
+
+        def restore():
+            with open(path, "w") as f:
+                f.write(before)
+
+        self.addCleanup(restore)
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+    def wait_conflict(self, host, needle, what):
+        fh.wait_for(lambda: any(needle in c
+                                for c in host_conflicts(self.hub.host_list()).get(host, [])),
+                    "`scimctl host list` on the hub listing %s's conflict: %s (listed:\n%s)"
+                    % (host, what, self.hub.host_list()))
+
+    def assert_f3_caught_up(self, marker):
+        """f3 has applied everything before now: a user created now reaches it."""
+        self.create(marker + "@example.com")
+        self.wait_on([self.f3], marker)
+
+    def test_local_uid_wins_and_hub_lists_conflict(self):
+        uid = self.next_hub_id(h.TEST_UID_MIN, h.TEST_UID_MAX, "uid_hwm")
+        self.add_f3_local("passwd", "fltuidloc:x:%d:%d:local:/nonexistent:/bin/sh" % (uid, uid))
+        self.create("fltuidhub@example.com")
+        hub_uid, _ = self.wait_hub("fltuidhub")
+        self.assertEqual(hub_uid, uid, "the hub did not hand out the uid the test predicted")
+        self.wait_on([self.f1, self.f2], "fltuidhub")
+        for f in (self.f1, self.f2):
+            self.assertEqual(f.passwd("fltuidhub")[0], uid, "uid of fltuidhub on %s" % f.fname)
+        self.assert_f3_caught_up("fltuidhub2")
+        self.assertIsNone(self.f3.passwd("fltuidhub"),
+                          "f3 materialized fltuidhub with the uid of its local fltuidloc")
+        self.assertNotEqual(self.f3.getent("passwd", str(uid))[0], 0,
+                            "uid %d resolves through scim on f3" % uid)
+        p = self.f3.in_etc(["getent", "passwd", str(uid)])
+        self.assertEqual(p.stdout.split(":")[0], "fltuidloc", p.stdout + p.stderr)
+        self.wait_conflict("f3", "uid %d is taken locally by 'fltuidloc'" % uid, "fltuidhub")
+        self.assertLogs(self.f3, r"user 'fltuidhub' .* stays off this host: uid %d" % uid,
+                        "fltuidhub")
+        listed = host_conflicts(self.hub.host_list())
+        for name in ("f1", "f2"):
+            self.assertFalse([c for c in listed.get(name, []) if "fltuidhub" in c],
+                             "%s reported a conflict over fltuidhub" % name)
+
+    def test_local_private_group_gid_wins(self):
+        # A local group holding the gid of a hub user's private group (its uid) wins too.
+        uid = self.next_hub_id(h.TEST_UID_MIN, h.TEST_UID_MAX, "uid_hwm")
+        self.add_f3_local("group", "fltpgloc:x:%d:" % uid)
+        self.create("fltpghub@example.com")
+        self.assertEqual(self.wait_hub("fltpghub")[0], uid,
+                         "the hub did not hand out the uid the test predicted")
+        self.wait_on([self.f1, self.f2], "fltpghub")
+        self.assert_f3_caught_up("fltpghub2")
+        self.assertIsNone(self.f3.passwd("fltpghub"),
+                          "f3 materialized fltpghub over its local group of gid %d" % uid)
+        self.wait_conflict("f3", "gid %d is taken locally by group 'fltpgloc'" % uid,
+                           "fltpghub")
+
+    def test_local_gid_wins_and_hub_lists_conflict(self):
+        member = self.create("fltgidm@example.com")
+        gid = self.next_hub_id(h.TEST_GID_MIN, h.TEST_GID_MAX, "gid_hwm")
+        self.add_f3_local("group", "fltgidloc:x:%d:" % gid)
+        r = self.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "fltgidhub",
+                                      "members": [{"value": member["id"]}]})
+        self.assertEqual(r.status, 201, r.describe())
+        for f in (self.f1, self.f2):
+            fh.wait_for(lambda: f.group("fltgidhub") is not None,
+                        "group fltgidhub on %s" % f.fname, PROPAGATE)
+            self.assertEqual(f.group("fltgidhub")[0], gid,
+                             "gid of fltgidhub on %s (the hub did not hand out the gid the "
+                             "test predicted?)" % f.fname)
+        self.assert_f3_caught_up("fltgidm2")
+        self.assertIsNotNone(self.f3.passwd("fltgidm"), "the group's member on f3")
+        self.assertIsNone(self.f3.group("fltgidhub"),
+                          "f3 materialized group fltgidhub with the gid of its local fltgidloc")
+        self.wait_conflict("f3", "gid %d is taken locally by group 'fltgidloc'" % gid,
+                           "fltgidhub")
+        listed = host_conflicts(self.hub.host_list())
+        for name in ("f1", "f2"):
+            self.assertFalse([c for c in listed.get(name, []) if "fltgidhub" in c],
+                             "%s reported a conflict over fltgidhub" % name)
+
+    def test_local_uid_added_later_keeps_hub_user(self):
+        # fltlate is on f3 before a local account takes its uid: it stays and keeps
+        # following the hub (its deactivation still reaches f3), and the clash is reported.
+        u = self.create("fltlate@example.com")
+        self.wait_on(self.three, "fltlate")
+        uid = self.f3.passwd("fltlate")[0]
+        self.add_f3_local("passwd", "fltlateloc:x:%d:%d:local:/nonexistent:/bin/sh"
+                          % (uid, uid))
+        r = self.api.patch_ops("/Users/" + u["id"], [{"op": "replace", "path": "active",
+                                                       "value": False}])
+        self.assertEqual(r.status, 200, r.describe())
+        fh.wait_for(lambda: not self.f3.pam("fltlate"), "pam_scim denying fltlate on f3",
+                    timeout=PROPAGATE)
+        self.assertEqual(self.f3.passwd("fltlate"), self.hub_passwd("fltlate"),
+                         "f3 dropped or changed fltlate when a local account took its uid")
+        self.wait_conflict("f3", "uid %d is also held locally by 'fltlateloc'" % uid,
+                           "fltlate")
+
     def test_scoped_follower_sees_only_its_groups(self):
         carol = self.create("fltcarol@example.com")
         self.create("fltdave@example.com")
