@@ -161,6 +161,39 @@ class FeedHub(unittest.TestCase):
         status, hq, _ = self.snapshot({"Accept-Encoding": "gzip;q=0, identity"})
         self.assertIsNone(hq["Content-Encoding"])
 
+    def test_snapshot_kept_for_the_next_host(self):
+        """The hub keeps the last gzip'd snapshot: a second host joining at the same
+        sequence gets the same signed bytes instead of a new build; a write makes the next
+        snapshot new, and a plain answer is still built and signed."""
+        other = self.hub.add_host("web-kept")
+        self.create_user("keptuser")
+        status, h1, b1 = self.snapshot({"Accept-Encoding": "gzip"})
+        self.assertEqual(status, 200)
+        # "generated" has a one-second resolution: a snapshot built again would differ.
+        time.sleep(1.2)
+        status, h2, b2 = self.hub.fleet("GET", "/fleet/v1/snapshot", other,
+                                        {"Accept-Encoding": "gzip"})
+        self.assertEqual(status, 200)
+        self.assertEqual(h2["Content-Encoding"], "gzip")
+        self.assertEqual(h2["ETag"], h1["ETag"])
+        self.assertEqual(b2, b1)
+        self.assertEqual(h2["Scimd-Signature"], h1["Scimd-Signature"])
+        self.assertTrue(self.hub.verify(h2, gzip.decompress(b2)))
+        status, hp, bp = self.snapshot()
+        self.assertEqual(status, 200)
+        self.assertIsNone(hp["Content-Encoding"])
+        self.assertTrue(self.hub.verify(hp, bp))
+        self.assertNotEqual(json.loads(bp)["generated"],
+                            json.loads(gzip.decompress(b1))["generated"])
+        uid = self.create_user("keptuser2")
+        status, h3, b3 = self.snapshot({"Accept-Encoding": "gzip"})
+        self.assertEqual(status, 200)
+        doc = json.loads(gzip.decompress(b3))
+        self.assertTrue(self.hub.verify(h3, gzip.decompress(b3)))
+        self.assertEqual(h3["ETag"], '"%d"' % doc["to"])
+        self.assertNotEqual(h3["ETag"], h1["ETag"])
+        self.assertIn(uid, [u["id"] for u in doc["users"]])
+
     def poll_then_patch(self, uid, since, delay, active):
         """Holds changes?since=&wait=30, PATCHes active after delay: the answer and its lag
         behind the PATCH's 200."""
