@@ -307,6 +307,19 @@ static void report_conflicts(struct follower *f, bool snapshot)
     free(text);
 }
 
+/* A snapshot's transaction grows the writer's page cache (store/materialize.c) and the pages
+ * outlive its commit: dropped here, SQLite reads again what it needs. Without it the idle
+ * follower kept ~1.5 MB more after a 100,000-user join; with it, ~2 MB less than before the
+ * larger cache (the default one's pages go too). Run in the writer, which owns the
+ * connection, as a write that is then rolled back: one that succeeds, changing nothing,
+ * would still run the commit hook (another export of every user). */
+static int shrink_fn(struct db *db, void *arg, struct scim_error *err)
+{
+    if (db_backend(db) == DB_SQLITE)
+        db_exec(db, "PRAGMA shrink_memory");
+    return scim_error_set(err, 500, NULL, "rolled back on purpose");
+}
+
 /* Verifies, parses, checks and applies one 200 reply. 0 applied, -1 refused or failed. */
 static int take(struct follower *f, const struct reply *r, bool snapshot, int64_t seq,
                 const char *pinned_feed)
@@ -373,6 +386,10 @@ static int take(struct follower *f, const struct reply *r, bool snapshot, int64_
 out:
     materialize_result_free(&a.res);
     feed_parsed_free(&p);
+    if (snapshot && ret == 0) {
+        struct scim_error se;
+        store_write(f->srv->store, shrink_fn, NULL, &se);
+    }
     /* A snapshot's body and parsed tree are hundreds of MB at 100,000 users, freed here after
      * the export has already trimmed malloc's free lists: give them back to the system now
      * rather than keep them until the next export. */

@@ -775,8 +775,8 @@ static int set_cache_size(struct db *db, int64_t size)
  * random order: with the default 2 MB page cache their pages are spilled to the WAL and read
  * back over and over (a 100,000-user join: a third of the apply's CPU in pwrite and pread).
  * 16 MiB holds them and saves most of it (32 and 64 MiB saved no more; 128 MiB, cfd20ba,
- * left the idle follower 2 MB larger). Put back before the commit, which then frees the
- * pages above it as it unpins them. */
+ * left the idle follower 2 MB larger). Put back before the commit; the pages still held
+ * after it are dropped by the follower (fleet/follower.c, PRAGMA shrink_memory). */
 #define SNAPSHOT_CACHE_KIB 16384
 
 int materialize_apply(struct db *db, const struct mat_doc *doc, const struct mat_options *opt,
