@@ -19,6 +19,7 @@
 #include "accounts/startup_checks.h"
 #include "store/store.h"
 #include "store/export_scan.h"
+#include "store/seq_reserve.h"
 #include "store/tokens.h"
 #include "store/tokens_query.h"
 #include "scimctl_common.h"
@@ -30,6 +31,7 @@
 #include "scimctl_store.h"
 #include "fleet/fleet_init.h"
 #include "scimctl_fleet_wait.h"
+#include "scimctl_follow.h"
 
 static void usage(FILE *out)
 {
@@ -84,6 +86,10 @@ static void usage(FILE *out)
             "                           wait (default 60 s) until every host seen in the last\n"
             "                           10 minutes has reached sequence SEQ; exit 1 at the\n"
             "                           timeout, naming the hosts still behind\n"
+            "  follow resync            on a follower: forget the hub sequence it holds, so\n"
+            "                           that it takes the hub's snapshot at its next request\n"
+            "                           (after a hub restored from an older backup answers\n"
+            "                           409); running or stopped\n"
             "  host add NAME            add a fleet host; prints host, id and token (the host's\n"
             "                           [follow] token) - the token is shown only once\n"
             "  host list [--json]       list hosts: last seen, sequence reached, lag behind the\n"
@@ -262,6 +268,27 @@ static int high_water_json(struct store *st, const char *path, uint64_t fu, uint
                                         "problem", problem));
 }
 
+/* high-water adopt, scimd stopped: the change log moves past the guard's reservation as
+ * scimd's start would (store/seq_reserve.h), reserving nothing ahead. 0, or -1 printed. */
+static int adopt_sequences(const struct scimd_config *cfg, struct store *st)
+{
+    char path[4096], msg[1024] = "the guard file's path is too long";
+    struct seq_restore r;
+    if (hwm_file_path(cfg, path, sizeof(path)) < 0 ||
+        seq_reserve_start(st, path, 0, &r, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "scimctl: %s\n", msg);
+        return -1;
+    }
+    if (r.moved_to) {
+        seq_restore_describe(&r, path, msg, sizeof(msg));
+        printf("%s\n", msg);
+    } else {
+        printf("change log at sequence %lld, level with the guard file's reservation\n",
+               (long long)r.db_seq);
+    }
+    return 0;
+}
+
 static int cmd_high_water(const struct scimd_config *cfg, int argc, char **argv)
 {
     static const char *const verbs[] = { "show", "adopt", NULL };
@@ -285,6 +312,8 @@ static int cmd_high_water(const struct scimd_config *cfg, int argc, char **argv)
         }
         printf("store high-water marks now uid %llu, gid %llu\n", (unsigned long long)uid,
                (unsigned long long)gid);
+        if (adopt_sequences(cfg, st) < 0)
+            goto out;
         ret = 0;
         goto out;
     }
@@ -366,7 +395,8 @@ static int cmd_authorized_keys(const struct scimd_config *cfg, int argc, char **
 int main(int argc, char **argv)
 {
     static const char *const commands[] = { "token", "users", "groups", "status", "cache",
-                                            "high-water", "authorized-keys", "fleet", "host",
+                                            "high-water", "authorized-keys", "fleet",
+                                            "follow", "host",
                                             "store", "orphans", NULL };
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
@@ -424,6 +454,8 @@ int main(int argc, char **argv)
         ret = cmd_high_water(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "fleet") == 0)
         ret = cmd_fleet(&cfg, sub_argc, sub_argv);
+    else if (strcmp(cmd, "follow") == 0)
+        ret = scimctl_follow(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "host") == 0)
         ret = scimctl_host(&cfg, sub_argc, sub_argv);
     else if (strcmp(cmd, "store") == 0)
