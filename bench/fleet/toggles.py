@@ -5,7 +5,7 @@
   toggles.py --url URL --base PATH --auth AUTH --ids IDS_FILE --toggles T
              --pollgen-fds IN,OUT --in-ns IN_NAMESPACE_SH --scimlib DIR --pam-so SO
              [--follower NAME:CACHE:SHADOW]... [--inactive SCIM_ID]... [--details FILE]
-             [--timeout S]
+             [--timeout S] [--settle]
 
 bench/fleet/run starts it with bench/fleet/pollgen.c already holding its polls (IN and OUT are
 pollgen's command and result pipes, inherited) and the followers already joined. For each
@@ -20,7 +20,10 @@ all followers p50/p99/max in ms, the simulated hosts' pooled p50/p99/max over ev
 every deactivation and the time until the last host (per deactivation: p50/p99/max); one line
 per deactivation on stderr and in FILE. Percentiles: the sample at round(p * (n - 1)), as
 pollgen.c. A follower that has not denied within S seconds (default 120) counts as S in its
-statistics and in pam_*_timeouts. Exits non-zero with a message if a PATCH is refused, a
+statistics and in pam_*_timeouts. With --settle, each deactivation waits until the hub's
+store has taken no write for a second (scimd_store_changes_total of its /metrics, read with
+AUTH): what a deactivation costs a hub that is not still taking the hosts' polls after the
+previous change. Exits non-zero with a message if a PATCH is refused, a
 follower does not allow within S seconds or pollgen fails."""
 import argparse
 import http.client
@@ -62,6 +65,31 @@ def patch_active(conn, base, auth, scim_id, active):
     if resp.status // 100 != 2:
         sys.exit("toggles: PATCH %s active=%s answered %d" % (scim_id, active, resp.status))
     return t
+
+
+def store_writes(conn, auth):
+    conn.request("GET", "/metrics", headers={"Authorization": auth})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    if resp.status != 200:
+        sys.exit("toggles: GET /metrics answered %d" % resp.status)
+    for line in body.splitlines():
+        if line.startswith("scimd_store_changes_total "):
+            return int(line.split()[1])
+    sys.exit("toggles: no scimd_store_changes_total in /metrics")
+
+
+def settle(conn, auth, limit_s=300.0):
+    """Waits until the hub's store took no write for a second; the seconds waited."""
+    t0 = time.monotonic()
+    last = store_writes(conn, auth)
+    while time.monotonic() - t0 < limit_s:
+        time.sleep(1.0)
+        now = store_writes(conn, auth)
+        if now == last:
+            break
+        last = now
+    return time.monotonic() - t0
 
 
 class Pollgen:
@@ -136,6 +164,7 @@ def main():
     ap.add_argument("--inactive", action="append", default=[])
     ap.add_argument("--details")
     ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--settle", action="store_true")
     args = ap.parse_args()
     if args.toggles < 1:
         sys.exit("toggles: --toggles must be at least 1")
@@ -154,8 +183,9 @@ def main():
     pollgen = Pollgen(args.pollgen_fds)
     followers = [Follower(s, args) for s in args.follower]
     details = open(args.details, "w") if args.details else None
-    head = "toggle\tlogin\tsim_reached\tsim_unreached\tsim_last_ms\t" + \
+    head = "toggle\tlogin\tsettle_s\tsim_reached\tsim_unreached\tsim_last_ms\t" + \
         "\t".join("%s_deny_ms" % f.name for f in followers)
+    settled = []
     print(head, file=sys.stderr)
     if details:
         print(head, file=details)
@@ -174,6 +204,8 @@ def main():
                 sys.exit("toggles: not every simulated host got the reactivation of %s" % login)
             inactive.discard(scim_id)
 
+        waited = settle(conn, args.auth) if args.settle else 0.0
+        settled.append(waited)
         t0 = patch_active(conn, args.base, args.auth, scim_id, False)
         for f in followers:
             f.ask("deny", login)
@@ -190,8 +222,8 @@ def main():
         inactive.add(scim_id)
         for f, ms in zip(followers, denied):
             f.samples.append(ms)
-        line = "%d\t%s\t%d\t%d\t%s\t%s" % (
-            i, login, reached, unreached, "-" if last is None else "%.1f" % last,
+        line = "%d\t%s\t%.1f\t%d\t%d\t%s\t%s" % (
+            i, login, waited, reached, unreached, "-" if last is None else "%.1f" % last,
             "\t".join("%.1f" % ms for ms in denied))
         print(line, file=sys.stderr, flush=True)
         if details:
@@ -200,7 +232,11 @@ def main():
     for f in followers:
         f.proc.stdin.close()
         f.proc.wait()
-    rows = [("toggles", str(args.toggles)), ("followers", str(len(followers)))]
+    rows = [("toggles", str(args.toggles)), ("followers", str(len(followers))),
+            ("settle", "yes" if args.settle else "no")]
+    if args.settle:
+        s = sorted(settled)
+        rows += [("settle_p50_s", "%.1f" % pct(s, 0.5)), ("settle_max_s", "%.1f" % s[-1])]
     everyone = []
     for f in followers:
         s = sorted(f.samples)
