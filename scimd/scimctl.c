@@ -22,6 +22,7 @@
 #include "store/seq_reserve.h"
 #include "store/tokens.h"
 #include "store/tokens_query.h"
+#include "scimctl_cache.h"
 #include "scimctl_common.h"
 #include "scimctl_groups.h"
 #include "scimctl_host.h"
@@ -68,7 +69,8 @@ static void usage(FILE *out)
             "                           list files under PATH owned by a deleted user's uid or\n"
             "                           a deleted group's gid (never reused): path, id, former\n"
             "                           name, when it was released; no symlink is followed\n"
-            "  cache dump [PATH]        print the account cache in readable form\n"
+            "  cache dump [PATH] [--json]\n"
+            "                           print the account cache in readable form\n"
             "  cache verify [PATH]      check the account cache; exit 1 if it is bad\n"
             "  high-water show [--json] show the uid/gid high-water marks (store, guard file)\n"
             "  high-water adopt         raise the store's marks to the guard file's and the\n"
@@ -223,12 +225,15 @@ out:
 static int cmd_cache(const struct scimd_config *cfg, int argc, char **argv)
 {
     char err[1024];
-    if (argc < 1 || argc > 2) {
+    bool as_json = scimctl_take_flag(&argc, argv, "--json");
+    if (argc < 1 || argc > 2 || (as_json && strcmp(argv[0], "dump") != 0)) {
         usage(stderr);
         return 2;
     }
     const char *path = argc == 2 ? argv[1] : cfg->cache_path;
     if (strcmp(argv[0], "dump") == 0) {
+        if (as_json)
+            return scimctl_cache_dump_json(path);
         int r = scim_cache_dump(path, stdout);
         if (r < 0) {
             fprintf(stderr, "scimctl: %s: %s\n", path, strerror(-r));
