@@ -24,18 +24,46 @@ def is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class ScimTestCase(unittest.TestCase):
-    maxDiff = None
+class ConfiguredInstanceCase(unittest.TestCase):
+    """One scimd per class for tests that finish its configuration in its state directory
+    before it starts (homes, key files, a fixed port): ScimdInstance(**instance_kwargs), then
+    configure() (cls.scimd exists, unstarted: set cls.scimd.sections), the config written and
+    scimd started, cls.api its client, then populate() (users, groups...). If any of it fails
+    the instance is removed before the error goes on. tearDownClass stops it and removes it
+    without judging its exit status (ScimTestCase's fails the class unless it is 0)."""
     instance_kwargs = {}
 
     @classmethod
+    def configure(cls):
+        pass
+
+    @classmethod
+    def populate(cls):
+        pass
+
+    @classmethod
     def setUpClass(cls):
-        cls.scimd = h.start_instance(**cls.instance_kwargs)
+        cls.scimd = h.ScimdInstance(**cls.instance_kwargs)
         try:
+            cls.configure()
+            cls.scimd.write_config()
+            cls.scimd.start()
             cls.api = cls.scimd.client()
+            cls.populate()
         except BaseException:
             cls.scimd.cleanup()
             raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.scimd.stop()
+        finally:
+            cls.scimd.cleanup()
+
+
+class ScimTestCase(ConfiguredInstanceCase):
+    maxDiff = None
 
     @classmethod
     def tearDownClass(cls):

@@ -18,31 +18,19 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 import scimharness as h  # noqa: E402
+from scimtest import ConfiguredInstanceCase  # noqa: E402
 
 UNKNOWN_UID = h.TEST_UID_MAX - 7  # in the test range, never handed out by this store
 
 
-class Offboarding(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.scimd = h.ScimdInstance(name="offboard")
-        try:
-            cls.homes = os.path.join(cls.scimd.tmpdir, "homes")
-            os.mkdir(cls.homes)
-            cls.scimd.sections["accounts"]["home"] = cls.homes + "/%u"
-            cls.scimd.write_config()
-            cls.scimd.start()
-            cls.api = cls.scimd.client()
-        except BaseException:
-            cls.scimd.cleanup()
-            raise
+class Offboarding(ConfiguredInstanceCase):
+    instance_kwargs = {"name": "offboard"}
 
     @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.scimd.stop()
-        finally:
-            cls.scimd.cleanup()
+    def configure(cls):
+        cls.homes = os.path.join(cls.scimd.tmpdir, "homes")
+        os.mkdir(cls.homes)
+        cls.scimd.sections["accounts"]["home"] = cls.homes + "/%u"
 
     def ctl(self, *args):
         return self.scimd.scimctl(*args, check=False)

@@ -19,6 +19,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 import scimharness as h  # noqa: E402
 import staging  # noqa: E402
+from scimtest import ConfiguredInstanceCase  # noqa: E402
 
 SQLITE = os.environ.get("SCIMD_TEST_BACKEND", "sqlite") != "postgresql"
 
@@ -55,44 +56,34 @@ def as_json(proc):
         raise AssertionError("not one JSON document (%s):\n%s" % (e, proc.stdout))
 
 
-class ScimctlCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.port = h.free_port()
-        cls.fleet_key = None
-        cls.scimd = h.ScimdInstance(name="scimctl", extra={
-            "server": {"listen": "127.0.0.1:%d" % cls.port},
-            "roles": {"ctl-admins": "adm"},
-            "groups": {"CTL Wheel": "users"},
-            "fleet": {"signing_key": "/dev/null"}})
-        try:
-            cls.fleet_key = os.path.join(cls.scimd.tmpdir, "fleet.key")
-            cls.scimd.sections["fleet"]["signing_key"] = cls.fleet_key
-            cls.scimd.write_config()
-            cls.scimd.start()
-            cls.api = cls.scimd.client()
-            cls.alice = cls.api.create_user("ctl-alice@example.com",
-                                            roles=[{"value": "ctl-ops"}, {"value": "ctl-admins"}])
-            cls.bob = cls.api.create_user("ctl-bob@example.com", roles=[{"value": "ctl-ops"}])
-            r = cls.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "CTL Team",
-                                         "members": [{"value": cls.alice["id"]}]})
-            assert r.status == 201, r.describe()
-            cls.team = r.json
-            r = cls.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "CTL Wheel",
-                                         "members": [{"value": cls.bob["id"]}]})
-            assert r.status == 201, r.describe()
-            h.wait_until(lambda: cache_state(cls.scimd, "ctl-bob") == "active", 10,
-                         what="the users exported")
-        except BaseException:
-            cls.scimd.cleanup()
-            raise
+class ScimctlCommands(ConfiguredInstanceCase):
+    fleet_key = None
+    instance_kwargs = {"name": "scimctl", "extra": {
+        "roles": {"ctl-admins": "adm"},
+        "groups": {"CTL Wheel": "users"},
+        "fleet": {"signing_key": "/dev/null"}}}
 
     @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.scimd.stop()
-        finally:
-            cls.scimd.cleanup()
+    def configure(cls):
+        cls.port = h.free_port()
+        cls.scimd.sections["server"]["listen"] = "127.0.0.1:%d" % cls.port
+        cls.fleet_key = os.path.join(cls.scimd.tmpdir, "fleet.key")
+        cls.scimd.sections["fleet"]["signing_key"] = cls.fleet_key
+
+    @classmethod
+    def populate(cls):
+        cls.alice = cls.api.create_user("ctl-alice@example.com",
+                                        roles=[{"value": "ctl-ops"}, {"value": "ctl-admins"}])
+        cls.bob = cls.api.create_user("ctl-bob@example.com", roles=[{"value": "ctl-ops"}])
+        r = cls.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "CTL Team",
+                                     "members": [{"value": cls.alice["id"]}]})
+        assert r.status == 201, r.describe()
+        cls.team = r.json
+        r = cls.api.post("/Groups", {"schemas": [h.URN_GROUP], "displayName": "CTL Wheel",
+                                     "members": [{"value": cls.bob["id"]}]})
+        assert r.status == 201, r.describe()
+        h.wait_until(lambda: cache_state(cls.scimd, "ctl-bob") == "active", 10,
+                     what="the users exported")
 
     def ctl(self, *args, ok=True):
         p = self.scimd.scimctl(*args, check=False)
