@@ -23,6 +23,11 @@ mkdir -p build
 builds=()
 failed_steps=0
 
+# A SIGTERM (a CI timeout) is passed on to the running meson test, or to its wrapper, which
+# passes it on and then removes its PostgreSQL cluster.
+serving=
+trap '[ -n "$serving" ] && kill -TERM "$serving" 2>/dev/null && wait "$serving"; exit 143' TERM
+
 run_build() {
     local dir=$1; shift
     local suites=("$@")
@@ -41,16 +46,26 @@ run_build() {
     fi
     local suite_args=()
     for s in "${suites[@]}"; do suite_args+=(--suite "$s"); done
-    meson test -C "$dir" --print-errorlogs --num-processes 2 "${suite_args[@]}"
+    # One PostgreSQL cluster for the whole run: each pg integration test makes its own
+    # databases in it (SCIMD_TEST_PG_HOST) instead of an initdb and a server of its own; the
+    # tests that stop the server still start their own. Removed when meson test ends.
+    local runner=()
+    [ "$shared_pg" = 1 ] && runner=(python3 tests/integration/harness/pgcluster.py serve --)
+    "${runner[@]}" meson test -C "$dir" --print-errorlogs --num-processes 2 "${suite_args[@]}" &
+    serving=$!
+    wait "$serving"
+    serving=
     builds+=("$dir")
 }
 
 # 1. The plain build, every suite.
 setup_args=(-Dbuildtype=debugoptimized)
+shared_pg=1
 run_build build/ci
 
 # 2. ASan+UBSan: the unit tests (an ASan-built NSS module cannot run inside getent).
 setup_args=(-Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dintegration=false)
+shared_pg=0  # its pg tests (pgcluster.py run --) each start their own cluster
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # pg: the PostgreSQL driver against its throw-away cluster, under the sanitizers too.

@@ -15,8 +15,10 @@ Environment:
   SCIM_HARNESS_KEEP  set to 1 to keep the temporary directories for inspection
   SCIM_HARNESS_LOG   set to 1 to print the daemon log tail on every stop
   SCIMD_TEST_BACKEND sqlite (default) or postgresql: the store every ScimdInstance uses
-                     (postgresql: a fresh database per instance in one throw-away cluster per
-                     test process, pgcluster.PgCluster, started on first use)
+                     (postgresql: a fresh database per instance in the run's shared cluster
+                     when SCIMD_TEST_PG_HOST names one, else in a throw-away cluster of the
+                     test process's own; pgcluster.open_cluster, on first use)
+  SCIMD_TEST_PG_HOST socket dir of the cluster `pgcluster.py serve` started for the run
   SCIMD_TEST_PG_REQUIRED  1: missing PostgreSQL server binaries fail the test instead of
                      skipping it (meson's *-pg tests set it, so CI never skips them)
 """
@@ -151,9 +153,10 @@ def _exit_on_sigterm(signum, frame):
 
 
 def pg_cluster():
-    """The test process's one throw-away PostgreSQL cluster: started on first use, stopped
-    at exit. Without the server binaries the test is skipped, or fails when
-    SCIMD_TEST_PG_REQUIRED=1 (CI)."""
+    """The test process's PostgreSQL cluster, on first use: the run's shared one (its
+    databases dropped at exit) or a throw-away one of its own (stopped at exit). Without the
+    server binaries the test is skipped, or fails when SCIMD_TEST_PG_REQUIRED=1 (CI); a
+    shared cluster that does not answer always fails it."""
     if _pg["cluster"] is None:
         try:
             bindir = pgcluster.find_bindir()
@@ -162,7 +165,7 @@ def pg_cluster():
                 raise HarnessError(str(e))
             raise unittest.SkipTest(str(e))
         try:
-            _pg["cluster"] = pgcluster.PgCluster(bindir)
+            _pg["cluster"] = pgcluster.open_cluster(bindir)
         except RuntimeError as e:
             raise HarnessError(str(e))
         atexit.register(_stop_pg_cluster)
@@ -448,7 +451,7 @@ class ScimdInstance:
         if self.backend == "postgresql":
             pg_cluster()
             _pg["databases"] += 1
-            self.pg_dbname = "scimd_%d_%d" % (os.getpid(), _pg["databases"])
+            self._pg_name = "scimd_%d_%d" % (os.getpid(), _pg["databases"])
             try:
                 self._pg_create()
             except RuntimeError as e:
@@ -590,8 +593,7 @@ class ScimdInstance:
             return
         if self.pg_dbname and _pg["cluster"] is not None:
             try:
-                self._pg_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)"
-                             % pgcluster.quote_ident(self.pg_dbname))
+                _pg["cluster"].drop_database(self._pg_name)
             except RuntimeError as e:
                 sys.stderr.write("%s\n" % e)
         shutil.rmtree(self.tmpdir, ignore_errors=True)
@@ -604,9 +606,6 @@ class ScimdInstance:
         return False
 
     # -- the store, whatever its backend (for tests that back it up, lose it or check it) --
-    def _pg_sql(self, sql, dbname="postgres"):
-        return pg_cluster()._sql(dbname, sql)
-
     def _pg_tool(self, tool, *args):
         cluster = pg_cluster()
         proc = subprocess.run([os.path.join(cluster.bindir, tool)] + list(args),
@@ -615,14 +614,14 @@ class ScimdInstance:
         return proc.returncode, (proc.stdout + proc.stderr).strip()
 
     def _pg_recreate(self):
-        name = pgcluster.quote_ident(self.pg_dbname)
-        self._pg_sql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        pg_cluster().drop_database(self._pg_name)
         self._pg_create()
 
     def _pg_create(self):
-        self.pg_url = pg_cluster().create_database(self.pg_dbname)
-        self._pg_sql("ALTER DATABASE %s SET synchronous_commit = %s"
-                     % (pgcluster.quote_ident(self.pg_dbname), self.pg_synchronous_commit))
+        cluster = pg_cluster()
+        self.pg_url = cluster.create_database(
+            self._pg_name, settings={"synchronous_commit": self.pg_synchronous_commit})
+        self.pg_dbname = cluster.dbname(self._pg_name)  # prefixed in a shared cluster
 
     def store_files(self):
         """The local files of the store: the SQLite database and its -wal/-shm, and the

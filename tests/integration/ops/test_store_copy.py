@@ -105,7 +105,7 @@ def write_secret(path, text, mode=0o600):
 class StoreCopy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = pgcluster.PgCluster()
+        cls.cluster = pgcluster.open_cluster()  # the run's shared cluster, if any
 
     @classmethod
     def tearDownClass(cls):

@@ -5,7 +5,15 @@ a hub that survives the loss of a machine.
     with PgHub() as hub:
         a, b = hub.instance("a"), hub.instance("b")   # started, same database, own state dirs
         hub.query("SELECT count(*) FROM users")       # [(row...)] as text, as the superuser
+
+    with PgHub(own_cluster=True) as hub:              # a server of the test's own, to fault
         hub.pg.stop("immediate"); hub.pg.start()      # the database's failover-shaped faults
+
+    set_up(self, "a", "b", token="faults")            # self.hub, self.a, self.b, self.token
+
+The database is in the test run's shared cluster when there is one (pgcluster.open_cluster:
+SCIMD_TEST_PG_HOST, set by scripts/test.sh), else in a cluster of the test's own; a test
+that stops or restarts the server asks for its own with own_cluster=True.
 
 Each instance is a fleetharness Hub (a fixed loopback port, [fleet] signing_key in its own
 state dir) whose [store] is backend = postgresql on the shared database; `database` stays
@@ -30,12 +38,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "fleet"))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
 import fleetharness as fh  # noqa: E402
 from fleetharness import h  # noqa: E402
-from pgcluster import PgCluster  # noqa: E402
+from pgcluster import PgCluster, open_cluster  # noqa: E402
 
 
 class PgHub:
-    def __init__(self, dbname="scimd_hub"):
-        self.pg = PgCluster()
+    def __init__(self, dbname="scimd_hub", own_cluster=False):
+        self.pg = PgCluster() if own_cluster else open_cluster()
         self.instances = []
         self.followers = []
         try:
@@ -103,6 +111,24 @@ class PgHub:
         return False
 
 
+def set_up(target, *names, token=None, own_cluster=False, then=None):
+    """Gives target (a test, or its class in setUpClass) `hub`, a PgHub, and one started
+    instance per name as the attribute of that name; `token`, made through the first, when
+    token names one; then(target) last, for the test's own setup. If any of it fails the hub
+    is cleaned up before the error goes on. The test's tearDown(Class) calls hub.cleanup()."""
+    target.hub = PgHub(own_cluster=own_cluster)
+    try:
+        for name in names:
+            setattr(target, name, target.hub.instance(name))
+        if token is not None:
+            target.token = getattr(target, names[0]).create_token(token)
+        if then is not None:
+            then(target)
+    except BaseException:
+        target.hub.cleanup()
+        raise
+
+
 def user_body(user_name, **attrs):
     body = {"schemas": [h.URN_USER], "userName": user_name, "active": True}
     body.update(attrs)
@@ -144,6 +170,7 @@ class PgProxy:
     gone, its address still routed); `restore()` forwards again."""
 
     def __init__(self, pg):
+        self.pg = pg
         self.target = os.path.join(pg.sockdir, ".s.PGSQL.%d" % pg.port)
         self.lsock = socket.socket()
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -157,7 +184,8 @@ class PgProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, dbname, user="scimd_test"):
-        return "postgresql:///%s?host=127.0.0.1&port=%d&user=%s" % (dbname, self.port, user)
+        return "postgresql:///%s?host=127.0.0.1&port=%d&user=%s" % (self.pg.dbname(dbname),
+                                                                     self.port, user)
 
     def _accept(self):
         while not self.closed:

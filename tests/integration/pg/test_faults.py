@@ -188,14 +188,8 @@ class ConsistencyChecks:
 
 class DatabaseKilledMidWrite(ConsistencyChecks, unittest.TestCase):
     def setUp(self):
-        self.hub = pghub.PgHub()
-        try:
-            self.a = self.hub.instance("a")
-            self.b = self.hub.instance("b")
-            self.token = self.a.create_token("faults")
-        except BaseException:
-            self.hub.cleanup()
-            raise
+        # It stops the server: a cluster of its own, not the run's shared one.
+        pghub.set_up(self, "a", "b", token="faults", own_cluster=True)
 
     def tearDown(self):
         self.hub.cleanup()
@@ -308,14 +302,12 @@ class DatabaseUnreachable(ConsistencyChecks, unittest.TestCase):
     stay up, and write again once the address answers."""
 
     def setUp(self):
-        self.hub = pghub.PgHub()
-        try:
-            self.proxy = pghub.PgProxy(self.hub.pg)
-            self.a = self.hub.instance("a", url=self.proxy.url(self.hub.dbname))
-            self.token = self.a.create_token("faults")
-        except BaseException:
-            self.hub.cleanup()
-            raise
+        def through_proxy(t):
+            t.proxy = pghub.PgProxy(t.hub.pg)
+            t.a = t.hub.instance("a", url=t.proxy.url(t.hub.dbname))
+            t.token = t.a.create_token("faults")
+
+        pghub.set_up(self, then=through_proxy)
 
     def tearDown(self):
         self.proxy.close()
@@ -360,14 +352,7 @@ class DatabaseUnreachable(ConsistencyChecks, unittest.TestCase):
 
 class InstanceKilledUnderLoad(ConsistencyChecks, unittest.TestCase):
     def setUp(self):
-        self.hub = pghub.PgHub()
-        try:
-            self.a = self.hub.instance("a")
-            self.b = self.hub.instance("b")
-            self.token = self.a.create_token("faults")
-        except BaseException:
-            self.hub.cleanup()
-            raise
+        pghub.set_up(self, "a", "b", token="faults")
 
     def tearDown(self):
         self.hub.cleanup()

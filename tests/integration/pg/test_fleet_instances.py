@@ -31,15 +31,11 @@ class FleetAcrossInstances(unittest.TestCase):
     def setUpClass(cls):
         if not fh.have_fleet():
             raise unittest.SkipTest(fh.fleet_support()["why"])
-        cls.hub = pghub.PgHub()
-        try:
-            cls.a = cls.hub.instance("a")
-            cls.b = cls.hub.instance("b")
-            cls.api = cls.a.client()
-            cls.f = cls.hub.follower(cls.b, "pgfollower", wait=30)
-        except BaseException:
-            cls.hub.cleanup()
-            raise
+        def client_and_follower(c):
+            c.api = c.a.client()
+            c.f = c.hub.follower(c.b, "pgfollower", wait=30)
+
+        pghub.set_up(cls, "a", "b", then=client_and_follower)
 
     @classmethod
     def tearDownClass(cls):

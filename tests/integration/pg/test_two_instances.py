@@ -26,15 +26,10 @@ VARIANTS = 2       # half the clients send the name in upper case (userName is c
 class TwoInstances(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.hub = pghub.PgHub()
-        try:
-            cls.a = cls.hub.instance("a")
-            cls.b = cls.hub.instance("b")
-            cls.token = cls.a.create_token("two-instances")
-            cls.api = {"a": h.ScimClient(cls.a, cls.token), "b": h.ScimClient(cls.b, cls.token)}
-        except BaseException:
-            cls.hub.cleanup()
-            raise
+        def clients(c):
+            c.api = {"a": h.ScimClient(c.a, c.token), "b": h.ScimClient(c.b, c.token)}
+
+        pghub.set_up(cls, "a", "b", token="two-instances", then=clients)
 
     @classmethod
     def tearDownClass(cls):
