@@ -115,7 +115,9 @@ void audit_kernel_record(enum audit_kernel_kind kind, const struct audit_kernel_
     if (fd < 0)
         goto out;
     errno = 0;
-    int r = audit_log_user_message(fd, kinds[kind].type, msg, NULL, NULL, NULL, 1);
+    /* tty "": terminal=? without libaudit's ttyname lookup of stdin on every record (a daemon
+     * has none; a follower joining a large fleet sends one record per account). */
+    int r = audit_log_user_message(fd, kinds[kind].type, msg, NULL, NULL, "", 1);
     if (r > 0)
         goto out;
     /* libaudit answers 0 where the kernel refused quietly: ECONNREFUSED outside the initial

@@ -59,7 +59,8 @@ int __wrap_audit_log_user_message(int fd, int type, const char *message, const c
     assert_int_equal(fd, 99);
     assert_null(hostname);
     assert_null(addr);
-    assert_null(tty);
+    assert_non_null(tty); /* "": no ttyname lookup per record, terminal=? */
+    assert_string_equal(tty, "");
     assert_int_equal(result, 1); /* every record is of a change that happened */
     if (fake.n < MAX_SENT) {
         fake.type[fake.n] = type;
