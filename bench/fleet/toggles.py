@@ -5,7 +5,7 @@
   toggles.py --url URL --base PATH --auth AUTH --ids IDS_FILE --toggles T
              --pollgen-fds IN,OUT --in-ns IN_NAMESPACE_SH --scimlib DIR --pam-so SO
              [--follower NAME:CACHE:SHADOW]... [--inactive SCIM_ID]... [--details FILE]
-             [--timeout S] [--settle]
+             [--timeout S] [--interval S] [--settle]
 
 bench/fleet/run starts it with bench/fleet/pollgen.c already holding its polls (IN and OUT are
 pollgen's command and result pipes, inherited) and the followers already joined. For each
@@ -14,7 +14,8 @@ pam_scim allows the user (and, if the user was inactive, until pollgen says ever
 host holds it: the hub records no change for a PATCH that changes nothing, so users start
 active except those given with --inactive); then PATCH
 active=false and, from its 2xx, time until each follower's `pamtester scimbench USER
-acct_mgmt` (bench/fleet/pamwatch.py, one per follower in its own mount namespace) fails and
+acct_mgmt` (bench/fleet/pamwatch.py, one per follower in its own mount namespace, run every
+--interval seconds, default 0.1: a sample is late by at most that and one run) fails and
 until every simulated host holds the change. Prints TSV rows on stdout: per follower and over
 all followers p50/p99/max in ms, the simulated hosts' pooled p50/p99/max over every host of
 every deactivation and the time until the last host (per deactivation: p50/p99/max); one line
@@ -132,7 +133,7 @@ class Follower:
         self.name, cache, shadow = spec.split(":")
         self.proc = subprocess.Popen(
             [args.in_ns, cache, shadow, args.scimlib, args.pam_so, "python3",
-             os.path.join(HERE, "pamwatch.py"), SERVICE, str(args.timeout)],
+             os.path.join(HERE, "pamwatch.py"), SERVICE, str(args.timeout), str(args.interval)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.samples = []
         self.timeouts = 0
@@ -165,6 +166,7 @@ def main():
     ap.add_argument("--details")
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--settle", action="store_true")
+    ap.add_argument("--interval", type=float, default=0.1)
     args = ap.parse_args()
     if args.toggles < 1:
         sys.exit("toggles: --toggles must be at least 1")
@@ -233,7 +235,7 @@ def main():
         f.proc.stdin.close()
         f.proc.wait()
     rows = [("toggles", str(args.toggles)), ("followers", str(len(followers))),
-            ("settle", "yes" if args.settle else "no")]
+            ("settle", "yes" if args.settle else "no"), ("pam_interval_s", str(args.interval))]
     if args.settle:
         s = sorted(settled)
         rows += [("settle_p50_s", "%.1f" % pct(s, 0.5)), ("settle_max_s", "%.1f" % s[-1])]
