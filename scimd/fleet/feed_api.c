@@ -17,6 +17,7 @@
 #include "fleet/feed_doc.h"
 #include "fleet/feed_sign.h"
 #include "fleet/feed_wait.h"
+#include "fleet/seen_log.h"
 #include "log.h"
 #include "server.h"
 #include "store/feed_repo.h"
@@ -29,6 +30,7 @@
 struct fleet_hub {
     struct scimd_server *srv;
     struct feed_wait *wait;
+    struct seen_log *seen;
     pthread_mutex_t key_mu;
     bool have_key;
     time_t key_tried; /* the last failed load: a missing key is looked for once a second */
@@ -100,7 +102,9 @@ int fleet_hub_start(struct scimd_server *srv, char *err, size_t errlen)
     /* The fallback poll only matters for writes by another process (scimctl): each commit
      * of this one kicks the waiter at once. */
     hub->wait = feed_wait_start(read_max_seq, hub, 2000);
-    if (!hub->wait) {
+    hub->seen = hub->wait ? seen_log_start(srv->store) : NULL;
+    if (!hub->seen) {
+        feed_wait_stop(hub->wait);
         pthread_mutex_destroy(&hub->key_mu);
         pthread_mutex_destroy(&hub->build_mu);
         pthread_mutex_destroy(&hub->cache_mu);
@@ -141,6 +145,7 @@ void fleet_hub_free(struct fleet_hub *hub)
     if (!hub)
         return;
     feed_wait_stop(hub->wait);
+    seen_log_stop(hub->seen);
     feed_key_clear(&hub->key);
     free(hub->cached.body);
     free(hub->snap.gz);
@@ -189,22 +194,11 @@ struct seen {
     const char *conflicts;
 };
 
-static int write_seen(struct db *db, void *ctx, struct scim_error *err)
-{
-    struct seen *s = ctx;
-    if (hosts_seen(db, s->host_id, s->seq) < 0)
-        return scim_error_set(err, 500, NULL, "store: cannot record the host as seen");
-    return 0;
-}
-
-/* Who asked and how far it got, for `scimctl host list` and `fleet wait`. A failure only
- * costs that record, never the answer. */
+/* Who asked and how far it got, for `scimctl host list` and `fleet wait`: in the store
+ * within a second (seen_log.h), never a write of its own before the answer. */
 static void record_seen(struct scimd_server *srv, const char *host_id, int64_t seq)
 {
-    struct seen s = { .host_id = host_id, .seq = seq };
-    struct scim_error e;
-    if (store_write(srv->store, write_seen, &s, &e) < 0)
-        log_warn("fleet: cannot record host %s as seen: %s", host_id, e.detail);
+    seen_log_note(srv->fleet ? srv->fleet->seen : NULL, host_id, seq);
 }
 
 /* A strictly decimal integer in [lo, hi]. */

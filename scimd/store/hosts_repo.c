@@ -128,7 +128,12 @@ int hosts_seen(struct db *db, const char *id, int64_t seq_reached)
 {
     char now[32];
     store_timestamp(now);
-    return exec3(db, "UPDATE hosts SET last_seen = ?2, seq_reached = ?3 WHERE id = ?1", id, now,
+    return hosts_seen_at(db, id, seq_reached, now);
+}
+
+int hosts_seen_at(struct db *db, const char *id, int64_t seq_reached, const char *at)
+{
+    return exec3(db, "UPDATE hosts SET last_seen = ?2, seq_reached = ?3 WHERE id = ?1", id, at,
                  seq_reached) < 0 ? -1 : 0;
 }
 

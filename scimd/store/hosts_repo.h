@@ -29,6 +29,8 @@ int hosts_create(struct db *db, const char *name, char id_out[HOST_ID_LEN + 1],
 int hosts_authenticate(struct db *db, const char *bearer, char id_out[HOST_ID_LEN + 1]);
 /* Records a request from host id: last_seen = now, seq_reached = seq_reached. 0, or -1. */
 int hosts_seen(struct db *db, const char *id, int64_t seq_reached);
+/* hosts_seen with last_seen = at (store_timestamp's form): when the request came. */
+int hosts_seen_at(struct db *db, const char *id, int64_t seq_reached, const char *at);
 /* Replaces the host's reported conflicts (a JSON text, or NULL for none). 0, or -1. */
 int hosts_set_conflicts(struct db *db, const char *id, const char *conflicts_json);
 /* Revokes the host whose id or else name is id_or_name: 1 revoked now, 0 no such live host,
