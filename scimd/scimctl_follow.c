@@ -35,14 +35,7 @@ static int forget_fn(struct db *db, void *arg, struct scim_error *err)
         return scim_error_set(err, 500, NULL, "cannot read this host's follow state");
     if (c->seq < 0)
         return 0;
-    struct db_stmt *s = NULL;
-    int rc = db_prepare(db, "DELETE FROM meta WHERE key = 'follow_seq'", &s);
-    if (rc == DB_OK)
-        rc = db_step(s);
-    db_finalize(s);
-    if (rc != DB_DONE)
-        return store_db_error(db, rc, err, "follow sequence");
-    return 0;
+    return materialize_forget_seq(db, err);
 }
 
 int scimctl_follow(const struct scimd_config *cfg, int argc, char **argv)

@@ -315,8 +315,7 @@ static void report_conflicts(struct follower *f, bool snapshot)
  * would still run the commit hook (another export of every user). */
 static int shrink_fn(struct db *db, void *arg, struct scim_error *err)
 {
-    if (db_backend(db) == DB_SQLITE)
-        db_exec(db, "PRAGMA shrink_memory");
+    materialize_release_cache(db);
     return scim_error_set(err, 500, NULL, "rolled back on purpose");
 }
 

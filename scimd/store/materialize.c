@@ -486,7 +486,8 @@ static int apply_user(struct apply *a, const struct mat_user *u)
         }
     }
     bool fresh = a->doc->snapshot &&
-                 !bsearch(&u->id, a->stored, a->n_stored, sizeof(*a->stored), cmp_id);
+                 (!a->n_stored || /* bsearch's base may not be NULL, even for none */
+                  !bsearch(&u->id, a->stored, a->n_stored, sizeof(*a->stored), cmp_id));
     return write_user(a, u, fresh);
 }
 
@@ -678,7 +679,8 @@ static int drop_absent(struct apply *a, const char *table, bool users)
         if (!bsearch(&stored[i], named_ids, n_named, sizeof(*named_ids), cmp_id))
             ret = users ? remove_user(a, stored[i]) : remove_group(a, stored[i]);
     if (ret == 0 && users) {
-        qsort(stored, n, sizeof(*stored), cmp_id);
+        if (n) /* qsort's base may not be NULL, even for no elements */
+            qsort(stored, n, sizeof(*stored), cmp_id);
         a->stored = stored;
         a->n_stored = n;
         stored = NULL;
@@ -832,4 +834,16 @@ int materialize_state(struct db *db, int64_t *seq, char feed_id[33])
     if (r == 0)
         feed_id[0] = '\0';
     return 0;
+}
+
+int materialize_forget_seq(struct db *db, struct scim_error *err)
+{
+    return store_exec_bind(db, "follow sequence", err,
+                           "DELETE FROM meta WHERE key = 'follow_seq'", "") < 0 ? -1 : 0;
+}
+
+void materialize_release_cache(struct db *db)
+{
+    if (db_backend(db) == DB_SQLITE)
+        db_exec(db, "PRAGMA shrink_memory");
 }

@@ -124,3 +124,11 @@ int materialize_offline(struct db *db);
 
 /* meta follow_seq (-1 when absent) and follow_feed_id ("" when absent), on any connection. */
 int materialize_state(struct db *db, int64_t *seq, char feed_id[33]);
+
+/* Forgets the hub sequence this host holds (scimctl follow resync), inside a write: its next
+ * request takes a snapshot. 0, or -1 with err set. */
+int materialize_forget_seq(struct db *db, struct scim_error *err);
+
+/* Gives back the page cache a snapshot's transaction grew (SQLite; nothing on PostgreSQL),
+ * on the connection that owns it (the writer). */
+void materialize_release_cache(struct db *db);
