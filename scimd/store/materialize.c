@@ -43,17 +43,7 @@ static int exec_bind(struct apply *a, const char *what, const char *sql, const c
         return sql_fail(a, db_errcode(a->db), what);
     va_list ap;
     va_start(ap, fmt);
-    for (int i = 0; fmt[i]; i++) {
-        if (fmt[i] == 't') {
-            const char *v = va_arg(ap, const char *);
-            if (v)
-                db_bind_text(s, i + 1, v);
-            else
-                db_bind_null(s, i + 1);
-        } else {
-            db_bind_int64(s, i + 1, va_arg(ap, int64_t));
-        }
-    }
+    store_bind_v(s, fmt, ap);
     va_end(ap);
     int rc = db_step(s);
     store_stmt_done(s);
